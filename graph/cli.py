@@ -1,0 +1,90 @@
+"""The ``kolgraph`` console script.
+
+Commands are plugins: each is a ``click`` command registered under the entry-point group
+``kolgraph.commands`` in ``pyproject.toml`` and imported only when it runs, so ``graph/``
+never imports ``gnn/`` or ``web/`` and ``kolgraph --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import EntryPoint, entry_points
+
+import click
+
+from graph.cli_support import UserError
+
+COMMAND_GROUP = "kolgraph.commands"
+
+
+def _entry_points(group: str) -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group=group)}
+
+
+class PluginGroup(click.Group):
+    """A click group whose subcommands come from an entry-point group."""
+
+    def __init__(self, *args: object, plugin_group: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.plugin_group = plugin_group
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(_entry_points(self.plugin_group)))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        entry = _entry_points(self.plugin_group).get(cmd_name)
+        if entry is None:
+            return None
+        try:
+            return entry.load()
+        except ImportError as exc:
+            return _unavailable(cmd_name, exc)
+
+
+def _unavailable(name: str, exc: ImportError) -> click.Command:
+    """A stand-in for a command whose module cannot be imported: it says why, and fails."""
+
+    @click.command(name=name, help=f"(unavailable: {exc})", context_settings={
+        "ignore_unknown_options": True, "allow_extra_args": True})
+    def command() -> None:
+        raise UserError(f"kolgraph {name} is unavailable: {exc}")
+
+    return command
+
+
+@click.group(cls=PluginGroup, plugin_group=COMMAND_GROUP,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              envvar="KOLGRAPH_CONFIG", help="TOML file overriding the environment.")
+@click.version_option(package_name="kolgraph")
+@click.pass_context
+def cli(ctx: click.Context, config_file: str | None) -> None:
+    """kolgraph: communities, KOLs and recommendations for multi-platform audiences.
+
+    Typical flow: sample -> ingest -> analyze -> refresh -> serve (``kolgraph demo`` runs it).
+    """
+    ctx.obj = {"config_file": config_file}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning expected failures into one-line errors."""
+    try:
+        cli.main(args=argv, prog_name="kolgraph", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UserError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Helpers shared by the CLI commands: settings, the store, errors, progress, output."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
+
+import click
+
+from graph.config import ConfigError, Settings, load_settings
+
+
+class UserError(Exception):
+    """An expected failure shown as one ``error: ...`` line and exit status ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    """The settings for this invocation (environment + ``--config`` file)."""
+    root = ctx.find_root()
+    config_file = (root.obj or {}).get("config_file")
+    try:
+        return load_settings(config_file)
+    except ConfigError as exc:
+        raise UserError(str(exc), 2) from exc
+
+
+@contextlib.contextmanager
+def store_from(ctx: click.Context, *, apply_schema: bool = True) -> Iterator[Any]:
+    """Open the configured store for the length of a command; store errors become one line."""
+    from graph.store import StoreError, open_store
+    from graph.store.embedded import EmbeddedServerError
+
+    settings = settings_from(ctx)
+    try:
+        store = open_store(settings, apply_schema=apply_schema)
+    except (EmbeddedServerError, StoreError) as exc:
+        raise UserError(str(exc)) from exc
+    try:
+        yield store
+    except StoreError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        store.close()
+
+
+def progress_bar(total: int | None, desc: str, unit: str = "rows") -> Any:
+    """A tqdm progress bar on a terminal, silent otherwise (batch jobs, tests)."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, disable=not sys.stderr.isatty(),
+                file=sys.stderr, dynamic_ncols=True, unit_scale=True)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def write_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
+               out: IO[str] | None = None) -> None:
+    """Print rows as an aligned ``table``, ``json`` (a list of row objects) or ``csv``."""
+    out = out or sys.stdout
+    if fmt == "json":
+        json.dump(list(rows), out, ensure_ascii=False, indent=2, default=str)
+        out.write("\n")
+    elif fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+    else:
+        cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+        widths = [max([_width(c)] + [_width(r[i]) for r in cells]) for i, c in enumerate(columns)]
+        out.write("  ".join(_pad(c, w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n")
+        out.write("  ".join("-" * w for w in widths) + "\n")
+        for r in cells:
+            out.write("  ".join(_pad(v, w) for v, w in zip(r, widths, strict=True)).rstrip() + "\n")
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))

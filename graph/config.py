@@ -1,0 +1,126 @@
+"""Configuration: environment variables, overridable by a TOML file.
+
+``load_settings()`` reads, in order of increasing precedence: built-in defaults, the
+environment (``KOLGRAPH_*`` and Neo4j's own ``NEO4J_*``), and a TOML file named by
+``KOLGRAPH_CONFIG`` or passed explicitly. The TOML file holds the same names in lower case
+without the ``KOLGRAPH_`` prefix, e.g. ``home = "/data/kolgraph"`` or ``neo4j_uri = "..."``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_HOME = ".kolgraph"
+GRAPH_NAME = "kolgraph"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting kolgraph reads; see README "Configuration"."""
+
+    home: Path = field(default_factory=lambda: Path(DEFAULT_HOME).resolve())
+    backend: str = "embedded"
+    graph_name: str = GRAPH_NAME
+    neo4j_uri: str | None = None
+    neo4j_username: str = "neo4j"
+    neo4j_password: str | None = None
+    neo4j_database: str | None = None
+    secret_key: str | None = None
+    pii_salt: str | None = None
+    query_timeout_s: float = 30.0
+    query_row_cap: int = 1000
+
+    @property
+    def db_dir(self) -> Path:
+        """Folder of the embedded database (socket, pid file, append-only file)."""
+        return self.home / "db"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+
+_ENV_NAMES = {
+    "home": "KOLGRAPH_HOME",
+    "backend": "KOLGRAPH_BACKEND",
+    "graph_name": "KOLGRAPH_GRAPH",
+    "neo4j_uri": "NEO4J_URI",
+    "neo4j_username": "NEO4J_USERNAME",
+    "neo4j_password": "NEO4J_PASSWORD",
+    "neo4j_database": "NEO4J_DATABASE",
+    "secret_key": "KOLGRAPH_SECRET_KEY",
+    "pii_salt": "KOLGRAPH_PII_SALT",
+    "query_timeout_s": "KOLGRAPH_QUERY_TIMEOUT",
+    "query_row_cap": "KOLGRAPH_QUERY_ROW_CAP",
+}
+
+BACKENDS = ("embedded", "neo4j")
+
+
+def _coerce(name: str, raw: Any, source: str) -> Any:
+    kinds = {f.name: f.type for f in fields(Settings)}
+    kind = kinds[name]
+    try:
+        if name == "home":
+            return Path(str(raw)).expanduser().resolve()
+        if kind == "float":
+            return float(raw)
+        if kind == "int":
+            return int(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}: {name} must be a {kind}, got {raw!r}") from exc
+    return None if raw == "" else str(raw)
+
+
+def load_settings(
+    config_file: str | Path | None = None, env: dict[str, str] | None = None
+) -> Settings:
+    """Build the settings from ``env`` (default ``os.environ``) and an optional TOML file.
+
+    >>> load_settings(env={"KOLGRAPH_HOME": "/tmp/k"}).home
+    PosixPath('/tmp/k')
+    """
+    env = dict(os.environ if env is None else env)
+    values: dict[str, Any] = {}
+    for name, var in _ENV_NAMES.items():
+        if env.get(var):
+            values[name] = _coerce(name, env[var], f"environment variable {var}")
+    if "backend" not in values and values.get("neo4j_uri"):
+        values["backend"] = "neo4j"
+    config_file = config_file or env.get("KOLGRAPH_CONFIG")
+    if config_file:
+        path = Path(config_file)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{path}: configuration file not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        for key, raw in data.get("kolgraph", data).items():
+            if key not in _ENV_NAMES:
+                raise ConfigError(f"{path}: unknown setting {key!r}")
+            values[key] = _coerce(key, raw, str(path))
+    settings = replace(Settings(), **values)
+    if settings.backend not in BACKENDS:
+        raise ConfigError(
+            f"KOLGRAPH_BACKEND must be one of {', '.join(BACKENDS)}, got {settings.backend!r}"
+        )
+    if settings.backend == "neo4j" and not settings.neo4j_uri:
+        raise ConfigError("KOLGRAPH_BACKEND=neo4j needs NEO4J_URI")
+    return settings

@@ -1,0 +1,238 @@
+"""The one narrow interface that every graph database backend implements.
+
+Everything outside ``graph/store`` talks to a database only through a ``GraphStore``;
+queries are always parameterized (never a value pasted into the query text).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+Row = dict[str, Any]
+Progress = Callable[[int], None]
+
+DEFAULT_BATCH_SIZE = 5_000
+
+
+class StoreError(RuntimeError):
+    """A database call failed; the message says which call and why."""
+
+
+class ReadOnlyViolation(StoreError):
+    """A read-only call tried to write; refused by the database itself."""
+
+
+class QueryTimeout(StoreError):
+    """A query ran past its time limit and was stopped by the database."""
+
+
+class QuerySyntaxError(StoreError):
+    """The database could not parse or plan the query."""
+
+
+class ConstraintViolation(StoreError):
+    """A write broke a unique key."""
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Rows of a read, as dictionaries keyed by column name.
+
+    ``truncated`` is true when the row cap cut the result short.
+    """
+
+    columns: list[str]
+    rows: list[Row]
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    """How a relationship endpoint is found: ``(:label {key: row[field]})``."""
+
+    label: str
+    key: str
+    field: str
+
+
+def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    """Split ``rows`` into lists of at most ``size``.
+
+    >>> [len(b) for b in batched(({'i': i} for i in range(5)), 2)]
+    [2, 2, 1]
+    """
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _check_identifier(name: str) -> str:
+    # Labels, types and property names cannot be parameters in Cypher, so they are
+    # checked against a strict pattern instead of being pasted in as given.
+    if not name or not (name[0].isalpha() or name[0] == "_") or not all(
+        c.isalnum() or c == "_" for c in name
+    ):
+        raise ValueError(f"not a valid Cypher identifier: {name!r}")
+    return name
+
+
+class GraphStore(ABC):
+    """A graph database: schema, batched upserts, read-only queries, streaming export."""
+
+    #: ``"falkordb"`` or ``"neo4j"``: which dialect of Cypher this store speaks.
+    dialect: str
+
+    # ----------------------------------------------------------------- primitives
+    @abstractmethod
+    def apply_schema(self) -> list[str]:
+        """Create the unique keys and indexes of ``cypher/schema/<dialect>.cypher``.
+
+        Idempotent. Returns the statements that were applied.
+        """
+
+    @abstractmethod
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run one parameterized write query in one transaction; return its rows."""
+
+    @abstractmethod
+    def read(
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout_s: float | None = None,
+        limit: int | None = None,
+    ) -> QueryResult:
+        """Run a query that the database itself refuses to let write.
+
+        ``timeout_s`` stops it on the server (``QueryTimeout``); ``limit`` caps the rows
+        returned (``None`` or 0: no cap) and sets ``truncated``. A write raises
+        ``ReadOnlyViolation``.
+        """
+
+    @abstractmethod
+    def stream(
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        anchor_label: str,
+        batch_size: int = 50_000,
+    ) -> Iterator[list[Row]]:
+        """Export a large read in batches of rows.
+
+        ``query`` must bound the internal id of one node of ``anchor_label`` with the
+        parameters ``$lo`` (inclusive) and ``$hi`` (exclusive), e.g.
+        ``MATCH (a:Account) WHERE id(a) >= $lo AND id(a) < $hi ...``. Each anchor id range
+        is fetched separately, so memory stays bounded whatever the result size.
+        """
+
+    @abstractmethod
+    def explain(self, query: str, params: Mapping[str, Any] | None = None) -> str:
+        """The database's execution plan for ``query``, as text."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections (the embedded server keeps running)."""
+
+    # ------------------------------------------------------------ built on top
+    def write_batches(
+        self,
+        query: str,
+        rows: Iterable[Row],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        params: Mapping[str, Any] | None = None,
+        progress: Progress | None = None,
+    ) -> int:
+        """Run ``query`` once per batch with the batch bound to ``$rows``; return rows sent.
+
+        Each batch is one transaction: it is applied whole or not at all.
+        """
+        sent = 0
+        for batch in batched(rows, batch_size):
+            self.write(query, {**(params or {}), "rows": batch})
+            sent += len(batch)
+            if progress:
+                progress(len(batch))
+        return sent
+
+    def upsert_nodes(
+        self,
+        label: str,
+        key: str,
+        rows: Iterable[Row],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: Progress | None = None,
+    ) -> int:
+        """MERGE ``(:label {key: row[key]})`` and SET every other field of each row."""
+        label, key = _check_identifier(label), _check_identifier(key)
+        query = f"UNWIND $rows AS row MERGE (n:{label} {{{key}: row.{key}}}) SET n += row"
+        return self.write_batches(query, rows, batch_size=batch_size, progress=progress)
+
+    def upsert_relationships(
+        self,
+        rel_type: str,
+        src: NodeRef,
+        dst: NodeRef,
+        rows: Iterable[Row],
+        *,
+        props: Sequence[str] = (),
+        merge_on: Sequence[str] = (),
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: Progress | None = None,
+    ) -> int:
+        """MERGE ``(src)-[:rel_type {merge_on...}]->(dst)`` and SET ``props`` from each row.
+
+        Both endpoints must already exist; rows whose endpoints are missing are skipped by
+        the MATCH.
+        """
+        rel_type = _check_identifier(rel_type)
+        key_map = ", ".join(f"{_check_identifier(p)}: row.{p}" for p in merge_on)
+        sets = ", ".join(f"r.{_check_identifier(p)} = row.{p}" for p in props)
+        query = (
+            "UNWIND $rows AS row "
+            f"MATCH (a:{_check_identifier(src.label)} "
+            f"{{{_check_identifier(src.key)}: row.{_check_identifier(src.field)}}}) "
+            f"MATCH (b:{_check_identifier(dst.label)} "
+            f"{{{_check_identifier(dst.key)}: row.{_check_identifier(dst.field)}}}) "
+            f"MERGE (a)-[r:{rel_type}{' {' + key_map + '}' if key_map else ''}]->(b)"
+            + (f" SET {sets}" if sets else "")
+        )
+        return self.write_batches(query, rows, batch_size=batch_size, progress=progress)
+
+    def scalar(self, query: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row of a read, or ``None``."""
+        result = self.read(query, params)
+        if not result.rows:
+            return None
+        return next(iter(result.rows[0].values()))
+
+    def node_counts(self) -> dict[str, int]:
+        """Number of nodes per label of the design's schema (0 when absent)."""
+        from graph.store.schema import NODE_LABELS
+
+        return {
+            label: int(self.scalar(f"MATCH (n:{label}) RETURN count(n) AS n") or 0)
+            for label in NODE_LABELS
+        }
+
+    def relationship_counts(self) -> dict[str, int]:
+        """Number of relationships per type of the design's schema (0 when absent)."""
+        from graph.store.schema import RELATIONSHIP_TYPES
+
+        return {
+            rel: int(self.scalar(f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n") or 0)
+            for rel in RELATIONSHIP_TYPES
+        }
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

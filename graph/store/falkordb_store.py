@@ -1,0 +1,167 @@
+"""The embedded backend: FalkorDB over a unix socket, through the ``falkordb`` client.
+
+Read-only calls go through ``GRAPH.RO_QUERY``, which the server refuses to run when the
+query writes; timeouts are passed to the server, which aborts the query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import redis
+from falkordb import FalkorDB
+
+from graph.store import embedded
+from graph.store.base import (
+    ConstraintViolation,
+    GraphStore,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnlyViolation,
+    Row,
+    StoreError,
+)
+from graph.store.schema import schema_statements
+
+
+def clean_value(value: Any) -> Any:
+    """Turn a Python/NumPy value into one the FalkorDB parameter header can carry.
+
+    NaN becomes null, NumPy scalars become Python scalars, dates become ISO strings, and
+    map keys become strings.
+
+    >>> clean_value({"a": float("nan"), "b": [1, 2.5]})
+    {'a': None, 'b': [1, 2.5]}
+    """
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, Mapping):
+        return {str(k): clean_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_value(v) for v in value]
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if hasattr(value, "item"):  # NumPy scalar
+        return clean_value(value.item())
+    if hasattr(value, "tolist"):  # NumPy array
+        return clean_value(value.tolist())
+    return str(value)
+
+
+def _translate(exc: redis.exceptions.ResponseError, what: str) -> StoreError:
+    message = str(exc)
+    lowered = message.lower()
+    if "read-only" in lowered or "ro_query" in lowered:
+        return ReadOnlyViolation(f"{what}: refused by the database: the query writes ({message})")
+    if "timed out" in lowered or "timeout" in lowered:
+        return QueryTimeout(f"{what}: stopped by the database at its time limit ({message})")
+    if "unique constraint" in lowered or "constraint violation" in lowered:
+        return ConstraintViolation(f"{what}: {message}")
+    if any(w in lowered for w in ("syntax", "invalid input", "unknown function", "not defined")):
+        return QuerySyntaxError(f"{what}: {message}")
+    return StoreError(f"{what}: {message}")
+
+
+class FalkorDBStore(GraphStore):
+    """A ``GraphStore`` on the embedded FalkorDB server of one ``KOLGRAPH_HOME``."""
+
+    dialect = "falkordb"
+
+    def __init__(self, data_dir: Path, graph_name: str = "kolgraph", *, start: bool = True):
+        socket = embedded.ensure_running(data_dir) if start else data_dir / embedded.SOCKET_NAME
+        self.data_dir = data_dir
+        self._db = FalkorDB(unix_socket_path=str(socket))
+        self._graph = self._db.select_graph(graph_name)
+        self.graph_name = graph_name
+        if start and not self._db.connection.exists(graph_name):
+            self._graph.query("RETURN 1")  # creates the empty graph so reads can run
+
+    # ------------------------------------------------------------------ helpers
+    def _call(self, query: str, params: Mapping[str, Any] | None, *, read_only: bool,
+              timeout_ms: int | None = None) -> Any:
+        cleaned = clean_value(dict(params)) if params else None
+        try:
+            if read_only:
+                return self._graph.ro_query(query, cleaned, timeout=timeout_ms)
+            return self._graph.query(query, cleaned, timeout=timeout_ms)
+        except redis.exceptions.ResponseError as exc:
+            raise _translate(exc, "read" if read_only else "write") from exc
+        except redis.exceptions.ConnectionError as exc:
+            raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
+
+    @staticmethod
+    def _rows(result: Any) -> tuple[list[str], list[Row]]:
+        columns = [h[1] if isinstance(h, (list, tuple)) else h for h in result.header]
+        columns = [c.decode() if isinstance(c, bytes) else str(c) for c in columns]
+        return columns, [dict(zip(columns, values, strict=True)) for values in result.result_set]
+
+    # --------------------------------------------------------------- interface
+    def apply_schema(self) -> list[str]:
+        applied = []
+        for statement in schema_statements(self.dialect):
+            try:
+                if statement.startswith("GRAPH.CONSTRAINT"):
+                    words = statement.split()
+                    self._db.connection.execute_command(
+                        "GRAPH.CONSTRAINT", words[1], self.graph_name, *words[2:]
+                    )
+                else:
+                    self._graph.query(statement)
+            except redis.exceptions.ResponseError as exc:
+                text = str(exc).lower()
+                if "already" in text or "exists" in text:
+                    continue
+                raise StoreError(f"schema statement failed: {statement}: {exc}") from exc
+            applied.append(statement)
+        return applied
+
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        result = self._call(query, params, read_only=False)
+        return self._rows(result)[1] if result.header else []
+
+    def read(self, query: str, params: Mapping[str, Any] | None = None, *,
+             timeout_s: float | None = None, limit: int | None = None) -> QueryResult:
+        timeout_ms = max(1, int(timeout_s * 1000)) if timeout_s else None
+        result = self._call(query, params, read_only=True, timeout_ms=timeout_ms)
+        columns, rows = self._rows(result) if result.header else ([], [])
+        truncated = bool(limit) and len(rows) > limit
+        return QueryResult(columns, rows[:limit] if truncated else rows, truncated)
+
+    def stream(self, query: str, params: Mapping[str, Any] | None = None, *,
+               anchor_label: str, batch_size: int = 50_000) -> Iterator[list[Row]]:
+        from graph.store.base import _check_identifier
+
+        label = _check_identifier(anchor_label)
+        top = self.scalar(f"MATCH (n:{label}) RETURN max(id(n)) AS top")
+        if top is None:
+            return
+        for lo in range(0, int(top) + 1, batch_size):
+            rows = self.read(query, {**(params or {}), "lo": lo, "hi": lo + batch_size}).rows
+            if rows:
+                yield rows
+
+    def explain(self, query: str, params: Mapping[str, Any] | None = None) -> str:
+        try:
+            plan = self._graph.explain(query, clean_value(dict(params)) if params else None)
+        except redis.exceptions.ResponseError as exc:
+            raise _translate(exc, "explain") from exc
+        return str(plan)
+
+    def close(self) -> None:
+        self._db.connection.close()
+
+    # ------------------------------------------------------ backend specifics
+    def drop_all(self) -> None:
+        """Delete the whole graph (tests and ``kolgraph db reset`` only)."""
+        try:
+            self._graph.delete()
+        except redis.exceptions.ResponseError as exc:
+            if "empty key" not in str(exc).lower() and "invalid graph" not in str(exc).lower():
+                raise StoreError(f"could not delete graph {self.graph_name}: {exc}") from exc

@@ -1,0 +1,143 @@
+"""The production backend: Neo4j 5.x through the official ``neo4j`` driver.
+
+Writes go through ``Driver.execute_query`` (a managed transaction, retried on transient
+errors) routed to the leader; reads run in READ access mode sessions (``execute_read``),
+which the server itself refuses to let write, routed to readers in a cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase, READ_ACCESS, RoutingControl, unit_of_work
+from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable
+
+from graph.store.base import (
+    ConstraintViolation,
+    GraphStore,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnlyViolation,
+    Row,
+    StoreError,
+)
+from graph.store.falkordb_store import clean_value
+from graph.store.schema import schema_statements
+
+_NO_UPPER_BOUND = 2**62
+
+
+def _translate(exc: Neo4jError, what: str) -> StoreError:
+    code = exc.code or ""
+    message = f"{what}: {exc.message or exc}"
+    if code.endswith("AccessMode") or "write" in code.lower() and "read" in code.lower():
+        return ReadOnlyViolation(f"{message} (refused by the database: the query writes)")
+    if "TransactionTimedOut" in code or "Terminated" in code:
+        return QueryTimeout(f"{message} (stopped by the database at its time limit)")
+    if code.endswith("ConstraintValidationFailed"):
+        return ConstraintViolation(message)
+    if code.endswith("SyntaxError") or code.endswith("ParameterMissing"):
+        return QuerySyntaxError(message)
+    return StoreError(f"{message} [{code}]")
+
+
+class Neo4jStore(GraphStore):
+    """A ``GraphStore`` on a Neo4j 5.x server or cluster."""
+
+    dialect = "neo4j"
+
+    def __init__(self, uri: str, username: str, password: str | None,
+                 database: str | None = None):
+        auth = (username, password) if password is not None else None
+        try:
+            self._driver = GraphDatabase.driver(uri, auth=auth)
+            self._driver.verify_connectivity()
+        except (ServiceUnavailable, neo4j.exceptions.AuthError, ValueError) as exc:
+            raise StoreError(f"cannot reach Neo4j at NEO4J_URI={uri}: {exc}") from exc
+        self.database = database
+
+    def apply_schema(self) -> list[str]:
+        statements = schema_statements(self.dialect)
+        for statement in statements:
+            self.write(statement)
+        return statements
+
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        try:
+            records, _, _ = self._driver.execute_query(
+                query, clean_value(dict(params or {})), database_=self.database,
+                routing_=RoutingControl.WRITE,
+            )
+        except Neo4jError as exc:
+            raise _translate(exc, "write") from exc
+        return [record.data() for record in records]
+
+    def read(self, query: str, params: Mapping[str, Any] | None = None, *,
+             timeout_s: float | None = None, limit: int | None = None) -> QueryResult:
+        cap = limit or None
+
+        @unit_of_work(timeout=timeout_s)
+        def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[Row], bool]:
+            result = tx.run(query, clean_value(dict(params or {})))
+            rows: list[Row] = []
+            for record in result:
+                if cap is not None and len(rows) >= cap:
+                    return list(result.keys()), rows, True
+                rows.append(record.data())
+            return list(result.keys()), rows, False
+
+        try:
+            with self._driver.session(database=self.database,
+                                      default_access_mode=READ_ACCESS) as session:
+                columns, rows, truncated = session.execute_read(work)
+        except ClientError as exc:
+            raise _translate(exc, "read") from exc
+        except Neo4jError as exc:
+            raise _translate(exc, "read") from exc
+        return QueryResult(columns, rows, truncated)
+
+    def stream(self, query: str, params: Mapping[str, Any] | None = None, *,
+               anchor_label: str, batch_size: int = 50_000) -> Iterator[list[Row]]:
+        bound = {**clean_value(dict(params or {})), "lo": 0, "hi": _NO_UPPER_BOUND}
+        try:
+            with self._driver.session(database=self.database, default_access_mode=READ_ACCESS,
+                                      fetch_size=batch_size) as session:
+                with session.begin_transaction() as tx:
+                    batch: list[Row] = []
+                    for record in tx.run(query, bound):
+                        batch.append(record.data())
+                        if len(batch) >= batch_size:
+                            yield batch
+                            batch = []
+                    if batch:
+                        yield batch
+        except Neo4jError as exc:
+            raise _translate(exc, "stream") from exc
+
+    def explain(self, query: str, params: Mapping[str, Any] | None = None) -> str:
+        try:
+            with self._driver.session(database=self.database,
+                                      default_access_mode=READ_ACCESS) as session:
+                summary = session.run("EXPLAIN " + query, clean_value(dict(params or {}))).consume()
+        except Neo4jError as exc:
+            raise _translate(exc, "explain") from exc
+        return _format_plan(summary.plan or {})
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def drop_all(self) -> None:
+        """Delete every node and relationship (tests only), in batches."""
+        self.write("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+
+
+def _format_plan(plan: Mapping[str, Any], depth: int = 0) -> str:
+    line = "    " * depth + str(plan.get("operatorType", "?"))
+    args = plan.get("args") or {}
+    if args.get("Details"):
+        line += f" | {args['Details']}"
+    children = [_format_plan(child, depth + 1) for child in plan.get("children", [])]
+    return "\n".join([line, *children])
