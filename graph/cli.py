@@ -72,7 +72,9 @@ def cli(ctx: click.Context, config_file: str | None) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning expected failures into one-line errors."""
     try:
-        cli.main(args=argv, prog_name="kolgraph", standalone_mode=False)
+        status = cli.main(args=argv, prog_name="kolgraph", standalone_mode=False)
+        if isinstance(status, int) and status:
+            sys.exit(status)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

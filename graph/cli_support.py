@@ -84,7 +84,8 @@ def write_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
     else:
         cells = [[_cell(row.get(c)) for c in columns] for row in rows]
         widths = [max([_width(c)] + [_width(r[i]) for r in cells]) for i, c in enumerate(columns)]
-        out.write("  ".join(_pad(c, w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n")
+        header = "  ".join(_pad(c, w) for c, w in zip(columns, widths, strict=True))
+        out.write(header.rstrip() + "\n")
         out.write("  ".join("-" * w for w in widths) + "\n")
         for r in cells:
             out.write("  ".join(_pad(v, w) for v, w in zip(r, widths, strict=True)).rstrip() + "\n")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
-from pathlib import Path
 
 from graph.cli_support import UserError, settings_from, store_from
 from graph.store import embedded

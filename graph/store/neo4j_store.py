@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import neo4j
-from neo4j import GraphDatabase, READ_ACCESS, RoutingControl, unit_of_work
+from neo4j import READ_ACCESS, GraphDatabase, RoutingControl, unit_of_work
 from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable
 
 from graph.store.base import (
@@ -103,17 +103,19 @@ class Neo4jStore(GraphStore):
                anchor_label: str, batch_size: int = 50_000) -> Iterator[list[Row]]:
         bound = {**clean_value(dict(params or {})), "lo": 0, "hi": _NO_UPPER_BOUND}
         try:
-            with self._driver.session(database=self.database, default_access_mode=READ_ACCESS,
-                                      fetch_size=batch_size) as session:
-                with session.begin_transaction() as tx:
-                    batch: list[Row] = []
-                    for record in tx.run(query, bound):
-                        batch.append(record.data())
-                        if len(batch) >= batch_size:
-                            yield batch
-                            batch = []
-                    if batch:
+            with (
+                self._driver.session(database=self.database, default_access_mode=READ_ACCESS,
+                                     fetch_size=batch_size) as session,
+                session.begin_transaction() as tx,
+            ):
+                batch: list[Row] = []
+                for record in tx.run(query, bound):
+                    batch.append(record.data())
+                    if len(batch) >= batch_size:
                         yield batch
+                        batch = []
+                if batch:
+                    yield batch
         except Neo4jError as exc:
             raise _translate(exc, "stream") from exc
 

@@ -5,6 +5,7 @@ ingest belongs to a ``(:Run)``. A run is ``running`` while it is written, then `
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import uuid
@@ -58,10 +59,8 @@ def _decode(row: Row) -> Row:
     out = dict(row)
     for key in ("params", "metrics"):
         if isinstance(out.get(key), str):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 out[key] = json.loads(out[key])
-            except json.JSONDecodeError:
-                pass
     return out
 
 

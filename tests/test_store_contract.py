@@ -1,0 +1,127 @@
+"""The store contract: every backend (embedded always, Neo4j when configured) passes these."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.store import (
+    ConstraintViolation,
+    NodeRef,
+    QueryTimeout,
+    ReadOnlyViolation,
+)
+
+PERSONS = [{"person_id": f"p{i}", "display_name": f"用户{i}", "platforms": 1} for i in range(50)]
+ACCOUNTS = [{"account_key": f"zhihu:{i}", "platform": "zhihu", "account_id": str(i)}
+            for i in range(50)]
+
+
+def _load(store) -> None:
+    store.upsert_nodes("Person", "person_id", PERSONS, batch_size=7)
+    store.upsert_nodes("Account", "account_key", ACCOUNTS, batch_size=7)
+    store.upsert_relationships(
+        "HAS_ACCOUNT", NodeRef("Person", "person_id", "p"), NodeRef("Account", "account_key", "a"),
+        [{"p": f"p{i}", "a": f"zhihu:{i}"} for i in range(50)], batch_size=9)
+    store.upsert_relationships(
+        "INTERACTED",
+        NodeRef("Account", "account_key", "s"),
+        NodeRef("Account", "account_key", "d"),
+        [{"s": f"zhihu:{i}", "d": f"zhihu:{(i + 1) % 50}", "type": "like", "count": 2}
+         for i in range(50)],
+        merge_on=("type",), props=("count",), batch_size=11)
+
+
+def test_upsert_is_idempotent(any_store):
+    _load(any_store)
+    first = {**any_store.node_counts(), **any_store.relationship_counts()}
+    _load(any_store)
+    second = {**any_store.node_counts(), **any_store.relationship_counts()}
+    assert first == second
+    assert first["Person"] == 50 and first["Account"] == 50
+    assert first["HAS_ACCOUNT"] == 50 and first["INTERACTED"] == 50
+    total = any_store.scalar("MATCH ()-[r:INTERACTED]->() RETURN sum(r.count) AS s")
+    assert total == 100
+
+
+def test_upsert_updates_properties(any_store):
+    any_store.upsert_nodes("Person", "person_id", [{"person_id": "p1", "display_name": "旧"}])
+    any_store.upsert_nodes("Person", "person_id", [{"person_id": "p1", "display_name": "新"}])
+    rows = any_store.read("MATCH (p:Person) RETURN p.display_name AS n").rows
+    assert rows == [{"n": "新"}]
+
+
+def test_unique_keys_are_enforced(any_store):
+    any_store.upsert_nodes("Account", "account_key", ACCOUNTS[:1])
+    with pytest.raises(ConstraintViolation):
+        any_store.write("CREATE (:Account {account_key: $k})", {"k": ACCOUNTS[0]["account_key"]})
+    assert any_store.node_counts()["Account"] == 1
+
+
+@pytest.mark.parametrize("query", [
+    "CREATE (:Person {person_id: 'x'})",
+    "MERGE (:Person {person_id: 'x'})",
+    "MATCH (p:Person) SET p.display_name = 'hacked'",
+    "MATCH (p:Person) DELETE p",
+    "MATCH (p:Person) DETACH DELETE p",
+    "MATCH (p:Person) REMOVE p.display_name",
+])
+def test_read_refuses_writes(any_store, query):
+    _load(any_store)
+    before = any_store.read(
+        "MATCH (p:Person) RETURN count(p) AS n, collect(p.display_name)[0..3] AS names").rows
+    with pytest.raises(ReadOnlyViolation):
+        any_store.read(query)
+    after = any_store.read(
+        "MATCH (p:Person) RETURN count(p) AS n, collect(p.display_name)[0..3] AS names").rows
+    assert before == after
+
+
+def test_timeout_is_honoured(any_store):
+    with pytest.raises(QueryTimeout):
+        any_store.read("UNWIND range(1, 200000000) AS x WITH x WHERE x % 7 = 3 RETURN count(x)",
+                       timeout_s=0.2)
+
+
+def test_row_cap_truncates(any_store):
+    _load(any_store)
+    result = any_store.read("MATCH (p:Person) RETURN p.person_id AS id", limit=10)
+    assert len(result.rows) == 10 and result.truncated
+    result = any_store.read("MATCH (p:Person) RETURN p.person_id AS id", limit=100)
+    assert len(result.rows) == 50 and not result.truncated
+
+
+def test_parameters_are_never_pasted(any_store):
+    hostile = ["x'}) DETACH DELETE n //", 'quote " and \\ backslash', "多行\n文本", "`tick`",
+               "$param", "*/ MATCH (n) DETACH DELETE n /*"]
+    rows = [{"person_id": f"h{i}", "display_name": name} for i, name in enumerate(hostile)]
+    any_store.upsert_nodes("Person", "person_id", rows)
+    back = any_store.read("MATCH (p:Person) WHERE p.display_name IN $names "
+                          "RETURN p.person_id AS id, p.display_name AS name ORDER BY id",
+                          {"names": hostile}).rows
+    assert [r["name"] for r in back] == hostile
+
+
+def test_stream_exports_100k_relationships_in_batches(any_store):
+    n_accounts = 2_000
+    any_store.upsert_nodes("Account", "account_key",
+                           ({"account_key": f"b:{i}"} for i in range(n_accounts)),
+                           batch_size=2_000)
+    any_store.write(
+        "UNWIND range(0, $n - 1) AS i MATCH (a:Account {account_key: 'b:' + toString(i)}) "
+        "UNWIND range(1, 50) AS j "
+        "MATCH (b:Account {account_key: 'b:' + toString((i + j) % $n)}) "
+        "CREATE (a)-[:INTERACTED {type: 'like', count: j}]->(b)", {"n": n_accounts})
+    query = ("MATCH (a:Account) WHERE id(a) >= $lo AND id(a) < $hi "
+             "MATCH (a)-[r:INTERACTED]->(b) RETURN a.account_key AS s, b.account_key AS d, "
+             "r.count AS c")
+    batches = list(any_store.stream(query, anchor_label="Account", batch_size=300))
+    assert len(batches) > 1
+    rows = [row for batch in batches for row in batch]
+    assert len(rows) == 100_000
+    assert len({(r["s"], r["d"]) for r in rows}) == 100_000
+    assert sum(r["c"] for r in rows) == n_accounts * sum(range(1, 51))
+
+
+def test_explain_returns_a_plan(any_store):
+    plan = any_store.explain("MATCH (p:Person {person_id: $id}) RETURN p", {"id": "p1"})
+    assert plan.strip()
