@@ -1,0 +1,79 @@
+"""``kolgraph demo``: the whole flow on sample data, ending with the web UI running.
+
+sample data -> ingest -> analyze -> refresh (GraphSAGE) -> admin user -> serve. Each step is
+the same command a user would run; steps whose results are already there are skipped on a
+second run (the ingest is idempotent anyway).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+
+import click
+
+from graph.cli_support import UserError, settings_from
+
+
+def _run_step(title: str, args: list[str]) -> None:
+    """Run ``kolgraph ARGS`` in this process, with a heading and its duration."""
+    from graph.cli import cli
+
+    click.secho(f"\n== {title}: kolgraph {' '.join(args)}", bold=True)
+    started = time.monotonic()
+    status = cli.main(args=args, prog_name="kolgraph", standalone_mode=False)
+    if isinstance(status, int) and status:
+        raise UserError(f"demo step '{title}' failed with exit status {status}", status)
+    click.echo(f"   ({time.monotonic() - started:.1f}s)")
+
+
+@click.command()
+@click.option("--persons", type=click.IntRange(1000, 1_000_000), default=3000, show_default=True,
+              help="Size of the generated sample.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Sample and model seed.")
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="End by serving the web UI (blocks until Ctrl-C).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8050, show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, persons: int, seed: int, serve: bool, host: str, port: int) -> None:
+    """Generate sample data and run ingest, analyze, refresh and the web UI on it."""
+    settings = settings_from(ctx)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    data = settings.home / "demo" / f"sample-{persons}-{seed}"
+    click.echo(f"kolgraph home: {settings.home} (backend: {settings.backend})")
+    _run_step("schema", ["db", "schema"])
+    if not (data / ".complete").exists():
+        _run_step("sample data", ["sample", "--out", str(data), "--persons", str(persons),
+                                  "--seed", str(seed)])
+        (data / ".complete").write_text("ok\n")
+    _run_step("ingest", ["ingest", str(data)])
+    _run_step("analyze", ["analyze", "--seed", str(seed)])
+    _run_step("refresh", ["refresh"])
+    _run_step("counts", ["db", "counts"])
+    if not serve:
+        return
+    password = _demo_admin_password(settings.home)
+    _run_step("admin user", ["user", "add", "admin", "--role", "admin", "--password-env",
+                             "KOLGRAPH_DEMO_PASSWORD"])
+    click.secho(f"\nweb UI: http://{host}:{port}/   user: admin   password: {password}",
+                bold=True, fg="green")
+    _run_step("serve", ["serve", "--host", host, "--port", str(port)])
+
+
+def _demo_admin_password(home: Path) -> str:
+    """A generated admin password, kept in ``KOLGRAPH_HOME/demo/admin-password`` (mode 0600)
+    and exported as ``KOLGRAPH_DEMO_PASSWORD`` for the ``user add`` step."""
+    import os
+
+    path = home / "demo" / "admin-password"
+    if path.exists():
+        password = path.read_text().strip()
+    else:
+        password = secrets.token_urlsafe(12)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(password + "\n")
+    os.environ["KOLGRAPH_DEMO_PASSWORD"] = password
+    return password
