@@ -1,0 +1,1 @@
+"""Plain-data side of the GNN: the graph as arrays, node features, edge splits."""

@@ -1,0 +1,1 @@
+"""Neighbour sampling on a CSR adjacency (no pyg-lib / torch-sparse needed)."""

@@ -1,0 +1,1 @@
+"""The GraphSAGE encoder and the link decoders."""

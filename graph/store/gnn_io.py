@@ -1,0 +1,301 @@
+"""Every query the GNN part needs: reading the person graph, engagements and feature inputs;
+writing embeddings, the vector index and ``RECOMMENDED`` relationships of a refresh run;
+reading recommendations back and vector look-ups for ``kolgraph similar``.
+
+Queries are valid in FalkorDB and in Neo4j 5 unless a per-dialect variant is given
+(vector values, the vector index and its query procedure differ).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+from graph.store.base import GraphStore, Progress, StoreError
+
+VECTOR_INDEX_NAME = "person_embedding"
+REC_KINDS = ("people", "content")
+
+_PERSONS = (
+    "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
+    "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
+    "RETURN p.person_id AS person_id, p.followers_total AS followers_total, "
+    "p.community_id AS community_id, collect(DISTINCT a.platform) AS platforms"
+)
+
+_PERSON_EDGES = (
+    "MATCH (a:Account)-[r:FOLLOWS|INTERACTED]->(b:Account) "
+    "WHERE id(a) >= $lo AND id(a) < $hi "
+    "MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "
+    "MATCH (q:Person)-[:HAS_ACCOUNT]->(b) "
+    "WITH p, q, r WHERE p <> q "
+    "RETURN p.person_id AS src, q.person_id AS dst, sum(coalesce(r.count, 1)) AS weight"
+)
+
+_CONTENTS = (
+    "MATCH (c:Content) WHERE id(c) >= $lo AND id(c) < $hi "
+    "OPTIONAL MATCH (c)-[:ABOUT]->(t:Topic) "
+    "RETURN c.content_key AS content_key, c.platform AS platform, c.price AS price, "
+    "min(t.name) AS topic"
+)
+
+_ENGAGEMENTS = (
+    "MATCH (a:Account)-[e:ENGAGED]->(c:Content) WHERE id(a) >= $lo AND id(a) < $hi "
+    "MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "
+    "RETURN p.person_id AS person_id, c.content_key AS content_key, "
+    "sum(coalesce(e.count, 1)) AS count, sum(coalesce(e.amount, 0.0)) AS amount"
+)
+
+
+def _frame(store: GraphStore, query: str, anchor: str, columns: list[str],
+           batch_size: int) -> pd.DataFrame:
+    parts = [pd.DataFrame(rows, columns=columns)
+             for rows in store.stream(query, anchor_label=anchor, batch_size=batch_size)]
+    if not parts:
+        return pd.DataFrame({c: [] for c in columns})
+    return pd.concat(parts, ignore_index=True)
+
+
+def read_persons(store: GraphStore, batch_size: int = 50_000) -> pd.DataFrame:
+    """``person_id, followers_total, community_id, platforms`` (``|``-joined, sorted)."""
+    df = _frame(store, _PERSONS, "Person",
+                ["person_id", "followers_total", "community_id", "platforms"], batch_size)
+    df["platforms"] = ["|".join(sorted(p for p in ps if p)) if isinstance(ps, list) else ""
+                       for ps in df["platforms"]]
+    return df
+
+
+def read_person_edges(store: GraphStore, batch_size: int = 20_000) -> pd.DataFrame:
+    """Person-level ties from FOLLOWS and INTERACTED between their accounts:
+    ``src, dst, weight`` (weight = follows + interaction counts; directions kept)."""
+    df = _frame(store, _PERSON_EDGES, "Account", ["src", "dst", "weight"], batch_size)
+    if len(df):
+        df = df.groupby(["src", "dst"], as_index=False, sort=True)["weight"].sum()
+    return df
+
+
+def read_contents(store: GraphStore, batch_size: int = 50_000) -> pd.DataFrame:
+    """``content_key, platform, price, topic`` (first topic by name)."""
+    return _frame(store, _CONTENTS, "Content", ["content_key", "platform", "price", "topic"],
+                  batch_size)
+
+
+def read_engagements(store: GraphStore, batch_size: int = 20_000) -> pd.DataFrame:
+    """Person-level engagements: ``person_id, content_key, count, amount``."""
+    df = _frame(store, _ENGAGEMENTS, "Account",
+                ["person_id", "content_key", "count", "amount"], batch_size)
+    if len(df):
+        df = df.groupby(["person_id", "content_key"], as_index=False, sort=True)[
+            ["count", "amount"]].sum()
+    return df
+
+
+# --------------------------------------------------------------------- embeddings
+def _falkordb_vector_index(store: GraphStore, dimension: int) -> None:
+    # Index options cannot be parameters in either dialect; ``dimension`` is an int.
+    for statement in ("DROP VECTOR INDEX FOR (p:Person) ON (p.embedding)",
+                      "CREATE VECTOR INDEX FOR (p:Person) ON (p.embedding) OPTIONS "
+                      f"{{dimension: {int(dimension)}, similarityFunction: 'cosine'}}"):
+        try:
+            store.write(statement)
+        except StoreError as exc:
+            text = str(exc).lower()
+            if "unable to drop" in text or "no such" in text or "not exist" in text \
+                    or "already" in text:
+                continue
+            raise
+
+
+def _neo4j_vector_index(store: GraphStore, dimension: int) -> None:
+    rows = store.read("SHOW VECTOR INDEXES YIELD name, options WHERE name = $name "
+                      "RETURN options", {"name": VECTOR_INDEX_NAME}).rows
+    if rows:
+        config = (rows[0]["options"] or {}).get("indexConfig", {})
+        if int(config.get("vector.dimensions", -1)) == int(dimension):
+            return
+        store.write(f"DROP INDEX {VECTOR_INDEX_NAME} IF EXISTS")
+    store.write(
+        f"CREATE VECTOR INDEX {VECTOR_INDEX_NAME} IF NOT EXISTS FOR (p:Person) "
+        f"ON (p.embedding) OPTIONS {{indexConfig: {{`vector.dimensions`: {int(dimension)}, "
+        "`vector.similarity_function`: 'cosine'}}")
+
+
+def ensure_vector_index(store: GraphStore, dimension: int) -> None:
+    """A cosine vector index on ``Person.embedding`` of ``dimension`` (recreated when the
+    dimension changed)."""
+    if store.dialect == "neo4j":
+        _neo4j_vector_index(store, dimension)
+    else:
+        _falkordb_vector_index(store, dimension)
+
+
+def write_embeddings(store: GraphStore, rows: list[dict[str, Any]], run_id: str) -> int:
+    """Set ``Person.embedding`` (``rows``: ``{"person_id", "embedding": [float]}``) and
+    ``Person.refresh_run_id``; one transaction."""
+    value = "vecf32(row.embedding)" if store.dialect == "falkordb" else "row.embedding"
+    store.write(
+        "UNWIND $rows AS row MATCH (p:Person {person_id: row.person_id}) "
+        f"SET p.embedding = {value}, p.refresh_run_id = $run_id",
+        {"rows": rows, "run_id": run_id})
+    return len(rows)
+
+
+def write_recommendations(store: GraphStore, rows: list[dict[str, Any]], run_id: str,
+                          kind: str) -> int:
+    """MERGE ``(Person)-[:RECOMMENDED {run_id, kind}]->(Person|Content)`` with ``score``,
+    ``rank``, ``reason``; ``rows``: ``person_id, target_id, score, rank, reason``. Idempotent,
+    so a batch written twice (an interrupted refresh resumed) leaves one relationship."""
+    if kind not in REC_KINDS:
+        raise ValueError(f"kind must be one of {REC_KINDS}, got {kind!r}")
+    target = ("MATCH (t:Person {person_id: row.target_id}) " if kind == "people"
+              else "MATCH (t:Content {content_key: row.target_id}) ")
+    store.write(
+        "UNWIND $rows AS row MATCH (p:Person {person_id: row.person_id}) " + target
+        + "MERGE (p)-[r:RECOMMENDED {run_id: $run_id, kind: $kind, rank: row.rank}]->(t) "
+        "SET r.score = row.score, r.reason = row.reason",
+        {"rows": rows, "run_id": run_id, "kind": kind})
+    return len(rows)
+
+
+def delete_other_recommendations(store: GraphStore, keep_run_id: str,
+                                 batch: int = 50_000, progress: Progress | None = None) -> int:
+    """Delete every ``RECOMMENDED`` not of ``keep_run_id``, in batches; return how many."""
+    total = 0
+    while True:
+        rows = store.write(
+            "MATCH ()-[r:RECOMMENDED]->() WHERE r.run_id <> $run_id "
+            "WITH r LIMIT $batch DELETE r RETURN count(*) AS n",
+            {"run_id": keep_run_id, "batch": batch})
+        n = int(rows[0]["n"]) if rows else 0
+        total += n
+        if progress and n:
+            progress(n)
+        if n < batch:
+            return total
+
+
+def recommendations_for(store: GraphStore, run_id: str, person_id: str, kind: str,
+                        k: int) -> list[dict[str, Any]]:
+    """Top ``k`` recommendations of one person in one refresh run, by rank."""
+    target = "t.person_id" if kind == "people" else "t.content_key"
+    return store.read(
+        "MATCH (p:Person {person_id: $person_id})-[r:RECOMMENDED]->(t) "
+        "WHERE r.run_id = $run_id AND r.kind = $kind "
+        f"RETURN r.rank AS rank, {target} AS target_id, r.score AS score, r.reason AS reason, "
+        "coalesce(t.display_name, t.title) AS name "
+        "ORDER BY r.rank LIMIT $k",
+        {"person_id": person_id, "run_id": run_id, "kind": kind, "k": k}).rows
+
+
+_EXPORT = (
+    "MATCH (p:Person)-[r:RECOMMENDED]->(t) "
+    "WHERE id(p) >= $lo AND id(p) < $hi AND r.run_id = $run_id "
+    "RETURN p.person_id AS person_id, r.kind AS kind, r.rank AS rank, "
+    "coalesce(t.person_id, t.content_key) AS target_id, r.score AS score, r.reason AS reason "
+    "ORDER BY person_id, kind, rank"
+)
+
+
+def stream_recommendations(store: GraphStore, run_id: str,
+                           batch_size: int = 20_000) -> Iterator[list[dict[str, Any]]]:
+    """Every recommendation of a run, in batches of persons (ordered within a batch)."""
+    yield from store.stream(_EXPORT, {"run_id": run_id}, anchor_label="Person",
+                            batch_size=batch_size)
+
+
+def person_exists(store: GraphStore, person_id: str) -> bool:
+    return bool(store.scalar("MATCH (p:Person {person_id: $id}) RETURN count(p) AS n",
+                             {"id": person_id}))
+
+
+def person_embedding(store: GraphStore, person_id: str) -> list[float] | None:
+    """The stored embedding of one person as a list of floats, or ``None``."""
+    value = store.scalar("MATCH (p:Person {person_id: $id}) RETURN p.embedding AS e",
+                         {"id": person_id})
+    if value is None:
+        return None
+    return [float(v) for v in value]
+
+
+def similar_persons(store: GraphStore, person_id: str, k: int) -> list[dict[str, Any]]:
+    """The ``k`` persons nearest to ``person_id`` by embedding, through the vector index
+    (the person itself excluded): ``person_id, display_name, similarity, community_id,
+    kol_score``. Raises ``LookupError`` when the person or its embedding is missing."""
+    vector = person_embedding(store, person_id)
+    if vector is None:
+        raise LookupError(person_id)
+    if store.dialect == "neo4j":
+        call = ("CALL db.index.vector.queryNodes($index, $k1, $vec) YIELD node, score "
+                "WITH node, score AS similarity ")
+    else:
+        # FalkorDB returns the cosine distance: similarity = 1 - distance
+        call = ("CALL db.idx.vector.queryNodes('Person', 'embedding', $k1, vecf32($vec)) "
+                "YIELD node, score WITH node, 1.0 - score AS similarity ")
+    return store.read(
+        call + "WHERE node.person_id <> $id "
+        "RETURN node.person_id AS person_id, node.display_name AS display_name, "
+        "similarity, node.community_id AS community_id, node.kol_score AS kol_score "
+        "ORDER BY similarity DESC LIMIT $k",
+        {"index": VECTOR_INDEX_NAME, "k1": k + 1, "vec": vector, "id": person_id,
+         "k": k}).rows
+
+
+def write_frames(store: GraphStore, frames: dict[str, pd.DataFrame],
+                 batch_size: int = 5_000) -> None:
+    """Load frames shaped like ``gnn.data.synthetic.synthetic_frames`` into the schema of
+    DESIGN.md (one Account per person and platform; ties as FOLLOWS from the first
+    account). For tests and benchmarks without a sample folder; idempotent."""
+    persons = frames["persons"]
+    accounts, person_rows = [], []
+    for row in persons.itertuples(index=False):
+        plats = [p for p in str(row.platforms).split("|") if p] or ["unknown"]
+        person_rows.append({"person_id": row.person_id, "display_name": row.person_id,
+                            "platforms": len(plats),
+                            "followers_total": int(row.followers_total)})
+        for p in plats:
+            accounts.append({"account_key": f"{p}:{row.person_id}", "platform": p,
+                             "account_id": row.person_id, "person_id": row.person_id,
+                             "followers": 0})
+    first = {pid: f"{str(plats).split('|')[0] or 'unknown'}:{pid}"
+             for pid, plats in zip(persons["person_id"], persons["platforms"], strict=True)}
+    store.upsert_nodes("Platform", "name",
+                       ({"name": p} for p in sorted({a["platform"] for a in accounts})))
+    store.upsert_nodes("Person", "person_id", person_rows, batch_size=batch_size)
+    store.upsert_nodes("Account", "account_key",
+                       ({k: v for k, v in a.items() if k != "person_id"} for a in accounts),
+                       batch_size=batch_size)
+    store.write_batches(
+        "UNWIND $rows AS row MATCH (p:Person {person_id: row.person_id}) "
+        "MATCH (a:Account {account_key: row.account_key}) MATCH (f:Platform {name: row.platform}) "
+        "MERGE (p)-[:HAS_ACCOUNT]->(a) MERGE (a)-[:ON]->(f)", accounts, batch_size=batch_size)
+    edges = frames["person_edges"]
+    store.write_batches(
+        "UNWIND $rows AS row MATCH (a:Account {account_key: row.src}) "
+        "MATCH (b:Account {account_key: row.dst}) MERGE (a)-[r:FOLLOWS]->(b) "
+        "SET r.since = 0",
+        ({"src": first[s], "dst": first[d]} for s, d in zip(edges["src"], edges["dst"],
+                                                             strict=True)),
+        batch_size=batch_size)
+    contents = frames["contents"]
+    store.upsert_nodes("Topic", "name", ({"name": t} for t in sorted(set(contents["topic"]))))
+    store.upsert_nodes("Content", "content_key", (
+        {"content_key": r.content_key, "platform": r.platform,
+         "content_id": r.content_key.split(":", 1)[-1], "title": r.content_key,
+         "kind": "course", "price": float(r.price)}
+        for r in contents.itertuples(index=False)), batch_size=batch_size)
+    store.write_batches(
+        "UNWIND $rows AS row MATCH (c:Content {content_key: row.c}) "
+        "MATCH (t:Topic {name: row.t}) MERGE (c)-[:ABOUT]->(t)",
+        ({"c": c, "t": t} for c, t in zip(contents["content_key"], contents["topic"],
+                                          strict=True)), batch_size=batch_size)
+    eng = frames["engagements"]
+    store.write_batches(
+        "UNWIND $rows AS row MATCH (a:Account {account_key: row.a}) "
+        "MATCH (c:Content {content_key: row.c}) "
+        "MERGE (a)-[e:ENGAGED {type: 'view'}]->(c) "
+        "SET e.count = row.n, e.amount = row.amount, e.last_at = 0",
+        ({"a": first[p], "c": c, "n": int(n), "amount": float(a)}
+         for p, c, n, a in zip(eng["person_id"], eng["content_key"], eng["count"],
+                               eng["amount"], strict=True)), batch_size=batch_size)
