@@ -1,0 +1,270 @@
+"""Realistic multi-platform sample data in kolgraph's canonical input format, with ground truth.
+
+``generate_sample(out_dir)`` writes ``accounts``, ``interactions``, ``contents``,
+``engagements`` and ``identity_links`` (``.csv``, ``.parquet`` or ``.jsonl``) for a planted
+world: topic communities of heavy-tailed sizes, small friend groups inside them, a few KOLs per
+community (about 0.5-1% of persons) who draw a large share of the community's follows, likes,
+shares and comments and create most of the paid content, and five knowledge-paid platforms
+(``dedao``, ``ximalaya``, ``zhihu``, ``bilibili``, ``channels``), about a third of persons
+being on two or more of them. The ground truth (planted community and KOLs of each person) goes
+to a separate folder, by default the sibling ``<out>.truth``, which ingest never reads.
+
+The data is clean: every row is valid (required columns set, known types, parsable ``+08:00``
+timestamps, no self-loops, non-negative amounts) and nothing is duplicated (no two identical
+rows, one follow per account pair, one purchase/subscription per account and item); the
+ingest's bad-input corpus lives elsewhere. The same seed gives byte-identical files.
+
+Sizes: 1,000 to 1,000,000 persons; about 1.4 accounts, 6.5 interactions and 3.5 engagements
+per person. Everything is vectorised numpy; strings are built by array operations and written
+with pyarrow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph.ingest.sample_activity import (
+    ENGAGEMENT_TYPES,
+    INTERACTION_TYPES,
+    KINDS,
+    Contents,
+    build_contents,
+    build_engagements,
+    build_interactions,
+)
+from graph.ingest.sample_identity import build_identities
+from graph.ingest.sample_ids import YEAR_START_EPOCH, account_ids, content_ids, iso_times
+from graph.ingest.sample_io import FORMATS, write_table
+from graph.ingest.sample_names import (
+    GIVEN,
+    KOL_TITLES,
+    KOL_VERBS,
+    SURNAME_WEIGHTS,
+    SURNAMES,
+    account_names,
+    content_titles,
+    kol_handles,
+    name_pinyin,
+    person_names,
+)
+from graph.ingest.sample_world import PLATFORMS, TOPICS, World, build_world
+
+MIN_PERSONS, MAX_PERSONS = 1_000, 1_000_000
+INPUT_FILES: tuple[str, ...] = ("accounts", "interactions", "contents", "engagements",
+                                "identity_links")
+ACCOUNTS_SINCE_EPOCH = 1_388_505_600     # 2014-01-01 +08:00: oldest account creation
+
+
+@dataclass(frozen=True)
+class SampleSummary:
+    """What ``generate_sample`` wrote: folders, counts and the path of every file."""
+
+    out_dir: Path
+    truth_dir: Path
+    fmt: str
+    seed: int
+    persons: int
+    communities: int
+    kols: int
+    accounts: int
+    multi_platform_persons: int
+    interactions: int
+    contents: int
+    engagements: int
+    identity_links: int
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def rows(self) -> dict[str, int]:
+        """Rows per written file, e.g. ``{"accounts": 1402, ..., "persons": 1000}``."""
+        return {"accounts": self.accounts, "interactions": self.interactions,
+                "contents": self.contents, "engagements": self.engagements,
+                "identity_links": self.identity_links, "persons": self.persons,
+                "kols": self.kols}
+
+
+def default_truth_dir(out_dir: Path) -> Path:
+    """The sibling folder ``<out>.truth``: ``default_truth_dir(Path('d/s'))`` is ``d/s.truth``."""
+    out_dir = Path(out_dir)
+    return out_dir.with_name(out_dir.name + ".truth")
+
+
+def _check_args(out_dir: Path, persons: int, fmt: str, truth_dir: Path) -> None:
+    if isinstance(persons, bool) or not isinstance(persons, (int, np.integer)) \
+            or not MIN_PERSONS <= persons <= MAX_PERSONS:
+        raise ValueError(f"persons: expected an integer from {MIN_PERSONS} to {MAX_PERSONS}, "
+                         f"got {persons!r}")
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+    out, truth = out_dir.resolve(), truth_dir.resolve()
+    if truth == out or truth.is_relative_to(out):
+        raise ValueError(f"truth_dir: {truth_dir} is inside out_dir {out_dir}; ingest reads "
+                         "every file there, so the ground truth must live elsewhere")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out_dir: {out_dir} exists and is not a folder")
+    for stem in INPUT_FILES:
+        for other in FORMATS:
+            if other != fmt and (out / f"{stem}.{other}").exists():
+                raise ValueError(f"out_dir: {out / f'{stem}.{other}'} is left from another "
+                                 f"format; ingest would read it too. Remove it or pick "
+                                 "another folder")
+
+
+def generate_sample(out_dir: Path, persons: int = 1000, seed: int = 7, fmt: str = "csv",
+                    truth_dir: Path | None = None) -> SampleSummary:
+    """Write a sample of ``persons`` persons to ``out_dir`` in format ``fmt`` (csv, parquet or
+    jsonl) and its ground truth (``persons.csv``, ``kols.csv``) to ``truth_dir`` (default
+    ``<out_dir>.truth``); folders are created, our files overwritten. Returns the counts.
+
+    Raises ``ValueError`` naming the parameter at fault (``persons`` out of 1,000..1,000,000,
+    unknown ``fmt``, ``truth_dir`` inside ``out_dir``, files of another format in ``out_dir``).
+    """
+    out_dir = Path(out_dir)
+    truth_dir = Path(truth_dir) if truth_dir is not None else default_truth_dir(out_dir)
+    _check_args(out_dir, persons, fmt, truth_dir)
+    n = int(persons)
+    rng = np.random.default_rng(seed)
+
+    world = build_world(rng, n)
+    surname = rng.choice(len(SURNAMES), n, p=SURNAME_WEIGHTS / SURNAME_WEIGHTS.sum())
+    given1 = rng.integers(0, len(GIVEN), n)
+    given2 = np.where(rng.random(n) < 0.7, rng.integers(0, len(GIVEN), n), -1)
+    names = person_names(surname, given1, given2)
+    identities = build_identities(rng, world, name_pinyin(surname, given1, given2))
+    acc_ids = np.empty(world.n_accounts, dtype=object)
+    for p, platform in enumerate(PLATFORMS):
+        rows = np.nonzero(world.acc_platform == p)[0]
+        acc_ids[rows] = account_ids(rng, platform, rows.size)
+    display = _display_names(rng, world, names, surname)
+
+    inter = build_interactions(rng, world)
+    contents = build_contents(rng, world)
+    engage = build_engagements(rng, world, contents)
+
+    platform_names = pa.array(PLATFORMS, type=pa.string())
+    account_id = pa.array(acc_ids, type=pa.string())
+    in_follows = np.bincount(inter.dst[inter.type == 0], minlength=world.n_accounts)
+    kol_account = world.is_kol[world.acc_person]
+    multiplier = np.where(kol_account, rng.lognormal(3.0, 0.5, world.n_accounts),
+                          rng.uniform(0.0, 2.0, world.n_accounts))
+    followers = in_follows + np.round(in_follows * multiplier).astype(np.int64) \
+        + rng.poisson(2.0, world.n_accounts)
+    created = rng.integers(ACCOUNTS_SINCE_EPOCH, YEAR_START_EPOCH, world.n_accounts)
+    order = pa.array(rng.permutation(world.n_accounts))
+    accounts = pa.table({
+        "platform": platform_names.take(pa.array(world.acc_platform)),
+        "account_id": account_id,
+        "display_name": pa.array(display, type=pa.string()),
+        "followers": pa.array(followers, type=pa.int64()),
+        "created_at": iso_times(created),
+        "phone": pa.array(identities.phone, type=pa.string()),
+        "email": pa.array(identities.email, type=pa.string()),
+        "unionid": pa.array(identities.unionid, type=pa.string()),
+    }).take(order)
+
+    interactions = pa.table({
+        "platform": platform_names.take(pa.array(inter.platform)),
+        "src_account": account_id.take(pa.array(inter.src)),
+        "dst_account": account_id.take(pa.array(inter.dst)),
+        "type": pa.array(INTERACTION_TYPES, type=pa.string()).take(pa.array(inter.type)),
+        "timestamp": iso_times(inter.time),
+    })
+    content_table, content_id = _contents_table(rng, world, contents, account_id,
+                                                platform_names)
+    engagements = pa.table({
+        "platform": platform_names.take(pa.array(contents.platform[engage.content])),
+        "account_id": account_id.take(pa.array(engage.account)),
+        "content_id": content_id.take(pa.array(engage.content)),
+        "type": pa.array(ENGAGEMENT_TYPES, type=pa.string()).take(pa.array(engage.type)),
+        "timestamp": iso_times(engage.time),
+        "amount": pa.array(engage.amount, type=pa.float64(), from_pandas=True),
+    })
+    link_order = pa.array(rng.permutation(identities.link_a.size))
+    links = pa.table({
+        "platform_a": platform_names.take(pa.array(world.acc_platform[identities.link_a])),
+        "account_a": account_id.take(pa.array(identities.link_a)),
+        "platform_b": platform_names.take(pa.array(world.acc_platform[identities.link_b])),
+        "account_b": account_id.take(pa.array(identities.link_b)),
+    }).take(link_order)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    tables = {"accounts": accounts, "interactions": interactions, "contents": content_table,
+              "engagements": engagements, "identity_links": links}
+    files = {name: write_table(table, out_dir / f"{name}.{fmt}", fmt)
+             for name, table in tables.items()}
+    persons_truth, kols_truth = _truth_tables(rng, world, platform_names, account_id)
+    files["persons"] = write_table(persons_truth, truth_dir / "persons.csv", "csv")
+    files["kols"] = write_table(kols_truth, truth_dir / "kols.csv", "csv")
+    return SampleSummary(
+        out_dir=out_dir, truth_dir=truth_dir, fmt=fmt, seed=seed, persons=n,
+        communities=world.n_communities, kols=int(world.is_kol.sum()),
+        accounts=world.n_accounts, multi_platform_persons=int((world.n_platforms() >= 2).sum()),
+        interactions=interactions.num_rows, contents=content_table.num_rows,
+        engagements=engagements.num_rows, identity_links=links.num_rows, files=files)
+
+
+def _display_names(rng: np.random.Generator, world: World, names: np.ndarray,
+                   surname: np.ndarray) -> np.ndarray:
+    """Account display names: ordinary persons vary per platform (name, name + suffix,
+    nickname); a KOL uses one brand handle such as ``张老师讲AI`` everywhere."""
+    a = world.n_accounts
+    display = account_names(names[world.acc_person], rng.choice(3, a, p=[0.4, 0.25, 0.35]),
+                            rng.integers(0, 10_000, a))
+    handles = kol_handles(surname, rng.integers(0, len(KOL_TITLES), world.n),
+                          rng.integers(0, len(KOL_VERBS), world.n),
+                          world.comm_topic[world.community])
+    kol_account = world.is_kol[world.acc_person]
+    display[kol_account] = handles[world.acc_person[kol_account]]
+    return display
+
+
+def _contents_table(rng: np.random.Generator, world: World, c: Contents, account_id: pa.Array,
+                    platform_names: pa.Array) -> tuple[pa.Table, pa.Array]:
+    """The contents table (rows shuffled) and the content id of each content row."""
+    ids = np.empty(c.creator.size, dtype=object)
+    for p, platform in enumerate(PLATFORMS):
+        rows = np.nonzero(c.platform == p)[0]
+        ids[rows] = content_ids(rng, platform, rows.size)
+    titles = content_titles(c.topic, c.kind, rng.integers(0, 6, c.creator.size),
+                            rng.integers(0, 4, c.creator.size))
+    content_id = pa.array(ids, type=pa.string())
+    table = pa.table({
+        "platform": platform_names.take(pa.array(c.platform)),
+        "content_id": content_id,
+        "creator_account": account_id.take(pa.array(world.acc_of[c.creator, c.platform])),
+        "title": pa.array(titles, type=pa.string()),
+        "kind": pa.array(KINDS, type=pa.string()).take(pa.array(c.kind)),
+        "topic": pa.array(TOPICS, type=pa.string()).take(pa.array(c.topic)),
+        "price": pa.array(c.price, type=pa.float64()),
+    }).take(pa.array(rng.permutation(c.creator.size)))
+    return table, content_id
+
+
+def _truth_tables(rng: np.random.Generator, world: World, platform_names: pa.Array,
+                  account_id: pa.Array) -> tuple[pa.Table, pa.Table]:
+    """``persons.csv`` (person, community, topic, is_kol, accounts) sorted by person key, and
+    ``kols.csv`` (person, community, accounts); accounts are ``platform:account_id`` joined by
+    ``;``, the person's first account first."""
+    keys = pc.utf8_lpad(pa.array((rng.permutation(world.n) + 1).astype(str)), 7, "0")
+    keys = pc.binary_join_element_wise("P", keys, "")
+    acc_key = pc.binary_join_element_wise(
+        platform_names.take(pa.array(world.acc_platform)), account_id, ":")
+    offsets = np.concatenate([[0], np.cumsum(world.n_platforms())]).astype(np.int32)
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), acc_key), ";")
+    persons = pa.table({
+        "person": keys,
+        "community": pa.array(world.community, type=pa.int64()),
+        "topic": pa.array(TOPICS, type=pa.string()).take(
+            pa.array(world.comm_topic[world.community])),
+        "is_kol": pa.array(world.is_kol.astype(np.int64)),
+        "accounts": joined,
+    })
+    persons = persons.take(pc.sort_indices(persons, sort_keys=[("person", "ascending")]))
+    kols = persons.filter(pc.equal(persons["is_kol"], 1)).select(["person", "community",
+                                                                  "accounts"])
+    return persons, kols
