@@ -9,6 +9,9 @@ import click
 
 from graph.cli_support import UserError
 
+# generate_sample's parameter names and the options that set them.
+_OPTIONS = {"out_dir": "--out", "persons": "--persons", "fmt": "--format", "truth_dir": "--truth"}
+
 
 @click.command()
 @click.option("--out", "out_dir", required=True,
@@ -37,7 +40,7 @@ def sample(out_dir: Path, persons: int, seed: int, fmt: str, truth_dir: Path | N
         summary = generate_sample(out_dir, persons=persons, seed=seed, fmt=fmt,
                                   truth_dir=truth_dir)
     except ValueError as exc:
-        raise UserError(str(exc), 2) from exc
+        raise UserError(_option_names(str(exc)), 2) from exc
     except OSError as exc:
         raise UserError(f"{exc.filename or out_dir}: {exc.strerror or exc}") from exc
     elapsed = time.monotonic() - started
@@ -46,3 +49,9 @@ def sample(out_dir: Path, persons: int, seed: int, fmt: str, truth_dir: Path | N
                f"platforms (seed {seed}, {elapsed:.1f}s)")
     for name, rows in summary.rows().items():
         click.echo(f"  {name:<15} {rows:>11,} rows  {summary.files[name]}")
+
+
+def _option_names(message: str) -> str:
+    """Name the option rather than the Python parameter: ``truth_dir: ...`` -> ``--truth: ...``."""
+    name, sep, rest = message.partition(": ")
+    return f"{_OPTIONS[name]}: {rest}" if sep and name in _OPTIONS else message

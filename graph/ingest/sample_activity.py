@@ -49,7 +49,7 @@ PRICE_W = np.array([[0, 0, 1, 1, 3, 3, 5, 4, 5, 4, 3, 2, 1],      # course
 ENGAGEMENT_TYPES: tuple[str, ...] = ("view", "like", "comment", "share", "purchase", "subscribe")
 ENGAGEMENT_P = np.array([0.45, 0.20, 0.08, 0.06, 0.15, 0.06])
 PAID = (ENGAGEMENT_TYPES.index("purchase"), ENGAGEMENT_TYPES.index("subscribe"))
-OWN_COMMUNITY, SAME_TOPIC, ANY_CONTENT = range(3)
+OWN_COMMUNITY, SAME_TOPIC, ANY_CONTENT = range(3)    # where an engagement's item is from
 CONTENT_CATEGORY_P = np.array([0.75, 0.15, 0.10])
 REDRAWS = 8
 
@@ -184,14 +184,16 @@ def build_interactions(rng: np.random.Generator, w: World) -> Interactions:
 
 def build_contents(rng: np.random.Generator, w: World) -> Contents:
     """Paid and free items, mostly by KOLs (2 + Poisson(4) each) and by a few small creators;
-    on one of the creator's platforms, about the creator's community topic (90%)."""
+    on one of the creator's platforms (its primary one 40% of the time, plus its share of
+    the uniform draw), about the creator's community topic (90%)."""
     small = ~w.is_kol & (rng.random(w.n) < 0.004)
     count = np.zeros(w.n, dtype=np.int64)
     count[w.is_kol] = 2 + rng.poisson(4.0, int(w.is_kol.sum()))
     count[small] = 1 + rng.poisson(0.5, int(small.sum()))
     creator = np.repeat(np.arange(w.n), count)
     n = creator.size
-    platform = random_bit(rng, w.platform_mask[creator])
+    platform = np.where(rng.random(n) < 0.4, w.primary_platform()[creator],
+                        random_bit(rng, w.platform_mask[creator]))
     kind = np.empty(n, dtype=np.int64)
     u = rng.random(n)
     for p in range(len(PLATFORMS)):
@@ -212,54 +214,60 @@ def build_contents(rng: np.random.Generator, w: World) -> Contents:
                     popularity=popularity)
 
 
-def _content_targets(rng: np.random.Generator, w: World, c: Contents, person: np.ndarray,
-                     cat: np.ndarray, blocks: dict[str, np.ndarray]) -> np.ndarray:
-    out = np.empty_like(person)
-    rows = cat == OWN_COMMUNITY
-    comm = w.community[person[rows]]
-    start, end = blocks["comm_start"][comm], blocks["comm_end"][comm]
-    empty = start == end
-    start, end = np.where(empty, 0, start), np.where(empty, c.creator.size, end)
-    out[rows] = _weighted_in_block(rng, blocks["cum"], start, end)
-    rows = cat == SAME_TOPIC
-    topic = w.comm_topic[w.community[person[rows]]]
-    start, end = blocks["topic_start"][topic], blocks["topic_end"][topic]
-    empty = start == end
-    start, end = np.where(empty, 0, start), np.where(empty, c.creator.size, end)
-    out[rows] = blocks["by_topic"][_weighted_in_block(rng, blocks["cum_topic"], start, end)]
-    rows = cat == ANY_CONTENT
-    u = rng.random(int(rows.sum())) * blocks["cum"][-1]
-    out[rows] = np.minimum(np.searchsorted(blocks["cum"], u, side="right"), c.creator.size - 1)
-    return out
+@dataclass(frozen=True)
+class _ContentIndex:
+    """Contents grouped by (group, platform), e.g. group = creator community or topic."""
+
+    order: np.ndarray       # content rows sorted by group * 5 + platform
+    cum: np.ndarray         # cumulative popularity in that order
+    start: np.ndarray       # (groups * 5,) first position of each (group, platform) block
+    end: np.ndarray
+    platforms: np.ndarray   # (groups,) mask of the platforms that group has content on
+
+    @classmethod
+    def build(cls, group: np.ndarray, n_groups: int, c: Contents) -> _ContentIndex:
+        k = len(PLATFORMS)
+        key = group * k + c.platform
+        order = np.argsort(key, kind="stable")
+        blocks = np.arange(n_groups * k)
+        start = np.searchsorted(key[order], blocks, side="left")
+        end = np.searchsorted(key[order], blocks, side="right")
+        present = (end > start).reshape(n_groups, k)
+        platforms = (present * (1 << np.arange(k))).sum(axis=1)
+        return cls(order=order, cum=np.cumsum(c.popularity[order]), start=start, end=end,
+                   platforms=platforms)
+
+    def draw(self, rng: np.random.Generator, group: np.ndarray,
+             person_mask: np.ndarray) -> np.ndarray:
+        """A content row per request, on a platform of the person, weighted by popularity;
+        -1 where the group has nothing on the person's platforms."""
+        avail = self.platforms[group] & person_mask
+        out = np.full(group.size, -1, dtype=np.int64)
+        ok = np.nonzero(avail)[0]
+        block = group[ok] * len(PLATFORMS) + random_bit(rng, avail[ok])
+        out[ok] = self.order[_weighted_in_block(rng, self.cum, self.start[block],
+                                                self.end[block])]
+        return out
 
 
 def build_engagements(rng: np.random.Generator, w: World, c: Contents) -> Engagements:
     """About ``ENGAGEMENTS_PER_PERSON`` engagements per person, mostly with content of the
-    person's community (75%) or topic (15%), on a platform where the person has an account;
-    ``amount`` is the price for purchases and subscriptions; one purchase/subscription per
-    account and item; no two identical rows."""
-    content_comm = w.community[c.creator]
-    by_topic = np.argsort(c.topic, kind="stable")
-    comms, topics = np.arange(w.n_communities), np.arange(len(TOPICS))
-    blocks = {
-        "cum": np.cumsum(c.popularity),
-        "comm_start": np.searchsorted(content_comm, comms, side="left"),
-        "comm_end": np.searchsorted(content_comm, comms, side="right"),
-        "by_topic": by_topic,
-        "cum_topic": np.cumsum(c.popularity[by_topic]),
-        "topic_start": np.searchsorted(c.topic[by_topic], topics, side="left"),
-        "topic_end": np.searchsorted(c.topic[by_topic], topics, side="right"),
-    }
+    person's community (75%) or topic (15%), always on a platform where the person has an
+    account; ``amount`` is the price for purchases and subscriptions; one purchase or
+    subscription per account and item; no two identical rows."""
+    indexes = (_ContentIndex.build(w.community[c.creator], w.n_communities, c),
+               _ContentIndex.build(c.topic, len(TOPICS), c),
+               _ContentIndex.build(np.zeros_like(c.topic), 1, c))
     m = round(ENGAGEMENTS_PER_PERSON * w.n)
     person = rng.choice(w.n, m, p=w.activity / w.activity.sum())
     cat = rng.choice(3, m, p=CONTENT_CATEGORY_P)
-    item = _content_targets(rng, w, c, person, cat, blocks)
-    for _ in range(REDRAWS):
-        bad = (w.platform_mask[person] >> c.platform[item] & 1) == 0
-        if not bad.any():
-            break
-        item[bad] = _content_targets(rng, w, c, person[bad], cat[bad], blocks)
-    keep = (w.platform_mask[person] >> c.platform[item] & 1) == 1
+    item = np.full(m, -1, dtype=np.int64)
+    groups = (w.community[person], w.comm_topic[w.community[person]], np.zeros_like(person))
+    # A person whose community (or topic) has nothing on its platforms falls to the next way.
+    for way in (OWN_COMMUNITY, SAME_TOPIC, ANY_CONTENT):
+        rows = np.nonzero((item < 0) & (cat <= way))[0]
+        item[rows] = indexes[way].draw(rng, groups[way][rows], w.platform_mask[person[rows]])
+    keep = item >= 0
     person, item = person[keep], item[keep]
 
     kind = np.minimum(np.searchsorted(np.cumsum(ENGAGEMENT_P), rng.random(person.size),

@@ -45,5 +45,5 @@ def _write_jsonl(table: pa.Table, path: Path) -> None:
         for batch in table.to_batches(max_chunksize=JSONL_BATCH):
             frame = batch.to_pandas()
             if len(frame):
-                out.write(frame.to_json(orient="records", lines=True, force_ascii=False))
-                out.write("\n")
+                text = frame.to_json(orient="records", lines=True, force_ascii=False)
+                out.write(text if text.endswith("\n") else text + "\n")

@@ -61,6 +61,10 @@ class World:
     def n_communities(self) -> int:
         return int(self.comm_size.size)
 
+    def primary_platform(self) -> np.ndarray:
+        """(N,) platform of each person's first account."""
+        return self.acc_platform[self.acc_rank == 0]
+
     def n_platforms(self) -> np.ndarray:
         """(N,) number of platforms (= accounts) of each person."""
         return np.bincount(self.acc_person, minlength=self.n)
@@ -125,8 +129,12 @@ def _platforms(rng: np.random.Generator, community: np.ndarray, group: np.ndarra
     count = rng.choice(k, n, p=PLATFORM_COUNT_P) + 1
     count[is_kol] = rng.choice([3, 4, 5], int(is_kol.sum()), p=[0.3, 0.3, 0.4])
 
-    # Gumbel top-k: the primary platform first, then others weighted by popularity.
-    keys = np.log(PLATFORM_WEIGHTS)[None, :] + rng.gumbel(size=(n, k))
+    # Gumbel top-k: the primary platform first, then others weighted by popularity; KOLs go
+    # where their community's members are.
+    audience = np.bincount(community * k + primary, minlength=n_comm * k).reshape(n_comm, k)
+    weights = np.broadcast_to(PLATFORM_WEIGHTS, (n, k)).copy()
+    weights[is_kol] = (audience + 1.0)[community[is_kol]]
+    keys = np.log(weights) + rng.gumbel(size=(n, k))
     keys[np.arange(n), primary] = np.inf
     ranks = np.argsort(-keys, axis=1, kind="stable")
     taken = np.arange(k)[None, :] < count[:, None]
