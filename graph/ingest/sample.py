@@ -33,11 +33,13 @@ from graph.ingest.sample_activity import (
     INTERACTION_TYPES,
     KINDS,
     Contents,
+    Engagements,
+    Interactions,
     build_contents,
     build_engagements,
     build_interactions,
 )
-from graph.ingest.sample_identity import build_identities
+from graph.ingest.sample_identity import Identities, build_identities
 from graph.ingest.sample_ids import YEAR_START_EPOCH, account_ids, content_ids, iso_times
 from graph.ingest.sample_io import FORMATS, write_table
 from graph.ingest.sample_names import (
@@ -133,79 +135,112 @@ def generate_sample(out_dir: Path, persons: int = 1000, seed: int = 7, fmt: str 
     surname = rng.choice(len(SURNAMES), n, p=SURNAME_WEIGHTS / SURNAME_WEIGHTS.sum())
     given1 = rng.integers(0, len(GIVEN), n)
     given2 = np.where(rng.random(n) < 0.7, rng.integers(0, len(GIVEN), n), -1)
-    names = person_names(surname, given1, given2)
     identities = build_identities(rng, world, name_pinyin(surname, given1, given2))
     acc_ids = np.empty(world.n_accounts, dtype=object)
     for p, platform in enumerate(PLATFORMS):
         rows = np.nonzero(world.acc_platform == p)[0]
         acc_ids[rows] = account_ids(rng, platform, rows.size)
-    display = _display_names(rng, world, names, surname)
-
-    inter = build_interactions(rng, world)
-    contents = build_contents(rng, world)
-    engage = build_engagements(rng, world, contents)
-
-    platform_names = pa.array(PLATFORMS, type=pa.string())
-    account_id = pa.array(acc_ids, type=pa.string())
-    in_follows = np.bincount(inter.dst[inter.type == 0], minlength=world.n_accounts)
-    kol_account = world.is_kol[world.acc_person]
-    multiplier = np.where(kol_account, rng.lognormal(3.0, 0.5, world.n_accounts),
-                          rng.uniform(0.0, 2.0, world.n_accounts))
-    followers = in_follows + np.round(in_follows * multiplier).astype(np.int64) \
-        + rng.poisson(2.0, world.n_accounts)
-    created = rng.integers(ACCOUNTS_SINCE_EPOCH, YEAR_START_EPOCH, world.n_accounts)
-    order = pa.array(rng.permutation(world.n_accounts))
-    accounts = pa.table({
-        "platform": platform_names.take(pa.array(world.acc_platform)),
-        "account_id": account_id,
-        "display_name": pa.array(display, type=pa.string()),
-        "followers": pa.array(followers, type=pa.int64()),
-        "created_at": iso_times(created),
-        "phone": pa.array(identities.phone, type=pa.string()),
-        "email": pa.array(identities.email, type=pa.string()),
-        "unionid": pa.array(identities.unionid, type=pa.string()),
-    }).take(order)
-
-    interactions = pa.table({
-        "platform": platform_names.take(pa.array(inter.platform)),
-        "src_account": account_id.take(pa.array(inter.src)),
-        "dst_account": account_id.take(pa.array(inter.dst)),
-        "type": pa.array(INTERACTION_TYPES, type=pa.string()).take(pa.array(inter.type)),
-        "timestamp": iso_times(inter.time),
-    })
-    content_table, content_id = _contents_table(rng, world, contents, account_id,
-                                                platform_names)
-    engagements = pa.table({
-        "platform": platform_names.take(pa.array(contents.platform[engage.content])),
-        "account_id": account_id.take(pa.array(engage.account)),
-        "content_id": content_id.take(pa.array(engage.content)),
-        "type": pa.array(ENGAGEMENT_TYPES, type=pa.string()).take(pa.array(engage.type)),
-        "timestamp": iso_times(engage.time),
-        "amount": pa.array(engage.amount, type=pa.float64(), from_pandas=True),
-    })
-    link_order = pa.array(rng.permutation(identities.link_a.size))
-    links = pa.table({
-        "platform_a": platform_names.take(pa.array(world.acc_platform[identities.link_a])),
-        "account_a": account_id.take(pa.array(identities.link_a)),
-        "platform_b": platform_names.take(pa.array(world.acc_platform[identities.link_b])),
-        "account_b": account_id.take(pa.array(identities.link_b)),
-    }).take(link_order)
+    ids = _Ids(platform=pa.array(PLATFORMS, type=pa.string()),
+               account=pa.array(acc_ids, type=pa.string()))
+    del acc_ids
 
     out_dir.mkdir(parents=True, exist_ok=True)
     truth_dir.mkdir(parents=True, exist_ok=True)
-    tables = {"accounts": accounts, "interactions": interactions, "contents": content_table,
-              "engagements": engagements, "identity_links": links}
-    files = {name: write_table(table, out_dir / f"{name}.{fmt}", fmt)
-             for name, table in tables.items()}
-    persons_truth, kols_truth = _truth_tables(rng, world, platform_names, account_id)
+    files: dict[str, Path] = {}
+    rows: dict[str, int] = {}
+
+    def put(name: str, table: pa.Table) -> None:
+        files[name] = write_table(table, out_dir / f"{name}.{fmt}", fmt)
+        rows[name] = table.num_rows
+
+    # One table at a time, so the largest ones are never in memory together.
+    inter = build_interactions(rng, world)
+    in_follows = np.bincount(inter.dst[inter.type == 0], minlength=world.n_accounts)
+    put("interactions", _interactions_table(inter, ids))
+    del inter
+    names = person_names(surname, given1, given2)
+    put("accounts", _accounts_table(rng, world, ids, _display_names(rng, world, names, surname),
+                                    in_follows, identities))
+    put("identity_links", _links_table(rng, world, ids, identities))
+    del identities, names
+    contents = build_contents(rng, world)
+    content_table, content_id = _contents_table(rng, world, contents, ids)
+    put("contents", content_table)
+    put("engagements", _engagements_table(build_engagements(rng, world, contents), contents,
+                                          content_id, ids))
+    persons_truth, kols_truth = _truth_tables(rng, world, ids)
     files["persons"] = write_table(persons_truth, truth_dir / "persons.csv", "csv")
     files["kols"] = write_table(kols_truth, truth_dir / "kols.csv", "csv")
     return SampleSummary(
         out_dir=out_dir, truth_dir=truth_dir, fmt=fmt, seed=seed, persons=n,
         communities=world.n_communities, kols=int(world.is_kol.sum()),
         accounts=world.n_accounts, multi_platform_persons=int((world.n_platforms() >= 2).sum()),
-        interactions=interactions.num_rows, contents=content_table.num_rows,
-        engagements=engagements.num_rows, identity_links=links.num_rows, files=files)
+        interactions=rows["interactions"], contents=rows["contents"],
+        engagements=rows["engagements"], identity_links=rows["identity_links"],
+        files={name: files[name] for name in (*INPUT_FILES, "persons", "kols")})
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """Strings looked up by index: platform names and the account id of each account."""
+
+    platform: pa.Array
+    account: pa.Array
+
+
+def _interactions_table(inter: Interactions, ids: _Ids) -> pa.Table:
+    return pa.table({
+        "platform": ids.platform.take(pa.array(inter.platform)),
+        "src_account": ids.account.take(pa.array(inter.src)),
+        "dst_account": ids.account.take(pa.array(inter.dst)),
+        "type": pa.array(INTERACTION_TYPES, type=pa.string()).take(pa.array(inter.type)),
+        "timestamp": iso_times(inter.time),
+    })
+
+
+def _accounts_table(rng: np.random.Generator, world: World, ids: _Ids, display: np.ndarray,
+                    in_follows: np.ndarray, identities: Identities) -> pa.Table:
+    """Accounts in random order; ``followers`` = follows received in the sample plus an
+    outside audience (KOLs: about 20x their in-follows; others: up to 2x, plus a few)."""
+    a = world.n_accounts
+    multiplier = np.where(world.is_kol[world.acc_person], rng.lognormal(3.0, 0.5, a),
+                          rng.uniform(0.0, 2.0, a))
+    followers = in_follows + np.round(in_follows * multiplier).astype(np.int64) \
+        + rng.poisson(2.0, a)
+    created = rng.integers(ACCOUNTS_SINCE_EPOCH, YEAR_START_EPOCH, a)
+    return pa.table({
+        "platform": ids.platform.take(pa.array(world.acc_platform)),
+        "account_id": ids.account,
+        "display_name": pa.array(display, type=pa.string()),
+        "followers": pa.array(followers, type=pa.int64()),
+        "created_at": iso_times(created),
+        "phone": pa.array(identities.phone, type=pa.string()),
+        "email": pa.array(identities.email, type=pa.string()),
+        "unionid": pa.array(identities.unionid, type=pa.string()),
+    }).take(pa.array(rng.permutation(a)))
+
+
+def _links_table(rng: np.random.Generator, world: World, ids: _Ids,
+                 identities: Identities) -> pa.Table:
+    a, b = identities.link_a, identities.link_b
+    return pa.table({
+        "platform_a": ids.platform.take(pa.array(world.acc_platform[a])),
+        "account_a": ids.account.take(pa.array(a)),
+        "platform_b": ids.platform.take(pa.array(world.acc_platform[b])),
+        "account_b": ids.account.take(pa.array(b)),
+    }).take(pa.array(rng.permutation(a.size)))
+
+
+def _engagements_table(engage: Engagements, contents: Contents, content_id: pa.Array,
+                       ids: _Ids) -> pa.Table:
+    return pa.table({
+        "platform": ids.platform.take(pa.array(contents.platform[engage.content])),
+        "account_id": ids.account.take(pa.array(engage.account)),
+        "content_id": content_id.take(pa.array(engage.content)),
+        "type": pa.array(ENGAGEMENT_TYPES, type=pa.string()).take(pa.array(engage.type)),
+        "timestamp": iso_times(engage.time),
+        "amount": pa.array(engage.amount, type=pa.float64(), from_pandas=True),
+    })
 
 
 def _display_names(rng: np.random.Generator, world: World, names: np.ndarray,
@@ -223,20 +258,20 @@ def _display_names(rng: np.random.Generator, world: World, names: np.ndarray,
     return display
 
 
-def _contents_table(rng: np.random.Generator, world: World, c: Contents, account_id: pa.Array,
-                    platform_names: pa.Array) -> tuple[pa.Table, pa.Array]:
+def _contents_table(rng: np.random.Generator, world: World, c: Contents,
+                    ids: _Ids) -> tuple[pa.Table, pa.Array]:
     """The contents table (rows shuffled) and the content id of each content row."""
-    ids = np.empty(c.creator.size, dtype=object)
+    item_ids = np.empty(c.creator.size, dtype=object)
     for p, platform in enumerate(PLATFORMS):
         rows = np.nonzero(c.platform == p)[0]
-        ids[rows] = content_ids(rng, platform, rows.size)
+        item_ids[rows] = content_ids(rng, platform, rows.size)
     titles = content_titles(c.topic, c.kind, rng.integers(0, 6, c.creator.size),
                             rng.integers(0, 4, c.creator.size))
-    content_id = pa.array(ids, type=pa.string())
+    content_id = pa.array(item_ids, type=pa.string())
     table = pa.table({
-        "platform": platform_names.take(pa.array(c.platform)),
+        "platform": ids.platform.take(pa.array(c.platform)),
         "content_id": content_id,
-        "creator_account": account_id.take(pa.array(world.acc_of[c.creator, c.platform])),
+        "creator_account": ids.account.take(pa.array(world.acc_of[c.creator, c.platform])),
         "title": pa.array(titles, type=pa.string()),
         "kind": pa.array(KINDS, type=pa.string()).take(pa.array(c.kind)),
         "topic": pa.array(TOPICS, type=pa.string()).take(pa.array(c.topic)),
@@ -245,15 +280,15 @@ def _contents_table(rng: np.random.Generator, world: World, c: Contents, account
     return table, content_id
 
 
-def _truth_tables(rng: np.random.Generator, world: World, platform_names: pa.Array,
-                  account_id: pa.Array) -> tuple[pa.Table, pa.Table]:
+def _truth_tables(rng: np.random.Generator, world: World,
+                  ids: _Ids) -> tuple[pa.Table, pa.Table]:
     """``persons.csv`` (person, community, topic, is_kol, accounts) sorted by person key, and
     ``kols.csv`` (person, community, accounts); accounts are ``platform:account_id`` joined by
     ``;``, the person's first account first."""
     keys = pc.utf8_lpad(pa.array((rng.permutation(world.n) + 1).astype(str)), 7, "0")
     keys = pc.binary_join_element_wise("P", keys, "")
     acc_key = pc.binary_join_element_wise(
-        platform_names.take(pa.array(world.acc_platform)), account_id, ":")
+        ids.platform.take(pa.array(world.acc_platform)), ids.account, ":")
     offsets = np.concatenate([[0], np.cumsum(world.n_platforms())]).astype(np.int32)
     joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), acc_key), ";")
     persons = pa.table({

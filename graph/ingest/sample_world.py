@@ -26,6 +26,7 @@ PLATFORM_WEIGHTS = np.array([0.12, 0.20, 0.28, 0.25, 0.15])
 PLATFORM_COUNT_P = np.array([0.665, 0.22, 0.075, 0.03, 0.01])
 KOL_SHARE = 0.006            # expected planted KOLs per person in a community (at least 1)
 MIN_COMMUNITY = 20           # no community is smaller than this
+APPEAL_CAP = 40.0            # heavy-tailed appeal, but no ordinary person rivals a KOL
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def build_world(rng: np.random.Generator, n: int) -> World:
 
     activity = rng.lognormal(0.0, 0.8, n)
     activity[is_kol] *= 2.0
-    appeal = rng.pareto(1.5, n) + 1.0
+    appeal = np.minimum(rng.pareto(2.0, n) + 1.0, APPEAL_CAP)
 
     mask, acc_person, acc_platform, acc_rank = _platforms(rng, community, group, group_start,
                                                           is_kol, n_comm)
