@@ -28,7 +28,7 @@ def _bar(total: int, desc: str) -> object:
               help="Maximum epochs (early stopping on validation).")
 @click.option("--hidden", type=click.IntRange(4), default=64, show_default=True,
               help="Embedding dimension.")
-@click.option("--lr", type=click.FloatRange(0, min_open=True), default=0.005,
+@click.option("--lr", type=click.FloatRange(0, min_open=True), default=0.01,
               show_default=True, help="Learning rate.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--device", type=DEVICES, default="auto", show_default=True)

@@ -44,11 +44,11 @@ class TrainParams:
     hidden: int = 64
     layers: int = 2
     dropout: float = 0.1
-    lr: float = 0.005
+    lr: float = 0.01
     epochs: int = 150
     eval_every: int = 5
     patience: int = 6
-    mask_frac: float = 0.3
+    mask_frac: float = 0.5
     val_frac: float = 0.05
     test_frac: float = 0.10
     seed: int = 0

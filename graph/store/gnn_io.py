@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from graph.store.base import GraphStore, Progress, StoreError
+from graph.store.base import GraphStore, Progress
 
 VECTOR_INDEX_NAME = "person_embedding"
 REC_KINDS = ("people", "content")
@@ -93,19 +93,24 @@ def read_engagements(store: GraphStore, batch_size: int = 20_000) -> pd.DataFram
 
 
 # --------------------------------------------------------------------- embeddings
+def _falkordb_vector_dimension(store: GraphStore) -> int | None:
+    rows = store.read("CALL db.indexes() YIELD label, types, options "
+                      "RETURN label, types, options").rows
+    for row in rows:
+        if row["label"] == "Person" and "VECTOR" in (row["types"] or {}).get("embedding", []):
+            return int(row["options"]["embedding"]["dimension"])
+    return None
+
+
 def _falkordb_vector_index(store: GraphStore, dimension: int) -> None:
+    current = _falkordb_vector_dimension(store)
+    if current == int(dimension):
+        return
+    if current is not None:
+        store.write("DROP VECTOR INDEX FOR (p:Person) ON (p.embedding)")
     # Index options cannot be parameters in either dialect; ``dimension`` is an int.
-    for statement in ("DROP VECTOR INDEX FOR (p:Person) ON (p.embedding)",
-                      "CREATE VECTOR INDEX FOR (p:Person) ON (p.embedding) OPTIONS "
-                      f"{{dimension: {int(dimension)}, similarityFunction: 'cosine'}}"):
-        try:
-            store.write(statement)
-        except StoreError as exc:
-            text = str(exc).lower()
-            if "unable to drop" in text or "no such" in text or "not exist" in text \
-                    or "already" in text:
-                continue
-            raise
+    store.write("CREATE VECTOR INDEX FOR (p:Person) ON (p.embedding) OPTIONS "
+                f"{{dimension: {int(dimension)}, similarityFunction: 'cosine'}}")
 
 
 def _neo4j_vector_index(store: GraphStore, dimension: int) -> None:
@@ -238,15 +243,16 @@ def similar_persons(store: GraphStore, person_id: str, k: int) -> list[dict[str,
         "RETURN node.person_id AS person_id, node.display_name AS display_name, "
         "similarity, node.community_id AS community_id, node.kol_score AS kol_score "
         "ORDER BY similarity DESC LIMIT $k",
-        {"index": VECTOR_INDEX_NAME, "k1": k + 1, "vec": vector, "id": person_id,
+        {"index": VECTOR_INDEX_NAME, "k1": max(2 * k + 1, k + 20), "vec": vector, "id": person_id,
          "k": k}).rows
 
 
 def write_frames(store: GraphStore, frames: dict[str, pd.DataFrame],
                  batch_size: int = 5_000) -> None:
     """Load frames shaped like ``gnn.data.synthetic.synthetic_frames`` into the schema of
-    DESIGN.md (one Account per person and platform; ties as FOLLOWS from the first
-    account). For tests and benchmarks without a sample folder; idempotent."""
+    DESIGN.md (one Account per person and platform; ties and engagements from the first
+    account by key; edge ends may be persons already in the store). For tests and
+    benchmarks without a sample folder; idempotent."""
     persons = frames["persons"]
     accounts, person_rows = [], []
     for row in persons.itertuples(index=False):
@@ -258,8 +264,15 @@ def write_frames(store: GraphStore, frames: dict[str, pd.DataFrame],
             accounts.append({"account_key": f"{p}:{row.person_id}", "platform": p,
                              "account_id": row.person_id, "person_id": row.person_id,
                              "followers": 0})
-    first = {pid: f"{str(plats).split('|')[0] or 'unknown'}:{pid}"
-             for pid, plats in zip(persons["person_id"], persons["platforms"], strict=True)}
+    first = {a["person_id"]: a["account_key"] for a in sorted(
+        accounts, key=lambda a: a["account_key"], reverse=True)}
+    edges = frames["person_edges"]
+    eng = frames["engagements"]
+    others = sorted((set(edges["src"]) | set(edges["dst"]) | set(eng["person_id"])) - set(first))
+    if others:
+        first.update({r["id"]: r["key"] for r in store.read(
+            "UNWIND $ids AS id MATCH (p:Person {person_id: id})-[:HAS_ACCOUNT]->(a:Account) "
+            "RETURN id, min(a.account_key) AS key", {"ids": others}).rows})
     store.upsert_nodes("Platform", "name",
                        ({"name": p} for p in sorted({a["platform"] for a in accounts})))
     store.upsert_nodes("Person", "person_id", person_rows, batch_size=batch_size)
@@ -270,7 +283,6 @@ def write_frames(store: GraphStore, frames: dict[str, pd.DataFrame],
         "UNWIND $rows AS row MATCH (p:Person {person_id: row.person_id}) "
         "MATCH (a:Account {account_key: row.account_key}) MATCH (f:Platform {name: row.platform}) "
         "MERGE (p)-[:HAS_ACCOUNT]->(a) MERGE (a)-[:ON]->(f)", accounts, batch_size=batch_size)
-    edges = frames["person_edges"]
     store.write_batches(
         "UNWIND $rows AS row MATCH (a:Account {account_key: row.src}) "
         "MATCH (b:Account {account_key: row.dst}) MERGE (a)-[r:FOLLOWS]->(b) "
@@ -290,7 +302,6 @@ def write_frames(store: GraphStore, frames: dict[str, pd.DataFrame],
         "MATCH (t:Topic {name: row.t}) MERGE (c)-[:ABOUT]->(t)",
         ({"c": c, "t": t} for c, t in zip(contents["content_key"], contents["topic"],
                                           strict=True)), batch_size=batch_size)
-    eng = frames["engagements"]
     store.write_batches(
         "UNWIND $rows AS row MATCH (a:Account {account_key: row.a}) "
         "MATCH (c:Content {content_key: row.c}) "

@@ -1,0 +1,169 @@
+"""Pure units of the GNN part: sampler, splits, heuristics, metrics, schema, promotion."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from gnn.data.features import FeatureSchema, FeatureSchemaError, check_compatible, fit_schema
+from gnn.data.graph import GraphData
+from gnn.data.split import contains, pair_keys, sample_negatives, split_graph
+from gnn.data.structural import pp_scores
+from gnn.data.synthetic import synthetic_graph
+from gnn.evaluate import GNN, hits_at, link_metrics, mrr, promotion_decision
+from gnn.loader.sampler import NeighborSampler
+from gnn.recommend import _top_k
+from gnn.train import Graphs, TrainParams, train
+
+
+@pytest.fixture(scope="module")
+def small() -> GraphData:
+    return synthetic_graph(400, seed=3)
+
+
+def test_sampler_returns_only_real_edges_and_respects_fanout(small):
+    a = small.person_adjacency()
+    sampler = NeighborSampler(a.indptr, a.indices, [3, 2])
+    seeds = np.array([5, 17, 99])
+    nodes, edge_index = sampler.sample(seeds, np.random.default_rng(0))
+    assert nodes[:3].tolist() == seeds.tolist()
+    assert len(set(nodes.tolist())) == len(nodes)
+    src, dst = nodes[edge_index[0]], nodes[edge_index[1]]
+    assert all(a[d, s] == 1 for s, d in zip(src, dst, strict=True))
+    first_hop = edge_index[1] < 3
+    assert np.bincount(edge_index[1][first_hop], minlength=3).max() <= 3
+    # a node with fewer neighbours than the fan-out keeps all of them
+    low = int(np.flatnonzero(np.diff(a.indptr) == 1)[0])
+    nodes, ei = NeighborSampler(a.indptr, a.indices, [5]).sample(np.array([low]),
+                                                                np.random.default_rng(0))
+    assert sorted(nodes[ei[0]].tolist()) == a[low].indices.tolist()
+
+
+def test_split_is_leakage_free(small):
+    split = split_graph(small, 0.1, 0.2, seed=1)
+    tr = split.train_graph(small)
+    graphs = Graphs.build(small, FeatureSchema([], []), *tr)
+    test_u, test_v = small.pp_src[split.pp.test], small.pp_dst[split.pp.test]
+    assert len(test_u) > 0
+    assert graphs.adjacency[test_u, test_v].sum() == 0
+    assert graphs.adjacency[test_v, test_u].sum() == 0
+    tc_u, tc_c = small.pc_person[split.pc.test], small.pc_content[split.pc.test]
+    assert graphs.engagements[tc_u, tc_c].sum() == 0
+    # the message-passing graph over persons and contents has none of them either
+    full = graphs.node_adjacency()
+    assert full[test_u, test_v].sum() == 0
+    assert full[tc_u, tc_c + small.num_persons].sum() == 0
+    assert set(split.pp.train) & set(split.pp.test) == set()
+
+
+def test_negatives_are_non_edges(small):
+    n = small.num_persons
+    keys = pair_keys(small.pp_src, small.pp_dst, n, undirected=True)
+    u, v = sample_negatives(n, n, 2000, keys, np.random.default_rng(0), undirected=True)
+    assert len(u) == 2000
+    assert not contains(keys, np.minimum(u, v) * n + np.maximum(u, v)).any()
+    assert (u != v).all()
+    src = np.arange(50)
+    s, d = sample_negatives(n, n, 0, keys, np.random.default_rng(0), undirected=True, src=src)
+    assert s.tolist() == src.tolist()
+    assert not contains(keys, np.minimum(s, d) * n + np.maximum(s, d)).any()
+
+
+def test_heuristics_match_networkx(small):
+    a = small.person_adjacency()
+    g = nx.Graph()
+    g.add_nodes_from(range(small.num_persons))
+    g.add_edges_from(zip(small.pp_src.tolist(), small.pp_dst.tolist(), strict=True))
+    rng = np.random.default_rng(0)
+    u, v = rng.integers(0, small.num_persons, 200), rng.integers(0, small.num_persons, 200)
+    ok = u != v
+    u, v = u[ok], v[ok]
+    scores = pp_scores(a, u, v)
+    pairs = list(zip(u.tolist(), v.tolist(), strict=True))
+    aa = {(x, y): s for x, y, s in nx.adamic_adar_index(g, pairs)}
+    ra = {(x, y): s for x, y, s in nx.resource_allocation_index(g, pairs)}
+    pa = {(x, y): s for x, y, s in nx.preferential_attachment(g, pairs)}
+    for i, (x, y) in enumerate(pairs):
+        assert scores["common_neighbours"][i] == len(list(nx.common_neighbors(g, x, y)))
+        assert scores["adamic_adar"][i] == pytest.approx(aa[(x, y)])
+        assert scores["resource_allocation"][i] == pytest.approx(ra[(x, y)])
+        assert scores["preferential_attachment"][i] == pa[(x, y)]
+
+
+def test_metrics_by_hand():
+    pos = np.array([0.9, 0.5, 0.005])
+    neg = np.linspace(0.0, 0.8, 101)
+    assert hits_at(pos, neg, 20) == pytest.approx(1 / 3)
+    assert hits_at(pos, neg, 100) == pytest.approx(2 / 3)
+    assert mrr(np.array([1.0, 0.0]), np.array([[0.5, 2.0], [1.0, 2.0]])) == pytest.approx(
+        (1 / 2 + 1 / 3) / 2)
+    m = link_metrics(np.array([1.0, 2.0]), np.array([0.0, 0.5]), np.zeros((2, 3)))
+    assert m["auc"] == 1.0 and m["ap"] == 1.0 and m["mrr"] == 1.0
+
+
+def test_top_k_keeps_best_per_person_with_stable_ties():
+    u = np.array([0, 0, 0, 1, 1])
+    v = np.array([3, 1, 2, 5, 4])
+    score = np.array([0.5, 0.9, 0.5, 0.1, 0.2])
+    top = _top_k(u, v, score, 2)
+    assert list(zip(u[top].tolist(), v[top].tolist(), strict=True)) == [
+        (0, 1), (0, 2), (1, 4), (1, 5)]
+
+
+def test_feature_schema_round_trip_and_mismatch(small):
+    schema = fit_schema(small, small.person_adjacency(), small.engagement_matrix())
+    again = FeatureSchema.from_dict(schema.to_dict())
+    assert again.names == schema.names and again.dim == len(schema.mean)
+    check_compatible(schema, small)
+    other = small.persons.copy()
+    other.loc[0, "platforms"] = "weibo"
+    changed = GraphData(other, small.contents, small.pp_src, small.pp_dst, small.pp_weight,
+                        small.pc_person, small.pc_content, small.pc_count, small.pc_amount)
+    with pytest.raises(FeatureSchemaError, match="weibo"):
+        check_compatible(schema, changed)
+    stale = {**schema.to_dict(), "version": 0}
+    with pytest.raises(FeatureSchemaError, match="version"):
+        FeatureSchema.from_dict(stale)
+    broken = schema.to_dict()
+    del broken["topics"]
+    with pytest.raises(FeatureSchemaError, match="topics"):
+        FeatureSchema.from_dict(broken)
+
+
+def test_promotion_rule_needs_every_task_to_beat_its_best_heuristic():
+    def rows(people: float, content: float) -> list[dict[str, object]]:
+        return [
+            {"split": "val", "task": "people", "method": GNN, "hits@50": people},
+            {"split": "val", "task": "people", "method": "adamic_adar", "hits@50": 0.5},
+            {"split": "val", "task": "people", "method": "common_neighbours", "hits@50": 0.4},
+            {"split": "val", "task": "content", "method": GNN, "hits@50": content},
+            {"split": "val", "task": "content", "method": "popularity", "hits@50": 0.3},
+            {"split": "test", "task": "people", "method": "adamic_adar", "hits@50": 0.99},
+        ]
+
+    assert promotion_decision(rows(0.6, 0.4))[0] is True
+    ok, why = promotion_decision(rows(0.5, 0.4))
+    assert ok is False and "adamic_adar" in why
+    assert promotion_decision(rows(0.6, 0.2))[0] is False
+
+
+def test_from_frames_drops_unknown_ends_and_sums_duplicates():
+    persons = pd.DataFrame({"person_id": ["b", "a", "c"]})
+    edges = pd.DataFrame({"src": ["a", "b", "a", "x"], "dst": ["b", "a", "a", "a"],
+                          "weight": [1, 1, 5, 1]})
+    g = GraphData.from_frames(persons, edges)
+    assert g.person_ids.tolist() == ["a", "b", "c"]
+    assert (g.pp_src.tolist(), g.pp_dst.tolist(), g.pp_weight.tolist()) == ([0], [1], [2.0])
+
+
+def test_minibatch_training_runs_and_same_seed_gives_same_model(small):
+    params = TrainParams(epochs=4, eval_every=2, batch_size=512, hidden=16, seed=5)
+    first = train(small, params)
+    second = train(small, params)
+    assert first.curve[-1]["loss"] == pytest.approx(second.curve[-1]["loss"])
+    for (name, p1), p2 in zip(first.model.state_dict().items(),
+                              second.model.state_dict().values(), strict=True):
+        assert torch.equal(p1, p2), name
