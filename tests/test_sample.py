@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from graph.cli import cli
 from graph.cli_support import UserError
 from graph.ingest.sample import INPUT_FILES, SampleSummary, generate_sample
+from graph.ingest.sample_truth import truth_accounts
 
 COLUMNS = {
     "accounts": ["platform", "account_id", "display_name", "followers", "created_at", "phone",
@@ -53,10 +54,9 @@ def data(sample: SampleSummary) -> dict[str, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def owner(data: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per planted account: key (platform:account_id), person, community, is_kol."""
-    rows = data["persons"].assign(key=data["persons"]["accounts"].str.split(";")).explode("key")
-    return rows.set_index("key")[["person", "community", "is_kol"]]
+def owner(sample: SampleSummary) -> pd.DataFrame:
+    """Person, community and is_kol of each planted account, indexed by platform:account_id."""
+    return truth_accounts(sample.truth_dir).set_index("account_key")
 
 
 def keys(frame: pd.DataFrame, platform: str, account: str) -> pd.Series:
@@ -253,7 +253,8 @@ def test_cli_help_run_and_errors(tmp_path: Path) -> None:
     assert small.exit_code == 2 and "--persons" in small.output
 
 
-@pytest.mark.parametrize("module", ["sample", "sample_world", "sample_ids", "sample_names"])
+@pytest.mark.parametrize("module", ["sample", "sample_world", "sample_ids", "sample_names",
+                                    "sample_truth"])
 def test_docstring_examples(module: str) -> None:
     import doctest
     import importlib
