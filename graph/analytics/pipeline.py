@@ -1,0 +1,154 @@
+"""The whole analysis over plain data: projection -> communities -> ranking -> profiles ->
+audience overlap. ``kolgraph analyze`` reads the inputs from the store, calls ``analyze`` and
+writes the result back; tests and benchmarks call it directly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from graph.analytics import communities, overlap, profiles, ranking
+from graph.analytics.graphs import PersonIndex
+from graph.analytics.projection import (
+    EDGE_COLUMNS,
+    combine,
+    latest_time,
+    person_projection,
+    symmetrize,
+)
+from graph.analytics.weights import KOL_COMPONENTS, Weights
+
+
+@dataclass(frozen=True)
+class AnalyticsInput:
+    """What the analysis needs, as the readers of ``graph/store/analytics_io.py`` return it.
+
+    ``persons``: ``person_id, display_name, followers_total``; ``accounts``: ``person,
+    account_key, platform``; ``edges``: ``src_person, dst_person, type, count, last_at``;
+    ``engagements``: ``person, content, type, count, amount, topic, platform, last_at,
+    creator``.
+    """
+
+    persons: pd.DataFrame
+    accounts: pd.DataFrame
+    edges: pd.DataFrame
+    engagements: pd.DataFrame
+
+
+@dataclass
+class AnalysisResult:
+    """Per-person results (``person_id``, community and KOL values), community profiles,
+    the partition, the audience overlap of the top KOLs and the run's metrics."""
+
+    persons: pd.DataFrame
+    communities: pd.DataFrame
+    partition: communities.Partition
+    overlap: pd.DataFrame
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def content_ties(engagements: pd.DataFrame) -> pd.DataFrame:
+    """Engagements with content lifted to ties from the engaging person to the content's
+    creator (``EDGE_COLUMNS``); engagements with content of unknown creator are dropped.
+
+    >>> eng = pd.DataFrame({"person": ["a", "b"], "creator": ["k", None], "type": ["purchase",
+    ...                     "like"], "count": [1, 2], "last_at": [5, 6]})
+    >>> content_ties(eng).to_dict("records")
+    [{'src_person': 'a', 'dst_person': 'k', 'type': 'purchase', 'count': 1, 'last_at': 5}]
+    """
+    known = engagements.dropna(subset=["creator"])
+    return pd.DataFrame({"src_person": known["person"].to_numpy(),
+                         "dst_person": known["creator"].to_numpy(),
+                         "type": known["type"].to_numpy(), "count": known["count"].to_numpy(),
+                         "last_at": known["last_at"].to_numpy()}, columns=EDGE_COLUMNS)
+
+
+def all_ties(data: AnalyticsInput) -> pd.DataFrame:
+    """Account ties and content ties together (``EDGE_COLUMNS``)."""
+    ties = content_ties(data.engagements)
+    return pd.concat([data.edges[EDGE_COLUMNS], ties], ignore_index=True) if len(ties) \
+        else data.edges[EDGE_COLUMNS]
+
+
+def projection(data: AnalyticsInput, weights: Weights,
+               now: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """The directed person projection of account ties and content ties (the latter weighted
+    by ``weights.content_interaction``), all ties together, and the "now" of the decay
+    (default: the newest tie)."""
+    content = content_ties(data.engagements)
+    ties = all_ties(data)
+    now = latest_time(ties) if now is None else float(now)
+    directed = combine(
+        person_projection(data.edges[EDGE_COLUMNS], weights.interaction,
+                          weights.half_life_days, now),
+        person_projection(content, weights.content_interaction, weights.half_life_days, now))
+    return directed, ties, now
+
+
+def analyze(data: AnalyticsInput, weights: Weights, *,
+            algorithm: str = communities.DEFAULT_ALGORITHM, resolution: float = 1.0,
+            seed: int = 0, now: float | None = None) -> AnalysisResult:
+    """Run the whole analysis; ``now`` (epoch seconds) defaults to the newest tie."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        timings[name] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
+    directed, ties, now = projection(data, weights, now)
+    sym = symmetrize(directed)
+    index = PersonIndex.build(data.persons["person_id"].astype(str), directed)
+    n = index.n
+    d_src, d_dst, d_w = index.edge_arrays(directed)
+    s_src, s_dst, s_w = index.edge_arrays(sym)
+    lap("projection_s")
+
+    partition = communities.detect_communities(n, s_src, s_dst, s_w, algorithm=algorithm,
+                                               resolution=resolution, seed=seed)
+    lap("communities_s")
+
+    audience = ranking.audience_pairs(ties)
+    reach = ranking.reach(audience).reindex(index.ids).fillna(0).to_numpy()
+    followers_known = data.persons.set_index(data.persons["person_id"].astype(str)) \
+        ["followers_total"].reindex(index.ids).fillna(0).to_numpy(dtype=float)
+    received = ranking.received_interactions(ties).reindex(index.ids).fillna(0).to_numpy()
+    comp = pd.DataFrame({
+        "pagerank": ranking.pagerank(n, d_src, d_dst, d_w),
+        "in_strength": ranking.in_strength(n, d_dst, d_w),
+        "reach": reach.astype(np.int64),
+        "engagement_rate": ranking.engagement_rate(received, np.maximum(followers_known,
+                                                                        reach)),
+        "betweenness": ranking.betweenness(n, s_src, s_dst, s_w,
+                                           exact_below=weights.betweenness_exact_below,
+                                           samples=weights.betweenness_samples, seed=seed),
+    })
+    score = ranking.kol_score(comp[list(KOL_COMPONENTS)], weights.kol_score)
+    persons = pd.DataFrame({"person_id": index.ids, "community_id": partition.membership})
+    persons = pd.concat([persons, comp], axis=1)
+    persons["kol_score"] = score
+    persons["kol_rank"] = ranking.ranks(score, tiebreak=comp["pagerank"].to_numpy())
+    persons["community_rank"] = ranking.ranks(score, group=partition.membership,
+                                              tiebreak=comp["pagerank"].to_numpy())
+    lap("ranking_s")
+
+    eng = data.engagements[["person", "topic", "count"]]
+    accounts = data.accounts[["person", "platform"]]
+    profile = profiles.community_profiles(index.ids, partition.membership, s_src, s_dst, s_w,
+                                          kol_score=score, engagements=eng, accounts=accounts,
+                                          resolution=resolution)
+    top = persons.nsmallest(weights.overlap_top_n, "kol_rank")["person_id"].tolist()
+    overlaps = overlap.audience_overlap(audience, top)
+    lap("profiles_s")
+
+    metrics = {"persons": n, "projection_edges": int(len(directed)),
+               "undirected_edges": int(len(sym)), "communities": partition.count,
+               "modularity": round(partition.modularity, 6), "algorithm": algorithm,
+               "resolution": resolution, "seed": seed, "now": now, **timings}
+    return AnalysisResult(persons, profile, partition, overlaps, metrics)

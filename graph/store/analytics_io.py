@@ -1,0 +1,298 @@
+"""Every query of the social analytics: reading the person projection's inputs out of the graph
+and writing an analysis back as one ``Run {kind: 'analyze'}``.
+
+Reads page through the graph by internal node id (``GraphStore.stream``) and return plain
+integer ids where they can, which the DataFrame side maps to person ids: a 1M-edge projection
+is read in seconds. Writes follow ``docs/CONTRACTS.md``: ``Community`` nodes and
+``IN_COMMUNITY`` relationships carry the ``run_id``; the ``Person`` values are first staged in
+``analyze_stage`` / ``analyze_stage_run`` and published by the single query that marks the run
+complete, so a reader never sees half of a run.
+
+Every query is valid in FalkorDB and in Neo4j 5.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from graph.store.base import GraphStore, NodeRef, Progress, Row
+from graph.store.runs import current_run, finish_run, utc_now
+
+#: The Person values of an analysis, in the order they are staged in ``analyze_stage``.
+PERSON_VALUES: tuple[str, ...] = ("community_id", "kol_score", "pagerank", "in_strength",
+                                  "engagement_rate", "reach", "betweenness", "kol_rank",
+                                  "community_rank")
+_INTEGER_VALUES = frozenset({"community_id", "reach", "kol_rank", "community_rank"})
+COMMUNITY_PROPERTIES: tuple[str, ...] = ("community_id", "size", "label", "top_platform",
+                                         "density", "modularity_share", "topics",
+                                         "platform_mix", "top_kols", "links")
+
+_ACCOUNTS = (
+    "MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account) WHERE id(a) >= $lo AND id(a) < $hi "
+    "RETURN id(a) AS aid, p.person_id AS person, a.account_key AS account_key, "
+    "a.platform AS platform, a.followers AS followers"
+)
+_PERSONS = (
+    "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
+    "RETURN p.person_id AS person_id, p.display_name AS display_name, "
+    "p.followers_total AS followers_total"
+)
+_INTERACTED = (
+    "MATCH (a:Account)-[r:INTERACTED]->(b:Account) WHERE id(a) >= $lo AND id(a) < $hi "
+    "RETURN id(a) AS s, id(b) AS d, r.type AS type, r.count AS count, r.last_at AS last_at"
+)
+_FOLLOWS = (
+    "MATCH (a:Account)-[r:FOLLOWS]->(b:Account) WHERE id(a) >= $lo AND id(a) < $hi "
+    "RETURN id(a) AS s, id(b) AS d, r.since AS last_at"
+)
+_CONTENTS = (
+    "MATCH (c:Content) WHERE id(c) >= $lo AND id(c) < $hi "
+    "OPTIONAL MATCH (c)-[:ABOUT]->(t:Topic) "
+    "OPTIONAL MATCH (m:Account)-[:CREATED]->(c) "
+    "RETURN id(c) AS cid, c.content_key AS content, c.platform AS platform, "
+    "min(t.name) AS topic, min(id(m)) AS creator_aid"
+)
+_ENGAGED = (
+    "MATCH (a:Account)-[e:ENGAGED]->(c:Content) WHERE id(a) >= $lo AND id(a) < $hi "
+    "RETURN id(a) AS aid, id(c) AS cid, e.type AS type, e.count AS count, "
+    "e.amount AS amount, e.last_at AS last_at"
+)
+_PERSON_RESULTS = (
+    "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
+    "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
+    "WITH p, a ORDER BY a.account_key "
+    "RETURN p.person_id AS person_id, p.display_name AS display_name, "
+    "collect(a.account_key) AS accounts, p.followers_total AS followers_total, "
+    + ", ".join(f"p.{name} AS {name}" for name in PERSON_VALUES)
+    + ", p.analyze_run_id AS analyze_run_id"
+)
+
+
+def _frame(store: GraphStore, query: str, anchor: str, columns: list[str],
+           batch_size: int, progress: Progress | None = None) -> pd.DataFrame:
+    parts = []
+    for rows in store.stream(query, anchor_label=anchor, batch_size=batch_size):
+        parts.append(pd.DataFrame.from_records(rows, columns=columns))
+        if progress:
+            progress(len(rows))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.concat(parts, ignore_index=True)
+
+
+def read_accounts(store: GraphStore, batch_size: int = 100_000) -> pd.DataFrame:
+    """Every account with its owner: ``aid`` (internal id), ``person``, ``account_key``,
+    ``platform``, ``followers``."""
+    frame = _frame(store, _ACCOUNTS, "Account",
+                   ["aid", "person", "account_key", "platform", "followers"], batch_size)
+    frame["aid"] = frame["aid"].astype(np.int64)
+    return frame
+
+
+def read_persons(store: GraphStore, batch_size: int = 100_000) -> pd.DataFrame:
+    """Every person: ``person_id``, ``display_name``, ``followers_total`` (0 when unknown)."""
+    frame = _frame(store, _PERSONS, "Person", ["person_id", "display_name", "followers_total"],
+                   batch_size)
+    frame["followers_total"] = pd.to_numeric(frame["followers_total"],
+                                             errors="coerce").fillna(0).astype(np.int64)
+    return frame
+
+
+def _lift(frame: pd.DataFrame, accounts: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Replace account internal-id columns by their owners' person ids."""
+    owner = pd.Series(accounts["person"].to_numpy(), index=accounts["aid"].to_numpy())
+    out = frame.copy()
+    for aid_column, person_column in columns.items():
+        out[person_column] = owner.reindex(out[aid_column].astype(np.int64)).to_numpy()
+    return out.dropna(subset=list(columns.values()))
+
+
+def read_interaction_edges(store: GraphStore, accounts: pd.DataFrame | None = None, *,
+                           batch_size: int = 50_000,
+                           progress: Progress | None = None) -> pd.DataFrame:
+    """Account ties lifted to persons: ``src_person, dst_person, type, count, last_at``.
+
+    One row per ``INTERACTED`` relationship (its ``type``, ``count``, ``last_at``) and per
+    ``FOLLOWS`` (type ``follow``, count 1, ``last_at`` = ``since``). Ties between two accounts
+    of the same person are kept (the projection drops them). ``accounts`` is the result of
+    ``read_accounts`` when the caller already has it.
+    """
+    accounts = read_accounts(store) if accounts is None else accounts
+    interacted = _frame(store, _INTERACTED, "Account", ["s", "d", "type", "count", "last_at"],
+                        batch_size, progress)
+    follows = _frame(store, _FOLLOWS, "Account", ["s", "d", "last_at"], batch_size, progress)
+    follows = follows.assign(type="follow", count=1)
+    both = pd.concat([interacted, follows[["s", "d", "type", "count", "last_at"]]],
+                     ignore_index=True)
+    lifted = _lift(both, accounts, {"s": "src_person", "d": "dst_person"})
+    lifted["count"] = pd.to_numeric(lifted["count"], errors="coerce").fillna(1)
+    lifted["last_at"] = pd.to_numeric(lifted["last_at"], errors="coerce")
+    return lifted[["src_person", "dst_person", "type", "count", "last_at"]] \
+        .reset_index(drop=True)
+
+
+def read_engagements(store: GraphStore, accounts: pd.DataFrame | None = None, *,
+                     batch_size: int = 50_000, progress: Progress | None = None) -> pd.DataFrame:
+    """Engagements lifted to persons: ``person, content, type, count, amount, topic, platform,
+    last_at, creator`` (``creator``: the person who created the content, or ``None``)."""
+    accounts = read_accounts(store) if accounts is None else accounts
+    contents = _frame(store, _CONTENTS, "Content",
+                      ["cid", "content", "platform", "topic", "creator_aid"], batch_size)
+    engaged = _frame(store, _ENGAGED, "Account",
+                     ["aid", "cid", "type", "count", "amount", "last_at"], batch_size, progress)
+    engaged = _lift(engaged, accounts, {"aid": "person"})
+    merged = engaged.merge(contents, on="cid", how="left")
+    owner = pd.Series(accounts["person"].to_numpy(), index=accounts["aid"].to_numpy())
+    creator_aid = pd.to_numeric(merged["creator_aid"], errors="coerce")
+    merged["creator"] = owner.reindex(creator_aid.fillna(-1).astype(np.int64)).to_numpy()
+    merged["count"] = pd.to_numeric(merged["count"], errors="coerce").fillna(1)
+    merged["amount"] = pd.to_numeric(merged["amount"], errors="coerce").fillna(0.0)
+    merged["last_at"] = pd.to_numeric(merged["last_at"], errors="coerce")
+    return merged[["person", "content", "type", "count", "amount", "topic", "platform",
+                   "last_at", "creator"]].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------ writes
+def _stage_rows(persons: pd.DataFrame) -> Iterable[Row]:
+    values = persons[list(PERSON_VALUES)].to_numpy(dtype=float)
+    for person_id, row in zip(persons["person_id"].tolist(), values.tolist(), strict=True):
+        yield {"person_id": person_id, "values": row}
+
+
+_PUBLISH = (
+    "MATCH (r:Run {run_id: $run_id}) "
+    "SET r.status = 'complete', r.finished_at = $now, r.metrics = $metrics "
+    "WITH r MATCH (p:Person) WHERE p.analyze_stage_run = $run_id "
+    "SET "
+    + ", ".join(
+        f"p.{name} = "
+        + (f"toInteger(p.analyze_stage[{i}])" if name in _INTEGER_VALUES
+           else f"p.analyze_stage[{i}]")
+        for i, name in enumerate(PERSON_VALUES))
+    + ", p.analyze_run_id = $run_id, p.analyze_stage = null, p.analyze_stage_run = null "
+    "RETURN count(p) AS published"
+)
+
+
+def community_key(run_id: str, community_id: int) -> str:
+    """``<run_id>:<community_id>``, the key of a ``Community`` node.
+
+    >>> community_key("analyze-1", 3)
+    'analyze-1:3'
+    """
+    return f"{run_id}:{int(community_id)}"
+
+
+def write_communities(store: GraphStore, run_id: str, profiles: pd.DataFrame,
+                      memberships: pd.DataFrame, *, batch_size: int = 5_000,
+                      progress: Progress | None = None) -> None:
+    """Create the run's ``Community`` nodes (``profiles``, columns ``COMMUNITY_PROPERTIES``)
+    and ``IN_COMMUNITY {run_id}`` from each person of ``memberships`` (``person_id,
+    community_id``). Invisible to readers until the run is complete."""
+    nodes = [{**{k: row[k] for k in COMMUNITY_PROPERTIES},
+              "community_key": community_key(run_id, row["community_id"]), "run_id": run_id}
+             for row in profiles.to_dict("records")]
+    store.upsert_nodes("Community", "community_key", nodes, batch_size=batch_size)
+    links = ({"person_id": p, "community_key": community_key(run_id, c), "run_id": run_id}
+             for p, c in zip(memberships["person_id"].tolist(),
+                             memberships["community_id"].tolist(), strict=True))
+    store.upsert_relationships("IN_COMMUNITY", NodeRef("Person", "person_id", "person_id"),
+                               NodeRef("Community", "community_key", "community_key"), links,
+                               merge_on=("run_id",), batch_size=batch_size,
+                               progress=progress)
+
+
+def stage_person_values(store: GraphStore, run_id: str, persons: pd.DataFrame, *,
+                        batch_size: int = 10_000, progress: Progress | None = None) -> int:
+    """Stage each person's values (columns ``PERSON_VALUES``) for ``run_id``; readers keep
+    seeing the published values until ``publish_run``. Returns the rows sent."""
+    return store.write_batches(
+        "UNWIND $rows AS row MATCH (p:Person {person_id: row.person_id}) "
+        "SET p.analyze_stage = row.values, p.analyze_stage_run = $run_id",
+        _stage_rows(persons), batch_size=batch_size, params={"run_id": run_id},
+        progress=progress)
+
+
+def publish_run(store: GraphStore, run_id: str, metrics: dict[str, Any]) -> int:
+    """In one write query: mark the run complete and publish its staged Person values.
+    Returns the number of persons published."""
+    rows = store.write(_PUBLISH, {"run_id": run_id, "now": utc_now(),
+                                  "metrics": json.dumps(metrics, ensure_ascii=False,
+                                                        default=str)})
+    return int(rows[0]["published"]) if rows else 0
+
+
+def _delete_communities(store: GraphStore, where: str, params: dict[str, Any],
+                        batch: int) -> int:
+    total = 0
+    while True:
+        rows = store.write(f"MATCH (c:Community) WHERE {where} "
+                           "WITH c LIMIT $batch DETACH DELETE c RETURN count(*) AS n",
+                           {**params, "batch": batch})
+        n = int(rows[0]["n"]) if rows else 0
+        total += n
+        if n < batch:
+            return total
+
+
+def delete_older_communities(store: GraphStore, run_id: str, batch: int = 10_000) -> int:
+    """Delete the ``Community`` nodes (and their ``IN_COMMUNITY``) of analyze runs older than
+    ``run_id``; Run nodes stay. Returns how many communities were deleted."""
+    return _delete_communities(store, "c.run_id < $run_id", {"run_id": run_id}, batch)
+
+
+def abandon_run(store: GraphStore, run_id: str, error: str) -> None:
+    """Mark ``run_id`` failed and remove what it had written (communities, staged values)."""
+    _delete_communities(store, "c.run_id = $run_id", {"run_id": run_id}, 10_000)
+    store.write("MATCH (p:Person) WHERE p.analyze_stage_run = $run_id "
+                "SET p.analyze_stage = null, p.analyze_stage_run = null", {"run_id": run_id})
+    finish_run(store, run_id, {"error": error}, status="failed")
+
+
+# ------------------------------------------------------------------------------- reads
+def current_analyze_run_id(store: GraphStore) -> str | None:
+    """The run id of the latest complete analyze run, or ``None``."""
+    run = current_run(store, "analyze")
+    return None if run is None else str(run["run_id"])
+
+
+def stream_person_results(store: GraphStore, batch_size: int = 20_000) -> Iterable[list[Row]]:
+    """Batches of published per-person results: ``person_id, display_name, accounts`` (list of
+    ``platform:account_id``, sorted), ``followers_total``, every name of ``PERSON_VALUES``
+    and ``analyze_run_id``."""
+    return store.stream(_PERSON_RESULTS, anchor_label="Person", batch_size=batch_size)
+
+
+def read_person_results(store: GraphStore, batch_size: int = 20_000) -> pd.DataFrame:
+    """``stream_person_results`` as one DataFrame."""
+    columns = ["person_id", "display_name", "accounts", "followers_total", *PERSON_VALUES,
+               "analyze_run_id"]
+    parts = [pd.DataFrame.from_records(rows, columns=columns)
+             for rows in stream_person_results(store, batch_size)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def read_communities(store: GraphStore, run_id: str) -> pd.DataFrame:
+    """The ``Community`` nodes of ``run_id`` (columns ``COMMUNITY_PROPERTIES``), by number."""
+    result = store.read(
+        "MATCH (c:Community) WHERE c.run_id = $run_id RETURN "
+        + ", ".join(f"c.{name} AS {name}" for name in COMMUNITY_PROPERTIES)
+        + " ORDER BY c.community_id", {"run_id": run_id})
+    return pd.DataFrame.from_records(result.rows, columns=list(COMMUNITY_PROPERTIES))
+
+
+def read_memberships(store: GraphStore, run_id: str) -> pd.DataFrame:
+    """``person_id, community_id`` of the ``IN_COMMUNITY`` relationships of ``run_id``."""
+    rows = []
+    for batch in store.stream(
+            "MATCH (p:Person)-[r:IN_COMMUNITY]->(c:Community) "
+            "WHERE id(p) >= $lo AND id(p) < $hi AND r.run_id = $run_id "
+            "RETURN p.person_id AS person_id, c.community_id AS community_id",
+            {"run_id": run_id}, anchor_label="Person", batch_size=50_000):
+        rows.extend(batch)
+    return pd.DataFrame.from_records(rows, columns=["person_id", "community_id"])
