@@ -130,7 +130,10 @@ def analyze(data: AnalyticsInput, weights: Weights, *,
                                            samples=weights.betweenness_samples, seed=seed),
     })
     score = ranking.kol_score(comp[list(KOL_COMPONENTS)], weights.kol_score)
-    persons = pd.DataFrame({"person_id": index.ids, "community_id": partition.membership})
+    names = data.persons.set_index(data.persons["person_id"].astype(str))["display_name"]
+    persons = pd.DataFrame({"person_id": index.ids,
+                            "display_name": names.reindex(index.ids).to_numpy(),
+                            "community_id": partition.membership})
     persons = pd.concat([persons, comp], axis=1)
     persons["kol_score"] = score
     persons["kol_rank"] = ranking.ranks(score, tiebreak=comp["pagerank"].to_numpy())
