@@ -14,17 +14,36 @@ from gnn.data.graph import GraphData
 from gnn.evaluate import format_table, promotion_decision
 from gnn.registry import current_model_id, save_model, set_current
 from gnn.train import TrainParams, TrainResult, train
-from graph.store import gnn_io
+from graph.analytics.projection import person_projection
+from graph.store import analytics_io, gnn_io
 from graph.store.base import GraphStore
 from graph.store.runs import finish_run, start_run, utc_now
 
 Log = Callable[[str], None]
 
 
+#: Every social tie counts the same for link prediction (the analytics weighs them for KOL
+#: ranking); repeated ties add ``1 + ln(count)``; no recency decay.
+TIE_WEIGHTS = {t: 1.0 for t in ("follow", "mention", "reply", "comment", "share", "like")}
+NO_DECAY_DAYS = 1e12
+
+
 def load_graph(store: GraphStore) -> GraphData:
-    """Persons, their ties, contents and engagements from the store, as ``GraphData``."""
-    return GraphData.from_frames(gnn_io.read_persons(store), gnn_io.read_person_edges(store),
-                                 gnn_io.read_contents(store), gnn_io.read_engagements(store))
+    """Persons, their ties, contents and engagements from the store, as ``GraphData``.
+
+    Ties and engagements are read with the analytics' readers and projected to persons with
+    its ``person_projection``, so both parts see the same person graph.
+    """
+    accounts = analytics_io.read_accounts(store)
+    ties = analytics_io.read_interaction_edges(store, accounts)
+    edges = person_projection(ties, TIE_WEIGHTS, half_life_days=NO_DECAY_DAYS)
+    engagements = analytics_io.read_engagements(store, accounts).rename(
+        columns={"person": "person_id", "content": "content_key"})
+    persons = gnn_io.read_persons(store)
+    platforms = accounts.groupby("person")["platform"].agg(
+        lambda s: "|".join(sorted({str(p) for p in s if isinstance(p, str) and p})))
+    persons["platforms"] = persons["person_id"].map(platforms).fillna("")
+    return GraphData.from_frames(persons, edges, gnn_io.read_contents(store), engagements)
 
 
 @dataclass

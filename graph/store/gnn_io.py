@@ -1,4 +1,5 @@
-"""Every query the GNN part needs: reading the person graph, engagements and feature inputs;
+"""Every query the GNN part needs: reading feature inputs (persons, contents; the person ties
+and engagements come from ``graph.store.analytics_io``, shared with the analytics);
 writing embeddings, the vector index and ``RECOMMENDED`` relationships of a refresh run;
 reading recommendations back and vector look-ups for ``kolgraph similar``.
 
@@ -20,18 +21,8 @@ REC_KINDS = ("people", "content")
 
 _PERSONS = (
     "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
-    "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
     "RETURN p.person_id AS person_id, p.followers_total AS followers_total, "
-    "p.community_id AS community_id, collect(DISTINCT a.platform) AS platforms"
-)
-
-_PERSON_EDGES = (
-    "MATCH (a:Account)-[r:FOLLOWS|INTERACTED]->(b:Account) "
-    "WHERE id(a) >= $lo AND id(a) < $hi "
-    "MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "
-    "MATCH (q:Person)-[:HAS_ACCOUNT]->(b) "
-    "WITH p, q, r WHERE p <> q "
-    "RETURN p.person_id AS src, q.person_id AS dst, sum(coalesce(r.count, 1)) AS weight"
+    "p.community_id AS community_id"
 )
 
 _CONTENTS = (
@@ -40,14 +31,6 @@ _CONTENTS = (
     "RETURN c.content_key AS content_key, c.platform AS platform, c.price AS price, "
     "min(t.name) AS topic"
 )
-
-_ENGAGEMENTS = (
-    "MATCH (a:Account)-[e:ENGAGED]->(c:Content) WHERE id(a) >= $lo AND id(a) < $hi "
-    "MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "
-    "RETURN p.person_id AS person_id, c.content_key AS content_key, "
-    "sum(coalesce(e.count, 1)) AS count, sum(coalesce(e.amount, 0.0)) AS amount"
-)
-
 
 def _frame(store: GraphStore, query: str, anchor: str, columns: list[str],
            batch_size: int) -> pd.DataFrame:
@@ -59,37 +42,15 @@ def _frame(store: GraphStore, query: str, anchor: str, columns: list[str],
 
 
 def read_persons(store: GraphStore, batch_size: int = 50_000) -> pd.DataFrame:
-    """``person_id, followers_total, community_id, platforms`` (``|``-joined, sorted)."""
-    df = _frame(store, _PERSONS, "Person",
-                ["person_id", "followers_total", "community_id", "platforms"], batch_size)
-    df["platforms"] = ["|".join(sorted(p for p in ps if p)) if isinstance(ps, list) else ""
-                       for ps in df["platforms"]]
-    return df
-
-
-def read_person_edges(store: GraphStore, batch_size: int = 20_000) -> pd.DataFrame:
-    """Person-level ties from FOLLOWS and INTERACTED between their accounts:
-    ``src, dst, weight`` (weight = follows + interaction counts; directions kept)."""
-    df = _frame(store, _PERSON_EDGES, "Account", ["src", "dst", "weight"], batch_size)
-    if len(df):
-        df = df.groupby(["src", "dst"], as_index=False, sort=True)["weight"].sum()
-    return df
+    """``person_id, followers_total, community_id`` (null before any analysis)."""
+    return _frame(store, _PERSONS, "Person", ["person_id", "followers_total", "community_id"],
+                  batch_size)
 
 
 def read_contents(store: GraphStore, batch_size: int = 50_000) -> pd.DataFrame:
     """``content_key, platform, price, topic`` (first topic by name)."""
     return _frame(store, _CONTENTS, "Content", ["content_key", "platform", "price", "topic"],
                   batch_size)
-
-
-def read_engagements(store: GraphStore, batch_size: int = 20_000) -> pd.DataFrame:
-    """Person-level engagements: ``person_id, content_key, count, amount``."""
-    df = _frame(store, _ENGAGEMENTS, "Account",
-                ["person_id", "content_key", "count", "amount"], batch_size)
-    if len(df):
-        df = df.groupby(["person_id", "content_key"], as_index=False, sort=True)[
-            ["count", "amount"]].sum()
-    return df
 
 
 # --------------------------------------------------------------------- embeddings
