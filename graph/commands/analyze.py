@@ -66,7 +66,8 @@ def run_analysis(store: GraphStore, weights: Weights, params: AnalyzeParams,
     raised again; the previous run stays current.
     """
     say = echo or (lambda _m: None)
-    run_id = start_run(store, "analyze", params.__dict__)
+    run_id = start_run(store, "analyze", params.__dict__,
+                       run_id=analytics_io.new_analyze_run_id())
     try:
         data = load_input(store, say) if data is None else data
         if data.persons.empty:

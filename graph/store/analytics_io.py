@@ -13,7 +13,9 @@ Every query is valid in FalkorDB and in Neo4j 5.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -179,6 +181,15 @@ _PUBLISH = (
 )
 
 
+def new_analyze_run_id() -> str:
+    """A run id that sorts by start time to the microsecond:
+    ``analyze-<UTC yyyymmddTHHMMSS.ffffff>-<random>``. ``current_run`` breaks ties of
+    ``finished_at`` (whole seconds) by run id, so the later of two runs finished in the same
+    second is the current one."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")
+    return f"analyze-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
 def community_key(run_id: str, community_id: int) -> str:
     """``<run_id>:<community_id>``, the key of a ``Community`` node.
 
@@ -240,10 +251,34 @@ def _delete_communities(store: GraphStore, where: str, params: dict[str, Any],
             return total
 
 
+def stale_run_ids(store: GraphStore, run_id: str, stale_after_s: float = 86_400.0) -> list[str]:
+    """The other analyze runs whose communities may go: every finished (complete or failed)
+    one, and running ones started more than ``stale_after_s`` before ``run_id`` (crashed)."""
+    rows = store.read("MATCH (r:Run) WHERE r.kind = 'analyze' AND r.run_id <> $run_id "
+                      "RETURN r.run_id AS run_id, r.status AS status, "
+                      "r.started_at AS started_at", {"run_id": run_id}).rows
+    mine = store.scalar("MATCH (r:Run {run_id: $run_id}) RETURN r.started_at AS s",
+                        {"run_id": run_id})
+    limit = None
+    if mine:
+        start = dt.datetime.strptime(str(mine), "%Y-%m-%dT%H:%M:%SZ")
+        limit = (start - dt.timedelta(seconds=stale_after_s)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return sorted(r["run_id"] for r in rows
+                  if r["status"] != "running"
+                  or (limit is not None and str(r["started_at"] or "") < limit))
+
+
 def delete_older_communities(store: GraphStore, run_id: str, batch: int = 10_000) -> int:
-    """Delete the ``Community`` nodes (and their ``IN_COMMUNITY``) of analyze runs older than
-    ``run_id``; Run nodes stay. Returns how many communities were deleted."""
-    return _delete_communities(store, "c.run_id < $run_id", {"run_id": run_id}, batch)
+    """Delete the ``Community`` nodes (and their ``IN_COMMUNITY``) of the other analyze runs
+    of ``stale_run_ids``; Run nodes stay. Returns how many communities were deleted.
+
+    (Runs are listed first and matched with ``IN``: FalkorDB's index scan answers a string
+    range such as ``c.run_id < $run_id`` wrongly.)
+    """
+    old = stale_run_ids(store, run_id)
+    if not old:
+        return 0
+    return _delete_communities(store, "c.run_id IN $old", {"old": old}, batch)
 
 
 def abandon_run(store: GraphStore, run_id: str, error: str) -> None:
