@@ -91,7 +91,7 @@ def engagement_rate(received: np.ndarray, followers: np.ndarray) -> np.ndarray:
 
 
 def betweenness(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray, *,
-                exact_below: int = 1000, samples: int = 500, seed: int = 0) -> np.ndarray:
+                exact_below: int = 1000, samples: int = 64, seed: int = 0) -> np.ndarray:
     """Betweenness on the undirected projection with distance ``1 / weight`` (strong ties are
     short), normalised to ``[0, 1]`` by ``(n-1)(n-2)/2``.
 

@@ -111,7 +111,7 @@ def _summary(run_id: str, result: AnalysisResult) -> dict[str, Any]:
 
 @click.command(name="analyze")
 @click.option("--algorithm", type=click.Choice(ALGORITHMS), default=DEFAULT_ALGORITHM,
-              show_default=True, help="leiden (leidenalg) or louvain (igraph multilevel).")
+              show_default=True, help="leiden (igraph Leiden) or louvain (igraph multilevel).")
 @click.option("--resolution", type=float, default=1.0, show_default=True,
               help="Modularity resolution: higher gives more, smaller communities.")
 @click.option("--seed", type=int, default=0, show_default=True,

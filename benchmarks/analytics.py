@@ -1,0 +1,219 @@
+"""Benchmark of kolgraph's social analytics against the reference implementations.
+
+Community detection: python-louvain (the reference), NetworkX's ``louvain_communities`` and
+kolgraph's engines (igraph multilevel ``louvain`` and the default ``leiden``), timed in the
+same run on the same graph, with their modularity. Ranking: ``networkx.pagerank`` against
+kolgraph's sparse power iteration. Peak memory is the largest growth of the process' resident
+memory while a step runs (sampled every 20 ms).
+
+Graphs: a synthetic planted-partition graph of at least ``--edges`` undirected edges, and, when
+``--home`` names a KOLGRAPH_HOME with a loaded database (e.g. the 1M-person sample), that
+database's person projection (the time to read it out of the store is reported too).
+
+    python benchmarks/analytics.py --edges 1000000 [--home /tmp/kg-bench-1m] [--seed 1]
+
+Targets: communities >= 20x faster than python-louvain with modularity >= python-louvain's
+- 0.005; PageRank >= 10x faster than networkx.pagerank.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from graph.analytics import communities, ranking  # noqa: E402
+from graph.analytics.graphs import PersonIndex  # noqa: E402
+
+
+class PeakMemory:
+    """Largest resident-memory growth (bytes) of this process while the block runs."""
+
+    def __init__(self) -> None:
+        self.process = psutil.Process(os.getpid())
+        self.peak = 0
+
+    def __enter__(self) -> PeakMemory:
+        self.base = self.process.memory_info().rss
+        self.running = True
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+        return self
+
+    def _watch(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, self.process.memory_info().rss - self.base)
+            time.sleep(0.02)
+
+    def __exit__(self, *exc: object) -> None:
+        self.running = False
+        self.thread.join()
+        self.peak = max(self.peak, self.process.memory_info().rss - self.base)
+
+
+def measure(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    """``(result, seconds, peak MiB)`` of one call."""
+    with PeakMemory() as mem:
+        start = time.perf_counter()
+        result = fn()
+        seconds = time.perf_counter() - start
+    return result, seconds, mem.peak / 2**20
+
+
+def planted_graph(edges: int, seed: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """Undirected planted-partition graph with at least ``edges`` distinct edges: community
+    sizes from a power law (20..5000), 85% of each person's ties inside the community,
+    log-normal weights. Returns ``(n, src, dst, weight)`` with ``src < dst``."""
+    rng = np.random.default_rng(seed)
+    n = max(1000, int(edges / 11.5))
+    sizes = []
+    while sum(sizes) < n:
+        sizes.append(int(min(5000, 20 * (1 - rng.random()) ** (-1 / 1.2))))
+    sizes[-1] -= sum(sizes) - n
+    sizes = np.array([s for s in sizes if s > 0])
+    start = np.r_[0, np.cumsum(sizes)[:-1]]
+    community = np.repeat(np.arange(sizes.size), sizes)
+    degree = rng.poisson(12.0, n) + 1
+    src = np.repeat(np.arange(n), degree)
+    inside = rng.random(src.size) < 0.85
+    c = community[src]
+    dst = np.where(inside, start[c] + (rng.random(src.size) * sizes[c]).astype(np.int64),
+                   rng.integers(0, n, src.size))
+    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+    keys = np.unique((lo * n + hi)[lo != hi])
+    lo, hi = np.divmod(keys, n)
+    weight = rng.lognormal(0.0, 0.6, lo.size)
+    return n, lo, hi, weight
+
+
+def store_projection(home: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray,
+                                          np.ndarray, np.ndarray, np.ndarray, dict[str, float]]:
+    """The person projection of the database of ``home`` (directed and symmetrised)."""
+    from graph.analytics.pipeline import AnalyticsInput, projection
+    from graph.analytics.projection import symmetrize
+    from graph.analytics.weights import load_weights
+    from graph.config import load_settings
+    from graph.store import analytics_io, open_store
+
+    settings = load_settings(env={**os.environ, "KOLGRAPH_HOME": home})
+    store = open_store(settings, apply_schema=False)
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    persons = analytics_io.read_persons(store)
+    accounts = analytics_io.read_accounts(store)
+    times["read persons+accounts s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    edges = analytics_io.read_interaction_edges(store, accounts)
+    times["read interaction edges s"] = time.perf_counter() - t
+    times["interaction edges"] = float(len(edges))
+    t = time.perf_counter()
+    engagements = analytics_io.read_engagements(store, accounts)
+    times["read engagements s"] = time.perf_counter() - t
+    store.close()
+    t = time.perf_counter()
+    data = AnalyticsInput(persons, accounts, edges, engagements)
+    directed, _ties, _now = projection(data, load_weights())
+    sym = symmetrize(directed)
+    index = PersonIndex.build(persons["person_id"].astype(str), directed)
+    d = index.edge_arrays(directed)
+    s = index.edge_arrays(sym)
+    times["projection s"] = time.perf_counter() - t
+    return (index.n, *s, *d, times)
+
+
+def compare(label: str, n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray,
+            d_src: np.ndarray, d_dst: np.ndarray, d_w: np.ndarray, seed: int,
+            skip_networkx: bool) -> None:
+    import networkx as nx
+
+    print(f"\n== {label}: {n:,} persons, {src.size:,} undirected / {d_src.size:,} directed "
+          "edges", flush=True)
+    rows = []
+    ref, ref_s, ref_mb = measure(lambda: communities.reference_louvain(n, src, dst, weight,
+                                                                       seed=seed))
+    rows.append(("python-louvain (reference)", ref_s, ref_mb, ref.modularity, ref.count))
+    print(f"python-louvain done in {ref_s:.1f} s", flush=True)
+    if not skip_networkx:
+        def nx_louvain() -> float:
+            g = nx.Graph()
+            g.add_nodes_from(range(n))
+            g.add_weighted_edges_from(zip(src.tolist(), dst.tolist(), weight.tolist(),
+                                          strict=True))
+            parts = nx.community.louvain_communities(g, weight="weight", seed=seed)
+            membership = np.empty(n, dtype=np.int64)
+            for i, part in enumerate(parts):
+                membership[list(part)] = i
+            return membership
+        member, s, mb = measure(nx_louvain)
+        rows.append(("networkx louvain_communities", s, mb,
+                     communities.modularity(n, src, dst, weight, member),
+                     int(member.max()) + 1))
+    for algorithm in ("louvain", "leiden"):
+        part, s, mb = measure(lambda a=algorithm: communities.detect_communities(
+            n, src, dst, weight, algorithm=a, seed=seed))
+        name = "kolgraph leiden (default)" if algorithm == communities.DEFAULT_ALGORITHM \
+            else f"kolgraph {algorithm} (igraph)"
+        rows.append((name, s, mb, part.modularity, part.count))
+    print(f"{'engine':32} {'seconds':>9} {'x faster':>9} {'peak MiB':>9} {'modularity':>10} "
+          f"{'dQ vs ref':>9} {'communities':>11}")
+    for name, s, mb, q, count in rows:
+        print(f"{name:32} {s:9.2f} {ref_s / s:9.1f} {mb:9.0f} {q:10.4f} {q - ref.modularity:+9.4f}"
+              f" {count:11,}")
+
+    def nx_pagerank() -> dict:
+        g = nx.DiGraph()
+        g.add_nodes_from(range(n))
+        g.add_weighted_edges_from(zip(d_src.tolist(), d_dst.tolist(), d_w.tolist(),
+                                      strict=True))
+        start = time.perf_counter()
+        result = nx.pagerank(g, weight="weight")
+        return result, time.perf_counter() - start
+    (nx_pr, nx_only), nx_s, nx_mb = measure(nx_pagerank)
+    pr, s, mb = measure(lambda: ranking.pagerank(n, d_src, d_dst, d_w))
+    diff = float(np.abs(pr - np.array([nx_pr[i] for i in range(n)])).max())
+    print(f"\n{'pagerank':32} {'seconds':>9} {'x faster':>9} {'peak MiB':>9}")
+    print(f"{'networkx.pagerank (with build)':32} {nx_s:9.2f} {1.0:9.1f} {nx_mb:9.0f}")
+    print(f"{'networkx.pagerank (call only)':32} {nx_only:9.2f} {nx_s / nx_only:9.1f} {'':>9}")
+    print(f"{'kolgraph pagerank':32} {s:9.2f} {nx_only / s:9.1f} {mb:9.0f}   "
+          f"(x faster vs the call only; max |difference| {diff:.1e})")
+    _, s, mb = measure(lambda: ranking.betweenness(n, src, dst, weight, seed=seed))
+    print(f"{'kolgraph betweenness (sampled)':32} {s:9.2f} {'':>9} {mb:9.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--edges", type=int, default=1_000_000,
+                        help="at least this many undirected edges in the synthetic graph")
+    parser.add_argument("--home", default=None,
+                        help="KOLGRAPH_HOME of a loaded database to benchmark as well")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-networkx-louvain", action="store_true",
+                        help="leave NetworkX's louvain_communities out (slow)")
+    args = parser.parse_args()
+    if args.home:
+        if (Path(args.home) / "db").exists():
+            n, s, d, w, ds, dd, dw, times = store_projection(args.home)
+            print(f"== read from {args.home}: " + ", ".join(
+                f"{k} {v:,.1f}" for k, v in times.items()))
+            compare(f"store projection of {args.home}", n, s, d, w, ds, dd, dw, args.seed,
+                    args.skip_networkx_louvain)
+        else:
+            print(f"== {args.home}/db not found: store projection skipped")
+    n, s, d, w = planted_graph(args.edges, args.seed)
+    # The directed graph for PageRank: each undirected tie in both directions.
+    compare("synthetic planted partition", n, s, d, w, np.r_[s, d], np.r_[d, s], np.r_[w, w],
+            args.seed, args.skip_networkx_louvain)
+
+
+if __name__ == "__main__":
+    main()
