@@ -71,8 +71,10 @@ class Candidates:
     pc_keys: np.ndarray
 
     @classmethod
-    def build(cls, inf: Inference, n_popular_people: int = 50,
-              n_popular_content: int = 100, per_topic: int = 20) -> Candidates:
+    def build(cls, inf: Inference, fanout: int = 12, n_popular_people: int = 30,
+              n_popular_content: int = 50, per_topic: int = 15) -> Candidates:
+        """``fanout``: neighbours sampled per hop (so up to ``fanout**2`` two-hop
+        candidates per person and kind)."""
         a, b = inf.graphs.adjacency, inf.graphs.engagements
         deg = np.asarray(a.sum(axis=1)).ravel()
         pop = np.asarray(b.sum(axis=0)).ravel()
@@ -82,8 +84,8 @@ class Candidates:
             order = np.lexsort((members, -pop[members]))
             topic_top.append(members[order][:per_topic])
         data = inf.data
-        return cls(NeighborSampler(a.indptr, a.indices, [25]),
-                   NeighborSampler(b.indptr, b.indices, [25]),
+        return cls(NeighborSampler(a.indptr, a.indices, [fanout]),
+                   NeighborSampler(b.indptr, b.indices, [fanout]),
                    np.lexsort((np.arange(len(deg)), -deg))[:n_popular_people],
                    np.lexsort((np.arange(len(pop)), -pop))[:n_popular_content],
                    topic_top,
@@ -93,11 +95,11 @@ class Candidates:
 
 def _two_hop(sampler: NeighborSampler, second: NeighborSampler, persons: np.ndarray,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    p, s = sampler.neighbours(persons, 25, rng)
+    p, s = sampler.neighbours(persons, sampler.fanouts[0], rng)
     if len(s) == 0:
         return p, s
     mids = np.unique(s)
-    m, w = second.neighbours(mids, 25, rng)
+    m, w = second.neighbours(mids, second.fanouts[0], rng)
     left = pd.DataFrame({"p": p, "s": s})
     right = pd.DataFrame({"s": m, "w": w})
     joined = left.merge(right, on="s", how="inner", sort=False)

@@ -1,9 +1,11 @@
 """Training: split, features, GraphSAGE link prediction for both tasks, early stopping,
 evaluation against the heuristics on the same split. Plain functions over ``GraphData``.
 
-Each epoch a random share (``mask_frac``) of the training edges is the supervision target
-and is removed from the graph that messages pass over, so the model never learns to find an
-edge by seeing it. Validation and test edges are never in that graph.
+Each epoch a random share (``mask_frac``, at most ``epoch_pairs`` per task) of the training
+edges is the supervision target and is removed from the graph that messages pass over, so the
+model never learns to find an edge by seeing it. Validation and test edges are never in that
+graph. Full-batch up to ``minibatch_above_edges`` training edges (or when ``batch_size`` is
+0), else mini-batches on subgraphs from ``gnn.loader.sampler``.
 """
 
 from __future__ import annotations
@@ -49,13 +51,14 @@ class TrainParams:
     eval_every: int = 5
     patience: int = 6
     mask_frac: float = 0.5
+    epoch_pairs: int = 200_000
     val_frac: float = 0.05
     test_frac: float = 0.10
     seed: int = 0
     device: str = "auto"
     batch_size: int = 0
     fanouts: tuple[int, ...] = (15, 10)
-    minibatch_above_edges: int = 3_000_000
+    minibatch_above_edges: int = 20_000_000
     eval_positives: int = 20_000
     mrr_negatives: int = 100
     max_topics: int = 32
@@ -281,9 +284,8 @@ def train(data: GraphData, params: TrainParams | None = None,
     for epoch in range(1, params.epochs + 1):
         t0 = time.perf_counter()
         model.train()
-        sup_pp = tr_pp[:, rng.random(tr_pp.shape[1]) < params.mask_frac]
-        sup_pc = tr_pc[:, rng.random(tr_pc.shape[1]) < params.mask_frac] if has_content \
-            else tr_pc[:, :0]
+        sup_pp = _mask(tr_pp, params, rng)
+        sup_pc = _mask(tr_pc, params, rng) if has_content else tr_pc[:, :0]
         msg = graphs.node_adjacency(sup_pp, sup_pc)
         batch = _supervision(graphs, sup_pp, sup_pc, pp_keys, pc_keys, rng)
         if minibatch:
@@ -318,6 +320,13 @@ def train(data: GraphData, params: TrainParams | None = None,
     model = model.cpu()
     return TrainResult(model, schema, params, rows, curve, data.counts(), split,
                        seconds_per_epoch, epoch)
+
+
+def _mask(edges: np.ndarray, params: TrainParams, rng: np.random.Generator) -> np.ndarray:
+    """This epoch's target edges: a ``mask_frac`` share, at most ``epoch_pairs``."""
+    n = edges.shape[1]
+    count = min(int(round(n * params.mask_frac)), params.epoch_pairs or n)
+    return edges[:, np.sort(rng.choice(n, size=count, replace=False))]
 
 
 @dataclass

@@ -1,0 +1,236 @@
+"""Benchmark of the GNN refresh: training (time per epoch), embedding, top-K recommendation
+and, with a database, the writes; on the CPU and on CUDA when present; plus the quality table
+(GraphSAGE against the heuristics) on a small sample.
+
+Data, one of:
+  --home DIR      a KOLGRAPH_HOME with a loaded embedded database (the real refresh, writes
+                  included, as ``kolgraph refresh --retrain`` does it)
+  --sample DIR    a ``kolgraph sample`` folder (CSV/JSONL; accounts mapped to persons with
+                  the sample's ``.truth`` folder), no database
+  --persons N     a synthetic audience of N persons (``gnn.data.synthetic``), no database
+
+Speed is reported as ratios against a baseline measured in the same run: the same candidate
+sets ranked by Adamic–Adar alone (a heuristic refresh), and CUDA against the CPU.
+
+  python benchmarks/gnn.py --persons 1000000 --device auto --epochs 20
+  python benchmarks/gnn.py --home /tmp/kg-bench-1m --device cpu
+
+Imports stay within torch, torch_geometric, numpy, scipy, pandas and this repository (the
+database client only with --home).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gnn.data.graph import GraphData  # noqa: E402
+from gnn.data.sample_frames import sample_graph  # noqa: E402
+from gnn.data.structural import pp_scores  # noqa: E402
+from gnn.data.synthetic import synthetic_graph  # noqa: E402
+from gnn.evaluate import GNN, best_heuristic, format_table, method_value  # noqa: E402
+from gnn.recommend import Candidates, _two_hop, prepare, recommend_batch  # noqa: E402
+from gnn.train import TrainParams, train  # noqa: E402
+
+
+def peak_rss_gib() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def load(args: argparse.Namespace) -> GraphData:
+    if args.sample:
+        return sample_graph(Path(args.sample))
+    if args.home:
+        from gnn.jobs import load_graph
+        from graph.store.falkordb_store import FalkorDBStore
+
+        store = FalkorDBStore(Path(args.home) / "db", args.graph)
+        try:
+            return load_graph(store)
+        finally:
+            store.close()
+    return synthetic_graph(args.persons, seed=args.seed)
+
+
+def heuristic_pass(data: GraphData, cand: Candidates, batch: int, seed: int) -> float:
+    """Seconds to rank the two-hop people candidates of everyone by Adamic–Adar."""
+    started = time.perf_counter()
+    adjacency = cand.pp_sampler
+    from gnn.data.graph import symmetric_adjacency
+
+    a = symmetric_adjacency(data.pp_src, data.pp_dst, data.num_persons)
+    for b, lo in enumerate(range(0, data.num_persons, batch)):
+        persons = np.arange(lo, min(lo + batch, data.num_persons))
+        u, v = _two_hop(adjacency, adjacency, persons, np.random.default_rng([seed, b]))
+        keep = u != v
+        pp_scores(a, u[keep], v[keep])
+    return time.perf_counter() - started
+
+
+def refresh_in_memory(data: GraphData, device: str, args: argparse.Namespace) -> dict:
+    """Train, embed and recommend for every person, without a database."""
+    out: dict[str, float] = {}
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    t0 = time.perf_counter()
+    params = TrainParams(epochs=args.epochs, eval_every=args.eval_every, device=device,
+                         seed=args.seed, eval_positives=args.eval_positives)
+    result = train(data, params, log=lambda m: print(f"  [{device}] {m}", flush=True))
+    out["train_s"] = time.perf_counter() - t0
+    out["epochs"] = result.epochs_run
+    out["s_per_epoch"] = result.seconds_per_epoch
+    t1 = time.perf_counter()
+    inf = prepare(result.model, result.schema, data, device)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    out["embed_s"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    cand = Candidates.build(inf)
+    recs = 0
+    for b, lo in enumerate(range(0, data.num_persons, args.batch_persons)):
+        persons = np.arange(lo, min(lo + args.batch_persons, data.num_persons))
+        recs += len(recommend_batch(inf, cand, persons, args.k, args.seed, b))
+    out["recommend_s"] = time.perf_counter() - t2
+    out["recommendations"] = recs
+    out["total_s"] = time.perf_counter() - t0
+    out["peak_rss_gib"] = peak_rss_gib()
+    if device == "cuda":
+        out["peak_gpu_gib"] = torch.cuda.max_memory_allocated() / 2**30
+    out["baseline_heuristic_s"] = heuristic_pass(data, cand, args.batch_persons, args.seed)
+    out["test_hits50_people"] = method_value(result.metrics, "test", "people", GNN)
+    return out
+
+
+def refresh_with_database(args: argparse.Namespace, device: str) -> dict:
+    """The real ``refresh`` (retrain, embed, write embeddings, index and recommendations)."""
+    from gnn.refresh import RefreshOptions, refresh
+    from graph.store.falkordb_store import FalkorDBStore
+
+    home = Path(args.home)
+    store = FalkorDBStore(home / "db", args.graph)
+    marks: list[tuple[float, str]] = []
+
+    def log(message: str) -> None:
+        marks.append((time.perf_counter(), message))
+        print(f"  [{device}] {message}", flush=True)
+
+    t0 = time.perf_counter()
+    models = Path(tempfile.mkdtemp(prefix="kgb-"))
+    (models / "models").mkdir()
+    params = TrainParams(epochs=args.epochs, eval_every=args.eval_every, device=device,
+                         seed=args.seed, eval_positives=args.eval_positives)
+    try:
+        res = refresh(store, models, RefreshOptions(
+            k=args.k, retrain=True, seed=args.seed, device=device,
+            batch_persons=args.batch_persons, train_params=params), log=log)
+    finally:
+        store.close()
+    total = time.perf_counter() - t0
+    return {"total_s": total, "persons": res.persons, "recommendations": res.recommendations,
+            "peak_rss_gib": peak_rss_gib(),
+            "phases": [(round(t - t0, 1), m.splitlines()[0][:80]) for t, m in marks]}
+
+
+def quality(args: argparse.Namespace) -> None:
+    """The metrics table on a small sample (generated when --quality-sample is not given)."""
+    if args.quality_sample:
+        data = sample_graph(Path(args.quality_sample))
+        what = args.quality_sample
+    else:
+        try:
+            from graph.ingest.sample import generate_sample
+
+            folder = Path(tempfile.mkdtemp(prefix="kgq-")) / "sample"
+            generate_sample(folder, persons=args.quality_persons, seed=2)
+            data = sample_graph(folder)
+            what = f"kolgraph sample, {args.quality_persons} persons, seed 2"
+        except ImportError:
+            data = synthetic_graph(args.quality_persons, seed=2)
+            what = f"synthetic, {args.quality_persons} persons"
+    result = train(data, TrainParams(seed=args.seed, device="cpu"))
+    print(f"\nquality on {what} ({data.counts()}), CPU, {result.epochs_run} epochs:")
+    print(format_table(result.metrics))
+    for task, base in (("people", None), ("content", "popularity")):
+        gnn = method_value(result.metrics, "test", task, GNN)
+        if base is None:
+            base, value = best_heuristic(result.metrics, "test", task)
+        else:
+            value = method_value(result.metrics, "test", task, base)
+        print(f"test hits@50 {task}: graphsage {gnn:.4f} vs {base} {value:.4f} "
+              f"(ratio {gnn / max(value, 1e-9):.2f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = parser.add_mutually_exclusive_group()
+    src.add_argument("--home", help="KOLGRAPH_HOME with a loaded embedded database")
+    src.add_argument("--sample", help="a kolgraph sample folder")
+    src.add_argument("--persons", type=int, default=100_000, help="synthetic persons")
+    parser.add_argument("--graph", default="kolgraph", help="graph name (with --home)")
+    parser.add_argument("--device", choices=["cpu", "cuda", "auto"], default="auto",
+                        help="auto: the CPU, then CUDA when present")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--eval-every", type=int, default=5)
+    parser.add_argument("--eval-positives", type=int, default=20_000)
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--batch-persons", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quality-sample", help="sample folder for the quality table")
+    parser.add_argument("--quality-persons", type=int, default=2000)
+    parser.add_argument("--no-quality", action="store_true")
+    args = parser.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: no CUDA device is available")
+    devices = {"cpu": ["cpu"], "cuda": ["cuda"],
+               "auto": ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])}[args.device]
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, cuda "
+          f"{torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'none'}")
+    results = {}
+    if args.home:
+        for device in devices:
+            print(f"\nrefresh with database {args.home} on {device}")
+            results[device] = refresh_with_database(args, device)
+            print(results[device])
+    else:
+        t = time.perf_counter()
+        data = load(args)
+        print(f"data {data.counts()} loaded in {time.perf_counter() - t:.1f}s, "
+              f"peak RSS {peak_rss_gib():.2f} GiB")
+        for device in devices:
+            print(f"\nin-memory refresh on {device}")
+            results[device] = refresh_in_memory(data, device, args)
+            r = results[device]
+            print(f"{device}: {r['s_per_epoch']:.2f} s/epoch x {r['epochs']}, train "
+                  f"{r['train_s']:.1f}s, embed {r['embed_s']:.1f}s, recommend "
+                  f"{r['recommend_s']:.1f}s, total {r['total_s']:.1f}s, peak RSS "
+                  f"{r['peak_rss_gib']:.2f} GiB"
+                  + (f", peak GPU {r['peak_gpu_gib']:.2f} GiB" if "peak_gpu_gib" in r else "")
+                  + f"; {r['recommendations']} recommendations")
+            print(f"{device}: recommend / heuristic (Adamic-Adar) pass = "
+                  f"{r['recommend_s'] / r['baseline_heuristic_s']:.2f}x "
+                  f"(baseline {r['baseline_heuristic_s']:.1f}s)")
+    if "cpu" in results and "cuda" in results:
+        c, g = results["cpu"], results["cuda"]
+        if "s_per_epoch" in c:
+            print(f"\ncuda speed-up: epoch {c['s_per_epoch'] / g['s_per_epoch']:.1f}x, "
+                  f"total {c['total_s'] / g['total_s']:.1f}x")
+        else:
+            print(f"\ncuda speed-up: total {c['total_s'] / g['total_s']:.1f}x")
+    if not args.no_quality:
+        quality(args)
+
+
+if __name__ == "__main__":
+    main()
