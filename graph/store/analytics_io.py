@@ -161,7 +161,8 @@ def read_engagements(store: GraphStore, accounts: pd.DataFrame | None = None, *,
 
 # ------------------------------------------------------------------------------ writes
 def _stage_rows(persons: pd.DataFrame) -> Iterable[Row]:
-    values = persons[list(PERSON_VALUES)].to_numpy(dtype=float)
+    # Neo4j stores only homogeneous lists without nulls: every value is a finite float.
+    values = np.nan_to_num(persons[list(PERSON_VALUES)].to_numpy(dtype=float))
     for person_id, row in zip(persons["person_id"].tolist(), values.tolist(), strict=True):
         yield {"person_id": person_id, "values": row}
 
