@@ -133,6 +133,53 @@ def to_torch_adjacency(adj: sp.csr_matrix, device: torch.device) -> Tensor:
                                    size=adj.shape).to(device)
 
 
+class MessageGraph:
+    """The training graph (persons then contents) in CSR order, each stored entry tagged with
+    the training edge it comes from, so that dropping an epoch's target edges is one gather
+    on the device instead of rebuilding a sparse matrix."""
+
+    def __init__(self, full: sp.csr_matrix, tr_pp: np.ndarray, tr_pc: np.ndarray, n_p: int,
+                 device: torch.device):
+        n = full.shape[0]
+        n_c = max(n - n_p, 1)
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(full.indptr))
+        cols = full.indices.astype(np.int64)
+        owner = np.full(len(cols), -1, dtype=np.int64)
+        pp = (rows < n_p) & (cols < n_p)
+        keys = np.minimum(rows[pp], cols[pp]) * n_p + np.maximum(rows[pp], cols[pp])
+        owner[pp] = _positions(tr_pp[0].astype(np.int64) * n_p + tr_pp[1], keys)
+        pc = (rows < n_p) & (cols >= n_p)
+        cp = (rows >= n_p) & (cols < n_p)
+        pc_keys = np.concatenate([rows[pc] * n_c + (cols[pc] - n_p),
+                                  cols[cp] * n_c + (rows[cp] - n_p)])
+        pos = _positions(tr_pc[0].astype(np.int64) * n_c + tr_pc[1], pc_keys)
+        owner[np.flatnonzero(pc)] = tr_pp.shape[1] + pos[:pc.sum()]
+        owner[np.flatnonzero(cp)] = tr_pp.shape[1] + pos[pc.sum():]
+        self.n, self.n_edges, self.n_pp = n, tr_pp.shape[1] + tr_pc.shape[1], tr_pp.shape[1]
+        self.device = device
+        self.rows = torch.from_numpy(rows).to(device)
+        self.cols = torch.from_numpy(cols).to(device)
+        self.owner = torch.from_numpy(owner).to(device)
+
+    def without(self, pp_idx: np.ndarray, pc_idx: np.ndarray) -> Tensor:
+        """Sparse CSR adjacency without the training edges ``pp_idx`` / ``pc_idx``."""
+        masked = torch.zeros(self.n_edges, dtype=torch.bool, device=self.device)
+        masked[torch.from_numpy(pp_idx).to(self.device)] = True
+        masked[torch.from_numpy(pc_idx + self.n_pp).to(self.device)] = True
+        keep = ~masked[self.owner]
+        r, c = self.rows[keep], self.cols[keep]
+        crow = torch.zeros(self.n + 1, dtype=torch.int64, device=self.device)
+        crow[1:] = torch.cumsum(torch.bincount(r, minlength=self.n), 0)
+        return torch.sparse_csr_tensor(crow, c, torch.ones(len(c), device=self.device),
+                                       size=(self.n, self.n))
+
+
+def _positions(sorted_source: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Index in ``sorted_source`` (any order) of each of ``keys`` (all present)."""
+    order = np.argsort(sorted_source, kind="stable")
+    return order[np.searchsorted(sorted_source[order], keys)]
+
+
 def pick_device(name: str = "auto") -> torch.device:
     """``auto``: CUDA when available, else CPU."""
     if name == "auto":
@@ -273,25 +320,31 @@ def train(data: GraphData, params: TrainParams | None = None,
                                              params.seed + 20 + si))
     model = LinkPredictor(schema.dim, params.hidden, params.layers, params.dropout).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=params.lr)
-    full_adj = to_torch_adjacency(graphs.node_adjacency(), device)
+    full_scipy = graphs.node_adjacency()
+    full_adj = to_torch_adjacency(full_scipy, device)
     tr_pp = np.stack([tr[0], tr[1]])
     tr_pc = np.stack([tr[2], tr[3]])
     minibatch = params.batch_size > 0 or (
         len(tr[0]) + len(tr[2]) > params.minibatch_above_edges)
     best_state, best_val, bad, curve = None, -1.0, 0, []
+    messages: MessageGraph | None = None
     started = time.perf_counter()
     epoch = 0
     for epoch in range(1, params.epochs + 1):
         t0 = time.perf_counter()
         model.train()
-        sup_pp = _mask(tr_pp, params, rng)
-        sup_pc = _mask(tr_pc, params, rng) if has_content else tr_pc[:, :0]
-        msg = graphs.node_adjacency(sup_pp, sup_pc)
+        pp_idx = _mask(tr_pp.shape[1], params, rng)
+        pc_idx = _mask(tr_pc.shape[1], params, rng) if has_content else pp_idx[:0]
+        sup_pp, sup_pc = tr_pp[:, pp_idx], tr_pc[:, pc_idx]
         batch = _supervision(graphs, sup_pp, sup_pc, pp_keys, pc_keys, rng)
         if minibatch:
+            msg = graphs.node_adjacency(sup_pp, sup_pc)
             loss = _minibatch_epoch(model, opt, x, msg, batch, params, rng, n_p, device)
         else:
-            loss = _step(model, opt, x, to_torch_adjacency(msg, device), batch, n_p, device)
+            if messages is None:
+                messages = MessageGraph(full_scipy, tr_pp, tr_pc, n_p, device)
+            loss = _step(model, opt, x, messages.without(pp_idx, pc_idx), batch, n_p,
+                         device)
         point = {"epoch": epoch, "loss": loss, "seconds": time.perf_counter() - t0}
         if epoch % params.eval_every == 0 or epoch == params.epochs:
             h = embed(model, x, full_adj)
@@ -322,11 +375,11 @@ def train(data: GraphData, params: TrainParams | None = None,
                        seconds_per_epoch, epoch)
 
 
-def _mask(edges: np.ndarray, params: TrainParams, rng: np.random.Generator) -> np.ndarray:
-    """This epoch's target edges: a ``mask_frac`` share, at most ``epoch_pairs``."""
-    n = edges.shape[1]
+def _mask(n: int, params: TrainParams, rng: np.random.Generator) -> np.ndarray:
+    """Indices of this epoch's target edges among ``n``: a ``mask_frac`` share, at most
+    ``epoch_pairs``."""
     count = min(int(round(n * params.mask_frac)), params.epoch_pairs or n)
-    return edges[:, np.sort(rng.choice(n, size=count, replace=False))]
+    return np.sort(rng.choice(n, size=count, replace=False))
 
 
 @dataclass

@@ -167,3 +167,17 @@ def test_minibatch_training_runs_and_same_seed_gives_same_model(small):
     for (name, p1), p2 in zip(first.model.state_dict().items(),
                               second.model.state_dict().values(), strict=True):
         assert torch.equal(p1, p2), name
+
+
+def test_message_graph_drops_exactly_the_target_edges(small):
+    from gnn.train import MessageGraph
+
+    split = split_graph(small, 0.1, 0.1, seed=0)
+    tr = split.train_graph(small)
+    graphs = Graphs.build(small, FeatureSchema([], []), *tr)
+    tr_pp, tr_pc = np.stack(tr[:2]), np.stack(tr[2:])
+    pp_idx, pc_idx = np.array([0, 5, 9]), np.array([1, 2])
+    fast = MessageGraph(graphs.node_adjacency(), tr_pp, tr_pc, small.num_persons,
+                        torch.device("cpu")).without(pp_idx, pc_idx)
+    slow = graphs.node_adjacency(tr_pp[:, pp_idx], tr_pc[:, pc_idx])
+    assert fast.to_dense().numpy().tolist() == slow.toarray().tolist()
