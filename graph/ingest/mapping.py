@@ -1,0 +1,101 @@
+"""The mapping file (TOML): per input file, platform-native column names -> canonical names,
+the text encoding and the timestamp format. Validated with errors naming the file and key.
+
+Example::
+
+    [files."zhihu_users.csv"]
+    kind = "accounts"                  # needed when the name does not say it
+    encoding = "gb18030"               # utf-8, utf-8-sig, gb18030; detected when absent
+    timestamp_format = "%Y/%m/%d %H:%M"  # strptime format, local time UTC+8 unless %z
+    [files."zhihu_users.csv".columns]
+    uid = "account_id"
+    nick = "display_name"
+"""
+
+from __future__ import annotations
+
+import codecs
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.ingest.formats import KINDS
+
+
+class MappingError(ValueError):
+    """The mapping file is malformed; the message names the file and the key at fault."""
+
+
+@dataclass(frozen=True)
+class FileMapping:
+    """How to read one input file."""
+
+    kind: str | None = None
+    encoding: str | None = None
+    timestamp_format: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+_FILE_KEYS = {"kind", "encoding", "timestamp_format", "columns"}
+
+
+def load_mapping(path: Path | None) -> dict[str, FileMapping]:
+    """Read and validate the mapping file; ``{}`` when ``path`` is ``None``.
+
+    Raises ``MappingError`` naming ``path`` and the offending key.
+    """
+    if path is None:
+        return {}
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise MappingError(f"{path}: mapping file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise MappingError(f"{path}: mapping file is not UTF-8 ({exc.reason})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(f"{path}: invalid TOML: {exc}") from exc
+    unknown = set(data) - {"files"}
+    if unknown:
+        raise MappingError(f"{path}: unknown top-level key {sorted(unknown)[0]!r} "
+                           "(expected [files.\"NAME\"] tables)")
+    files = data.get("files", {})
+    if not isinstance(files, dict):
+        raise MappingError(f"{path}: 'files' must be a table")
+    return {name: _file_mapping(path, name, spec) for name, spec in files.items()}
+
+
+def _file_mapping(path: Path, name: str, spec: object) -> FileMapping:
+    where = f"{path}: files.{name!r}"
+    if not isinstance(spec, dict):
+        raise MappingError(f"{where} must be a table")
+    unknown = set(spec) - _FILE_KEYS
+    if unknown:
+        raise MappingError(f"{where}: unknown key {sorted(unknown)[0]!r} "
+                           f"(one of {', '.join(sorted(_FILE_KEYS))})")
+    kind = spec.get("kind")
+    if kind is not None and kind not in KINDS:
+        raise MappingError(f"{where}.kind: unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    encoding = spec.get("encoding")
+    if encoding is not None:
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError as exc:
+            raise MappingError(f"{where}.encoding: unknown encoding {encoding!r}") from exc
+    ts_format = spec.get("timestamp_format")
+    if ts_format is not None and (not isinstance(ts_format, str) or "%" not in ts_format):
+        raise MappingError(f"{where}.timestamp_format: not a strptime format: {ts_format!r}")
+    columns = spec.get("columns", {})
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        raise MappingError(f"{where}.columns must map column names to canonical names")
+    allowed = set(KINDS[kind].columns) if kind else {c for k in KINDS.values() for c in k.columns}
+    for native, canonical in columns.items():
+        if canonical not in allowed:
+            raise MappingError(f"{where}.columns.{native!r}: unknown canonical column "
+                               f"{canonical!r}" + (f" for kind {kind}" if kind else ""))
+    targets = list(columns.values())
+    dupes = sorted({c for c in targets if targets.count(c) > 1})
+    if dupes:
+        raise MappingError(f"{where}.columns: two columns map to {dupes[0]!r}")
+    return FileMapping(kind=kind, encoding=encoding, timestamp_format=ts_format,
+                       columns=dict(columns))

@@ -1,0 +1,290 @@
+"""``ingest_folder``: read -> validate -> de-duplicate -> pseudonymise -> resolve
+identities -> upsert, with a reconciled report and a ``Run`` of kind ``ingest``.
+
+Every file is read and validated before anything is written, so a file that cannot be read
+at all stops the ingest with nothing of it loaded. Re-running is safe at any point: nodes are
+MERGEd with SET (idempotent) and events go in self-identifying day batches recorded in the
+``IngestBatch`` ledger in the same query (see ``events``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from graph.config import Settings
+from graph.ingest import events as ev
+from graph.ingest.formats import KIND_ORDER, format_of, kind_of
+from graph.ingest.identity import resolve
+from graph.ingest.mapping import FileMapping, MappingError, load_mapping
+from graph.ingest.pii import identity_hashes
+from graph.ingest.quarantine import write_quarantine
+from graph.ingest.readers import LINE, InputError, read_file
+from graph.ingest.report import FileCounts, IngestReport
+from graph.ingest.validate import Rejected, validate
+from graph.store import ingest_writes as w
+from graph.store.base import GraphStore
+from graph.store.runs import finish_run, start_run
+
+#: Columns that make two rows of a kind the same row (duplicates are dropped).
+DEDUP_KEYS = {
+    "accounts": None,
+    "identity_links": ["a", "b"],
+    "contents": None,
+    "interactions": ["src", "dst", "type", "ts"],
+    "engagements": ["account", "content", "type", "ts", "amount"],
+}
+FILE = "_file"
+
+
+def _plan(folder: Path, mapping: dict[str, FileMapping], mapping_path: Path | None
+          ) -> tuple[list[tuple[Path, str, FileMapping]], list[str]]:
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder")
+    names = {p.name for p in folder.iterdir()}
+    for name in mapping:
+        if name not in names:
+            raise MappingError(f"{mapping_path}: files.{name!r}: no such file in {folder}")
+    planned, ignored = [], []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        spec = mapping.get(path.name, FileMapping())
+        kind = spec.kind or kind_of(path.name)
+        if kind is None or (format_of(path.name) is None and path.name not in mapping):
+            ignored.append(path.name)
+            continue
+        planned.append((path, kind, spec))
+    planned.sort(key=lambda p: (KIND_ORDER.index(p[1]), p[0].name))
+    return planned, ignored
+
+
+def _progress(enabled: bool, total: int, desc: str) -> Any:
+    if not enabled:
+        return None
+    from graph.cli_support import progress_bar
+
+    return progress_bar(total, desc)
+
+
+def ingest_folder(store: GraphStore, settings: Settings, folder: Path,
+                  mapping: Path | None = None, progress: bool = False) -> IngestReport:
+    """Ingest every input file of ``folder`` (see DESIGN.md "Canonical input") into
+    ``store``; return the report (also stored as the metrics of a ``Run`` of kind
+    ``ingest``).
+
+    Raises ``InputError`` (a file cannot be read, or lacks a required column),
+    ``MappingError`` (the mapping file is malformed) or ``MissingSaltError`` (PII present but
+    ``KOLGRAPH_PII_SALT`` unset), before anything is written.
+    """
+    folder = Path(folder)
+    clock = time.monotonic()
+    report = IngestReport(folder=str(folder))
+    planned, report.ignored_files = _plan(folder, load_mapping(mapping), mapping)
+
+    # --- read and validate every file
+    typed: dict[str, list[pd.DataFrame]] = defaultdict(list)
+    rejected: list[tuple[str, Rejected]] = []
+    counts: dict[str, FileCounts] = {}
+    bar = _progress(progress, len(planned), "read+validate")
+    for path, kind, spec in planned:
+        table = read_file(path, kind, spec)
+        fc = FileCounts(path.name, kind, format_of(path.name) or "?", table.encoding)
+        good, bad = validate(kind, table.frame, spec.timestamp_format)
+        bad += [Rejected(line, reason, {}) for line, reason in table.unreadable]
+        bad.sort(key=lambda r: r.line)
+        fc.read = len(table.frame) + len(table.unreadable)
+        fc.quarantined = len(bad)
+        rejected += [(path.name, r) for r in bad]
+        typed[kind].append(good.assign(**{FILE: path.name}))
+        counts[path.name] = fc
+        if bar:
+            bar.update(1)
+    report.files = list(counts.values())
+    report.seconds["read_validate"] = round(time.monotonic() - clock, 3)
+
+    frames = {k: _dedup(k, pd.concat(v, ignore_index=True), counts) for k, v in typed.items()}
+    for fc in report.files:
+        fc.loaded = fc.read - fc.quarantined - fc.duplicates
+
+    accounts = frames.get("accounts")
+    if accounts is not None:
+        accounts = accounts.assign(
+            identity_hashes=identity_hashes(accounts, settings.pii_salt,
+                                            ", ".join(sorted(set(accounts[FILE])))))
+        accounts = accounts.drop(columns=["phone", "email", "unionid"])
+
+    # --- write
+    report.run_id = start_run(store, "ingest", {"folder": str(folder),
+                                                "mapping": str(mapping) if mapping else None})
+    report.quarantine_file = (str(p) if (p := write_quarantine(
+        settings.quarantine_dir, report.run_id, rejected)) else None)
+    try:
+        _write(store, frames, accounts, report, progress)
+    except BaseException:
+        finish_run(store, report.run_id, report.to_dict(), status="failed")
+        raise
+    report.seconds["total"] = round(time.monotonic() - clock, 3)
+    finish_run(store, report.run_id, report.to_dict())
+    return report
+
+
+def _dedup(kind: str, frame: pd.DataFrame, counts: dict[str, FileCounts]) -> pd.DataFrame:
+    keys = DEDUP_KEYS[kind] or [c for c in frame.columns if c not in (LINE, FILE)]
+    if kind in ("accounts", "contents"):
+        keys = [c for c in keys if c not in ("identity_hashes",)]
+    dupes = frame.duplicated(subset=keys, keep="first").to_numpy()
+    for name, n in pd.Series(frame[FILE].to_numpy()[dupes]).value_counts().items():
+        counts[str(name)].duplicates += int(n)
+    return frame[~dupes].reset_index(drop=True)
+
+
+def _platform(keys: pd.Series) -> pd.Series:
+    return keys.str.split(":", n=1).str[0]
+
+
+def _write(store: GraphStore, frames: dict[str, pd.DataFrame], accounts: pd.DataFrame | None,
+           report: IngestReport, progress: bool) -> None:
+    clock = time.monotonic()
+    existing = pd.DataFrame(
+        [r for batch in w.existing_accounts(store) for r in batch],
+        columns=["account_key", "platform", "display_name", "followers", "identity_hashes",
+                 "person_id"])
+    known = set(existing["account_key"])
+
+    referenced: list[pd.Series] = []
+    if "interactions" in frames:
+        referenced += [frames["interactions"]["src"], frames["interactions"]["dst"]]
+    if "engagements" in frames:
+        referenced.append(frames["engagements"]["account"])
+    if "contents" in frames:
+        referenced.append(frames["contents"]["creator"])
+    if "identity_links" in frames:
+        referenced += [frames["identity_links"]["a"], frames["identity_links"]["b"]]
+    listed = set(accounts["account_key"]) if accounts is not None else set()
+    ref = pd.Series(pd.concat(referenced).unique()) if referenced else pd.Series([], dtype=str)
+    stubs = ref[~ref.isin(listed) & ~ref.isin(known)]
+    report.accounts_created_from_events = len(stubs)
+
+    platforms = set(_platform(ref)) | (set(accounts["platform"]) if accounts is not None
+                                       else set())
+    if platforms:
+        w.upsert_platforms(store, platforms)
+    if accounts is not None:
+        last = accounts.drop_duplicates("account_key", keep="last")
+        rows = last[["account_key", "platform", "account_id", "display_name", "followers",
+                     "created_at", "identity_hashes"]].to_dict("records")
+        for row in rows:
+            if row["created_at"] < 0:
+                row["created_at"] = None
+        bar = _progress(progress, len(rows), "accounts")
+        w.upsert_accounts(store, rows, progress=bar.update if bar else None)
+        report.accounts = len(rows)
+    stub_rows = pd.DataFrame({"account_key": stubs, "platform": _platform(stubs),
+                              "account_id": stubs.str.split(":", n=1).str[1]})
+    w.ensure_accounts(store, stub_rows.to_dict("records"))
+    report.seconds["accounts"] = round(time.monotonic() - clock, 3)
+
+    clock = time.monotonic()
+    _resolve_persons(store, existing, accounts, stub_rows, frames.get("identity_links"), report)
+    report.seconds["persons"] = round(time.monotonic() - clock, 3)
+
+    clock = time.monotonic()
+    if "contents" in frames:
+        contents = frames["contents"].drop_duplicates("content_key", keep="last")
+        cols = ["content_key", "platform", "content_id", "title", "kind", "price", "creator",
+                "topic"]
+        w.upsert_contents(store, contents[cols].to_dict("records"))
+        report.contents = len(contents)
+    if "engagements" in frames:
+        keys = pd.Series(frames["engagements"]["content"].unique())
+        if "contents" in frames:
+            keys = keys[~keys.isin(frames["contents"]["content_key"])]
+        w.ensure_contents(store, pd.DataFrame({
+            "content_key": keys, "platform": _platform(keys),
+            "content_id": keys.str.split(":", n=1).str[1]}).to_dict("records"))
+    report.seconds["contents"] = round(time.monotonic() - clock, 3)
+
+    clock = time.monotonic()
+    batches: list[ev.EventBatch] = []
+    if "interactions" in frames:
+        batches += ev.interaction_batches(frames["interactions"][["src", "dst", "type", "ts"]])
+    if "engagements" in frames:
+        batches += ev.engagement_batches(
+            frames["engagements"][["account", "content", "type", "ts", "amount"]])
+    done = w.loaded_batches(store, [b.key for b in batches])
+    bar = _progress(progress, sum(b.events for b in batches), "events")
+    for batch in batches:
+        if batch.key in done:
+            report.batches_skipped += 1
+            report.events_already_loaded += batch.events
+        else:
+            w.apply_event_batch(store, batch.kind, batch.key, batch.events, batch.rows,
+                                report.run_id)
+            report.batches_written += 1
+            report.events_new += batch.events
+        if bar:
+            bar.update(batch.events)
+    report.seconds["events"] = round(time.monotonic() - clock, 3)
+
+
+def _resolve_persons(store: GraphStore, existing: pd.DataFrame, accounts: pd.DataFrame | None,
+                     stubs: pd.DataFrame, links: pd.DataFrame | None,
+                     report: IngestReport) -> None:
+    """Union-find over every account (graph + run), then move the accounts whose person
+    changed and refresh the touched persons' properties."""
+    table = existing.set_index("account_key")[["platform", "display_name", "followers",
+                                               "identity_hashes"]]
+    table["identity_hashes"] = table["identity_hashes"].map(lambda h: list(h or []))
+    table["followers"] = table["followers"].fillna(0).astype(np.int64)
+    if accounts is not None:
+        new = accounts.drop_duplicates("account_key", keep="last").set_index("account_key")[
+            ["platform", "display_name", "followers", "identity_hashes"]]
+        table = pd.concat([table[~table.index.isin(new.index)], new])
+    if len(stubs):
+        extra = stubs[~stubs["account_key"].isin(table.index)].set_index("account_key")
+        extra = extra.assign(display_name=extra["account_id"], followers=0,
+                             identity_hashes=[[] for _ in range(len(extra))])
+        table = pd.concat([table, extra[["platform", "display_name", "followers",
+                                         "identity_hashes"]]])
+    old_person = existing.set_index("account_key")["person_id"].dropna().to_dict()
+    groups = pd.Series(list(old_person)).groupby(pd.Series(list(old_person.values()))).apply(
+        list).tolist() if old_person else []
+    link_pairs = list(zip(links["a"], links["b"], strict=True)) if links is not None else []
+    resolution = resolve(list(table.index), table["identity_hashes"].to_dict(), link_pairs,
+                         groups)
+    report.identity_conflicts = resolution.conflicts
+    person_of = resolution.person_of
+
+    moved = [{"account_key": k, "person_id": p} for k, p in person_of.items()
+             if old_person.get(k) != p]
+    w.assign_persons(store, moved)
+    old_ids = set(old_person.values())
+    vanished = sorted({old_person[m["account_key"]] for m in moved
+                       if m["account_key"] in old_person} - set(person_of.values()))
+    report.persons_merged = w.delete_empty_persons(store, vanished)
+    new_ids = set(person_of.values())
+    report.persons_created = len(new_ids - old_ids)
+    report.persons = len({person_of[k] for k in table.index
+                          if accounts is not None and k in set(accounts["account_key"])} |
+                         {person_of[k] for k in stubs["account_key"]})
+    report.accounts_merged_into_persons = len(person_of) - len(new_ids)
+
+    touched = {m["person_id"] for m in moved}
+    if accounts is not None:
+        touched |= {person_of[k] for k in accounts["account_key"]}
+    frame = table.assign(person_id=pd.Series(person_of))
+    frame = frame[frame["person_id"].isin(touched)].reset_index(names="account_key")
+    frame = frame.sort_values(["person_id", "followers", "account_key"],
+                              ascending=[True, False, True])
+    props = frame.groupby("person_id", sort=True).agg(
+        display_name=("display_name", "first"), platforms=("platform", "nunique"),
+        followers_total=("followers", "sum")).reset_index()
+    props["platforms"] = props["platforms"].astype(int)
+    props["followers_total"] = props["followers_total"].astype(int)
+    w.update_persons(store, props.to_dict("records"))
