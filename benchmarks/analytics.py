@@ -199,6 +199,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-networkx-louvain", action="store_true",
                         help="leave NetworkX's louvain_communities out (slow)")
+    parser.add_argument("--no-synthetic", action="store_true",
+                        help="benchmark only the database of --home")
     args = parser.parse_args()
     if args.home:
         if (Path(args.home) / "db").exists():
@@ -209,6 +211,8 @@ def main() -> None:
                     args.skip_networkx_louvain)
         else:
             print(f"== {args.home}/db not found: store projection skipped")
+    if args.no_synthetic:
+        return
     n, s, d, w = planted_graph(args.edges, args.seed)
     # The directed graph for PageRank: each undirected tie in both directions.
     compare("synthetic planted partition", n, s, d, w, np.r_[s, d], np.r_[d, s], np.r_[w, w],
