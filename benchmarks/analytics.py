@@ -133,12 +133,21 @@ def store_projection(home: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray
 
 def compare(label: str, n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray,
             d_src: np.ndarray, d_dst: np.ndarray, d_w: np.ndarray, seed: int,
-            skip_networkx: bool) -> None:
+            skip_networkx: bool, quick: bool = False) -> None:
     import networkx as nx
 
     print(f"\n== {label}: {n:,} persons, {src.size:,} undirected / {d_src.size:,} directed "
           "edges", flush=True)
     rows = []
+    if quick:
+        for algorithm in ("louvain", "leiden"):
+            part, s, mb = measure(lambda a=algorithm: communities.detect_communities(
+                n, src, dst, weight, algorithm=a, seed=seed))
+            print(f"kolgraph {algorithm}: {s:.2f} s, peak {mb:.0f} MiB, modularity "
+                  f"{part.modularity:.4f}, {part.count:,} communities")
+        _, s, mb = measure(lambda: ranking.pagerank(n, d_src, d_dst, d_w))
+        print(f"kolgraph pagerank: {s:.2f} s, peak {mb:.0f} MiB (--quick: no references)")
+        return
     ref, ref_s, ref_mb = measure(lambda: communities.reference_louvain(n, src, dst, weight,
                                                                        seed=seed))
     rows.append(("python-louvain (reference)", ref_s, ref_mb, ref.modularity, ref.count))
@@ -199,6 +208,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-networkx-louvain", action="store_true",
                         help="leave NetworkX's louvain_communities out (slow)")
+    parser.add_argument("--quick", action="store_true",
+                        help="time kolgraph only on the database (no reference engines)")
     parser.add_argument("--no-synthetic", action="store_true",
                         help="benchmark only the database of --home")
     args = parser.parse_args()
@@ -208,7 +219,7 @@ def main() -> None:
             print(f"== read from {args.home}: " + ", ".join(
                 f"{k} {v:,.1f}" for k, v in times.items()))
             compare(f"store projection of {args.home}", n, s, d, w, ds, dd, dw, args.seed,
-                    args.skip_networkx_louvain)
+                    args.skip_networkx_louvain, args.quick)
         else:
             print(f"== {args.home}/db not found: store projection skipped")
     if args.no_synthetic:
