@@ -270,9 +270,10 @@ def _resolve_persons(store: GraphStore, existing: pd.DataFrame, accounts: pd.Dat
     report.persons_merged = w.delete_empty_persons(store, vanished)
     new_ids = set(person_of.values())
     report.persons_created = len(new_ids - old_ids)
-    report.persons = len({person_of[k] for k in table.index
-                          if accounts is not None and k in set(accounts["account_key"])} |
-                         {person_of[k] for k in stubs["account_key"]})
+    in_run = set(stubs["account_key"])
+    if accounts is not None:
+        in_run |= set(accounts["account_key"])
+    report.persons = len({person_of[k] for k in in_run})
     report.accounts_merged_into_persons = len(person_of) - len(new_ids)
 
     touched = {m["person_id"] for m in moved}
