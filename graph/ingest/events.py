@@ -28,22 +28,28 @@ class EventBatch:
     rows: list[dict[str, Any]]
 
 
-def _digest(frame: pd.DataFrame) -> str:
-    hashed = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
-    return hashlib.sha256(hashed.tobytes()).hexdigest()[:24]
-
-
 def _by_day(kind: str, frame: pd.DataFrame, identity: list[str], keys: list[str],
             aggregate: dict[str, tuple[str, str]]) -> list[EventBatch]:
     if frame.empty:
         return []
-    frame = frame.assign(_day=frame["ts"].to_numpy() // DAY)
+    day = frame["ts"].to_numpy() // DAY
+    hashes = pd.util.hash_pandas_object(frame[identity], index=False).to_numpy()
+    order = np.lexsort((hashes, day))
+    event_days, event_starts = np.unique(day[order], return_index=True)
+    event_ends = np.append(event_starts[1:], len(order))
+    sorted_hashes = hashes[order]
+    grouped = frame.assign(_day=day).groupby(["_day", *keys], sort=True).agg(
+        **aggregate).reset_index()
+    row_days, row_starts = np.unique(grouped["_day"].to_numpy(), return_index=True)
+    row_ends = np.append(row_starts[1:], len(grouped))
+    records = grouped.drop(columns="_day").to_dict("records")
     batches = []
-    for day, part in frame.groupby("_day", sort=True):
-        grouped = part.groupby(keys, sort=True).agg(**aggregate).reset_index()
-        rows = grouped.to_dict("records")
-        key = f"{kind}:{int(day)}:{_digest(part[identity])}"
-        batches.append(EventBatch(key, kind, len(part), rows))
+    for i, d in enumerate(event_days):
+        digest = hashlib.sha256(sorted_hashes[event_starts[i]:event_ends[i]].tobytes())
+        key = f"{kind}:{int(d)}:{digest.hexdigest()[:24]}"
+        assert row_days[i] == d
+        batches.append(EventBatch(key, kind, int(event_ends[i] - event_starts[i]),
+                                  records[row_starts[i]:row_ends[i]]))
     return batches
 
 
