@@ -1,0 +1,96 @@
+"""Ingest benchmark: the N-person sample into the embedded database, rows/s per stage, peak
+memory, and a naive loader (one MERGE query per interaction row) measured on a subset in the
+same run, extrapolated, as a ratio.
+
+    KOLGRAPH_HOME=/tmp/kg-bench-1m KOLGRAPH_PII_SALT=bench \\
+        python benchmarks/ingest.py --persons 1000000 --sample /tmp/sample-1m
+
+The loaded database is left in KOLGRAPH_HOME (server stopped) for the other benchmarks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from graph.config import load_settings
+from graph.ingest.pipeline import ingest_folder
+from graph.store import embedded
+from graph.store.falkordb_store import FalkorDBStore
+
+NAIVE = (
+    "MERGE (a:Account {account_key: $s}) MERGE (b:Account {account_key: $d}) "
+    "MERGE (a)-[r:INTERACTED {type: $t}]->(b) "
+    "ON CREATE SET r.count = 1, r.first_at = $ts, r.last_at = $ts "
+    "ON MATCH SET r.count = r.count + 1"
+)
+
+
+def naive_rate(db_dir: Path, sample: Path, rows: int) -> float:
+    """Interactions/s of one MERGE query per row, on the first ``rows`` interactions, into
+    a scratch graph."""
+    frame = pd.read_csv(next(sample.glob("interactions.*")), dtype=str, nrows=rows,
+                        keep_default_na=False)
+    store = FalkorDBStore(db_dir, "naive_bench")
+    store.apply_schema()
+    started = time.perf_counter()
+    for r in frame.itertuples(index=False):
+        store.write(NAIVE, {"s": f"{r.platform}:{r.src_account}",
+                            "d": f"{r.platform}:{r.dst_account}", "t": r.type,
+                            "ts": r.timestamp})
+    elapsed = time.perf_counter() - started
+    store.drop_all()
+    store.close()
+    return len(frame) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=Path, default=Path("/tmp/sample-1m"))
+    parser.add_argument("--naive-rows", type=int, default=20_000)
+    args = parser.parse_args()
+    settings = load_settings()
+    if not (args.sample / "accounts.csv").exists():
+        from graph.ingest.sample import generate_sample
+
+        started = time.perf_counter()
+        generate_sample(args.sample, persons=args.persons, seed=7)
+        print(f"sample generated in {time.perf_counter() - started:.0f}s")
+    embedded.start(settings.db_dir)
+    store = FalkorDBStore(settings.db_dir, settings.graph_name)
+    store.apply_schema()
+    started = time.perf_counter()
+    report = ingest_folder(store, settings, args.sample, progress=True)
+    total = time.perf_counter() - started
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    by_kind: dict[str, int] = {}
+    for f in report.files:
+        by_kind[f.kind] = by_kind.get(f.kind, 0) + f.loaded
+    interactions = by_kind.get("interactions", 0)
+    events = interactions + by_kind.get("engagements", 0)
+    print(f"files: {by_kind}")
+    for stage, seconds in report.seconds.items():
+        print(f"stage {stage:<14} {seconds:8.1f}s")
+    rows = sum(by_kind.values())
+    print(f"read+validate: {rows / report.seconds['read_validate']:,.0f} rows/s")
+    print(f"accounts:      {by_kind.get('accounts', 0) / report.seconds['accounts']:,.0f} rows/s")
+    print(f"events stage:  {events / report.seconds['events']:,.0f} events/s")
+    rate = interactions / total
+    print(f"end to end:    {total:.0f}s, {rate:,.0f} interactions/s, "
+          f"{events / total:,.0f} interactions+engagements/s")
+    print(f"peak memory of the ingest process: {peak_gb:.2f} GB")
+    naive = naive_rate(settings.db_dir, args.sample, args.naive_rows)
+    print(f"naive loader (one MERGE per row, first {args.naive_rows:,} interactions, "
+          f"extrapolated): {naive:,.0f} interactions/s; ratio {events / total / naive:.1f}x "
+          "(interactions+engagements/s vs naive interactions/s)")
+    store.close()
+    embedded.stop(settings.db_dir)
+
+
+if __name__ == "__main__":
+    main()
