@@ -107,6 +107,10 @@ def _canonical(path: Path, kind: str, frame: pd.DataFrame, mapping: FileMapping
 def _read_csv(path: Path, mapping: FileMapping) -> RawTable:
     data = path.read_bytes()
     text, encoding = decode(path, data, mapping.encoding)
+    del data
+    fast = _read_csv_fast(text)
+    if fast is not None:
+        return RawTable(fast, [], encoding)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -138,6 +142,34 @@ def _read_csv(path: Path, mapping: FileMapping) -> RawTable:
         {c: pd.Series([], dtype=object) for c in header})
     frame[LINE] = pd.Series(lines, dtype="int64", index=frame.index)
     return RawTable(frame, unreadable, encoding)
+
+
+def _read_csv_fast(text: str) -> pd.DataFrame | None:
+    """Parse with Arrow's CSV reader (strict about the number of fields) when every record
+    is one line (then a row's line is its index + 2); ``None`` sends the file to the careful
+    reader (ragged rows, quoted newlines, blank lines, odd headers)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    first = text.split("\n", 1)[0]
+    header = next(csv.reader([first]), [])
+    if not header or len(set(header)) != len(header):
+        return None
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in header}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+    except (pa.ArrowException, ValueError):
+        return None
+    if table.num_rows != lines - 1 or table.num_rows == 0:
+        return None
+    frame = table.to_pandas().astype(object)
+    frame[LINE] = pd.RangeIndex(2, len(frame) + 2).to_numpy(dtype="int64")
+    return frame
 
 
 def _read_jsonl(path: Path, mapping: FileMapping) -> RawTable:
