@@ -43,18 +43,22 @@ def demo(ctx: click.Context, persons: int, seed: int, serve: bool, host: str, po
     settings.home.mkdir(parents=True, exist_ok=True)
     data = settings.home / "demo" / f"sample-{persons}-{seed}"
     click.echo(f"kolgraph home: {settings.home} (backend: {settings.backend})")
+    if not settings.pii_salt:
+        _demo_secret(settings.home / "demo" / "pii-salt", "KOLGRAPH_PII_SALT")
+        click.echo(f"KOLGRAPH_PII_SALT not set: using the demo salt in {settings.home / 'demo'}")
     _run_step("schema", ["db", "schema"])
-    if not (data / ".complete").exists():
+    complete = data.with_name(data.name + ".complete")
+    if not complete.exists():
         _run_step("sample data", ["sample", "--out", str(data), "--persons", str(persons),
                                   "--seed", str(seed)])
-        (data / ".complete").write_text("ok\n")
+        complete.write_text("ok\n")
     _run_step("ingest", ["ingest", str(data)])
     _run_step("analyze", ["analyze", "--seed", str(seed)])
     _run_step("refresh", ["refresh"])
     _run_step("counts", ["db", "counts"])
     if not serve:
         return
-    password = _demo_admin_password(settings.home)
+    password = _demo_secret(settings.home / "demo" / "admin-password", "KOLGRAPH_DEMO_PASSWORD")
     _run_step("admin user", ["user", "add", "admin", "--role", "admin", "--password-env",
                              "KOLGRAPH_DEMO_PASSWORD"])
     click.secho(f"\nweb UI: http://{host}:{port}/   user: admin   password: {password}",
@@ -62,18 +66,17 @@ def demo(ctx: click.Context, persons: int, seed: int, serve: bool, host: str, po
     _run_step("serve", ["serve", "--host", host, "--port", str(port)])
 
 
-def _demo_admin_password(home: Path) -> str:
-    """A generated admin password, kept in ``KOLGRAPH_HOME/demo/admin-password`` (mode 0600)
-    and exported as ``KOLGRAPH_DEMO_PASSWORD`` for the ``user add`` step."""
+def _demo_secret(path: Path, variable: str) -> str:
+    """A generated secret kept in ``path`` (mode 0600, created on first use so that later demo
+    runs reuse it) and exported as the environment variable ``variable`` for the next steps."""
     import os
 
-    path = home / "demo" / "admin-password"
     if path.exists():
-        password = path.read_text().strip()
+        secret = path.read_text().strip()
     else:
-        password = secrets.token_urlsafe(12)
+        secret = secrets.token_urlsafe(16)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
-        path.write_text(password + "\n")
-    os.environ["KOLGRAPH_DEMO_PASSWORD"] = password
-    return password
+        path.write_text(secret + "\n")
+    os.environ[variable] = secret
+    return secret
