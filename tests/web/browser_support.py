@@ -1,0 +1,128 @@
+"""Headless Chromium for the browser tests (Debian's ``/usr/bin/chromium`` driven by Playwright).
+
+``chromium`` (session fixture) is the launched browser. When ``/usr/bin/chromium`` is missing
+the tests are skipped with the reason — unless ``CI`` or ``KOLGRAPH_REQUIRE_BROWSER`` is set, in
+which case they fail (``make test`` installs the browser through ``make browser-deps``).
+``page_for(browser)`` gives a page that records console errors, CSP violations and dialogs.
+Import the fixtures into a test module with ``from tests.web.browser_support import chromium``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE_VARS = ("CI", "KOLGRAPH_REQUIRE_BROWSER")
+
+
+def browser_required(env: dict[str, str] | None = None) -> bool:
+    """True when the environment asks for browser tests to run, not skip (CI or the variable)."""
+    env = os.environ if env is None else env
+    return any(env.get(name, "").strip() not in ("", "0", "false") for name in REQUIRE_VARS)
+
+
+def missing_browser_reason() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (install Debian's chromium: make browser-deps)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing (make install-dev)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Headless Chromium launched once per session; skip or fail when it is missing."""
+    reason = missing_browser_reason()
+    if reason:
+        if browser_required():
+            pytest.fail(f"browser tests required ({'/'.join(REQUIRE_VARS)} set) but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class PageLog:
+    """What a page reported while a test drove it."""
+
+    console_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.console_errors if "Content Security Policy" in m]
+
+
+def open_page(browser: object, *, accept_dialogs: bool = False,
+              base_url: str | None = None) -> tuple[object, object, PageLog]:
+    """A fresh context and page on ``browser`` (1280x900, downloads allowed) and its log.
+
+    Dialogs are recorded and dismissed (accepted when ``accept_dialogs``). Returns
+    ``(context, page, log)``; the caller closes the context.
+    """
+    kwargs = {"viewport": {"width": 1280, "height": 900}, "accept_downloads": True}
+    if base_url:
+        kwargs["base_url"] = base_url
+    context = browser.new_context(**kwargs)
+    page = context.new_page()
+    log = PageLog()
+
+    def on_console(msg: object) -> None:
+        if msg.type == "error":
+            log.console_errors.append(msg.text)
+
+    def on_dialog(dialog: object) -> None:
+        log.dialogs.append(f"{dialog.type}: {dialog.message}")
+        if accept_dialogs:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.on("console", on_console)
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda err: log.page_errors.append(str(err)))
+    return context, page, log
+
+
+def screenshot(page: object, artifacts_dir: Path, name: str) -> Path:
+    """Saves a full-page screenshot as ``<artifacts_dir>/browser/<name>.png``; returns its path."""
+    out = artifacts_dir / "browser" / f"{name}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out), full_page=True)
+    return out
+
+
+def node_positions(page: object, selector: str = ".kg-network") -> dict[str, dict[str, float]]:
+    """Model positions of the nodes of the first Cytoscape view matching ``selector``."""
+    return page.eval_on_selector(
+        selector,
+        "el => Object.fromEntries(el._cy.nodes().map(n => [n.id(), n.position()]))")
+
+
+def drag_node(page: object, node_id: str, dx: float, dy: float,
+              selector: str = ".kg-network") -> None:
+    """Drags node ``node_id`` of the Cytoscape view by (dx, dy) screen pixels with the mouse."""
+    box = page.locator(selector).first.bounding_box()
+    rendered = page.eval_on_selector(
+        selector, "(el, id) => el._cy.getElementById(id).renderedPosition()", node_id)
+    x, y = box["x"] + rendered["x"], box["y"] + rendered["y"]
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x + dx * step / 10, y + dy * step / 10)
+    page.mouse.up()
