@@ -1,0 +1,23 @@
+// title: Persons on several platforms, and where each is most active
+// description: Persons with accounts on at least min_platforms platforms. Activity per
+//   platform = follows + interactions (their counts) + engagements (their counts) made by the
+//   person's accounts there; platforms are listed most active first.
+// param: min_platforms int = 2 -- at least this many distinct platforms
+// param: k int = 50 -- how many persons
+// columns: person_id, display_name, platform_count, platforms, activity_per_platform, most_active_platform, total_activity
+// example: kolgraph query multi_platform_persons -p min_platforms=3
+
+MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account)
+WITH p, count(DISTINCT a.platform) AS platform_count
+WHERE platform_count >= $min_platforms
+MATCH (p)-[:HAS_ACCOUNT]->(a:Account)
+OPTIONAL MATCH (a)-[r:FOLLOWS|INTERACTED|ENGAGED]->()
+WITH p, platform_count, a.platform AS platform,
+     toInteger(sum(CASE WHEN r IS NULL THEN 0 ELSE coalesce(r.count, 1) END)) AS activity
+WITH p, platform_count, platform, activity ORDER BY activity DESC, platform
+WITH p, platform_count, collect(platform) AS platforms, collect(activity) AS activities,
+     toInteger(sum(activity)) AS total_activity
+RETURN p.person_id AS person_id, p.display_name AS display_name, platform_count, platforms,
+       activities AS activity_per_platform, platforms[0] AS most_active_platform, total_activity
+ORDER BY platform_count DESC, total_activity DESC, display_name
+LIMIT $k

@@ -1,0 +1,18 @@
+// title: Top KOLs of a topic
+// description: Creators of contents about one topic (optionally on one platform), ranked by
+//   KOL score, with how many of their contents on the topic and what those sold.
+// param: topic string -- topic name, e.g. 学习方法
+// param: platform string = null -- only contents on this platform (null: any)
+// param: k int = 10 -- how many persons
+// columns: person_id, display_name, kol_score, contents, purchases, revenue
+// example: kolgraph query top_kols_by_topic -p topic=学习方法 -p platform=dedao
+
+MATCH (:Topic {name: $topic})<-[:ABOUT]-(c:Content)<-[:CREATED]-(:Account)<-[:HAS_ACCOUNT]-(p:Person)
+WHERE $platform IS NULL OR c.platform = $platform
+OPTIONAL MATCH (:Account)-[e:ENGAGED {type: 'purchase'}]->(c)
+WITH p, c, toInteger(sum(coalesce(e.count, 0))) AS purchases, sum(coalesce(e.amount, 0.0)) AS revenue
+WITH p, count(c) AS contents, toInteger(sum(purchases)) AS purchases, sum(revenue) AS revenue
+RETURN p.person_id AS person_id, p.display_name AS display_name,
+       coalesce(p.kol_score, 0.0) AS kol_score, contents, purchases, revenue
+ORDER BY kol_score DESC, purchases DESC, display_name
+LIMIT $k

@@ -1,0 +1,17 @@
+// title: Contents most purchased inside a community
+// description: Contents bought by members of one community of the current analysis: how
+//   many members bought each, how many purchases, the revenue.
+// param: community_id int -- community number in the current analysis
+// param: k int = 10 -- how many contents
+// columns: content_key, title, platform, price, buyers, purchases, revenue
+// example: kolgraph query top_purchased_contents_in_community -p community_id=0
+
+MATCH (run:Run {kind: 'analyze', status: 'complete'})
+WITH run ORDER BY run.finished_at DESC, run.run_id DESC LIMIT 1
+MATCH (:Community {run_id: run.run_id, community_id: $community_id})<-[:IN_COMMUNITY]-(p:Person)
+MATCH (p)-[:HAS_ACCOUNT]->(:Account)-[e:ENGAGED {type: 'purchase'}]->(c:Content)
+WITH c, count(DISTINCT p) AS buyers, toInteger(sum(e.count)) AS purchases, sum(e.amount) AS revenue
+RETURN c.content_key AS content_key, c.title AS title, c.platform AS platform, c.price AS price,
+       buyers, purchases, revenue
+ORDER BY buyers DESC, revenue DESC, content_key
+LIMIT $k

@@ -1,0 +1,355 @@
+"""The analysts' Cypher library: named, parameterized queries in ``cypher/library/*.cypher``.
+
+Each file is one query. It starts with a header of ``// key: value`` comment lines, then the
+query text; a file may hold a variant per dialect after a ``// dialect: neo4j`` (or
+``falkordb``) line. ``docs/readme/cypher.md`` documents the format. Example header::
+
+    // title: Top KOLs of a community
+    // description: Members of one community of the current analysis, best KOL first.
+    // param: community_id int -- community number in the current analysis
+    // param: k int = 10 -- how many persons
+    // columns: rank, person_id, display_name, kol_score
+    // example: kolgraph query top_kols_in_community -p community_id=0 -p k=5
+
+Parsing is strict: a malformed header raises ``LibraryError`` naming the file and line.
+Parameters given as text (the CLI's ``-p k=v``, a web form) are converted to the header's
+types by ``bind_params`` before anything runs; ``run_library_query`` runs a query through
+``GraphStore.read``, which the database refuses to let write.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.store.base import GraphStore, QueryResult
+
+LIBRARY_DIR = Path(__file__).resolve().parents[1] / "cypher" / "library"
+DIALECTS = ("falkordb", "neo4j")
+PARAM_TYPES = ("string", "int", "float", "bool", "list<string>", "list<int>")
+#: What a library query name looks like; anything else given to ``kolgraph query`` is Cypher.
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+_HEADER_KEYS = ("title", "description", "param", "columns", "example")
+_REQUIRED_KEYS = ("title", "description", "columns", "example")
+_FIELD = re.compile(r"^//\s?([a-z_]+):\s*(.*)$")
+_CONTINUATION = re.compile(r"^//\s{2,}(\S.*)$")
+_DIALECT = re.compile(r"^//\s*dialect:\s*(\S+)\s*$")
+_PARAM = re.compile(
+    r"^(?P<name>[a-z_][a-z0-9_]*)\s+(?P<type>[a-z<>]+)"
+    r"(?:\s*=\s*(?P<default>.+?))?\s+--\s+(?P<description>\S.*)$")
+_PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class LibraryError(ValueError):
+    """A library file is malformed; the message starts with ``file:line:``."""
+
+
+class UnknownQuery(ValueError):
+    """No library query of that name; the message suggests close names."""
+
+
+class ParameterError(ValueError):
+    """A parameter is missing, unknown or of the wrong type; the message names it."""
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """One declared parameter of a library query."""
+
+    name: str
+    type: str
+    default: object | None
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class LibraryQuery:
+    """One library query: its header and its text per dialect."""
+
+    name: str
+    title: str
+    description: str
+    params: tuple[QueryParam, ...]
+    columns: tuple[str, ...]
+    example: str
+    path: Path = field(compare=False, repr=False, default=Path())
+    variants: tuple[tuple[str, str], ...] = field(compare=False, repr=False, default=())
+
+    def text(self, dialect: str) -> str:
+        """The query text for ``dialect`` (``"falkordb"`` or ``"neo4j"``)."""
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {dialect!r}; one of {', '.join(DIALECTS)}")
+        return dict(self.variants)[dialect]
+
+    def param(self, name: str) -> QueryParam | None:
+        """The declared parameter ``name``, or ``None``."""
+        return next((p for p in self.params if p.name == name), None)
+
+
+# ------------------------------------------------------------------ value conversion
+def _to_int(text: str) -> int:
+    if not re.fullmatch(r"[+-]?\d+", text.strip()):
+        raise ValueError
+    return int(text)
+
+
+def _to_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError
+    return value
+
+
+def _to_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise ValueError
+
+
+def _to_list(item: Callable[[str], object]) -> Callable[[str], list[object]]:
+    def convert(text: str) -> list[object]:
+        stripped = text.strip()
+        if stripped.startswith("["):
+            values = json.loads(stripped)
+            if not isinstance(values, list):
+                raise ValueError
+            return [item(v if isinstance(v, str) else json.dumps(v)) for v in values]
+        return [item(part.strip()) for part in stripped.split(",") if part.strip()]
+    return convert
+
+
+def _to_string(text: str) -> str:
+    return text
+
+
+_CONVERTERS: dict[str, Callable[[str], object]] = {
+    "string": _to_string, "int": _to_int, "float": _to_float, "bool": _to_bool,
+    "list<string>": _to_list(_to_string), "list<int>": _to_list(_to_int)}
+
+
+def convert_value(type_name: str, raw: object) -> object:
+    """Convert ``raw`` (text, or an already typed value) to ``type_name``; ``ValueError``
+    when it does not fit.
+
+    >>> convert_value("int", "10"), convert_value("list<int>", "1,2"), convert_value("bool", "no")
+    (10, [1, 2], False)
+    """
+    if isinstance(raw, str):
+        return _CONVERTERS[type_name](raw)
+    checks: dict[str, Callable[[object], bool]] = {
+        "string": lambda v: isinstance(v, str),
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "bool": lambda v: isinstance(v, bool),
+        "list<string>": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        "list<int>": lambda v: isinstance(v, list) and all(
+            isinstance(x, int) and not isinstance(x, bool) for x in v)}
+    if not checks[type_name](raw):
+        raise ValueError
+    return float(raw) if type_name == "float" else raw  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------- parsing
+def _fail(path: Path, line: int, message: str) -> LibraryError:
+    return LibraryError(f"{path}:{line}: {message}")
+
+
+def _parse_param(path: Path, line: int, text: str) -> QueryParam:
+    match = _PARAM.match(text.strip())
+    if not match:
+        raise _fail(path, line, f"malformed param {text!r}: expected "
+                    "'// param: NAME TYPE [= DEFAULT] -- DESCRIPTION'")
+    type_name = match["type"]
+    if type_name not in PARAM_TYPES:
+        raise _fail(path, line, f"param {match['name']!r}: unknown type {type_name!r}; "
+                    f"one of {', '.join(PARAM_TYPES)}")
+    default_text = match["default"]
+    default: object | None = None
+    if default_text is not None and default_text != "null":
+        raw = default_text
+        if type_name == "string" and raw.startswith('"'):
+            try:
+                raw = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise _fail(path, line, f"param {match['name']!r}: bad quoted default "
+                            f"{default_text!r}") from exc
+        try:
+            default = convert_value(type_name, raw)
+        except (ValueError, json.JSONDecodeError) as exc:
+            raise _fail(path, line, f"param {match['name']!r}: default {default_text!r} "
+                        f"is not a {type_name}") from exc
+    return QueryParam(match["name"], type_name, default, default_text is None,
+                      match["description"].strip())
+
+
+def _header(path: Path, lines: list[str]) -> tuple[dict[str, list[tuple[int, str]]], int]:
+    """The header fields (key -> [(line number, value)]) and the index of the first body line."""
+    fields: dict[str, list[tuple[int, str]]] = {}
+    last: list[tuple[int, str]] | None = None
+    index = 0
+    for index, raw in enumerate(lines):
+        line = raw.rstrip()
+        number = index + 1
+        if not line.startswith("//") or _DIALECT.match(line):
+            break
+        if (cont := _CONTINUATION.match(line)) and last is not None:
+            last[-1] = (last[-1][0], f"{last[-1][1]} {cont[1].strip()}")
+            continue
+        if line.strip() == "//":
+            continue
+        match = _FIELD.match(line)
+        if not match:
+            raise _fail(path, number, f"malformed header line {line!r}: expected "
+                        "'// key: value' with key one of " + ", ".join(_HEADER_KEYS))
+        key, value = match[1], match[2].strip()
+        if key not in _HEADER_KEYS:
+            raise _fail(path, number, f"unknown header key {key!r}; one of "
+                        + ", ".join(_HEADER_KEYS))
+        if key != "param" and key in fields:
+            raise _fail(path, number, f"header key {key!r} given twice")
+        if not value:
+            raise _fail(path, number, f"header key {key!r} has no value")
+        last = fields.setdefault(key, [])
+        last.append((number, value))
+    else:
+        index = len(lines)
+    for key in _REQUIRED_KEYS:
+        if key not in fields:
+            raise _fail(path, 1, f"header lacks '// {key}: ...'")
+    return fields, index
+
+
+def _variants(path: Path, lines: list[str], start: int) -> dict[str, tuple[int, str]]:
+    """Query text per dialect: the common body, overridden by ``// dialect: X`` sections."""
+    sections: dict[str, tuple[int, list[str]]] = {"*": (start + 1, [])}
+    current = "*"
+    for index in range(start, len(lines)):
+        line = lines[index].rstrip()
+        if match := _DIALECT.match(line):
+            current = match[1]
+            if current not in DIALECTS:
+                raise _fail(path, index + 1, f"unknown dialect {current!r}; one of "
+                            + ", ".join(DIALECTS))
+            if current in sections:
+                raise _fail(path, index + 1, f"dialect {current!r} given twice")
+            sections[current] = (index + 1, [])
+        elif line.strip() and not line.lstrip().startswith("//"):
+            sections[current][1].append(line)
+    texts = {k: (number, "\n".join(body).strip()) for k, (number, body) in sections.items()}
+    out = {}
+    for dialect in DIALECTS:
+        number, text = texts.get(dialect) or texts["*"]
+        if not text:
+            raise _fail(path, number, f"no query text for dialect {dialect!r}")
+        out[dialect] = (number, text)
+    return out
+
+
+def parse_query_file(path: Path) -> LibraryQuery:
+    """Parse one library file; ``LibraryError`` (with file and line) when it is malformed."""
+    path = Path(path)
+    name = path.stem
+    if not NAME_PATTERN.match(name):
+        raise _fail(path, 1, f"file name {name!r} is not a query name (lowercase letters, "
+                    "digits and '_', starting with a letter)")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LibraryError(f"{path}: cannot read: {exc}") from exc
+    fields, start = _header(path, lines)
+    params = tuple(_parse_param(path, n, v) for n, v in fields.get("param", []))
+    seen: set[str] = set()
+    for (number, _), param in zip(fields.get("param", []), params, strict=True):
+        if param.name in seen:
+            raise _fail(path, number, f"param {param.name!r} declared twice")
+        seen.add(param.name)
+    variants = _variants(path, lines, start)
+    for dialect, (number, text) in variants.items():
+        used = set(_PARAM_USE.findall(text))
+        if undeclared := sorted(used - seen):
+            raise _fail(path, number, f"{dialect} query uses undeclared parameter(s) "
+                        + ", ".join(f"${u}" for u in undeclared))
+        if unused := sorted(seen - used):
+            raise _fail(path, number, f"{dialect} query does not use declared parameter(s) "
+                        + ", ".join(unused))
+    columns = tuple(c.strip() for c in fields["columns"][0][1].split(","))
+    if not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", c) for c in columns):
+        raise _fail(path, fields["columns"][0][0], "columns must be comma-separated names")
+    return LibraryQuery(
+        name=name, title=fields["title"][0][1], description=fields["description"][0][1],
+        params=params, columns=columns, example=fields["example"][0][1], path=path,
+        variants=tuple((d, variants[d][1]) for d in DIALECTS))
+
+
+def list_queries(directory: Path | None = None) -> list[LibraryQuery]:
+    """Every query of the library folder, sorted by name (parsed afresh on each call)."""
+    folder = LIBRARY_DIR if directory is None else Path(directory)
+    return [parse_query_file(p) for p in sorted(folder.glob("*.cypher"))]
+
+
+def get_query(name: str, directory: Path | None = None) -> LibraryQuery:
+    """The library query ``name``; ``UnknownQuery`` (suggesting close names) when absent."""
+    folder = LIBRARY_DIR if directory is None else Path(directory)
+    path = folder / f"{name}.cypher"
+    if NAME_PATTERN.match(name) and path.is_file():
+        return parse_query_file(path)
+    names = sorted(p.stem for p in folder.glob("*.cypher"))
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    close += [n for n in names if name and name in n and n not in close][:3 - len(close)]
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise UnknownQuery(f"unknown library query {name!r}{hint} "
+                       "(kolgraph query --list shows them all)")
+
+
+def bind_params(query: LibraryQuery, raw: Mapping[str, object]) -> dict[str, object]:
+    """Typed parameters for ``query`` from ``raw`` (name -> text, or already typed values):
+    converts to the header's types, fills defaults, and raises ``ParameterError`` for a
+    missing, unknown or ill-typed one, before anything runs.
+
+    Every declared parameter is in the result (``None`` for an optional one without value).
+    """
+    declared = {p.name: p for p in query.params}
+    for name in raw:
+        if name not in declared:
+            close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            names = ", ".join(declared) or "none"
+            raise ParameterError(f"parameter {name!r}: not a parameter of {query.name}{hint} "
+                                 f"(its parameters: {names})")
+    bound: dict[str, object] = {}
+    for param in query.params:
+        if param.name not in raw or raw[param.name] is None:
+            if param.required:
+                raise ParameterError(f"parameter {param.name!r}: required ({param.type}: "
+                                     f"{param.description}); give -p {param.name}=VALUE")
+            bound[param.name] = param.default
+            continue
+        value = raw[param.name]
+        try:
+            bound[param.name] = convert_value(param.type, value)
+        except (ValueError, json.JSONDecodeError) as exc:
+            raise ParameterError(f"parameter {param.name!r}: expected {param.type}, "
+                                 f"got {value!r}") from exc
+    return bound
+
+
+def run_library_query(store: GraphStore, name: str, raw: Mapping[str, object], *,
+                      limit: int, timeout_s: float) -> QueryResult:
+    """Run the library query ``name`` read-only with ``raw`` parameters (see
+    ``bind_params``); ``limit`` caps the rows (0: no cap), ``timeout_s`` stops the query on
+    the server. Raises ``UnknownQuery``, ``ParameterError`` or the store's errors
+    (``ReadOnlyViolation``, ``QueryTimeout``, ...)."""
+    query = get_query(name)
+    params = bind_params(query, raw)
+    return store.read(query.text(store.dialect), params, timeout_s=timeout_s,
+                      limit=limit or None)
