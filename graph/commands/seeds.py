@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -14,9 +15,11 @@ from graph.analytics.campaign import plan_campaign
 from graph.analytics.graphs import PersonIndex
 from graph.analytics.pipeline import AnalyticsInput, projection
 from graph.analytics.seeds import InfluenceGraph
+from graph.analytics.weights import Weights, load_weights
 from graph.cli_support import UserError, store_from, write_rows
 from graph.commands.analyze import load_input, weights_option
 from graph.store import analytics_io
+from graph.store.base import GraphStore
 
 
 def allowed_mask(index: PersonIndex, data: AnalyticsInput, *, community: int | None,
@@ -43,6 +46,45 @@ def allowed_mask(index: PersonIndex, data: AnalyticsInput, *, community: int | N
             raise UserError(f"--exclude: unknown person {person_id!r}")
     mask &= ~np.isin(index.ids, exclude)
     return mask
+
+
+def plan_seeds(store: GraphStore, k: int, *, community: int | None = None,
+               platform: str | None = None, exclude: list[str] | None = None, seed: int = 0,
+               weights: Weights | None = None, rr_sets: int | None = None,
+               runs: int | None = None) -> dict[str, Any]:
+    """What ``kolgraph seeds`` computes, for any caller (the CLI, the web UI): ``{"k",
+    "allowed" (persons allowed), "strategies" (``plan_campaign`` rows, ``seeds`` as person
+    ids), "names" (person id -> display name of the chosen persons)}``. Unknown values raise
+    ``UserError`` naming the option."""
+    weights = weights or load_weights(None)
+    communities = None
+    if community is not None:
+        if analytics_io.current_analyze_run_id(store) is None:
+            raise UserError("--community: no complete analyze run: run kolgraph analyze")
+        results = analytics_io.read_person_results(store)
+        communities = {p: int(c) for p, c in zip(results["person_id"],
+                                                 results["community_id"], strict=True)
+                       if c is not None}
+    data = load_input(store)
+    if data.persons.empty:
+        raise UserError("the graph has no persons: run kolgraph ingest first")
+    directed, _ties, _now = projection(data, weights)
+    index = PersonIndex.build(data.persons["person_id"].astype(str), directed)
+    src, dst, w = index.edge_arrays(directed)
+    allowed = allowed_mask(index, data, community=community, communities=communities,
+                           platform=platform, exclude=list(exclude or []))
+    followers = data.persons.set_index(data.persons["person_id"].astype(str)) \
+        ["followers_total"].reindex(index.ids).fillna(0).to_numpy(dtype=float)
+    plan = plan_campaign(InfluenceGraph.build(index.n, src, dst, w), k,
+                         pagerank=ranking.pagerank(index.n, src, dst, w), followers=followers,
+                         allowed=allowed, rr_sets=rr_sets or weights.rr_sets,
+                         runs=runs or weights.mc_runs, seed=seed)
+    names = data.persons.set_index(data.persons["person_id"].astype(str))["display_name"]
+    for row in plan:
+        row["seeds"] = [str(index.ids[i]) for i in row["seeds"]]
+    chosen = {p for row in plan for p in row["seeds"]}
+    return {"k": k, "allowed": int(allowed.sum()), "strategies": plan,
+            "names": {p: str(names.get(p, "") or "") for p in chosen}}
 
 
 @click.command()
@@ -74,39 +116,18 @@ def seeds(ctx: click.Context, k: int, community: int | None, platform: str | Non
     weights = weights_option(weights_file)
     excluded = [p.strip() for item in exclude for p in item.split(",") if p.strip()]
     with store_from(ctx) as store:
-        communities = None
-        if community is not None:
-            if analytics_io.current_analyze_run_id(store) is None:
-                raise UserError("--community: no complete analyze run: run kolgraph analyze")
-            results = analytics_io.read_person_results(store)
-            communities = {p: int(c) for p, c in zip(results["person_id"],
-                                                     results["community_id"], strict=True)
-                           if c is not None}
-        data = load_input(store)
-    if data.persons.empty:
-        raise UserError("the graph has no persons: run kolgraph ingest first")
-    directed, _ties, _now = projection(data, weights)
-    index = PersonIndex.build(data.persons["person_id"].astype(str), directed)
-    src, dst, w = index.edge_arrays(directed)
-    allowed = allowed_mask(index, data, community=community, communities=communities,
-                           platform=platform, exclude=excluded)
-    followers = data.persons.set_index(data.persons["person_id"].astype(str)) \
-        ["followers_total"].reindex(index.ids).fillna(0).to_numpy(dtype=float)
-    plan = plan_campaign(InfluenceGraph.build(index.n, src, dst, w), k,
-                         pagerank=ranking.pagerank(index.n, src, dst, w), followers=followers,
-                         allowed=allowed, rr_sets=rr_sets or weights.rr_sets,
-                         runs=runs or weights.mc_runs, seed=seed)
-    names = data.persons.set_index(data.persons["person_id"].astype(str))["display_name"]
-    for row in plan:
-        row["seeds"] = [str(index.ids[i]) for i in row["seeds"]]
+        result = plan_seeds(store, k, community=community, platform=platform, exclude=excluded,
+                            seed=seed, weights=weights, rr_sets=rr_sets, runs=runs)
+    plan, allowed_count = result["strategies"], result["allowed"]
+    names = result["names"]
     if as_json:
-        click.echo(json.dumps({"k": k, "allowed": int(allowed.sum()), "strategies": plan},
+        click.echo(json.dumps({"k": k, "allowed": allowed_count, "strategies": plan},
                               ensure_ascii=False, indent=2))
         return
     chosen = plan[0]["seeds"]
     if len(chosen) < k:
         click.echo(f"only {len(chosen)} persons satisfy the constraints", err=True)
-    click.echo(f"{len(chosen)} seed persons (of {int(allowed.sum())} allowed):")
+    click.echo(f"{len(chosen)} seed persons (of {allowed_count} allowed):")
     write_rows([{"rank": i + 1, "person_id": p, "display_name": names.get(p, "")}
                 for i, p in enumerate(chosen)], ["rank", "person_id", "display_name"], "table")
     click.echo(f"\nexpected reach (Monte Carlo, {plan[0]['runs']} cascades, 95% interval):")

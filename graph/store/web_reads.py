@@ -1,0 +1,220 @@
+"""Every database read of the web UI (``web/``): overview counts, communities, the KOL
+leaderboard, persons and their neighbourhoods, audiences for the overlap, search.
+
+All reads are parameterized and start from an indexed look-up where one exists
+(``Person.person_id``, ``Person.community_id``, ``Person.display_name``, ``Account.account_id``,
+``Account.display_name``, ``Community.run_id``, ``Topic.name``); pages use ``SKIP``/``LIMIT``
+and ask for one row more than they show to know whether a next page exists. Derived values
+(communities, scores) are those of the analyze run whose id is passed in (the current one,
+``graph.store.runs.current_run``). Valid in FalkorDB and Neo4j 5.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from graph.store.analytics_io import PERSON_VALUES
+from graph.store.base import GraphStore, Row
+
+#: Columns the leaderboard may be sorted by (all descending; ties by overall rank).
+SORT_COLUMNS: tuple[str, ...] = ("kol_score", "pagerank", "in_strength", "reach",
+                                 "engagement_rate", "betweenness", "followers_total")
+COMPONENTS: tuple[str, ...] = ("pagerank", "in_strength", "reach", "engagement_rate",
+                               "betweenness")
+_JSON_COMMUNITY = ("topics", "platform_mix", "top_kols", "links")
+_PERSON_COLUMNS = ("p.person_id AS person_id, p.display_name AS display_name, "
+                   "p.platforms AS platforms, p.followers_total AS followers_total, "
+                   + ", ".join(f"p.{name} AS {name}" for name in PERSON_VALUES))
+_COMMUNITY_COLUMNS = ("c.community_id AS community_id, c.size AS size, c.label AS label, "
+                      "c.top_platform AS top_platform, c.density AS density, "
+                      "c.modularity_share AS modularity_share, c.topics AS topics, "
+                      "c.platform_mix AS platform_mix, c.top_kols AS top_kols, c.links AS links")
+PREFIX_END = "\U0010ffff"
+
+
+def _decode_community(row: Row) -> Row:
+    out = dict(row)
+    for key in _JSON_COMMUNITY:
+        value = out.get(key)
+        if isinstance(value, str):
+            try:
+                out[key] = json.loads(value)
+            except json.JSONDecodeError:
+                out[key] = None
+    return out
+
+
+# ---------------------------------------------------------------------- overview
+def person_count(store: GraphStore) -> int:
+    """Number of ``Person`` nodes."""
+    return int(store.scalar("MATCH (p:Person) RETURN count(p) AS n") or 0)
+
+
+def accounts_per_platform(store: GraphStore) -> list[Row]:
+    """``platform, accounts`` for every platform, most accounts first (scans the accounts:
+    callers cache it per ingest run)."""
+    return store.read("MATCH (a:Account) RETURN a.platform AS platform, count(a) AS accounts "
+                      "ORDER BY accounts DESC, platform").rows
+
+
+def platforms(store: GraphStore) -> list[str]:
+    """Names of the ``Platform`` nodes, sorted."""
+    return [r["name"] for r in store.read("MATCH (f:Platform) RETURN f.name AS name "
+                                          "ORDER BY name").rows]
+
+
+def topics(store: GraphStore) -> list[str]:
+    """Names of the ``Topic`` nodes, sorted."""
+    return [r["name"] for r in store.read("MATCH (t:Topic) RETURN t.name AS name "
+                                          "ORDER BY name").rows]
+
+
+# -------------------------------------------------------------------- communities
+def communities(store: GraphStore, run_id: str) -> list[Row]:
+    """Every ``Community`` of ``run_id`` (JSON properties decoded), by number."""
+    rows = store.read(f"MATCH (c:Community) WHERE c.run_id = $run_id RETURN {_COMMUNITY_COLUMNS} "
+                      "ORDER BY c.community_id", {"run_id": run_id}).rows
+    return [_decode_community(r) for r in rows]
+
+
+def community(store: GraphStore, run_id: str, community_id: int) -> Row | None:
+    """One community of ``run_id`` (JSON properties decoded), or ``None``."""
+    rows = store.read(f"MATCH (c:Community {{community_key: $key}}) RETURN {_COMMUNITY_COLUMNS}",
+                      {"key": f"{run_id}:{int(community_id)}"}).rows
+    return _decode_community(rows[0]) if rows else None
+
+
+def community_members(store: GraphStore, run_id: str, community_id: int, *, skip: int = 0,
+                      limit: int = 50) -> list[Row]:
+    """Members of a community of ``run_id`` by rank in the community (``PERSON_VALUES`` and
+    identity columns), ``limit`` rows from ``skip``."""
+    return store.read(
+        f"MATCH (p:Person) WHERE p.community_id = $c AND p.analyze_run_id = $run_id "
+        f"RETURN {_PERSON_COLUMNS} ORDER BY p.community_rank SKIP $skip LIMIT $limit",
+        {"c": int(community_id), "run_id": run_id, "skip": int(skip),
+         "limit": int(limit)}).rows
+
+
+# ------------------------------------------------------------------- leaderboard
+def leaderboard(store: GraphStore, run_id: str, *, community: int | None = None,
+                platform: str | None = None, topic: str | None = None,
+                sort: str = "kol_score", skip: int = 0, limit: int = 50,
+                person_ids: Sequence[str] | None = None) -> list[Row]:
+    """Ranked persons of ``run_id``, optionally only members of ``community``, persons with an
+    account on ``platform``, creators of content about ``topic``, or the given
+    ``person_ids``; sorted by ``sort`` (one of ``SORT_COLUMNS``) descending."""
+    if sort not in SORT_COLUMNS:
+        raise ValueError(f"sort: one of {', '.join(SORT_COLUMNS)}, got {sort!r}")
+    where = ["p.analyze_run_id = $run_id"]
+    if person_ids is not None:
+        head = "UNWIND $ids AS id MATCH (p:Person {person_id: id})"
+    elif topic is not None:
+        head = ("MATCH (:Topic {name: $topic})<-[:ABOUT]-(:Content)<-[:CREATED]-(:Account)"
+                "<-[:HAS_ACCOUNT]-(p:Person) WITH DISTINCT p")
+    else:
+        head = "MATCH (p:Person)"
+    if community is not None:
+        where.append("p.community_id = $community")
+    if platform is not None:
+        where.append("(p)-[:HAS_ACCOUNT]->(:Account {platform: $platform})")
+    condition = "WHERE " + " AND ".join(where)
+    return store.read(
+        f"{head} {condition} RETURN {_PERSON_COLUMNS} "
+        f"ORDER BY p.{sort} DESC, p.kol_rank SKIP $skip LIMIT $limit",
+        {"run_id": run_id, "community": community, "platform": platform, "topic": topic,
+         "ids": list(person_ids or []), "skip": int(skip), "limit": int(limit)}).rows
+
+
+def component_stats(store: GraphStore, run_id: str) -> dict[str, dict[str, float]]:
+    """Per KOL component of ``run_id``: ``median`` of its positive values and ``max`` (what
+    ``graph.analytics.ranking.log_scale`` maps to 0..1)."""
+    stats = {}
+    for name in COMPONENTS:
+        row = store.read(
+            f"MATCH (p:Person) WHERE p.analyze_run_id = $run_id AND p.{name} > 0 "
+            f"RETURN percentileDisc(p.{name}, 0.5) AS median, max(p.{name}) AS max",
+            {"run_id": run_id}).rows
+        median = row[0]["median"] if row else None
+        stats[name] = {"median": float(median or 0.0), "max": float(row[0]["max"] or 0.0)
+                       if row else 0.0}
+    return stats
+
+
+# ------------------------------------------------------------------------ persons
+def person(store: GraphStore, person_id: str) -> Row | None:
+    """One person: identity, ``PERSON_VALUES``, ``analyze_run_id`` and ``accounts`` (list of
+    ``account_key, platform, account_id, display_name, followers``), or ``None``."""
+    rows = store.read(
+        "MATCH (p:Person {person_id: $id}) OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
+        "WITH p, a ORDER BY a.platform, a.account_key "
+        f"RETURN {_PERSON_COLUMNS}, p.analyze_run_id AS analyze_run_id, "
+        "collect({account_key: a.account_key, platform: a.platform, account_id: a.account_id, "
+        "display_name: a.display_name, followers: a.followers}) AS accounts",
+        {"id": person_id}).rows
+    if not rows:
+        return None
+    out = dict(rows[0])
+    out["accounts"] = [a for a in out["accounts"] if a.get("account_key")]
+    return out
+
+
+def neighbours(store: GraphStore, person_id: str, limit: int = 40) -> list[Row]:
+    """Persons tied to ``person_id`` in either direction (``ties`` = number of account-level
+    FOLLOWS/INTERACTED relationships), most ties first."""
+    return store.read(
+        "MATCH (p:Person {person_id: $id})-[:HAS_ACCOUNT]->(a:Account) "
+        "WITH p, a MATCH (a)-[r:FOLLOWS|INTERACTED]-(b:Account) WITH p, r, b "
+        "MATCH (b)<-[:HAS_ACCOUNT]-(q:Person) WITH p, q, r WHERE q <> p "
+        "RETURN q.person_id AS person_id, q.display_name AS display_name, "
+        "q.community_id AS community_id, q.kol_score AS kol_score, count(r) AS ties "
+        "ORDER BY ties DESC, kol_score DESC LIMIT $limit",
+        {"id": person_id, "limit": int(limit)}).rows
+
+
+def ties_among(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
+    """Directed ties between the given persons: ``source, target, weight`` (number of
+    account-level FOLLOWS/INTERACTED relationships). The ``WITH`` steps keep the planner
+    walking outwards from the indexed persons."""
+    return store.read(
+        "UNWIND $ids AS id MATCH (p:Person {person_id: id})-[:HAS_ACCOUNT]->(a:Account) "
+        "WITH p, a MATCH (a)-[r:FOLLOWS|INTERACTED]->(b:Account) WITH p, r, b "
+        "MATCH (b)<-[:HAS_ACCOUNT]-(q:Person) WITH p, q, r WHERE q.person_id IN $ids AND q <> p "
+        "RETURN p.person_id AS source, q.person_id AS target, count(r) AS weight",
+        {"ids": list(person_ids)}).rows
+
+
+def audience_pairs(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
+    """``person, member``: the distinct persons following any account of each given person
+    (the audience of ``graph.analytics.ranking.audience_pairs``)."""
+    return store.read(
+        "UNWIND $ids AS id MATCH (p:Person {person_id: id})-[:HAS_ACCOUNT]->(a:Account) "
+        "WITH p, a MATCH (a)<-[:FOLLOWS]-(b:Account) WITH p, b "
+        "MATCH (b)<-[:HAS_ACCOUNT]-(m:Person) WITH p, m WHERE m <> p "
+        "RETURN DISTINCT p.person_id AS person, m.person_id AS member",
+        {"ids": list(person_ids)}).rows
+
+
+def search(store: GraphStore, text: str, limit: int = 20) -> list[Row]:
+    """Persons whose display name, or one of whose accounts' display name or handle
+    (``account_id``), starts with ``text``; also an exact ``person_id``. Index range scans
+    only. Rows: ``person_id, display_name, community_id, kol_score, matched``."""
+    params = {"q": text, "end": text + PREFIX_END, "limit": int(limit)}
+    found: dict[str, Row] = {}
+    queries = (
+        ("person", "MATCH (p:Person {person_id: $q}) "),
+        ("name", "MATCH (p:Person) WHERE p.display_name >= $q AND p.display_name < $end "
+                 "WITH p LIMIT $limit "),
+        ("account name", "MATCH (a:Account) WHERE a.display_name >= $q AND a.display_name < $end "
+                         "WITH a LIMIT $limit MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "),
+        ("handle", "MATCH (a:Account) WHERE a.account_id >= $q AND a.account_id < $end "
+                   "WITH a LIMIT $limit MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "),
+    )
+    for matched, head in queries:
+        for row in store.read(head + "RETURN DISTINCT p.person_id AS person_id, "
+                              "p.display_name AS display_name, p.community_id AS community_id, "
+                              "p.kol_score AS kol_score", params).rows:
+            found.setdefault(row["person_id"], {**row, "matched": matched})
+    rows = sorted(found.values(), key=lambda r: -(r["kol_score"] or 0.0))
+    return rows[:limit]
+

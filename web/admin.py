@@ -1,0 +1,67 @@
+"""Admin pages (admin role): users (list, add, remove, change role) and starting analyze or
+refresh runs in the background."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+
+from web.app import context
+from web.security import current_user, requires
+from web.users import ROLES, UserError
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _page(message: str | None = None, error: str | None = None,
+          status: int = 200) -> tuple[str, int]:
+    ctx = context()
+    return render_template("admin.html", users=ctx.users.list(), roles=ROLES,
+                           jobs=ctx.jobs.list(), message=message, error=error), status
+
+
+@bp.route("/")
+@requires("admin")
+def admin() -> tuple[str, int]:
+    return _page(request.args.get("message"))
+
+
+@bp.route("/users", methods=["POST"])
+@requires("admin")
+def users() -> Response | tuple[str, int]:
+    """POST ``action`` (add, remove, role), ``name``, ``role``, ``password``."""
+    ctx = context()
+    action, name = request.form.get("action", ""), request.form.get("name", "").strip()
+    user = current_user()
+    assert user is not None
+    try:
+        if action == "add":
+            ctx.users.add(name, request.form.get("role", ""), request.form.get("password", ""))
+            message = f"user {name} saved"
+        elif action == "remove":
+            if name == user.name:
+                raise UserError("name: you cannot remove yourself")
+            ctx.users.remove(name)
+            message = f"user {name} removed"
+        elif action == "role":
+            if name == user.name:
+                raise UserError("name: you cannot change your own role")
+            ctx.users.set_role(name, request.form.get("role", ""))
+            message = f"user {name} is now {request.form.get('role')}"
+        else:
+            abort(400, description=f"parameter action: add, remove or role; got {action!r}")
+    except UserError as exc:
+        return _page(error=str(exc), status=400)
+    return redirect(url_for("admin.admin", message=message), code=303)
+
+
+@bp.route("/jobs", methods=["POST"])
+@requires("admin")
+def jobs() -> Response | tuple[str, int]:
+    """POST ``kind`` (analyze or refresh): start that run in a child process."""
+    user = current_user()
+    assert user is not None
+    try:
+        job = context().jobs.start(request.form.get("kind", ""), user.name)
+    except ValueError as exc:
+        return _page(error=str(exc), status=400)
+    return redirect(url_for("admin.admin", message=f"started {job.job_id}"), code=303)

@@ -1,0 +1,186 @@
+"""The JSON API under ``/api/v1/``, described by ``web/openapi.json`` (served at
+``/api/v1/openapi.json``). Every route needs a session or ``Authorization: Bearer TOKEN``
+(``kolgraph user token NAME``); the console route needs the analyst role."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from web import charts, data, runs_data
+from web.console import library_queries, run_console_query
+from web.pages import leaderboard_args
+from web.params import PAGE_SIZE, int_arg, list_arg, page_arg, str_arg
+from web.security import current_user, requires
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3 document of this API (``web/openapi.json``)."""
+    return json.loads(resources.files("web").joinpath("openapi.json").read_text("utf-8"))
+
+
+@bp.route("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@bp.route("/me")
+@requires("viewer")
+def me() -> Response:
+    user = current_user()
+    assert user is not None
+    return jsonify({"name": user.name, "role": user.role})
+
+
+@bp.route("/overview")
+@requires("viewer")
+def overview() -> Response:
+    return jsonify(data.overview())
+
+
+@bp.route("/communities")
+@requires("viewer")
+def communities() -> Response:
+    sort = str_arg("sort", data.COMMUNITY_SORTS, "size") or "size"
+    return jsonify(data.communities(sort, page_arg(), PAGE_SIZE))
+
+
+@bp.route("/communities/<int:community_id>")
+@requires("viewer")
+def community(community_id: int) -> Response:
+    return jsonify(data.community_page(community_id, page_arg(), PAGE_SIZE))
+
+
+@bp.route("/communities/<int:community_id>/network")
+@requires("viewer")
+def community_network(community_id: int) -> Response:
+    return jsonify(data.community_network(community_id))
+
+
+@bp.route("/communities/<int:community_id>/platforms.chart")
+@requires("viewer")
+def community_platforms_chart(community_id: int) -> Response:
+    _run_id, c = data.community(community_id)
+    return jsonify(charts.platform_mix_chart(c.get("platform_mix")))
+
+
+@bp.route("/influencers")
+@requires("viewer")
+def influencers() -> Response:
+    selected = list_arg("select")
+    return jsonify(data.leaderboard(page=page_arg(), page_size=PAGE_SIZE,
+                                    person_ids=selected or None,
+                                    **leaderboard_args()))  # type: ignore[arg-type]
+
+
+@bp.route("/influencers/overlap")
+@requires("viewer")
+def overlap() -> Response:
+    selected = list_arg("select")
+    return jsonify({"persons": selected, "overlap": data.overlap(selected)})
+
+
+@bp.route("/filters")
+@requires("viewer")
+def filters() -> Response:
+    return jsonify(data.filter_choices())
+
+
+@bp.route("/persons/<person_id>")
+@requires("viewer")
+def person(person_id: str) -> Response:
+    return jsonify(data.person(person_id))
+
+
+@bp.route("/persons/<person_id>/network")
+@requires("viewer")
+def person_network(person_id: str) -> Response:
+    return jsonify(data.person_network(person_id))
+
+
+@bp.route("/search")
+@requires("viewer")
+def search() -> Response:
+    text = (request.args.get("q") or "").strip()[:200]
+    return jsonify({"q": text, "items": data.search(text) if text else []})
+
+
+@bp.route("/runs")
+@requires("viewer")
+def runs() -> Response:
+    kind = str_arg("kind", ("ingest", "analyze", "refresh", "train"))
+    limit = int_arg("limit", 50, low=1, high=500) or 50
+    return jsonify({"items": runs_data.runs(kind, limit)})
+
+
+@bp.route("/models")
+@requires("viewer")
+def models() -> Response:
+    return jsonify(runs_data.models())
+
+
+@bp.route("/models/<model_id>/curve.chart")
+@requires("viewer")
+def model_curve_chart(model_id: str) -> Response:
+    curve = runs_data.model_curve(runs_data.model_id_or_current(model_id))
+    return jsonify(charts.training_curve_chart(curve))
+
+
+@bp.route("/models/<model_id>/evaluation")
+@requires("viewer")
+def model_evaluation(model_id: str) -> Response:
+    return jsonify({"items": runs_data.model_evaluation(runs_data.model_id_or_current(model_id))})
+
+
+@bp.route("/models/<model_id>/evaluation.chart")
+@requires("viewer")
+def model_evaluation_chart(model_id: str) -> Response:
+    split = str_arg("split", ("val", "test"), "test") or "test"
+    rows = runs_data.model_evaluation(runs_data.model_id_or_current(model_id))
+    return jsonify(charts.evaluation_chart(rows, split=split))
+
+
+@bp.route("/queries")
+@requires("analyst")
+def queries() -> Response:
+    return jsonify({"items": [{
+        "name": q.name, "title": q.title, "description": q.description,
+        "params": [{"name": p.name, "type": p.type, "default": p.default,
+                    "required": p.required, "description": p.description} for p in q.params],
+        "columns": list(q.columns), "example": q.example} for q in library_queries()]})
+
+
+@bp.route("/query", methods=["POST"])
+@requires("analyst")
+def query() -> Response | tuple[Response, int]:
+    """Body ``{"cypher": "..."}`` or ``{"name": "...", "params": {"p": "value"}}``."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify({"error": "Bad request", "status": 400,
+                        "message": "body: a JSON object with cypher, or name and params"}), 400
+    params = body.get("params") or {}
+    if not isinstance(params, dict):
+        return jsonify({"error": "Bad request", "status": 400,
+                        "message": "params: must be an object of strings"}), 400
+    result = run_console_query(body.get("cypher"), body.get("name"),
+                               {str(k): str(v) for k, v in params.items()})
+    if "error" in result:
+        return jsonify({"error": "Query refused", "status": 400, "kind": result["kind"],
+                        "message": result["error"]}), 400
+    return jsonify(result)
+
+
+
+
+@bp.route("/influencers/seeds")
+@requires("viewer")
+def seeds() -> Response:
+    choices = data.filter_choices()
+    k = int_arg("k", 10, low=1, high=200) or 10
+    return jsonify(data.seeds(k, int_arg("community", None, low=0),
+                              str_arg("platform", choices["platforms"])))

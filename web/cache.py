@@ -1,0 +1,44 @@
+"""A small cache of values that only change with a new run (community lists, component
+statistics, platform counts): each entry is keyed by the ids of the current runs it depends
+on, so a new run makes it stale at once; no time-based expiry."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+
+class RunCache:
+    """Least-recently-used map ``key -> value`` with at most ``size`` entries, thread-safe.
+
+    >>> cache = RunCache(2)
+    >>> cache.get(("a", "run-1"), lambda: 41 + 1)
+    42
+    >>> cache.get(("a", "run-1"), lambda: 0)
+    42
+    """
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The cached value of ``key``, computing (outside the lock) and storing it when
+        absent."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

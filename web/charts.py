@@ -1,0 +1,63 @@
+"""Chart.js configurations (``{"type", "data", "options"}``) built from plain data; the
+front end (``static/js/charts.js``) draws whatever these return.
+
+>>> platform_mix_chart({"zhihu": 0.75, "bilibili": 0.25})["data"]["labels"]
+['zhihu', 'bilibili']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+           "#ff9da7", "#9c755f", "#bab0ac")
+
+
+def _color(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def platform_mix_chart(mix: Mapping[str, float] | None) -> dict[str, Any]:
+    """A doughnut of the share of a community's accounts per platform."""
+    items = sorted((mix or {}).items(), key=lambda kv: -kv[1])
+    return {"type": "doughnut",
+            "data": {"labels": [k for k, _ in items],
+                     "datasets": [{"label": "share of accounts",
+                                   "data": [round(float(v), 4) for _, v in items],
+                                   "backgroundColor": [_color(i) for i in range(len(items))]}]},
+            "options": {"plugins": {"legend": {"position": "right"},
+                                    "title": {"display": True, "text": "Platform mix"}}}}
+
+
+def training_curve_chart(curve: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Loss per epoch and validation Hits@50 where evaluated (second axis)."""
+    epochs = [int(p["epoch"]) for p in curve]
+    loss = [p.get("loss") for p in curve]
+    hits = [p.get("val_hits@50") for p in curve]
+    return {"type": "line",
+            "data": {"labels": epochs, "datasets": [
+                {"label": "training loss", "data": loss, "yAxisID": "y",
+                 "borderColor": _color(0), "pointRadius": 0},
+                {"label": "validation Hits@50", "data": hits, "yAxisID": "y1",
+                 "borderColor": _color(1), "spanGaps": True}]},
+            "options": {"scales": {"y": {"title": {"display": True, "text": "loss"}},
+                                   "y1": {"position": "right", "min": 0, "max": 1,
+                                          "title": {"display": True, "text": "Hits@50"}}},
+                        "plugins": {"title": {"display": True, "text": "Training curve"}}}}
+
+
+def evaluation_chart(metrics: Sequence[Mapping[str, Any]], split: str = "test",
+                     metric: str = "hits@50") -> dict[str, Any]:
+    """A bar per method and task of ``metric`` on ``split`` (GraphSAGE vs. heuristics)."""
+    rows = [m for m in metrics if m.get("split") == split]
+    methods = list(dict.fromkeys(m["method"] for m in rows))
+    tasks = list(dict.fromkeys(m["task"] for m in rows))
+    value = {(m["method"], m["task"]): m.get(metric) for m in rows}
+    return {"type": "bar",
+            "data": {"labels": methods, "datasets": [
+                {"label": f"{task} {metric}", "data": [value.get((m, task)) for m in methods],
+                 "backgroundColor": _color(i)} for i, task in enumerate(tasks)]},
+            "options": {"scales": {"y": {"min": 0, "max": 1}},
+                        "plugins": {"title": {"display": True,
+                                              "text": f"Evaluation ({split}, {metric})"}}}}

@@ -1,0 +1,152 @@
+"""``kolgraph serve`` (the web UI with waitress) and ``kolgraph user`` (add, list, remove,
+token): entry points in ``pyproject.toml``."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+
+import click
+
+from graph.cli_support import UserError, settings_from, write_rows
+
+ROLE_CHOICE = click.Choice(["viewer", "analyst", "admin"])
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8050, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Worker threads of waitress.")
+@click.option("--cookie-secure/--no-cookie-secure", default=None,
+              help="Secure flag of the session cookie (default: on, except when listening on "
+                   "a loopback address over plain http).")
+@click.option("--behind-proxy", is_flag=True,
+              help="Trust X-Forwarded-Proto/-For/-Host of one reverse proxy (https there).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int, cookie_secure: bool | None,
+          behind_proxy: bool) -> None:
+    """Serve the web UI with waitress (production WSGI server) until Ctrl-C."""
+    from waitress import serve as waitress_serve
+
+    from graph.store import StoreError
+    from graph.store.embedded import EmbeddedServerError
+    from web.app import create_app
+
+    settings = settings_from(ctx)
+    if cookie_secure is None and os.environ.get("KOLGRAPH_COOKIE_SECURE") is None:
+        cookie_secure = behind_proxy or not _is_loopback(host)
+    try:
+        app = create_app(settings, cookie_secure=cookie_secure)
+    except (StoreError, EmbeddedServerError) as exc:
+        raise UserError(str(exc)) from exc
+    if behind_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore
+    click.echo(f"kolgraph web UI on http://{host}:{port}/ (home {settings.home}; "
+               f"{threads} threads; Ctrl-C stops)", err=True)
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="kolgraph")
+    except OSError as exc:
+        raise UserError(f"--port: cannot listen on {host}:{port}: {exc}") from exc
+
+
+@click.group()
+def user() -> None:
+    """Web users: add (or change the password/role of) one, list, remove, new API token."""
+
+
+def _users(ctx: click.Context) -> object:
+    from web.users import UserStore
+
+    return UserStore.for_home(settings_from(ctx).home)
+
+
+def _read_password(password_stdin: bool, password_env: str | None) -> str:
+    if password_stdin and password_env:
+        raise UserError("--password-stdin and --password-env: give only one", 2)
+    if password_stdin:
+        value = sys.stdin.readline().rstrip("\r\n")
+        if not value:
+            raise UserError("--password-stdin: standard input held no password", 2)
+        return value
+    if password_env:
+        value = os.environ.get(password_env, "")
+        if not value:
+            raise UserError(f"--password-env: environment variable {password_env} is unset "
+                            "or empty", 2)
+        return value
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+
+
+@user.command(name="add")
+@click.argument("name")
+@click.option("--role", type=ROLE_CHOICE, required=True, help="viewer, analyst or admin.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--password-env", metavar="VAR", default=None,
+              help="Read the password from environment variable VAR.")
+@click.pass_context
+def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool,
+             password_env: str | None) -> None:
+    """Add user NAME, or set the role and password of an existing one (password prompted
+    twice unless --password-stdin or --password-env)."""
+    from web.users import UserError as BadUser
+
+    users = _users(ctx)
+    password = _read_password(password_stdin, password_env)
+    existed = users.exists(name)  # type: ignore[attr-defined]
+    try:
+        users.add(name, role, password)  # type: ignore[attr-defined]
+    except BadUser as exc:
+        raise UserError(str(exc).replace("name:", "NAME:", 1), 2) from exc
+    click.echo(f"user {name} {'updated' if existed else 'added'} ({role})")
+
+
+@user.command(name="list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+@click.pass_context
+def user_list(ctx: click.Context, fmt: str) -> None:
+    """List the users and their roles."""
+    rows = [{"name": u.name, "role": u.role, "created_at": u.created_at}
+            for u in _users(ctx).list()]  # type: ignore[attr-defined]
+    write_rows(rows, ["name", "role", "created_at"], fmt)
+
+
+@user.command(name="remove")
+@click.argument("name")
+@click.pass_context
+def user_remove(ctx: click.Context, name: str) -> None:
+    """Remove user NAME and its API tokens."""
+    from web.users import UserError as BadUser
+
+    try:
+        _users(ctx).remove(name)  # type: ignore[attr-defined]
+    except BadUser as exc:
+        raise UserError(str(exc).replace("name:", "NAME:", 1)) from exc
+    click.echo(f"user {name} removed")
+
+
+@user.command(name="token")
+@click.argument("name")
+@click.pass_context
+def user_token(ctx: click.Context, name: str) -> None:
+    """Print a new API token for NAME (send it as 'Authorization: Bearer TOKEN'); only its
+    hash is kept, so it cannot be shown again."""
+    from web.users import UserError as BadUser
+
+    try:
+        click.echo(_users(ctx).new_token(name))  # type: ignore[attr-defined]
+    except BadUser as exc:
+        raise UserError(str(exc).replace("name:", "NAME:", 1)) from exc

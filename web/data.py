@@ -1,0 +1,272 @@
+"""What the pages and the JSON API show, as plain dictionaries: both render the same data
+(the pages through templates, the API as JSON). Reads go through ``graph.store``; values that
+change only with a new run are cached per run id (``web.cache.RunCache``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+from flask import abort, url_for
+
+from graph.analytics.overlap import audience_overlap
+from graph.store import gnn_io, web_reads
+from graph.store.runs import current_run, list_runs
+from web.app import context
+
+NETWORK_CORE = 150
+NEIGHBOURS = 40
+RECOMMENDATIONS = 10
+COMMUNITY_SORTS = ("size", "modularity_share", "density", "community_id")
+
+
+def store() -> Any:
+    return context().store
+
+
+def _cached(key: tuple[Any, ...], compute: Any) -> Any:
+    return context().cache.get(key, compute)
+
+
+def runs_now() -> dict[str, dict[str, Any] | None]:
+    """The current complete run of each kind shown by the UI."""
+    return {kind: current_run(store(), kind) for kind in ("ingest", "analyze", "refresh")}
+
+
+def analyze_run_id(required: bool = True) -> str | None:
+    """The current analyze run id; 503 when ``required`` and there is none yet."""
+    run = current_run(store(), "analyze")
+    if run is None and required:
+        abort(503, description="no complete analyze run yet: run kolgraph analyze")
+    return run["run_id"] if run else None
+
+
+def _ingest_key() -> str | None:
+    run = current_run(store(), "ingest")
+    return run["run_id"] if run else None
+
+
+def person_url(person_id: str) -> str:
+    return url_for("pages.person", person_id=person_id)
+
+
+# ------------------------------------------------------------------------ overview
+def overview() -> dict[str, Any]:
+    """Counts (persons, accounts per platform, communities), current and last runs."""
+    ingest_id, run_id = _ingest_key(), analyze_run_id(required=False)
+    per_platform = _cached(("accounts_per_platform", ingest_id),
+                           lambda: web_reads.accounts_per_platform(store()))
+    return {"persons": web_reads.person_count(store()),
+            "accounts_per_platform": per_platform,
+            "accounts": sum(int(r["accounts"]) for r in per_platform),
+            "communities": len(_communities(run_id)) if run_id else 0,
+            "current_runs": runs_now(),
+            "runs": list_runs(store(), limit=10)}
+
+
+# ---------------------------------------------------------------------- communities
+def _communities(run_id: str) -> list[dict[str, Any]]:
+    return _cached(("communities", run_id), lambda: web_reads.communities(store(), run_id))
+
+
+def communities(sort: str, page: int, page_size: int) -> dict[str, Any]:
+    """One page of the communities of the current run, sorted by ``sort`` (descending but
+    ``community_id``)."""
+    run_id = analyze_run_id()
+    assert run_id is not None
+    rows = sorted(_communities(run_id), key=lambda c: c.get(sort) or 0,
+                  reverse=sort != "community_id")
+    start = (page - 1) * page_size
+    items = [_community_summary(c) for c in rows[start:start + page_size]]
+    return {"run_id": run_id, "sort": sort, "page": page, "total": len(rows),
+            "has_next": start + page_size < len(rows), "items": items}
+
+
+def _community_summary(c: dict[str, Any]) -> dict[str, Any]:
+    topics = c.get("topics") or {}
+    top_topics = sorted(topics, key=lambda t: -topics[t])[:3] if isinstance(topics, dict) \
+        else list(topics)[:3]
+    return {"community_id": c["community_id"], "size": c["size"], "label": c["label"],
+            "top_platform": c["top_platform"], "density": c["density"],
+            "modularity_share": c["modularity_share"], "top_topics": top_topics,
+            "platform_mix": c.get("platform_mix") or {}, "top_kols": c.get("top_kols") or [],
+            "url": url_for("pages.community", community_id=c["community_id"])}
+
+
+def community(community_id: int) -> tuple[str, dict[str, Any]]:
+    """The current run id and one of its communities; 404 when absent."""
+    run_id = analyze_run_id()
+    assert run_id is not None
+    found = web_reads.community(store(), run_id, community_id)
+    if found is None:
+        abort(404, description=f"community {community_id}: not in the current analyze run")
+    return run_id, found
+
+
+def community_page(community_id: int, page: int, page_size: int) -> dict[str, Any]:
+    """A community, one page of its members (by rank in the community) and its top KOLs."""
+    run_id, c = community(community_id)
+    rows = web_reads.community_members(store(), run_id, community_id,
+                                       skip=(page - 1) * page_size, limit=page_size + 1)
+    kols = rows[:10] if page == 1 else web_reads.community_members(
+        store(), run_id, community_id, limit=10)
+    return {"run_id": run_id, "community": _community_summary(c), "page": page,
+            "has_next": len(rows) > page_size, "members": rows[:page_size], "kols": kols,
+            "links": c.get("links") or []}
+
+
+def _network(persons: list[dict[str, Any]]) -> dict[str, Any]:
+    ids = [p["person_id"] for p in persons]
+    nodes = [{"id": p["person_id"], "label": p.get("display_name") or p["person_id"],
+              "community_id": p.get("community_id"), "kol_score": p.get("kol_score"),
+              "url": person_url(p["person_id"])} for p in persons]
+    edges = [{"source": e["source"], "target": e["target"], "weight": int(e["weight"])}
+             for e in web_reads.ties_among(store(), ids)] if ids else []
+    return {"nodes": nodes, "edges": edges}
+
+
+def community_network(community_id: int) -> dict[str, Any]:
+    """The core of a community: its top ``NETWORK_CORE`` members by rank and their ties."""
+    run_id, _c = community(community_id)
+    members = web_reads.community_members(store(), run_id, community_id, limit=NETWORK_CORE)
+    return _network(members)
+
+
+# ---------------------------------------------------------------------- leaderboard
+def filter_choices() -> dict[str, Any]:
+    """The values the leaderboard filters offer."""
+    run_id = analyze_run_id(required=False)
+    ingest_id = _ingest_key()
+    return {"communities": [c["community_id"] for c in _communities(run_id)] if run_id else [],
+            "platforms": _cached(("platforms", ingest_id),
+                                 lambda: web_reads.platforms(store())),
+            "topics": _cached(("topics", ingest_id), lambda: web_reads.topics(store())),
+            "sorts": list(web_reads.SORT_COLUMNS)}
+
+
+def _weights() -> dict[str, float]:
+    from graph.analytics.weights import load_weights
+
+    return _cached(("weights",), lambda: dict(load_weights(None).kol_score))
+
+
+def explain_score(row: dict[str, Any], stats: dict[str, dict[str, float]],
+                  weights: dict[str, float]) -> list[dict[str, Any]]:
+    """Why a person ranks where it does: each component's value, its 0..1 scale
+    (``log(1 + x/m) / log(1 + max/m)``, m the median of the positive values) and its share of
+    ``kol_score`` (weight x scaled / sum of weights), largest contribution first.
+
+    >>> explain_score({"reach": 3.0}, {"reach": {"median": 1.0, "max": 3.0}}, {"reach": 1.0})
+    [{'component': 'reach', 'value': 3.0, 'scaled': 1.0, 'weight': 1.0, 'contribution': 1.0}]
+    """
+    total = sum(weights.values()) or 1.0
+    out = []
+    for name, weight in weights.items():
+        value = float(row.get(name) or 0.0)
+        s = stats.get(name, {})
+        m, top = s.get("median", 0.0), s.get("max", 0.0)
+        scaled = (math.log1p(max(value, 0.0) / m) / math.log1p(top / m)
+                  if m > 0 and top > 0 else 0.0)
+        out.append({"component": name, "value": value, "scaled": round(scaled, 4),
+                    "weight": weight, "contribution": round(weight * scaled / total, 4)})
+    return sorted(out, key=lambda c: -c["contribution"])
+
+
+def leaderboard(*, community: int | None, platform: str | None, topic: str | None,
+                sort: str, page: int, page_size: int,
+                person_ids: list[str] | None = None) -> dict[str, Any]:
+    """One page of the leaderboard with, per person, ``why`` (``explain_score``)."""
+    run_id = analyze_run_id()
+    assert run_id is not None
+    rows = web_reads.leaderboard(store(), run_id, community=community, platform=platform,
+                                 topic=topic, sort=sort, skip=(page - 1) * page_size,
+                                 limit=page_size + 1, person_ids=person_ids)
+    stats = _cached(("component_stats", run_id),
+                    lambda: web_reads.component_stats(store(), run_id))
+    weights = _weights()
+    items = []
+    for row in rows[:page_size]:
+        why = explain_score(row, stats, weights)
+        items.append({**row, "why": why, "main_reason": why[0]["component"] if why else None,
+                      "url": person_url(row["person_id"])})
+    return {"run_id": run_id, "page": page, "has_next": len(rows) > page_size,
+            "filters": {"community": community, "platform": platform, "topic": topic,
+                        "sort": sort}, "items": items}
+
+
+def overlap(person_ids: list[str]) -> list[dict[str, Any]]:
+    """Audience overlap (Jaccard of de-duplicated followers) between the given persons."""
+    if len(person_ids) < 2:
+        return []
+    pairs = pd.DataFrame(web_reads.audience_pairs(store(), person_ids),
+                         columns=["person", "member"])
+    table = audience_overlap(pairs, person_ids)
+    return [{"a": r.a, "b": r.b, "shared": int(r.shared), "union": int(r.union),
+             "jaccard": round(float(r.jaccard), 4)} for r in table.itertuples()]
+
+
+# --------------------------------------------------------------------------- persons
+def person(person_id: str) -> dict[str, Any]:
+    """A person with accounts, metrics and, when there are results, community, top
+    recommendations (people and content, with reasons) and look-alikes; 404 when unknown."""
+    found = web_reads.person(store(), person_id)
+    if found is None:
+        abort(404, description=f"person {person_id!r}: not found")
+    out: dict[str, Any] = {"person": found, "community": None, "recommendations":
+                           {"people": [], "content": []}, "similar": []}
+    run_id = analyze_run_id(required=False)
+    if run_id and found.get("community_id") is not None and found.get("analyze_run_id") == run_id:
+        c = web_reads.community(store(), run_id, int(found["community_id"]))
+        out["community"] = _community_summary(c) if c else None
+    refresh = current_run(store(), "refresh")
+    if refresh is not None:
+        for kind in ("people", "content"):
+            recs = gnn_io.recommendations_for(store(), refresh["run_id"], person_id, kind,
+                                              RECOMMENDATIONS)
+            for r in recs:
+                r["url"] = person_url(r["target_id"]) if kind == "people" else None
+            out["recommendations"][kind] = recs
+        try:
+            similar = gnn_io.similar_persons(store(), person_id, RECOMMENDATIONS)
+        except LookupError:
+            similar = []
+        out["similar"] = [{**s, "url": person_url(s["person_id"])} for s in similar]
+    out["neighbours"] = [{**n, "url": person_url(n["person_id"])}
+                         for n in web_reads.neighbours(store(), person_id, NEIGHBOURS)]
+    return out
+
+
+def person_network(person_id: str) -> dict[str, Any]:
+    """The person, its ``NEIGHBOURS`` strongest neighbours and the ties among them."""
+    found = web_reads.person(store(), person_id)
+    if found is None:
+        abort(404, description=f"person {person_id!r}: not found")
+    around = web_reads.neighbours(store(), person_id, NEIGHBOURS)
+    return _network([found, *around])
+
+
+def search(text: str) -> list[dict[str, Any]]:
+    return [{**r, "url": person_url(r["person_id"])} for r in web_reads.search(store(), text)]
+
+
+def seeds(k: int, community: int | None, platform: str | None) -> dict[str, Any]:
+    """The campaign plan of ``kolgraph seeds`` (RIS seeds next to the top-k by PageRank and
+    by followers, with their expected reach), cached per (ingest run, analyze run, k,
+    community, platform): it reads the whole projection."""
+    from graph.cli_support import UserError
+    from graph.commands.seeds import plan_seeds
+
+    key = ("seeds", _ingest_key(), analyze_run_id(required=False), k, community, platform)
+
+    def compute() -> dict[str, Any]:
+        try:
+            return plan_seeds(store(), k, community=community, platform=platform)
+        except UserError as exc:
+            return {"error": str(exc).replace("--", "parameter ", 1)}
+
+    plan = _cached(key, compute)
+    if "error" in plan:
+        abort(400, description=plan["error"])
+    return {**plan, "community": community, "platform": platform,
+            "urls": {p: person_url(p) for p in plan["names"]}}

@@ -1,0 +1,57 @@
+"""Runs and the model registry, for the Runs page and its API: run history with metrics, the
+trained models, and one model's training curve and evaluation table (files of
+``KOLGRAPH_HOME/models/<model_id>/``, see ``gnn/registry.py``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from flask import abort
+
+from graph.store.runs import list_runs
+from web.app import context
+
+_MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+
+
+def runs(kind: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Runs, newest first (params and metrics decoded)."""
+    return list_runs(context().store, kind, limit=limit)
+
+
+def models() -> dict[str, Any]:
+    """``{"current": id or None, "items": gnn.registry.list_models rows}``."""
+    from gnn.registry import current_model_id, list_models
+
+    models_dir = context().settings.models_dir
+    return {"current": current_model_id(models_dir), "items": list_models(models_dir)}
+
+
+def _model_file(model_id: str, name: str) -> Path:
+    models_dir = context().settings.models_dir
+    if not _MODEL_ID.match(model_id) or not (models_dir / model_id / "model.json").is_file():
+        abort(404, description=f"model {model_id!r}: not found")
+    return models_dir / model_id / name
+
+
+def model_curve(model_id: str) -> list[dict[str, Any]]:
+    """Loss (and validation Hits@50 where evaluated) per epoch of one model."""
+    return json.loads(_model_file(model_id, "curve.json").read_text(encoding="utf-8"))
+
+
+def model_evaluation(model_id: str) -> list[dict[str, Any]]:
+    """The evaluation table of one model: a row per split, task and method."""
+    return json.loads(_model_file(model_id, "metrics.json").read_text(encoding="utf-8"))
+
+
+def model_id_or_current(model_id: str) -> str:
+    """``model_id``, or the current model's id for ``current``; 404 when there is none."""
+    if model_id != "current":
+        return model_id
+    current = models()["current"]
+    if current is None:
+        abort(404, description="no current model yet: run kolgraph train or refresh")
+    return str(current)

@@ -1,0 +1,171 @@
+"""Security plumbing of the web app: the secret key, CSRF tokens, the current user (session or
+bearer token), role checks, log-in rate limiting and the response security headers."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import os
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from flask import Flask, Response, abort, current_app, g, request, session
+
+from web.users import User, UserStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def secret_key(configured: str | None, home: Path) -> str:
+    """``configured`` when set, else the key in ``home/web/secret_key`` (created once, mode
+    0600)."""
+    if configured:
+        return configured
+    path = Path(home) / "web" / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+# ---------------------------------------------------------------------------- CSRF
+def csrf_token() -> str:
+    """The CSRF token of this session (created on first use); put it in every form."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _csrf_ok() -> bool:
+    expected = session.get("csrf")
+    given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    return bool(expected) and hmac.compare_digest(str(expected), str(given))
+
+
+def check_csrf() -> None:
+    """Refuse (400) an unsafe request made with the session cookie and without the token.
+
+    Requests authenticated by a bearer token carry no cookie, so a forged cross-site request
+    cannot use them; they need no CSRF token."""
+    if request.method in UNSAFE_METHODS and g.get("auth") != "token" and not _csrf_ok():
+        abort(400, description="missing or wrong CSRF token; reload the form and try again")
+
+
+# --------------------------------------------------------------------------- users
+def users() -> UserStore:
+    return current_app.extensions["kolgraph"].users
+
+
+def load_user() -> None:
+    """Set ``g.user`` (or ``None``) from a bearer token or the session, and ``g.auth``."""
+    g.user, g.auth = None, None
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = users().user_for_token(header[7:].strip())
+        if user is None:
+            abort(401, description="invalid API token")
+        g.user, g.auth = user, "token"
+        return
+    name = session.get("user")
+    if name:
+        user = users().get(name)
+        if user is None:  # removed while logged in
+            session.clear()
+            return
+        g.user, g.auth = user, "session"
+
+
+def current_user() -> User | None:
+    return g.get("user")
+
+
+def requires(role: str) -> Callable[[F], F]:
+    """Decorator: 401 (API) or a redirect to the log-in page when nobody is logged in, 403
+    when the user's role is below ``role``."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                abort(401)
+            if not user.can(role):
+                abort(403, description=f"this page needs the {role} role")
+            return view(*args, **kwargs)
+
+        wrapper.required_role = role  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+# -------------------------------------------------------------------- rate limiting
+class LoginLimiter:
+    """At most ``limit`` failed log-ins per client address within ``window_s`` seconds."""
+
+    def __init__(self, window_s: float = 300.0):
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures[key]
+        while failures and failures[0] < now - self.window_s:
+            failures.popleft()
+        return failures
+
+    def blocked(self, key: str, limit: int) -> bool:
+        with self._lock:
+            return len(self._recent(key, time.monotonic())) >= limit
+
+    def failed(self, key: str) -> None:
+        with self._lock:
+            self._recent(key, time.monotonic()).append(time.monotonic())
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+def add_security_headers(response: Response) -> Response:
+    """Every response: CSP without inline scripts, no framing, no sniffing; pages of a
+    logged-in user are not cached."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if current_user() is not None:
+        response.headers.setdefault("Cache-Control", "no-store")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def install(app: Flask) -> None:
+    """Wire the user loading, CSRF check and headers into ``app``."""
+    app.before_request(load_user)
+    app.before_request(check_csrf)
+    app.after_request(add_security_headers)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["current_user"] = current_user

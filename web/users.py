@@ -1,0 +1,171 @@
+"""Web users, roles and API tokens, in a SQLite file outside the graph.
+
+The file is ``KOLGRAPH_HOME/web/users.sqlite3`` (analysts can read the whole graph through the
+console, so credentials never go there). Passwords are stored as werkzeug scrypt hashes; API
+tokens are random strings of which only the SHA-256 is stored.
+
+>>> import tempfile, pathlib
+>>> users = UserStore(pathlib.Path(tempfile.mkdtemp()) / "u.sqlite3")
+>>> users.add("ana", "analyst", "s3cret-pass")
+>>> users.check_password("ana", "s3cret-pass").role, users.check_password("ana", "nope")
+('analyst', None)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from graph.store.runs import utc_now
+
+ROLES = ("viewer", "analyst", "admin")
+ROLE_LEVEL = {role: level for level, role in enumerate(ROLES)}
+MIN_PASSWORD_LENGTH = 8
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-@")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY, name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    created_at TEXT NOT NULL);
+"""
+
+
+class UserError(ValueError):
+    """A user operation was refused; the message names the parameter at fault."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    created_at: str = ""
+
+    def can(self, role: str) -> bool:
+        """Whether this user has at least the rights of ``role`` (viewer < analyst < admin)."""
+        return ROLE_LEVEL[self.role] >= ROLE_LEVEL[role]
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise UserError(f"role: must be one of {', '.join(ROLES)}, got {role!r}")
+    return role
+
+
+def check_name(name: str) -> str:
+    if not name or len(name) > 64 or not set(name) <= _NAME_CHARS:
+        raise UserError(f"name: 1-64 characters of letters, digits, _ . - @; got {name!r}")
+    return name
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class UserStore:
+    """The users file of one home; every method opens its own short connection."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._db() as db:
+            db.executescript(_SCHEMA)
+        self.path.chmod(0o600)
+
+    @classmethod
+    def for_home(cls, home: Path) -> UserStore:
+        """The store at ``home/web/users.sqlite3``."""
+        return cls(Path(home) / "web" / "users.sqlite3")
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=10)
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    def add(self, name: str, role: str, password: str) -> None:
+        """Create user ``name`` or, when it exists, set its role and password."""
+        check_name(name), check_role(role), check_password(password)
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET role = excluded.role, "
+                "password_hash = excluded.password_hash",
+                (name, role, generate_password_hash(password), utc_now()))
+
+    def exists(self, name: str) -> bool:
+        return self.get(name) is not None
+
+    def get(self, name: str) -> User | None:
+        with self._db() as db:
+            row = db.execute("SELECT name, role, created_at FROM users WHERE name = ?",
+                             (name,)).fetchone()
+        return User(*row) if row else None
+
+    def set_role(self, name: str, role: str) -> None:
+        check_role(role)
+        with self._db() as db:
+            if db.execute("UPDATE users SET role = ? WHERE name = ?", (role, name)).rowcount == 0:
+                raise UserError(f"name: no user {name!r}")
+
+    def remove(self, name: str) -> None:
+        """Delete ``name`` and its tokens; ``UserError`` when there is no such user."""
+        with self._db() as db:
+            db.execute("DELETE FROM tokens WHERE name = ?", (name,))
+            if db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
+                raise UserError(f"name: no user {name!r}")
+
+    def list(self) -> list[User]:
+        with self._db() as db:
+            rows = db.execute("SELECT name, role, created_at FROM users ORDER BY name").fetchall()
+        return [User(*row) for row in rows]
+
+    def check_password(self, name: str, password: str) -> User | None:
+        """The user when ``password`` is right, else ``None`` (same cost for unknown names)."""
+        with self._db() as db:
+            row = db.execute("SELECT name, role, created_at, password_hash FROM users "
+                             "WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            check_password_hash(_DUMMY_HASH, password)
+            return None
+        return User(*row[:3]) if check_password_hash(row[3], password) else None
+
+    def new_token(self, name: str) -> str:
+        """A new API token for ``name`` (printed once; only its hash is kept)."""
+        if not self.exists(name):
+            raise UserError(f"name: no user {name!r}")
+        token = "kgt_" + secrets.token_urlsafe(32)
+        with self._db() as db:
+            db.execute("INSERT INTO tokens (token_hash, name, created_at) VALUES (?, ?, ?)",
+                       (_token_hash(token), name, utc_now()))
+        return token
+
+    def user_for_token(self, token: str) -> User | None:
+        """The owner of ``token``, or ``None``."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT u.name, u.role, u.created_at FROM tokens t JOIN users u "
+                "ON u.name = t.name WHERE t.token_hash = ?", (_token_hash(token),)).fetchone()
+        return User(*row) if row else None
+
+
+_DUMMY_HASH = generate_password_hash("kolgraph-no-such-user")
