@@ -244,7 +244,10 @@ def _variants(path: Path, lines: list[str], start: int) -> dict[str, tuple[int, 
                 raise _fail(path, index + 1, f"dialect {current!r} given twice")
             sections[current] = (index + 1, [])
         elif line.strip() and not line.lstrip().startswith("//"):
-            sections[current][1].append(line)
+            number, body = sections[current]
+            if not body and current == "*":
+                sections[current] = (index + 1, body)  # errors point at the first line
+            body.append(line)
     texts = {k: (number, "\n".join(body).strip()) for k, (number, body) in sections.items()}
     out = {}
     for dialect in DIALECTS:
@@ -317,6 +320,7 @@ def bind_params(query: LibraryQuery, raw: Mapping[str, object]) -> dict[str, obj
     missing, unknown or ill-typed one, before anything runs.
 
     Every declared parameter is in the result (``None`` for an optional one without value).
+    An empty (or blank) text counts as not given, as an empty field of a web form does.
     """
     declared = {p.name: p for p in query.params}
     for name in raw:
@@ -328,13 +332,13 @@ def bind_params(query: LibraryQuery, raw: Mapping[str, object]) -> dict[str, obj
                                  f"(its parameters: {names})")
     bound: dict[str, object] = {}
     for param in query.params:
-        if param.name not in raw or raw[param.name] is None:
+        value = raw.get(param.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
             if param.required:
                 raise ParameterError(f"parameter {param.name!r}: required ({param.type}: "
                                      f"{param.description}); give -p {param.name}=VALUE")
             bound[param.name] = param.default
             continue
-        value = raw[param.name]
         try:
             bound[param.name] = convert_value(param.type, value)
         except (ValueError, json.JSONDecodeError) as exc:
