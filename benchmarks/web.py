@@ -1,0 +1,317 @@
+"""Load benchmark of the web UI: leaderboard, community and person pages under 16 clients.
+
+Prepares (once) a KOLGRAPH_HOME holding the ``--persons`` sample — ``kolgraph sample``, the real
+ingest, analyze and a refresh trained for a few epochs, through the functions the commands
+call; an existing complete sample folder and an already analysed/refreshed home are reused —
+then serves the app with ``kolgraph serve`` (waitress) in a subprocess, logs in as a viewer
+through the log-in form, and drives each kind of page with ``--clients`` concurrent clients
+(threads, one keep-alive HTTP connection each, the session cookie sent by hand).
+
+    python benchmarks/web.py [--home /tmp/kg-web100k] [--sample /tmp/sample-100k]
+                             [--persons 100000] [--clients 16] [--requests 640] [--json FILE]
+
+Prints, per kind of page: requests, errors, the median latency of one client alone, and under
+load p50/p95/p99/max (ms) and requests/s. Target: p95 under 100 ms under load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from graph.config import Settings, load_settings  # noqa: E402
+from graph.store import GraphStore, open_store  # noqa: E402
+from graph.store.runs import current_run  # noqa: E402
+
+TARGET_P95_MS = 100.0
+BENCH_USER = "bench_viewer"
+CSRF = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
+
+
+# ----------------------------------------------------------------------------- preparation
+def _sample_complete(folder: Path, persons: int) -> bool:
+    """True when ``folder`` holds a finished sample of ``persons`` (its truth file is written
+    last and has one line per person plus the header)."""
+    truth = folder.parent / f"{folder.name}.truth" / "persons.csv"
+    if not (folder / "interactions.csv").exists() or not truth.exists():
+        return False
+    with truth.open("rb") as fh:
+        return sum(1 for _ in fh) == persons + 1
+
+
+def prepare(store: GraphStore, settings: Settings, sample: Path, persons: int, seed: int,
+            epochs: int) -> dict[str, str]:
+    """Make sure the store holds the sample, a complete analyze run and (when a model good
+    enough to promote can be trained in ``epochs``) a refresh run; returns what was done."""
+    from gnn.refresh import RefreshError, RefreshOptions, refresh
+    from gnn.train import TrainParams
+    from graph.analytics.weights import load_weights
+    from graph.commands.analyze import AnalyzeParams, run_analysis
+    from graph.ingest.pipeline import ingest_folder
+    from graph.ingest.sample import generate_sample
+
+    done: dict[str, str] = {}
+    if current_run(store, "analyze") is None:
+        if not _sample_complete(sample, persons):
+            t = time.perf_counter()
+            generate_sample(sample, persons, seed=seed)
+            done["sample"] = f"{time.perf_counter() - t:.0f} s"
+        if current_run(store, "ingest") is None:
+            t = time.perf_counter()
+            ingest_folder(store, settings, sample)
+            done["ingest"] = f"{time.perf_counter() - t:.0f} s"
+        t = time.perf_counter()
+        run_analysis(store, load_weights(None), AnalyzeParams(seed=seed))
+        done["analyze"] = f"{time.perf_counter() - t:.0f} s"
+    if current_run(store, "refresh") is None:
+        t = time.perf_counter()
+        params = TrainParams(epochs=epochs, seed=seed, device="cpu")
+        try:
+            refresh(store, settings.home, RefreshOptions(k=10, seed=seed, device="cpu",
+                                                         train_params=params))
+            done["refresh"] = f"{time.perf_counter() - t:.0f} s"
+        except RefreshError as exc:
+            done["refresh"] = f"skipped: {exc}"
+    return done
+
+
+def targets(store: GraphStore, seed: int, persons: int = 400) -> dict[str, list[str]]:
+    """The URLs each kind of page is driven with (from the current analyze run)."""
+    run = current_run(store, "analyze")
+    assert run is not None, "no complete analyze run"
+    communities = store.read(
+        "MATCH (c:Community {run_id: $run}) RETURN c.community_id AS id, c.size AS size "
+        "ORDER BY size DESC", {"run": run["run_id"]}).rows
+    ids = [r["person_id"] for r in store.read(
+        "MATCH (p:Person) WHERE p.analyze_run_id = $run RETURN p.person_id AS person_id",
+        {"run": run["run_id"]}).rows]
+    platforms = [r["name"] for r in store.read("MATCH (p:Platform) RETURN p.name AS name").rows]
+    rng = random.Random(seed)
+    top = [c["id"] for c in communities[:20]]
+    return {
+        "leaderboard": [f"/influencers?page={p}" for p in range(1, 6)],
+        "leaderboard filtered": [f"/influencers?{urlencode({'community': c, 'platform': p})}"
+                                 for c in top[:8] for p in platforms],
+        "community": [f"/communities/{c}" for c in top],
+        "community network (JSON)": [f"/api/v1/communities/{c}/network" for c in top],
+        "person": [f"/persons/{pid}" for pid in rng.sample(ids, min(persons, len(ids)))],
+    }
+
+
+# ----------------------------------------------------------------------------- HTTP client
+class Client:
+    """One keep-alive HTTP connection sending the session cookie by hand (the cookie may be
+    ``Secure``, which a cookie jar would not send over http)."""
+
+    def __init__(self, host: str, port: int, cookies: dict[str, str] | None = None):
+        self.conn = http.client.HTTPConnection(host, port, timeout=60)
+        self.cookies = dict(cookies or {})
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None,
+                ) -> tuple[int, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        resp = self.conn.getresponse()
+        text = resp.read().decode("utf-8", "replace")
+        for header in resp.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return resp.status, text
+
+    def log_in(self, user: str, password: str) -> None:
+        status, page = self.request("GET", "/login")
+        found = CSRF.search(page)
+        if status != 200 or not found:
+            raise RuntimeError(f"GET /login: status {status}, csrf token found: {bool(found)}")
+        status, page = self.request("POST", "/login", {"username": user, "password": password,
+                                                        "csrf_token": found.group(1)})
+        if status not in (302, 303):
+            raise RuntimeError(f"POST /login as {user}: status {status}: {page[:200]}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# ----------------------------------------------------------------------------- measuring
+@dataclass
+class Figures:
+    kind: str
+    requests: int
+    errors: int
+    single_p50_ms: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    rps: float
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0 and self.p95_ms < TARGET_P95_MS
+
+
+def _timed(client: Client, path: str) -> tuple[float, int]:
+    t = time.perf_counter()
+    status, _ = client.request("GET", path)
+    return (time.perf_counter() - t) * 1000.0, status
+
+
+def drive(kind: str, urls: list[str], host: str, port: int, cookies: dict[str, str],
+          clients: int, total: int, warmup: int = 2) -> Figures:
+    """Times ``total`` GETs of ``urls`` (round robin) by ``clients`` concurrent clients, after
+    ``warmup`` sequential passes over the first URLs and a single-client median."""
+    solo = Client(host, port, cookies)
+    for path in urls[: max(1, warmup * 4)]:
+        solo.request("GET", path)
+    single = [_timed(solo, urls[i % len(urls)])[0] for i in range(20)]
+    solo.close()
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    start = threading.Barrier(clients + 1)
+
+    def work(i: int) -> None:
+        client = Client(host, port, cookies)
+        start.wait()
+        for n in range(i, total, clients):
+            ms, status = _timed(client, urls[n % len(urls)])
+            latencies[i].append(ms)
+            errors[i] += status != 200
+        client.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    start.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    ms = np.array([x for part in latencies for x in part])
+    p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+    return Figures(kind, len(ms), sum(errors), float(np.median(single)), float(p50),
+                   float(p95), float(p99), float(ms.max()), len(ms) / elapsed)
+
+
+# ----------------------------------------------------------------------------- serving
+def serve(home: Path, port: int, threads: int) -> subprocess.Popen:
+    """``kolgraph serve`` on 127.0.0.1:``port`` for ``home``; returns once it answers."""
+    env = {**os.environ, "KOLGRAPH_HOME": str(home), "KOLGRAPH_COOKIE_SECURE": "0"}
+    exe = Path(sys.executable).with_name("kolgraph")
+    proc = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--threads", str(threads)], env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"kolgraph serve exited with status {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/login")
+            conn.getresponse().read()
+            conn.close()
+            return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.terminate()
+    raise RuntimeError("kolgraph serve did not answer within 120 s")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def table(rows: list[Figures], clients: int) -> str:
+    """The figures as a Markdown table."""
+    lines = [f"| page | requests | errors | 1 client p50 ms | {clients} clients p50 ms "
+             "| p95 ms | p99 ms | max ms | requests/s | p95 < 100 ms |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for f in rows:
+        lines.append(f"| {f.kind} | {f.requests} | {f.errors} | {f.single_p50_ms:.1f} "
+                     f"| {f.p50_ms:.1f} | {f.p95_ms:.1f} | {f.p99_ms:.1f} | {f.max_ms:.0f} "
+                     f"| {f.rps:.1f} | {'yes' if f.ok else 'NO'} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--home", type=Path, default=Path("/tmp/kg-web100k"))
+    ap.add_argument("--sample", type=Path, default=Path("/tmp/sample-100k"))
+    ap.add_argument("--persons", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--epochs", type=int, default=5, help="training epochs of the refresh")
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--requests", type=int, default=640, help="requests per kind of page")
+    ap.add_argument("--threads", type=int, default=16, help="waitress worker threads")
+    ap.add_argument("--only", action="append", help="kinds of page to drive (repeatable)")
+    ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = ap.parse_args(argv)
+
+    settings = load_settings(env={**os.environ, "KOLGRAPH_HOME": str(args.home)})
+    store = open_store(settings)
+    t = time.perf_counter()
+    done = prepare(store, settings, args.sample, args.persons, args.seed, args.epochs)
+    print(f"prepared {args.home} in {time.perf_counter() - t:.0f} s: {done or 'reused'}")
+    urls = targets(store, args.seed)
+    persons = store.read("MATCH (p:Person) RETURN count(p) AS n").rows[0]["n"]
+    store.close()
+
+    from web.users import UserStore
+
+    password = secrets.token_urlsafe(16)
+    users = UserStore.for_home(args.home)
+    if any(u.name == BENCH_USER for u in users.list()):
+        users.remove(BENCH_USER)
+    users.add(BENCH_USER, "viewer", password)
+    port = free_port()
+    server = serve(args.home, port, args.threads)
+    try:
+        login = Client("127.0.0.1", port)
+        login.log_in(BENCH_USER, password)
+        cookies = login.cookies
+        login.close()
+        rows = []
+        for kind, paths in urls.items():
+            if args.only and kind not in args.only:
+                continue
+            rows.append(drive(kind, paths, "127.0.0.1", port, cookies, args.clients,
+                              args.requests))
+            print(f"  {kind}: p95 {rows[-1].p95_ms:.1f} ms, {rows[-1].rps:.1f} requests/s",
+                  flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"\n{persons:,} persons; {args.clients} clients; waitress {args.threads} threads; "
+          f"{os.cpu_count()} CPUs\n")
+    print(table(rows, args.clients))
+    if args.json:
+        args.json.write_text(json.dumps({"persons": persons, "clients": args.clients,
+                                         "rows": [asdict(r) for r in rows]}, indent=2))
+    return 0 if all(r.ok for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
