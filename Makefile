@@ -40,6 +40,8 @@ browser-deps:
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif [ -n "$$CI$$KOLGRAPH_REQUIRE_BROWSER" ]; then \
+	  echo "error: /usr/bin/chromium missing and cannot be installed here (not root or no apt-get); CI/KOLGRAPH_REQUIRE_BROWSER is set, so the browser tests must run"; exit 1; \
 	else echo "note: /usr/bin/chromium missing (apt-get install chromium); browser tests will be skipped"; fi
 
 bench: install

@@ -26,10 +26,10 @@ def browser_required(env: dict[str, str] | None = None) -> bool:
     return any(env.get(name, "").strip() not in ("", "0", "false") for name in REQUIRE_VARS)
 
 
-def missing_browser_reason() -> str | None:
+def missing_browser_reason(chromium: Path = CHROMIUM) -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing (install Debian's chromium: make browser-deps)"
+    if not chromium.exists():
+        return f"{chromium} is missing (install Debian's chromium: make browser-deps)"
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
@@ -37,14 +37,21 @@ def missing_browser_reason() -> str | None:
     return None
 
 
+def require_browser(env: dict[str, str] | None = None, chromium: Path = CHROMIUM) -> None:
+    """Returns when the browser can run; else skips the test with the reason, or fails it
+    when the environment requires browser tests (``browser_required``)."""
+    reason = missing_browser_reason(chromium)
+    if reason is None:
+        return
+    if browser_required(env):
+        pytest.fail(f"browser tests required ({' or '.join(REQUIRE_VARS)} set) but {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[object]:
     """Headless Chromium launched once per session; skip or fail when it is missing."""
-    reason = missing_browser_reason()
-    if reason:
-        if browser_required():
-            pytest.fail(f"browser tests required ({'/'.join(REQUIRE_VARS)} set) but {reason}")
-        pytest.skip(reason)
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
