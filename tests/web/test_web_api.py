@@ -1,0 +1,190 @@
+"""The JSON API: shapes of every route, the network and chart contracts, the console API,
+and the OpenAPI document kept in step with the routes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from web.api import openapi_document
+
+
+def _paths(client, web_sample):
+    cid, pid = web_sample.community_id, web_sample.top_person_id
+    return {
+        "/api/v1/me": "name", "/api/v1/overview": "accounts_per_platform",
+        "/api/v1/communities": "items", f"/api/v1/communities/{cid}": "members",
+        f"/api/v1/communities/{cid}/network": "nodes",
+        f"/api/v1/communities/{cid}/platforms.chart": "type",
+        "/api/v1/influencers": "items", f"/api/v1/influencers/overlap?select={pid}": "overlap",
+        "/api/v1/influencers/seeds?k=2": "strategies", "/api/v1/filters": "platforms",
+        f"/api/v1/persons/{pid}": "person", f"/api/v1/persons/{pid}/network": "edges",
+        "/api/v1/search?q=a": "items", "/api/v1/runs": "items", "/api/v1/models": "items",
+        "/api/v1/models/current/curve.chart": "data",
+        "/api/v1/models/current/evaluation": "items",
+        "/api/v1/models/current/evaluation.chart": "data",
+    }
+
+
+def test_every_get_route_answers_json(client_as, web_sample):
+    client = client_as("viewer")
+    for path, key in _paths(client, web_sample).items():
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])
+        assert key in response.get_json(), path
+
+
+def test_network_shape(client_as, web_sample):
+    client = client_as("viewer")
+    graph = client.get(f"/api/v1/communities/{web_sample.community_id}/network").get_json()
+    assert 1 < len(graph["nodes"]) <= 150 and graph["edges"]
+    ids = {n["id"] for n in graph["nodes"]}
+    for node in graph["nodes"]:
+        assert set(node) == {"id", "label", "community_id", "kol_score", "url"}
+        assert node["community_id"] == web_sample.community_id
+        assert node["url"] == f"/persons/{node['id']}"
+    for edge in graph["edges"]:
+        assert set(edge) == {"source", "target", "weight"}
+        assert edge["source"] in ids and edge["target"] in ids and edge["weight"] >= 1
+    around = client.get(f"/api/v1/persons/{web_sample.top_person_id}/network").get_json()
+    assert around["nodes"][0]["id"] == web_sample.top_person_id
+    assert any(web_sample.top_person_id in (e["source"], e["target"]) for e in around["edges"])
+
+
+@pytest.mark.parametrize("path,kind", [("platforms.chart", "doughnut")])
+def test_community_chart_is_a_chartjs_config(client_as, web_sample, path, kind):
+    chart = client_as("viewer").get(
+        f"/api/v1/communities/{web_sample.community_id}/{path}").get_json()
+    assert chart["type"] == kind and set(chart) == {"type", "data", "options"}
+    assert abs(sum(chart["data"]["datasets"][0]["data"]) - 1.0) < 0.01
+
+
+def test_model_charts(client_as):
+    client = client_as("viewer")
+    curve = client.get("/api/v1/models/current/curve.chart").get_json()
+    assert curve["type"] == "line" and len(curve["data"]["labels"]) > 1
+    bars = client.get("/api/v1/models/current/evaluation.chart?split=val").get_json()
+    assert bars["type"] == "bar" and "graphsage" in bars["data"]["labels"]
+    assert client.get("/api/v1/models/../../etc/curve.chart").status_code == 404
+    assert client.get("/api/v1/models/nope/curve.chart").status_code == 404
+
+
+def test_leaderboard_explains_the_score(client_as):
+    items = client_as("viewer").get("/api/v1/influencers").get_json()["items"]
+    assert len(items) == 50
+    scores = [i["kol_score"] for i in items]
+    assert scores == sorted(scores, reverse=True)
+    for item in items:
+        total = sum(w["contribution"] for w in item["why"])
+        assert abs(total - item["kol_score"]) < 0.01, item["person_id"]
+        assert item["main_reason"] == item["why"][0]["component"]
+
+
+def test_leaderboard_sort_by_component(client_as):
+    items = client_as("viewer").get("/api/v1/influencers?sort=reach").get_json()["items"]
+    reach = [i["reach"] for i in items]
+    assert reach == sorted(reach, reverse=True)
+
+
+def test_leaderboard_topic_and_platform_filters(client_as, web_sample):
+    client = client_as("viewer")
+    filters = client.get("/api/v1/filters").get_json()
+    topic = filters["topics"][0]
+    items = client.get(f"/api/v1/influencers?topic={topic}").get_json()["items"]
+    assert items
+    on_platform = client.get(f"/api/v1/influencers?platform={web_sample.platform}"
+                             ).get_json()["items"]
+    for item in on_platform[:5]:
+        person = client.get(f"/api/v1/persons/{item['person_id']}").get_json()["person"]
+        assert web_sample.platform in {a["platform"] for a in person["accounts"]}
+
+
+def test_bad_parameters_name_the_parameter(client_as):
+    client = client_as("viewer")
+    for path, name in [("/api/v1/influencers?page=0", "page"),
+                       ("/api/v1/influencers?community=x", "community"),
+                       ("/api/v1/runs?kind=nope", "kind"),
+                       ("/api/v1/influencers/seeds?k=1000", "k")]:
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert f"parameter {name}" in response.get_json()["message"]
+
+
+def test_query_api_runs_read_only_cypher(client_as):
+    client = client_as("analyst")
+    html = client.get("/console").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    headers = {"X-CSRF-Token": token}
+    ok = client.post("/api/v1/query", json={"cypher": "MATCH (p:Person) RETURN count(p) AS n"},
+                     headers=headers).get_json()
+    assert ok["columns"] == ["n"] and ok["rows"][0][0] > 1000 and not ok["truncated"]
+    capped = client.post("/api/v1/query", json={"cypher": "UNWIND range(1, 5000) AS i "
+                                                          "RETURN i"}, headers=headers).get_json()
+    assert capped["truncated"] and len(capped["rows"]) == capped["row_cap"]
+    bad = client.post("/api/v1/query", json={"cypher": "MATCH (p RETURN p"}, headers=headers)
+    assert bad.status_code == 400 and bad.get_json()["kind"] == "syntax"
+    empty = client.post("/api/v1/query", json={"nothing": 1}, headers=headers)
+    assert empty.status_code == 400 and "cypher" in empty.get_json()["message"]
+
+
+def test_console_page_table_and_csv(client_as):
+    client = client_as("analyst")
+    html = client.get("/console").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert 'id="console-form"' in html and '<textarea name="cypher"' in html
+    query = "MATCH (p:Person) RETURN p.person_id AS id ORDER BY id LIMIT 3"
+    page = client.post("/console", data={"cypher": query, "csrf_token": token})
+    assert page.status_code == 200 and 'id="console-results"' in page.get_data(as_text=True)
+    csv_response = client.post("/console", data={"cypher": query, "format": "csv",
+                                                 "csrf_token": token})
+    lines = csv_response.get_data(as_text=True).splitlines()
+    assert csv_response.mimetype == "text/csv" and lines[0] == "id" and len(lines) == 4
+
+
+def test_library_queries_run_from_the_console(client_as):
+    client = client_as("analyst")
+    queries = client.get("/api/v1/queries").get_json()["items"]
+    if not queries:
+        pytest.skip("graph/querylib.py has no queries in this checkout")
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/console").get_data(as_text=True)).group(1)
+    simple = [q for q in queries if not any(p["required"] and p["default"] is None
+                                            for p in q["params"])]
+    assert simple, "every library query needs a parameter without default"
+    response = client.post("/api/v1/query", json={"name": simple[0]["name"], "params": {}},
+                           headers={"X-CSRF-Token": token})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["columns"]
+    unknown = client.post("/api/v1/query", json={"name": "no_such_query"},
+                          headers={"X-CSRF-Token": token})
+    assert unknown.status_code == 400 and unknown.get_json()["kind"] == "parameter"
+
+
+def _openapi_routes(document):
+    return {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
+
+
+def test_openapi_document_matches_the_routes(web_app, client_as):
+    routes = set()
+    for rule in web_app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)[len("/api/v1"):]
+        routes |= {(path, m) for m in rule.methods if m not in ("HEAD", "OPTIONS")}
+    document = openapi_document()
+    assert document["openapi"].startswith("3.")
+    assert routes == _openapi_routes(document)
+    served = client_as(None).get("/api/v1/openapi.json")
+    assert served.status_code == 200 and served.get_json() == document
+
+
+def test_openapi_roles_match_the_views(web_app):
+    document = openapi_document()
+    for rule in web_app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)[len("/api/v1"):]
+        role = getattr(web_app.view_functions[rule.endpoint], "required_role", None)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert document["paths"][path][method.lower()]["x-kolgraph-role"] == role, path

@@ -1,0 +1,217 @@
+"""Roles, log-in, CSRF, escaping, read-only console, error pages, headers and cookies."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from web.app import create_app
+from web.users import UserStore
+
+XSS = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+@pytest.mark.parametrize("path", ["/console", "/admin/", "/api/v1/queries"])
+def test_viewer_gets_403_on_console_and_admin(client_as, path):
+    response = client_as("viewer").get(path)
+    assert response.status_code == 403
+
+
+def test_403_page_is_a_page_not_a_trace(client_as):
+    html = client_as("viewer").get("/console").get_data(as_text=True)
+    assert "403" in html and "Forbidden" in html and "Traceback" not in html
+
+
+def test_analyst_has_the_console_but_not_admin(client_as):
+    client = client_as("analyst")
+    assert client.get("/console").status_code == 200
+    assert client.get("/admin/").status_code == 403
+    assert client_as("admin").get("/admin/").status_code == 200
+
+
+def test_viewer_cannot_post_to_console_or_admin(client_as):
+    client = client_as("viewer")
+    token = _csrf(client, "/")
+    assert client.post("/console", data={"cypher": "RETURN 1", "csrf_token": token}
+                       ).status_code == 403
+    assert client.post("/admin/users", data={"action": "add", "name": "x", "role": "admin",
+                                             "password": "whatever-long", "csrf_token": token}
+                       ).status_code == 403
+    assert client.post("/api/v1/query", json={"cypher": "RETURN 1"},
+                       headers={"X-CSRF-Token": token}).status_code == 403
+
+
+def _csrf(client, path):
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_api_needs_a_session_or_a_token(web_app, web_sample):
+    client = web_app.test_client()
+    response = client.get("/api/v1/overview")
+    assert response.status_code == 401 and response.get_json()["status"] == 401
+    token = UserStore.for_home(web_sample.home).new_token(web_sample.users["viewer"])
+    ok = client.get("/api/v1/overview", headers={"Authorization": f"Bearer {token}"})
+    assert ok.status_code == 200 and ok.get_json()["persons"] > 1000
+    bad = client.get("/api/v1/overview", headers={"Authorization": "Bearer kgt_wrong"})
+    assert bad.status_code == 401
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert me == {"name": web_sample.users["viewer"], "role": "viewer"}
+
+
+def test_token_role_is_enforced_and_needs_no_csrf(web_app, web_sample):
+    users = UserStore.for_home(web_sample.home)
+    client = web_app.test_client()
+    viewer = {"Authorization": f"Bearer {users.new_token(web_sample.users['viewer'])}"}
+    analyst = {"Authorization": f"Bearer {users.new_token(web_sample.users['analyst'])}"}
+    assert client.post("/api/v1/query", json={"cypher": "RETURN 1 AS one"},
+                       headers=viewer).status_code == 403
+    ok = client.post("/api/v1/query", json={"cypher": "RETURN 1 AS one"}, headers=analyst)
+    assert ok.status_code == 200 and ok.get_json()["rows"] == [[1]]
+
+
+def test_forms_without_csrf_token_are_refused(client_as, web_sample):
+    anonymous = client_as(None)
+    response = anonymous.post("/login", data={"username": web_sample.users["admin"],
+                                              "password": web_sample.passwords["admin"]})
+    assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
+    analyst = client_as("analyst")
+    assert analyst.post("/console", data={"cypher": "RETURN 1"}).status_code == 400
+    assert analyst.post("/console", data={"cypher": "RETURN 1", "csrf_token": "forged"}
+                        ).status_code == 400
+    assert analyst.post("/api/v1/query", json={"cypher": "RETURN 1"}).status_code == 400
+    admin = client_as("admin")
+    assert admin.post("/admin/users", data={"action": "remove",
+                                            "name": web_sample.users["viewer"]}
+                      ).status_code == 400
+    assert admin.post("/logout").status_code == 400
+
+
+def test_wrong_password_and_open_redirect(client_as, web_sample):
+    client = client_as(None)
+    token = _csrf(client, "/login")
+    wrong = client.post("/login", data={"username": web_sample.users["viewer"],
+                                        "password": "not-it", "csrf_token": token})
+    assert wrong.status_code == 401
+    assert "wrong user name or password" in wrong.get_data(as_text=True)
+    ok = client.post("/login", data={"username": web_sample.users["viewer"],
+                                     "password": web_sample.passwords["viewer"],
+                                     "next": "https://evil.example/", "csrf_token": token})
+    assert ok.status_code == 303 and ok.headers["Location"] == "/"
+
+
+def test_log_out_ends_the_session(client_as):
+    client = client_as("viewer")
+    token = _csrf(client, "/")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    assert client.get("/").status_code == 302
+
+
+def test_failed_log_ins_are_rate_limited(web_sample):
+    app = create_app(web_sample.settings, web_sample.store, cookie_secure=False)
+    app.config["LOGIN_RATE_LIMIT"] = 3
+    client = app.test_client()
+    token = _csrf(client, "/login")
+    codes = [client.post("/login", data={"username": "nobody", "password": "wrong-password",
+                                         "csrf_token": token}).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+
+
+def test_xss_display_name_is_text_in_html(client_as, web_sample):
+    client = client_as("viewer")
+    pages = [f"/persons/{web_sample.xss_person_id}", "/search?q=xss_probe"]
+    person = client.get(f"/api/v1/persons/{web_sample.xss_person_id}").get_json()["person"]
+    if person.get("community_id") is not None:
+        pages.append(f"/communities/{person['community_id']}?page=1")
+    for path in pages:
+        html = client.get(path).get_data(as_text=True)
+        assert ESCAPED in html, path
+        assert XSS not in html, path
+
+
+def test_xss_display_name_is_a_json_string(client_as, web_sample):
+    client = client_as("viewer")
+    response = client.get(f"/api/v1/persons/{web_sample.xss_person_id}")
+    assert response.content_type == "application/json"
+    assert response.get_json()["person"]["display_name"] == XSS
+    network = client.get(f"/api/v1/persons/{web_sample.xss_person_id}/network").get_json()
+    assert XSS in [n["label"] for n in network["nodes"]]
+
+
+@pytest.mark.parametrize("cypher", [
+    "CREATE (:Person {person_id: 'intruder'})",
+    "MERGE (:Person {person_id: 'intruder'})",
+    "MATCH (p:Person) SET p.display_name = 'hacked'",
+    "MATCH (p:Person) DETACH DELETE p",
+    "MATCH (p:Person) REMOVE p.kol_score",
+])
+def test_console_cannot_write(client_as, web_sample, cypher):
+    client = client_as("analyst")
+    before = web_sample.store.node_counts()
+    response = client.post("/console", data={"cypher": cypher,
+                                             "csrf_token": _csrf(client, "/console")})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'data-kind="read_only"' in html and "read-only" in html
+    api = client.post("/api/v1/query", json={"cypher": cypher},
+                      headers={"X-CSRF-Token": _csrf(client, "/console")})
+    assert api.status_code == 400 and api.get_json()["kind"] == "read_only"
+    assert web_sample.store.node_counts() == before
+    assert not web_sample.store.read("MATCH (p:Person) WHERE p.display_name = 'hacked' "
+                                     "RETURN p LIMIT 1").rows
+
+
+def test_no_stack_trace_on_a_500(web_sample):
+    app = create_app(web_sample.settings, web_sample.store, cookie_secure=False)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret internal detail")
+
+    @app.route("/api/v1/boom")
+    def api_boom():
+        raise RuntimeError("secret internal detail")
+
+    client = app.test_client()
+    for path in ("/boom", "/api/v1/boom"):
+        response = client.get(path)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 500
+        assert "Traceback" not in body and "secret internal detail" not in body
+        assert "RuntimeError" not in body
+
+
+def test_security_headers(client_as):
+    response = client_as("viewer").get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
+    assert " on" + "click=" not in html and "style=" not in html
+
+
+def test_session_cookie_flags(web_sample):
+    for secure in (True, False):
+        app = create_app(web_sample.settings, web_sample.store, cookie_secure=secure)
+        client = app.test_client()
+        response = client.get("/login")
+        cookie = response.headers["Set-Cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert ("Secure" in cookie) is secure
+
+
+def test_passwords_are_hashed_in_a_file_outside_the_graph(web_sample):
+    path = web_sample.home / "web" / "users.sqlite3"
+    raw = path.read_bytes()
+    for password in web_sample.passwords.values():
+        assert password.encode() not in raw
+    assert b"scrypt:" in raw or b"pbkdf2:" in raw
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert not web_sample.store.read("MATCH (n) WHERE n.password_hash IS NOT NULL "
+                                     "RETURN n LIMIT 1").rows
