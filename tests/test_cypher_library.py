@@ -232,6 +232,10 @@ CASES: dict[str, list[tuple[dict[str, Any], list[tuple]]]] = {
            ["zhihu:chen", "zhihu:li", "bilibili:li_b", "bilibili:feng"], 2, 6)]),
         ({"from_person": "W", "to_person": "C"},
          [(["王老师", "陈同学"], ["W", "C"], ["zhihu:wang", "zhihu:chen"], 1, 3)]),
+        # ZE and ZH both follow W's zhihu account: the path goes account to account.
+        ({"from_person": "ZE", "to_person": "ZH"},
+         [(["郑十一", "王老师", "周九"], ["ZE", "W", "ZH"],
+           ["zhihu:zheng", "zhihu:wang", "zhihu:zhou"], 2, 4)]),
         ({"from_person": "C", "to_person": "F", "max_length": 5}, []),
         ({"from_person": "W", "to_person": "WEI"}, [])],
     "top_kols": [
