@@ -33,6 +33,7 @@ class WebContext:
     users: UserStore
     cache: RunCache
     jobs: JobRunner
+    orderings: RunCache = field(default_factory=lambda: RunCache(16))
     limiter: security.LoginLimiter = field(default_factory=security.LoginLimiter)
 
 

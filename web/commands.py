@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+import threading
 
 import click
 
@@ -50,6 +51,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, cookie_secure:
         app = create_app(settings, cookie_secure=cookie_secure)
     except (StoreError, EmbeddedServerError) as exc:
         raise UserError(str(exc)) from exc
+    threading.Thread(target=_warm, args=(app,), name="kolgraph-warm", daemon=True).start()
     if behind_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -60,6 +62,22 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, cookie_secure:
         waitress_serve(app, host=host, port=port, threads=threads, ident="kolgraph")
     except OSError as exc:
         raise UserError(f"--port: cannot listen on {host}:{port}: {exc}") from exc
+
+
+def _warm(app: object) -> None:
+    """Fill the caches of the busiest pages and import the model registry (PyTorch) before
+    the first visitor needs them; a failure here only means a slower first request."""
+    import logging
+
+    from web import data
+
+    try:
+        import gnn.registry  # noqa: F401  (the Runs page reads the registry)
+
+        with app.app_context():  # type: ignore[attr-defined]
+            data.warm()
+    except Exception:  # noqa: BLE001
+        logging.getLogger("kolgraph.web").exception("cache warm-up failed")
 
 
 @click.group()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from flask import abort, url_for
 
@@ -173,15 +174,45 @@ def explain_score(row: dict[str, Any], stats: dict[str, dict[str, float]],
     return sorted(out, key=lambda c: -c["contribution"])
 
 
+def _ordering(run_id: str, sort: str, platform: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Person ids and community ids of the whole leaderboard of ``run_id`` for ``sort`` and
+    ``platform``, computed once per run (a full pass) and kept in ``ORDERINGS``."""
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        rows = web_reads.ranked_ids(store(), run_id, sort, platform)
+        ids = np.array([r["person_id"] for r in rows], dtype=object)
+        communities = np.array([-1 if r["community_id"] is None else int(r["community_id"])
+                                for r in rows], dtype=np.int64)
+        return ids, communities
+
+    return context().orderings.get(("ordering", run_id, _ingest_key(), sort, platform),
+                                   compute)
+
+
+def leaderboard_rows(run_id: str, *, community: int | None, platform: str | None,
+                     topic: str | None, sort: str, skip: int, limit: int,
+                     person_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """``limit`` leaderboard rows from ``skip``. Without a topic or a list of persons, the
+    page is cut from the cached ordering (``_ordering``) and read by person id, so no request
+    sorts the whole graph; otherwise one filtered query (small sets)."""
+    if topic is None and person_ids is None:
+        ids, communities = _ordering(run_id, sort, platform)
+        if community is not None:
+            ids = ids[communities == community]
+        return web_reads.persons_by_ids(store(), list(ids[skip:skip + limit]))
+    return web_reads.leaderboard(store(), run_id, community=community, platform=platform,
+                                 topic=topic, sort=sort, skip=skip, limit=limit,
+                                 person_ids=person_ids)
+
+
 def leaderboard(*, community: int | None, platform: str | None, topic: str | None,
                 sort: str, page: int, page_size: int,
                 person_ids: list[str] | None = None) -> dict[str, Any]:
     """One page of the leaderboard with, per person, ``why`` (``explain_score``)."""
     run_id = analyze_run_id()
     assert run_id is not None
-    rows = web_reads.leaderboard(store(), run_id, community=community, platform=platform,
-                                 topic=topic, sort=sort, skip=(page - 1) * page_size,
-                                 limit=page_size + 1, person_ids=person_ids)
+    rows = leaderboard_rows(run_id, community=community, platform=platform, topic=topic,
+                            sort=sort, skip=(page - 1) * page_size, limit=page_size + 1,
+                            person_ids=person_ids)
     stats = _cached(("component_stats", run_id),
                     lambda: web_reads.component_stats(store(), run_id))
     weights = _weights()
@@ -193,6 +224,16 @@ def leaderboard(*, community: int | None, platform: str | None, topic: str | Non
     return {"run_id": run_id, "page": page, "has_next": len(rows) > page_size,
             "filters": {"community": community, "platform": platform, "topic": topic,
                         "sort": sort}, "items": items}
+
+
+def warm() -> None:
+    """Fill the caches the busiest pages need (component statistics, the default
+    leaderboard ordering); run in the background when the server starts."""
+    run_id = analyze_run_id(required=False)
+    if run_id is None:
+        return
+    _cached(("component_stats", run_id), lambda: web_reads.component_stats(store(), run_id))
+    _ordering(run_id, "kol_score", None)
 
 
 def overlap(person_ids: list[str]) -> list[dict[str, Any]]:

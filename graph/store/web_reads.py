@@ -126,18 +126,42 @@ def leaderboard(store: GraphStore, run_id: str, *, community: int | None = None,
          "ids": list(person_ids or []), "skip": int(skip), "limit": int(limit)}).rows
 
 
+def ranked_ids(store: GraphStore, run_id: str, sort: str = "kol_score",
+               platform: str | None = None) -> list[Row]:
+    """``person_id, community_id`` of every ranked person of ``run_id`` (only those with an
+    account on ``platform`` when given), ordered as ``leaderboard`` orders them. One pass over
+    the persons (or the platform's accounts, through the index): callers cache it per run."""
+    if sort not in SORT_COLUMNS:
+        raise ValueError(f"sort: one of {', '.join(SORT_COLUMNS)}, got {sort!r}")
+    head = ("MATCH (:Account {platform: $platform})<-[:HAS_ACCOUNT]-(p:Person) "
+            "WHERE p.analyze_run_id = $run_id WITH DISTINCT p " if platform is not None else
+            "MATCH (p:Person) WHERE p.analyze_run_id = $run_id ")
+    return store.read(head + "RETURN p.person_id AS person_id, p.community_id AS community_id "
+                      f"ORDER BY p.{sort} DESC, p.kol_rank",
+                      {"run_id": run_id, "platform": platform}).rows
+
+
+def persons_by_ids(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
+    """The leaderboard columns of the given persons, in the given order (unknown ids are
+    left out); one index look-up per id."""
+    rows = store.read(f"UNWIND $ids AS id MATCH (p:Person {{person_id: id}}) "
+                      f"RETURN {_PERSON_COLUMNS}", {"ids": list(person_ids)}).rows
+    position = {pid: i for i, pid in enumerate(person_ids)}
+    return sorted(rows, key=lambda r: position[r["person_id"]])
+
+
 def component_stats(store: GraphStore, run_id: str) -> dict[str, dict[str, float]]:
     """Per KOL component of ``run_id``: ``median`` of its positive values and ``max`` (what
     ``graph.analytics.ranking.log_scale`` maps to 0..1)."""
     stats = {}
     for name in COMPONENTS:
-        row = store.read(
+        rows = store.read(
             f"MATCH (p:Person) WHERE p.analyze_run_id = $run_id AND p.{name} > 0 "
             f"RETURN percentileDisc(p.{name}, 0.5) AS median, max(p.{name}) AS max",
             {"run_id": run_id}).rows
-        median = row[0]["median"] if row else None
-        stats[name] = {"median": float(median or 0.0), "max": float(row[0]["max"] or 0.0)
-                       if row else 0.0}
+        row = rows[0] if rows else {}
+        stats[name] = {"median": float(row.get("median") or 0.0),
+                       "max": float(row.get("max") or 0.0)}
     return stats
 
 
