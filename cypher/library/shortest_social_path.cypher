@@ -4,7 +4,7 @@
 //   the way (the owner of every account on the path, in order; hops = persons - 1). No row
 //   when they are not linked within max_length relationships. On the embedded database the
 //   search walks every path up to max_length, so its cost grows fast with it: raise it step
-//   by step (8 takes about 0.6 s on the 2,000-person sample).
+//   by step (8 takes about 1 s on the 2,000-person sample, 12 about 3 s).
 // param: from_person string -- where the path starts (Person.person_id)
 // param: to_person string -- where it ends (Person.person_id)
 // param: max_length int = 8 -- at most this many relationships (Neo4j: at most 24)
