@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -119,6 +120,7 @@ def web_sample() -> Iterator[WebSample]:
     finally:
         store.close()
         embedded.stop(settings.db_dir)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,194 @@
+"""``kolgraph user`` and ``kolgraph serve``, the admin page (users, runs) and the job runner."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from graph.cli import cli
+from graph.cli_support import UserError
+from graph.config import load_settings
+from graph.store import embedded
+from web.commands import _is_loopback
+from web.jobs import JobRunner
+from web.users import UserStore
+
+
+@pytest.fixture
+def user_cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("KOLGRAPH_HOME", str(tmp_path))
+    monkeypatch.delenv("KOLGRAPH_CONFIG", raising=False)
+    return CliRunner(), UserStore.for_home(tmp_path)
+
+
+def test_user_add_from_env_updates_an_existing_user(user_cli, monkeypatch):
+    runner, users = user_cli
+    monkeypatch.setenv("DEMO_PW", "first-password")
+    result = runner.invoke(cli, ["user", "add", "admin", "--role", "admin",
+                                 "--password-env", "DEMO_PW"])
+    assert result.exit_code == 0, result.output
+    assert "added" in result.output
+    monkeypatch.setenv("DEMO_PW", "second-password")
+    again = runner.invoke(cli, ["user", "add", "admin", "--role", "admin",
+                                "--password-env", "DEMO_PW"])
+    assert again.exit_code == 0 and "updated" in again.output
+    assert users.check_password("admin", "second-password").role == "admin"
+    assert users.check_password("admin", "first-password") is None
+
+
+def test_user_add_from_stdin_and_prompt(user_cli):
+    runner, users = user_cli
+    result = runner.invoke(cli, ["user", "add", "ana", "--role", "analyst", "--password-stdin"],
+                           input="stdin-password\n")
+    assert result.exit_code == 0, result.output
+    assert users.check_password("ana", "stdin-password").role == "analyst"
+    prompted = runner.invoke(cli, ["user", "add", "vic", "--role", "viewer"],
+                             input="prompt-password\nprompt-password\n")
+    assert prompted.exit_code == 0, prompted.output
+    assert users.check_password("vic", "prompt-password").role == "viewer"
+    listed = runner.invoke(cli, ["user", "list", "--format", "csv"])
+    assert listed.output.splitlines()[1:] and {"ana", "vic"} <= {
+        line.split(",")[0] for line in listed.output.splitlines()[1:]}
+
+
+def test_user_errors_name_the_parameter(user_cli, monkeypatch):
+    runner, _users = user_cli
+    short = runner.invoke(cli, ["user", "add", "x", "--role", "viewer", "--password-stdin"],
+                          input="short\n")
+    assert isinstance(short.exception, UserError) and "password" in str(short.exception)
+    monkeypatch.delenv("NOPE", raising=False)
+    unset = runner.invoke(cli, ["user", "add", "x", "--role", "viewer", "--password-env",
+                                "NOPE"])
+    assert "--password-env" in str(unset.exception)
+    bad_role = runner.invoke(cli, ["user", "add", "x", "--role", "root", "--password-stdin"],
+                             input="long-enough\n")
+    assert bad_role.exit_code == 2 and "--role" in bad_role.output
+    bad_name = runner.invoke(cli, ["user", "add", "a b", "--role", "viewer",
+                                   "--password-stdin"], input="long-enough\n")
+    assert "NAME" in str(bad_name.exception)
+    missing = runner.invoke(cli, ["user", "remove", "ghost"])
+    assert "ghost" in str(missing.exception)
+
+
+def test_user_token_and_remove(user_cli):
+    runner, users = user_cli
+    users.add("bot", "viewer", "bot-password")
+    result = runner.invoke(cli, ["user", "token", "bot"])
+    token = result.output.strip()
+    assert result.exit_code == 0 and token.startswith("kgt_")
+    assert users.user_for_token(token).name == "bot"
+    assert token not in users.path.read_bytes().decode("latin-1")
+    removed = runner.invoke(cli, ["user", "remove", "bot"])
+    assert removed.exit_code == 0
+    assert users.user_for_token(token) is None and users.get("bot") is None
+
+
+def test_loopback_detection():
+    assert _is_loopback("127.0.0.1") and _is_loopback("localhost") and _is_loopback("::1")
+    assert not _is_loopback("0.0.0.0") and not _is_loopback("example.org")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_kolgraph_serve_serves_the_app(web_sample):
+    port = _free_port()
+    env = {**os.environ, "KOLGRAPH_HOME": str(web_sample.home),
+           "KOLGRAPH_SECRET_KEY": "web-test-secret", "KOLGRAPH_PII_SALT": "web-test-salt"}
+    env.pop("KOLGRAPH_CONFIG", None)
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from graph.cli import main; main()", "serve", "--port",
+         str(port), "--threads", "2"], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT)
+    try:
+        body, deadline = None, time.monotonic() + 120
+        while body is None and time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as r:
+                    body, headers = r.read().decode(), r.headers
+            except OSError:
+                time.sleep(0.5)
+        assert body is not None, process.stdout.read().decode() if process.poll() else "no answer"
+        assert 'id="login-form"' in body
+        assert headers["Server"] == "kolgraph"
+        assert "Secure" not in headers["Set-Cookie"]  # loopback over http
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _csrf(client, path):
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_admin_manages_users(client_as, web_sample):
+    client = client_as("admin")
+    token = _csrf(client, "/admin/")
+    users = UserStore.for_home(web_sample.home)
+    added = client.post("/admin/users", data={"action": "add", "name": "temp_user",
+                                              "role": "viewer", "password": "temp-password",
+                                              "csrf_token": token})
+    assert added.status_code == 303 and users.get("temp_user").role == "viewer"
+    assert "temp_user" in client.get("/admin/").get_data(as_text=True)
+    client.post("/admin/users", data={"action": "role", "name": "temp_user",
+                                      "role": "analyst", "csrf_token": token})
+    assert users.get("temp_user").role == "analyst"
+    weak = client.post("/admin/users", data={"action": "add", "name": "weak", "role": "viewer",
+                                             "password": "short", "csrf_token": token})
+    assert weak.status_code == 400 and "password" in weak.get_data(as_text=True)
+    itself = client.post("/admin/users", data={"action": "remove",
+                                               "name": web_sample.users["admin"],
+                                               "csrf_token": token})
+    assert itself.status_code == 400 and users.get(web_sample.users["admin"])
+    client.post("/admin/users", data={"action": "remove", "name": "temp_user",
+                                      "csrf_token": token})
+    assert users.get("temp_user") is None
+
+
+def test_removed_user_loses_the_session(client_as, web_sample, web_app):
+    users = UserStore.for_home(web_sample.home)
+    users.add("short_lived", "viewer", "short-lived-pw")
+    from tests.web.conftest import log_in
+
+    client = web_app.test_client()
+    log_in(client, "short_lived", "short-lived-pw")
+    assert client.get("/").status_code == 200
+    users.remove("short_lived")
+    assert client.get("/").status_code == 302
+
+
+def test_admin_job_kind_is_checked(client_as):
+    client = client_as("admin")
+    response = client.post("/admin/jobs", data={"kind": "drop-everything",
+                                                "csrf_token": _csrf(client, "/admin/")})
+    assert response.status_code == 400 and "kind" in response.get_data(as_text=True)
+
+
+def test_job_runner_runs_kolgraph_in_a_child_process(tmp_path: Path):
+    home = Path(os.path.realpath(tmp_path)) / "h"
+    settings = load_settings(env={"KOLGRAPH_HOME": str(home)})
+    runner = JobRunner(settings)
+    try:
+        job = runner.start("analyze", "tester")
+        with pytest.raises(ValueError, match="already running"):
+            runner.start("analyze", "tester")  # the child is still starting Python
+        job.process.wait(timeout=300)
+        listed = runner.list()[0]
+        assert listed["status"] == "failed" and listed["exit_code"] == 1
+        log = Path(listed["log_file"]).read_text()
+        assert "no persons" in log and "run kolgraph ingest" in log
+    finally:
+        embedded.stop(settings.db_dir)
