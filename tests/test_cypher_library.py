@@ -550,3 +550,36 @@ def test_cli_inline_and_file_queries_keep_working(kolgraph: Any, tmp_path: Path)
     code, out, _ = kolgraph("query", str(path), "-p", 'names=["经济学", "学习方法"]',
                             "--format", "csv")
     assert code == 0 and out.splitlines() == ["name", "学习方法", "经济学"]
+
+
+# --------------------------------------------------- Neo4j variants, without Neo4j
+def _neo4j_linter() -> str | None:
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        return None
+    probe = subprocess.run([node, "-e", "require('@neo4j-cypher/language-support')"],
+                           capture_output=True, check=False)
+    return node if probe.returncode == 0 else None
+
+
+def test_neo4j_variants_pass_neo4j_semantic_analysis() -> None:
+    """Every query's Neo4j text passes Neo4j's parser and semantic analysis (needs node and
+    @neo4j-cypher/language-support on NODE_PATH; see tests/tools/lint_neo4j_cypher.js)."""
+    import subprocess
+
+    node = _neo4j_linter()
+    if node is None:
+        pytest.skip("node with @neo4j-cypher/language-support (NODE_PATH) not available")
+    items = [{"name": q.name, "text": q.text("neo4j"),
+              "params": {p.name: 1 if p.default is None else p.default for p in q.params}}
+             for q in list_queries()]
+    script = Path(__file__).resolve().parent / "tools" / "lint_neo4j_cypher.js"
+    done = subprocess.run([node, str(script)], input=json.dumps(items), capture_output=True,
+                          text=True, check=True)
+    report = {r["name"]: r for r in json.loads(done.stdout)}
+    assert {n: r["errors"] for n, r in report.items() if r["errors"]} == {}
+    # The only warning: the two endpoints of the shortest path are matched apart, on purpose.
+    assert {n for n, r in report.items() if r["warnings"]} == {"shortest_social_path"}
