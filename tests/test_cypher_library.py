@@ -28,6 +28,7 @@ from graph.querylib import (
 )
 from graph.store import QueryTimeout, ReadOnlyViolation
 from graph.store.falkordb_store import FalkorDBStore
+from tests.conftest import BACKENDS, _neo4j_store
 from tests.library_graph import A_CUR, AS_OF, R_CUR, build_library_graph
 
 GRAPH = "cypherlib"
@@ -59,6 +60,20 @@ def lib_store(_server: Path, settings: Settings) -> Iterator[tuple[FalkorDBStore
     store.drop_all()
     store = FalkorDBStore(_server, GRAPH)
     store.apply_schema()
+    ids = build_library_graph(store, settings)
+    yield store, ids
+    store.drop_all()
+    store.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def lib_any_store(request: pytest.FixtureRequest, settings: Settings) -> Iterator[tuple[Any, dict]]:
+    """The library graph on the embedded store, and on Neo4j when KOLGRAPH_TEST_NEO4J_URI
+    is set (tests/conftest.py)."""
+    if request.param == "embedded":
+        yield request.getfixturevalue("lib_store")
+        return
+    store = _neo4j_store()
     ids = build_library_graph(store, settings)
     yield store, ids
     store.drop_all()
@@ -277,8 +292,8 @@ def test_library_has_at_least_20_queries() -> None:
 
 
 @pytest.mark.parametrize("name", [q.name for q in list_queries()])
-def test_library_query_results(lib_store: tuple[FalkorDBStore, dict], name: str) -> None:
-    store, ids = lib_store
+def test_library_query_results(lib_any_store: tuple[Any, dict], name: str) -> None:
+    store, ids = lib_any_store
     assert name in CASES, f"library query {name} has no test case in CASES"
     query = get_query(name)
     assert query.example.startswith(f"kolgraph query {name}")
