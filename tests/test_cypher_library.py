@@ -479,7 +479,11 @@ def test_cli_list(kolgraph: Any) -> None:
     assert any(line.startswith("top_kols_in_community ") and "community_id [platform=null] [k=10]"
                in line for line in lines)
     code, out, _ = kolgraph("query", "--list", "--format", "json")
-    assert {q["name"] for q in json.loads(out)} == {q.name for q in list_queries()}
+    listed = {q["name"]: q for q in json.loads(out)}
+    assert set(listed) == {q.name for q in list_queries()}
+    assert listed["kol_audience"]["description"] == get_query("kol_audience").description
+    code, out, _ = kolgraph("query", "--list", "--format", "csv")
+    assert out.splitlines()[0] == "name,title,parameters,description,example"
 
 
 def test_cli_runs_a_library_query_in_every_format(kolgraph: Any,

@@ -54,18 +54,21 @@ def load_query_text(source: str) -> tuple[str, str]:
     return source, "inline query"
 
 
-def _library_rows() -> tuple[list[dict[str, Any]], list[str]]:
+def _library_rows(fmt: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """One row per library query; the table leaves the description out (JSON, CSV: in)."""
     from graph.querylib import LibraryError, list_queries
 
     try:
         queries = list_queries()
     except LibraryError as exc:
         raise UserError(str(exc), 2) from exc
-    rows = [{"name": q.name, "title": q.title,
+    rows = [{"name": q.name, "title": q.title, "description": q.description,
+             "example": q.example,
              "parameters": " ".join(
                  p.name if p.required else f"[{p.name}={json.dumps(p.default, ensure_ascii=False)}]"
                  for p in q.params)} for q in queries]
-    return rows, ["name", "title", "parameters"]
+    columns = ["name", "title", "parameters"]
+    return rows, columns if fmt == "table" else columns + ["description", "example"]
 
 
 def _library_query(name: str, params: tuple[str, ...], *,
@@ -144,7 +147,7 @@ def query(ctx: click.Context, source: str | None, params: tuple[str, ...], list_
     from graph.querylib import NAME_PATTERN
 
     if list_:
-        rows, columns = _library_rows()
+        rows, columns = _library_rows(fmt)
         write_rows(rows, columns, fmt)
         return
     if not source:
