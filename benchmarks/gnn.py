@@ -158,7 +158,9 @@ def quality(args: argparse.Namespace) -> None:
         except ImportError:
             data = synthetic_graph(args.quality_persons, seed=2)
             what = f"synthetic, {args.quality_persons} persons"
-    result = train(data, TrainParams(seed=args.seed, device="cpu"))
+    print(f"quality: training on {what} ({data.counts()})", flush=True)
+    result = train(data, TrainParams(seed=args.seed, device="cpu"),
+                   log=lambda m: print(f"  [quality] {m}", flush=True))
     print(f"\nquality on {what} ({data.counts()}), CPU, {result.epochs_run} epochs:")
     print(format_table(result.metrics))
     for task, base in (("people", None), ("content", "popularity")):
@@ -190,7 +192,12 @@ def main() -> None:
     parser.add_argument("--quality-sample", help="sample folder for the quality table")
     parser.add_argument("--quality-persons", type=int, default=2000)
     parser.add_argument("--no-quality", action="store_true")
+    parser.add_argument("--quality-only", action="store_true",
+                        help="only the quality table (on --quality-sample)")
     args = parser.parse_args()
+    if args.quality_only:
+        quality(args)
+        return
     if args.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda: no CUDA device is available")
     devices = {"cpu": ["cpu"], "cuda": ["cuda"],

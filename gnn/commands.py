@@ -34,7 +34,7 @@ def _bar(total: int, desc: str) -> object:
 @click.option("--device", type=DEVICES, default="auto", show_default=True)
 @click.option("--batch-size", type=click.IntRange(0), default=0, show_default=True,
               help="Mini-batches of this many target pairs with neighbour sampling "
-                   "(0: full batch up to 3M edges, else 4096).")
+                   "(0: full batch up to 20M training edges, mini-batches of 4096 above).")
 @click.pass_context
 def train(ctx: click.Context, epochs: int, hidden: int, lr: float, seed: int, device: str,
           batch_size: int) -> None:
@@ -86,16 +86,23 @@ def models(ctx: click.Context, fmt: str) -> None:
 @click.option("--device", type=DEVICES, default="auto", show_default=True)
 @click.option("--batch-persons", type=click.IntRange(1), default=2000, show_default=True,
               help="Persons per written (and resumable) batch.")
+@click.option("--epochs", type=click.IntRange(1), default=150, show_default=True,
+              help="Maximum training epochs, when the refresh trains a model.")
+@click.option("--hidden", type=click.IntRange(4), default=64, show_default=True,
+              help="Embedding dimension, when the refresh trains a model.")
 @click.pass_context
 def refresh(ctx: click.Context, retrain: bool, k: int, seed: int, device: str,
-            batch_persons: int) -> None:
+            batch_persons: int, epochs: int, hidden: int) -> None:
     from gnn.data.features import FeatureSchemaError
     from gnn.refresh import RefreshError, RefreshOptions
     from gnn.refresh import refresh as run_refresh
+    from gnn.train import TrainParams
 
     settings = settings_from(ctx)
     opts = RefreshOptions(k=k, retrain=retrain, seed=seed, device=device,
-                          batch_persons=batch_persons)
+                          batch_persons=batch_persons,
+                          train_params=TrainParams(epochs=epochs, hidden=hidden, seed=seed,
+                                                   device=device))
     with store_from(ctx) as store:
         try:
             result = run_refresh(store, settings.home, opts, log=_echo, bar=_bar)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -76,14 +77,17 @@ class Graphs:
     engagements: sp.csr_matrix  # person × content
     profile: np.ndarray
     content_topic: np.ndarray
+    topic_totals: np.ndarray  # per person: engaged contents whose topic is in the schema
 
     @classmethod
     def build(cls, data: GraphData, schema: FeatureSchema, pp_src: np.ndarray,
               pp_dst: np.ndarray, pc_person: np.ndarray, pc_content: np.ndarray) -> Graphs:
         a = data.person_adjacency(pp_src, pp_dst)
         b = data.engagement_matrix(pc_person, pc_content)
-        return cls(data, a, b, make_profile(data, b, schema.topics),
-                   content_topic_index(data, schema.topics))
+        content_topic = content_topic_index(data, schema.topics)
+        totals = b @ (content_topic >= 0).astype(np.float64)
+        return cls(data, a, b, make_profile(data, b, schema.topics), content_topic,
+                   np.asarray(totals).ravel())
 
     def node_adjacency(self, drop_pp: np.ndarray | None = None,
                        drop_pc: np.ndarray | None = None) -> sp.csr_matrix:
@@ -111,9 +115,21 @@ class Graphs:
         scores = pc_scores(self.adjacency, self.engagements, u, c, self.profile,
                            self.content_topic)
         if drop_self:
-            # a training positive must not count its own engagement in the popularity
+            # a training positive must not count its own engagement in the popularity or
+            # in the person's topic profile (a test positive is in neither)
             scores["popularity"] = np.maximum(scores["popularity"] - 1, 0)
+            scores["topic_match"] = self._match_without_self(u, c, scores["topic_match"])
         return scores, pc_decoder_features(scores)
+
+    def _match_without_self(self, u: np.ndarray, c: np.ndarray,
+                            match: np.ndarray) -> np.ndarray:
+        """Topic match of engaged pairs ``(u, c)`` as if ``u`` had not engaged ``c``:
+        ``(share * total - 1) / (total - 1)`` for a content of a known topic."""
+        total = self.topic_totals[u]
+        known = (self.content_topic[c] >= 0) & (total > 1)
+        out = np.where(self.content_topic[c] >= 0, 0.0, match)
+        out[known] = (match[known] * total[known] - 1.0) / (total[known] - 1.0)
+        return np.clip(out, 0.0, 1.0)
 
 
 def _pairs_matrix(r: np.ndarray, c: np.ndarray, n: int, m: int,
@@ -127,10 +143,17 @@ def _pairs_matrix(r: np.ndarray, c: np.ndarray, n: int, m: int,
 
 def to_torch_adjacency(adj: sp.csr_matrix, device: torch.device) -> Tensor:
     """A scipy CSR matrix as a torch sparse CSR tensor (rows = receiving nodes)."""
-    return torch.sparse_csr_tensor(torch.from_numpy(adj.indptr.astype(np.int64)),
-                                   torch.from_numpy(adj.indices.astype(np.int64)),
-                                   torch.from_numpy(adj.data.astype(np.float32)),
-                                   size=adj.shape).to(device)
+    return _csr(torch.from_numpy(adj.indptr.astype(np.int64)),
+                torch.from_numpy(adj.indices.astype(np.int64)),
+                torch.from_numpy(adj.data.astype(np.float32)), adj.shape).to(device)
+
+
+def _csr(crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int]) -> Tensor:
+    """``torch.sparse_csr_tensor`` without its "beta" and "invariant checks" warnings (the
+    indices come from scipy or from a gather of such, so they are valid)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sparse (CSR tensor support|invariant)")
+        return torch.sparse_csr_tensor(crow, col, values, size=shape)
 
 
 class MessageGraph:
@@ -170,8 +193,7 @@ class MessageGraph:
         r, c = self.rows[keep], self.cols[keep]
         crow = torch.zeros(self.n + 1, dtype=torch.int64, device=self.device)
         crow[1:] = torch.cumsum(torch.bincount(r, minlength=self.n), 0)
-        return torch.sparse_csr_tensor(crow, c, torch.ones(len(c), device=self.device),
-                                       size=(self.n, self.n))
+        return _csr(crow, c, torch.ones(len(c), device=self.device), (self.n, self.n))
 
 
 def _positions(sorted_source: np.ndarray, keys: np.ndarray) -> np.ndarray:

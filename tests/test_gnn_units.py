@@ -181,3 +181,21 @@ def test_message_graph_drops_exactly_the_target_edges(small):
                         torch.device("cpu")).without(pp_idx, pc_idx)
     slow = graphs.node_adjacency(tr_pp[:, pp_idx], tr_pc[:, pc_idx])
     assert fast.to_dense().numpy().tolist() == slow.toarray().tolist()
+
+
+def test_training_positive_does_not_see_its_own_engagement_in_topic_match():
+    persons = pd.DataFrame({"person_id": ["a", "b"]})
+    contents = pd.DataFrame({"content_key": ["c1", "c2", "c3"], "topic": ["x", "x", "y"]})
+    eng = pd.DataFrame({"person_id": ["a", "a", "a", "b"],
+                        "content_key": ["c1", "c2", "c3", "c1"]})
+    data = GraphData.from_frames(persons, pd.DataFrame({"src": ["a"], "dst": ["b"]}),
+                                 contents, eng)
+    graphs = Graphs.build(data, FeatureSchema([], ["x", "y"]), data.pp_src, data.pp_dst,
+                          data.pc_person, data.pc_content)
+    u, c = np.array([0, 0, 1]), np.array([0, 2, 0])
+    seen, _ = graphs.pc_features(u, c)
+    assert seen["topic_match"].tolist() == pytest.approx([2 / 3, 1 / 3, 1.0])
+    unseen, _ = graphs.pc_features(u, c, drop_self=True)
+    # a: the other two contents are one "x" and one "y"; b has nothing else
+    assert unseen["topic_match"].tolist() == pytest.approx([0.5, 0.0, 0.0], abs=1e-6)
+    assert unseen["popularity"].tolist() == [1.0, 0.0, 1.0]

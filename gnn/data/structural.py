@@ -32,7 +32,8 @@ def pp_scores(adjacency: sp.csr_matrix, u: np.ndarray, v: np.ndarray,
               chunk: int = 200_000) -> dict[str, np.ndarray]:
     """Heuristic scores of the person pairs ``(u[i], v[i])`` on ``adjacency``."""
     deg = np.asarray(adjacency.sum(axis=1)).ravel()
-    inv_log = np.divide(1.0, np.log(deg), out=np.zeros_like(deg), where=deg > 1)
+    inv_log = np.divide(1.0, np.log(np.maximum(deg, 1.0)), out=np.zeros_like(deg),
+                        where=deg > 1)
     inv = np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)
     out = {name: np.zeros(len(u), dtype=np.float64) for name in PP_HEURISTICS}
     for lo in range(0, len(u), chunk):
