@@ -68,7 +68,19 @@ def overview() -> dict[str, Any]:
 
 # ---------------------------------------------------------------------- communities
 def _communities(run_id: str) -> list[dict[str, Any]]:
-    return _cached(("communities", run_id), lambda: web_reads.communities(store(), run_id))
+    """The communities of ``run_id``, their top KOLs named (the stored ``top_kols`` hold ids
+    and scores only); cached per run."""
+    def compute() -> list[dict[str, Any]]:
+        rows = web_reads.communities(store(), run_id)
+        ids = [k["person_id"] for c in rows for k in (c.get("top_kols") or [])[:3]]
+        names = {r["person_id"]: r["display_name"]
+                 for r in web_reads.persons_by_ids(store(), ids)} if ids else {}
+        for c in rows:
+            c["top_kols"] = [{**k, "display_name": names.get(k["person_id"])}
+                             for k in (c.get("top_kols") or [])[:3]]
+        return rows
+
+    return _cached(("communities", run_id), compute)
 
 
 def communities(sort: str, page: int, page_size: int) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from graph.store import web_reads
 from web import data, runs_data
+from web.app import context
 from web.params import PAGE_SIZE, int_arg, list_arg, page_arg, str_arg
 from web.security import requires
 
@@ -105,6 +106,7 @@ def runs() -> str:
     evaluation = runs_data.model_evaluation(current) if current else []
     return render_template(
         "runs.html", runs=runs_data.runs(), models=models, evaluation=evaluation,
+        jobs=context().jobs.list(),
         curve_url=url_for("api.model_curve_chart", model_id=current) if current else None,
         evaluation_url=url_for("api.model_evaluation_chart", model_id=current)
         if current else None)
