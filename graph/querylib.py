@@ -23,11 +23,12 @@ import difflib
 import json
 import math
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph.store.base import GraphStore, QueryResult
+from graph.store.base import GraphStore, QueryResult, QueryTimeout
 
 LIBRARY_DIR = Path(__file__).resolve().parents[1] / "cypher" / "library"
 DIALECTS = ("falkordb", "neo4j")
@@ -35,7 +36,7 @@ PARAM_TYPES = ("string", "int", "float", "bool", "list<string>", "list<int>")
 #: What a library query name looks like; anything else given to ``kolgraph query`` is Cypher.
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
-_HEADER_KEYS = ("title", "description", "param", "columns", "example")
+_HEADER_KEYS = ("title", "description", "param", "columns", "example", "deepen")
 _REQUIRED_KEYS = ("title", "description", "columns", "example")
 _FIELD = re.compile(r"^//\s?([a-z_]+):\s*(.*)$")
 _CONTINUATION = re.compile(r"^//\s{2,}(\S.*)$")
@@ -81,6 +82,10 @@ class LibraryQuery:
     example: str
     path: Path = field(compare=False, repr=False, default=Path())
     variants: tuple[tuple[str, str], ...] = field(compare=False, repr=False, default=())
+    #: An int parameter raised 1, 2, ... up to its given value until the query returns rows
+    #: (``// deepen: NAME``): an exhaustive search bounded by it stops at the first depth
+    #: that has an answer. ``None``: the query runs once.
+    deepen: str | None = field(compare=False, default=None)
 
     def text(self, dialect: str) -> str:
         """The query text for ``dialect`` (``"falkordb"`` or ``"neo4j"``)."""
@@ -258,6 +263,18 @@ def _variants(path: Path, lines: list[str], start: int) -> dict[str, tuple[int, 
     return out
 
 
+def _deepen(path: Path, field_lines: list[tuple[int, str]] | None,
+            params: tuple[QueryParam, ...]) -> str | None:
+    if not field_lines:
+        return None
+    number, name = field_lines[0]
+    param = next((p for p in params if p.name == name), None)
+    if param is None or param.type != "int" or param.required:
+        raise _fail(path, number, f"deepen: {name!r} must be a declared int parameter "
+                    "with a default")
+    return name
+
+
 def parse_query_file(path: Path) -> LibraryQuery:
     """Parse one library file; ``LibraryError`` (with file and line) when it is malformed."""
     path = Path(path)
@@ -285,13 +302,14 @@ def parse_query_file(path: Path) -> LibraryQuery:
         if unused := sorted(seen - used):
             raise _fail(path, number, f"{dialect} query does not use declared parameter(s) "
                         + ", ".join(unused))
+    deepen = _deepen(path, fields.get("deepen"), params)
     columns = tuple(c.strip() for c in fields["columns"][0][1].split(","))
     if not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", c) for c in columns):
         raise _fail(path, fields["columns"][0][0], "columns must be comma-separated names")
     return LibraryQuery(
         name=name, title=fields["title"][0][1], description=fields["description"][0][1],
         params=params, columns=columns, example=fields["example"][0][1], path=path,
-        variants=tuple((d, variants[d][1]) for d in DIALECTS))
+        variants=tuple((d, variants[d][1]) for d in DIALECTS), deepen=deepen)
 
 
 def list_queries(directory: Path | None = None) -> list[LibraryQuery]:
@@ -347,6 +365,30 @@ def bind_params(query: LibraryQuery, raw: Mapping[str, object]) -> dict[str, obj
     return bound
 
 
+def run_bound(store: GraphStore, query: LibraryQuery, params: Mapping[str, object], *,
+              limit: int, timeout_s: float) -> QueryResult:
+    """Run ``query`` with already bound ``params`` (``bind_params``) through
+    ``GraphStore.read``. A query with ``deepen`` runs with that parameter at 1, 2, ... up to
+    its bound value and returns the first result with rows (or the last, empty one);
+    ``timeout_s`` covers all the runs together."""
+    text = query.text(store.dialect)
+    cap = limit or None
+    if query.deepen is None or params.get(query.deepen) is None:
+        return store.read(text, params, timeout_s=timeout_s, limit=cap)
+    deadline = time.monotonic() + timeout_s
+    top = int(params[query.deepen])  # type: ignore[call-overload]
+    result = QueryResult(list(query.columns), [])
+    for depth in range(1, top + 1):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise QueryTimeout(f"read: stopped at its time limit ({timeout_s:g} s) while "
+                               f"searching with {query.deepen}={depth}")
+        result = store.read(text, {**params, query.deepen: depth}, timeout_s=left, limit=cap)
+        if result.rows:
+            break
+    return result
+
+
 def run_library_query(store: GraphStore, name: str, raw: Mapping[str, object], *,
                       limit: int, timeout_s: float) -> QueryResult:
     """Run the library query ``name`` read-only with ``raw`` parameters (see
@@ -354,6 +396,4 @@ def run_library_query(store: GraphStore, name: str, raw: Mapping[str, object], *
     the server. Raises ``UnknownQuery``, ``ParameterError`` or the store's errors
     (``ReadOnlyViolation``, ``QueryTimeout``, ...)."""
     query = get_query(name)
-    params = bind_params(query, raw)
-    return store.read(query.text(store.dialect), params, timeout_s=timeout_s,
-                      limit=limit or None)
+    return run_bound(store, query, bind_params(query, raw), limit=limit, timeout_s=timeout_s)

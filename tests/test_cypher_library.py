@@ -368,6 +368,58 @@ def test_parse_errors_name_file_and_line(tmp_path: Path, change: tuple[str, str]
     assert message in str(err.value)
 
 
+@pytest.mark.parametrize(("deepen", "message"), [
+    ("depth", "deepen: 'depth' must be a declared int parameter with a default"),
+    ("name", "deepen: 'name' must be a declared int parameter"),
+])
+def test_deepen_must_name_an_int_parameter_with_default(tmp_path: Path, deepen: str,
+                                                        message: str) -> None:
+    path = tmp_path / "q.cypher"
+    path.write_text(GOOD.replace("// columns:", f"// deepen: {deepen}\n// columns:"),
+                    encoding="utf-8")
+    with pytest.raises(LibraryError) as err:
+        parse_query_file(path)
+    assert str(err.value).startswith(f"{path}:6: {message}")
+
+
+DEEP = """// title: rows from depth 3 on
+// description: d
+// param: d int = 10 -- depth
+// columns: x
+// example: kolgraph query deep
+{deepen}
+UNWIND range(1, $d) AS x WITH x WHERE x >= 3 RETURN x
+"""
+
+
+def test_deepen_returns_the_first_depth_with_rows(lib_store: tuple[FalkorDBStore, dict],
+                                                  tmp_path: Path) -> None:
+    store, _ = lib_store
+    (tmp_path / "deep.cypher").write_text(DEEP.format(deepen="// deepen: d\n"),
+                                          encoding="utf-8")
+    (tmp_path / "flat.cypher").write_text(DEEP.format(deepen=""), encoding="utf-8")
+    deep, flat = (parse_query_file(tmp_path / f"{n}.cypher") for n in ("deep", "flat"))
+    assert deep.deepen == "d" and flat.deepen is None
+    run = querylib.run_bound
+    assert run(store, deep, bind_params(deep, {}), limit=0, timeout_s=10).rows == [{"x": 3}]
+    assert run(store, deep, bind_params(deep, {"d": "2"}), limit=0, timeout_s=10).rows == []
+    assert [r["x"] for r in run(store, flat, bind_params(flat, {}), limit=0,
+                                timeout_s=10).rows] == list(range(3, 11))
+
+
+def test_deepen_shares_one_timeout(lib_store: tuple[FalkorDBStore, dict],
+                                   tmp_path: Path) -> None:
+    store, _ = lib_store
+    path = tmp_path / "slow.cypher"
+    path.write_text(DEEP.replace("UNWIND range(1, $d) AS x WITH x WHERE x >= 3 RETURN x",
+                                 RUNAWAY.replace("RETURN count(*) AS n",
+                                                 "WITH a, b, c WHERE a + b + c < $d RETURN a AS x"))
+                    .format(deepen="// deepen: d\n"), encoding="utf-8")
+    query = parse_query_file(path)
+    with pytest.raises(QueryTimeout):
+        querylib.run_bound(store, query, bind_params(query, {}), limit=0, timeout_s=0.2)
+
+
 def test_list_queries_fails_loudly_on_a_bad_file(tmp_path: Path) -> None:
     (tmp_path / "good.cypher").write_text(GOOD, encoding="utf-8")
     (tmp_path / "bad.cypher").write_text("// title T\nRETURN 1\n", encoding="utf-8")

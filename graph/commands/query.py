@@ -102,7 +102,12 @@ def _run(ctx: click.Context, text: str | None, library: Any, bound: dict[str, An
             if explain:
                 click.echo(store.explain(query_text, bound))
                 return
-            result = store.read(query_text, bound, timeout_s=timeout, limit=cap or None)
+            if library is not None:
+                from graph.querylib import run_bound
+
+                result = run_bound(store, library, bound, limit=cap, timeout_s=timeout)
+            else:
+                result = store.read(query_text, bound, timeout_s=timeout, limit=cap or None)
         except ReadOnlyViolation as exc:
             raise UserError(f"{label}: refused: queries are read-only ({exc})") from exc
         except QueryTimeout as exc:
