@@ -36,10 +36,11 @@ install-dev: $(VENV)/.installed-dev
 # Headless Chromium for the browser tests: Debian's package (Playwright drives it; it never
 # downloads a browser of its own).
 browser-deps:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/wqy ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  echo "installing Debian's chromium and a CJK font (readable screenshots) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
+	elif [ -x /usr/bin/chromium ]; then :; \
 	elif [ -n "$$CI$$KOLGRAPH_REQUIRE_BROWSER" ]; then \
 	  echo "error: /usr/bin/chromium missing and cannot be installed here (not root or no apt-get); CI/KOLGRAPH_REQUIRE_BROWSER is set, so the browser tests must run"; exit 1; \
 	else echo "note: /usr/bin/chromium missing (apt-get install chromium); browser tests will be skipped"; fi

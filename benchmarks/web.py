@@ -1,11 +1,12 @@
 """Load benchmark of the web UI: leaderboard, community and person pages under 16 clients.
 
-Prepares (once) a KOLGRAPH_HOME holding the ``--persons`` sample — ``kolgraph sample``, the real
-ingest, analyze and a refresh trained for a few epochs, through the functions the commands
-call; an existing complete sample folder and an already analysed/refreshed home are reused —
-then serves the app with ``kolgraph serve`` (waitress) in a subprocess, logs in as a viewer
-through the log-in form, and drives each kind of page with ``--clients`` concurrent clients
-(threads, one keep-alive HTTP connection each, the session cookie sent by hand).
+Prepares (once) a KOLGRAPH_HOME holding the ``--persons`` sample through the functions the
+commands call — ``kolgraph sample``, the real ingest, analyze, a model trained for ``--epochs``
+epochs (made current whatever its quality) and a refresh; an existing complete sample folder
+and an already analysed/refreshed home are reused — then serves the app with ``kolgraph
+serve`` (waitress) in a subprocess (its log: ``HOME/web-bench-server.log``), logs in as a
+viewer through the log-in form, and drives each kind of page with ``--clients`` concurrent
+clients (threads, one keep-alive HTTP connection each, the session cookie sent by hand).
 
     python benchmarks/web.py [--home /tmp/kg-web100k] [--sample /tmp/sample-100k]
                              [--persons 100000] [--clients 16] [--requests 640] [--json FILE]
@@ -58,9 +59,11 @@ def _sample_complete(folder: Path, persons: int) -> bool:
 
 def prepare(store: GraphStore, settings: Settings, sample: Path, persons: int, seed: int,
             epochs: int) -> dict[str, str]:
-    """Make sure the store holds the sample, a complete analyze run and (when a model good
-    enough to promote can be trained in ``epochs``) a refresh run; returns what was done."""
-    from gnn.refresh import RefreshError, RefreshOptions, refresh
+    """Make sure the store holds the sample, a complete analyze run and a refresh run (with a
+    model trained for ``epochs`` when the home has none); returns what was done."""
+    from gnn.jobs import load_graph, train_job
+    from gnn.refresh import RefreshOptions, refresh
+    from gnn.registry import current_model_id, list_models, set_current
     from gnn.train import TrainParams
     from graph.analytics.weights import load_weights
     from graph.commands.analyze import AnalyzeParams, run_analysis
@@ -80,15 +83,21 @@ def prepare(store: GraphStore, settings: Settings, sample: Path, persons: int, s
         t = time.perf_counter()
         run_analysis(store, load_weights(None), AnalyzeParams(seed=seed))
         done["analyze"] = f"{time.perf_counter() - t:.0f} s"
+    models = settings.models_dir
     if current_run(store, "refresh") is None:
         t = time.perf_counter()
-        params = TrainParams(epochs=epochs, seed=seed, device="cpu")
-        try:
-            refresh(store, settings.home, RefreshOptions(k=10, seed=seed, device="cpu",
-                                                         train_params=params))
-            done["refresh"] = f"{time.perf_counter() - t:.0f} s"
-        except RefreshError as exc:
-            done["refresh"] = f"skipped: {exc}"
+        if current_model_id(models) is None:
+            if not list_models(models):
+                train_job(store, models, load_graph(store),
+                          TrainParams(epochs=epochs, seed=seed, device="cpu"))
+            # The load wants recommendations on the person pages whatever the model's quality
+            # (tested in tests/test_gnn_*.py): the newest model is made current even when its
+            # training did not promote it, as tests/web/conftest.py does.
+            newest = list_models(models)[0]
+            set_current(models, newest["model_id"])
+            done["model"] = f"{newest['model_id']} current (promoted: {newest['promoted']})"
+        refresh(store, settings.home, RefreshOptions(k=10, seed=seed, device="cpu"))
+        done["refresh"] = f"{time.perf_counter() - t:.0f} s"
     return done
 
 
@@ -218,12 +227,15 @@ def serve(home: Path, port: int, threads: int) -> subprocess.Popen:
     """``kolgraph serve`` on 127.0.0.1:``port`` for ``home``; returns once it answers."""
     env = {**os.environ, "KOLGRAPH_HOME": str(home), "KOLGRAPH_COOKIE_SECURE": "0"}
     exe = Path(sys.executable).with_name("kolgraph")
+    log = (home / "web-bench-server.log").open("ab")
     proc = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--threads", str(threads)], env=env)
+                             "--threads", str(threads)], env=env, stdout=log, stderr=log)
+    log.close()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"kolgraph serve exited with status {proc.returncode}")
+            raise RuntimeError(f"kolgraph serve exited with status {proc.returncode} "
+                               f"(see {home / 'web-bench-server.log'})")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/login")
@@ -274,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     store = open_store(settings)
     t = time.perf_counter()
     done = prepare(store, settings, args.sample, args.persons, args.seed, args.epochs)
-    print(f"prepared {args.home} in {time.perf_counter() - t:.0f} s: {done or 'reused'}")
+    print(f"prepared {args.home} in {time.perf_counter() - t:.0f} s: {done or 'reused'}",
+          flush=True)
     urls = targets(store, args.seed)
     persons = store.read("MATCH (p:Person) RETURN count(p) AS n").rows[0]["n"]
     store.close()

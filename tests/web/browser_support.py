@@ -48,19 +48,45 @@ def require_browser(env: dict[str, str] | None = None, chromium: Path = CHROMIUM
     pytest.skip(reason)
 
 
+class _Shared:
+    """One Playwright driver and browser for the whole process: Playwright's sync API cannot
+    start twice at once, and each test module that imports ``chromium`` gets its own fixture
+    instance. The browser closes when the last instance is torn down."""
+
+    users = 0
+    playwright: object = None
+    browser: object = None
+
+    @classmethod
+    def acquire(cls) -> object:
+        if cls.browser is None:
+            from playwright.sync_api import sync_playwright
+
+            cls.playwright = sync_playwright().start()
+            cls.browser = cls.playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True,
+                args=["--no-sandbox", "--disable-dev-shm-usage"])
+        cls.users += 1
+        return cls.browser
+
+    @classmethod
+    def release(cls) -> None:
+        cls.users -= 1
+        if cls.users == 0:
+            cls.browser.close()
+            cls.playwright.stop()
+            cls.browser = cls.playwright = None
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[object]:
-    """Headless Chromium launched once per session; skip or fail when it is missing."""
+    """Headless Chromium (shared by every test module); skip or fail when it is missing."""
     require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = _Shared.acquire()
+    try:
+        yield browser
+    finally:
+        _Shared.release()
 
 
 @dataclass

@@ -115,13 +115,18 @@ def test_community_network_drag_and_open_a_person(browse, web_sample, artifacts_
     assert moved > 20, (before[node], after[node])
     assert urlsplit(page.url).path == f"/communities/{web_sample.community_id}"
     screenshot(page, artifacts_dir, "community-dragged")
-    url = page.eval_on_selector(".kg-network", "(el, id) => el._cy.getElementById(id)"
-                                ".data('url')", node)
+    # click the node farthest from any other (no neighbour can catch the click)
+    url, x, y = page.eval_on_selector(".kg-network", """el => {
+        const pts = el._cy.nodes().map(n => [n.data('url'), n.renderedPosition()]);
+        const gap = ([, p]) => Math.min(...pts.filter(([, q]) => q !== p)
+            .map(([, q]) => Math.hypot(p.x - q.x, p.y - q.y)));
+        const inside = ([, p]) => p.x > 0 && p.y > 0 && p.x < el.clientWidth
+            && p.y < el.clientHeight;
+        const best = pts.filter(inside).sort((a, b) => gap(b) - gap(a))[0];
+        return [best[0], best[1].x, best[1].y]; }""")
     box = page.locator(".kg-network").bounding_box()
-    pos = page.eval_on_selector(
-        ".kg-network", "(el, id) => el._cy.getElementById(id).renderedPosition()", node)
     with page.expect_navigation():
-        page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+        page.mouse.click(box["x"] + x, box["y"] + y)
     assert urlsplit(page.url).path == urlsplit(url).path
     page.wait_for_selector(".person-name")
     page.wait_for_selector(".kg-network[data-state=ready]", timeout=20_000)

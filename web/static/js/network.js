@@ -117,6 +117,8 @@
         "border-color": "#ffffff",
         "label": "data(label)",
         "font-size": 10,
+        "font-family": "system-ui, \"PingFang SC\", \"Microsoft YaHei\", \"Noto Sans CJK SC\", " +
+          "\"WenQuanYi Zen Hei\", sans-serif",
         "color": "#202124",
         "text-valign": "bottom",
         "text-margin-y": 3,
