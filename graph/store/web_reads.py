@@ -151,13 +151,13 @@ def persons_by_ids(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
 
 
 def component_stats(store: GraphStore, run_id: str) -> dict[str, dict[str, float]]:
-    """Per KOL component of ``run_id``: ``median`` of its positive values and ``max`` (what
-    ``graph.analytics.ranking.log_scale`` maps to 0..1)."""
+    """Per KOL component of ``run_id``: ``median`` of its positive values (interpolated, as
+    numpy does) and ``max`` (what ``graph.analytics.ranking.log_scale`` maps to 0..1)."""
     stats = {}
     for name in COMPONENTS:
         rows = store.read(
             f"MATCH (p:Person) WHERE p.analyze_run_id = $run_id AND p.{name} > 0 "
-            f"RETURN percentileDisc(p.{name}, 0.5) AS median, max(p.{name}) AS max",
+            f"RETURN percentileCont(p.{name}, 0.5) AS median, max(p.{name}) AS max",
             {"run_id": run_id}).rows
         row = rows[0] if rows else {}
         stats[name] = {"median": float(row.get("median") or 0.0),

@@ -114,3 +114,24 @@ def test_seeds_page_compares_strategies(client_as, web_sample):
     for strategy in ("ris", "top_pagerank", "top_followers"):
         assert f"<td>{strategy}</td>" in html
     assert client_as("viewer").get("/influencers/seeds?k=0").status_code == 400
+
+
+def test_pages_before_any_analysis(store, settings):
+    """An empty graph: the overview works, pages that need an analyze run say so (503)."""
+    from tests.web.conftest import log_in
+    from web.app import create_app
+    from web.users import UserStore
+
+    UserStore.for_home(settings.home).add("empty_viewer", "viewer", "empty-viewer-pw")
+    client = create_app(settings, store, cookie_secure=False).test_client()
+    log_in(client, "empty_viewer", "empty-viewer-pw")
+    overview = client.get("/api/v1/overview").get_json()
+    assert overview["persons"] == 0 and overview["communities"] == 0
+    assert client.get("/").status_code == 200
+    for path in ("/communities", "/influencers", "/api/v1/influencers"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert "run kolgraph analyze" in response.get_data(as_text=True)
+    assert client.get("/runs").status_code == 200
+    assert client.get("/persons/P0").status_code == 404
+    assert client.get("/search?q=x").status_code == 200

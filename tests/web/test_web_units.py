@@ -1,0 +1,79 @@
+"""Pure pieces of the web app: doctests, the score explanation, chart builders, the cache."""
+
+from __future__ import annotations
+
+import doctest
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import web.cache
+import web.charts
+import web.data
+import web.users
+from graph.analytics import ranking
+from web.cache import RunCache
+
+
+@pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.users])
+def test_doctests(module):
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_explain_score_reproduces_the_analytics_kol_score():
+    rng = np.random.default_rng(3)
+    components = pd.DataFrame({name: rng.pareto(2.0, 200) * (rng.random(200) > 0.2)
+                               for name in web.data.web_reads.COMPONENTS})
+    weights = {"pagerank": 0.35, "in_strength": 0.2, "reach": 0.25, "engagement_rate": 0.1,
+               "betweenness": 0.1}
+    expected = ranking.kol_score(components, weights)
+    stats = {name: {"median": float(np.median(components[name][components[name] > 0])),
+                    "max": float(components[name].max())} for name in components}
+    for i in range(0, 200, 17):
+        why = web.data.explain_score(components.iloc[i].to_dict(), stats, weights)
+        assert sum(w["contribution"] for w in why) == pytest.approx(expected[i], abs=1e-3)
+        contributions = [w["contribution"] for w in why]
+        assert contributions == sorted(contributions, reverse=True)
+
+
+def test_charts_are_chartjs_configs():
+    curve = web.charts.training_curve_chart([{"epoch": 1, "loss": 2.0},
+                                             {"epoch": 2, "loss": 1.5, "val_hits@50": 0.4}])
+    assert curve["type"] == "line" and curve["data"]["labels"] == [1, 2]
+    assert curve["data"]["datasets"][1]["data"] == [None, 0.4]
+    bars = web.charts.evaluation_chart([
+        {"split": "test", "task": "people", "method": "graphsage", "hits@50": 0.7},
+        {"split": "test", "task": "people", "method": "adamic_adar", "hits@50": 0.5},
+        {"split": "val", "task": "people", "method": "graphsage", "hits@50": 0.9}])
+    assert bars["data"]["labels"] == ["graphsage", "adamic_adar"]
+    assert bars["data"]["datasets"][0]["data"] == [0.7, 0.5]
+
+
+def test_cache_computes_a_missing_key_once_under_concurrency():
+    cache, calls = RunCache(4), []
+    gate = threading.Event()
+
+    def compute():
+        gate.wait(5)
+        calls.append(1)
+        return "value"
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get("k", compute)))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join()
+    assert results == ["value"] * 8 and len(calls) == 1
+
+
+def test_cache_evicts_the_least_recently_used():
+    cache = RunCache(2)
+    cache.get("a", lambda: 1), cache.get("b", lambda: 2), cache.get("a", lambda: 0)
+    cache.get("c", lambda: 3)
+    assert cache.get("a", lambda: -1) == 1 and cache.get("b", lambda: -2) == -2
