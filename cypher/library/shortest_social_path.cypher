@@ -3,12 +3,12 @@
 //   either direction, across platforms) that link two persons: the persons and accounts on
 //   the way (the owner of every account on the path, in order; hops = persons - 1). No row
 //   when they are not linked within max_length relationships. The search runs with
-//   max_length 1, 2, ... and stops at the first length with a path (on the embedded
-//   database every run walks all paths up to its bound: two persons far apart, or not
-//   linked at all, cost the most).
+//   max_length 1, 2, ... and stops at the first length with a path. On the embedded
+//   database each run walks all paths up to its bound and checks the timeout only now and
+//   then: beyond 6, two persons far apart or not linked can take tens of seconds.
 // param: from_person string -- where the path starts (Person.person_id)
 // param: to_person string -- where it ends (Person.person_id)
-// param: max_length int = 8 -- at most this many relationships (Neo4j: at most 24)
+// param: max_length int = 6 -- at most this many relationships (Neo4j: at most 24)
 // columns: persons, person_ids, accounts, hops, path_length
 // deepen: max_length
 // example: kolgraph query shortest_social_path -p from_person=Pc0ce909fa125e5de -p to_person=P50750aa97cd65d3c
