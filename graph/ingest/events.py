@@ -20,12 +20,24 @@ DAY = 86_400
 
 @dataclass(frozen=True)
 class EventBatch:
-    """One unit of work: ``rows`` are written together with the ledger entry ``key``."""
+    """One unit of work: ``rows`` are written together with the ledger entry ``key``.
+
+    ``rows`` is a DataFrame in the column order of the kind's write query (a slice of the
+    run's aggregated table: no Python object per row). ``first`` marks the rows whose
+    relationship occurs for the first time in this run (earlier days of the run do not
+    hold it); the writer may CREATE those when the graph had no relationship of the kind.
+    """
 
     key: str
     kind: str
     events: int
-    rows: list[dict[str, Any]]
+    rows: pd.DataFrame
+    first: np.ndarray
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as dicts (for reading and tests)."""
+        return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+                for r in self.rows.to_dict("records")]
 
 
 def _by_day(kind: str, frame: pd.DataFrame, identity: list[str], keys: list[str],
@@ -38,18 +50,21 @@ def _by_day(kind: str, frame: pd.DataFrame, identity: list[str], keys: list[str]
     event_days, event_starts = np.unique(day[order], return_index=True)
     event_ends = np.append(event_starts[1:], len(order))
     sorted_hashes = hashes[order]
+    del hashes, order
     grouped = frame.assign(_day=day).groupby(["_day", *keys], sort=True).agg(
         **aggregate).reset_index()
+    first = ~grouped.duplicated(subset=keys, keep="first").to_numpy()
     row_days, row_starts = np.unique(grouped["_day"].to_numpy(), return_index=True)
     row_ends = np.append(row_starts[1:], len(grouped))
-    records = grouped.drop(columns="_day").to_dict("records")
+    table = grouped.drop(columns="_day")
     batches = []
     for i, d in enumerate(event_days):
         digest = hashlib.sha256(sorted_hashes[event_starts[i]:event_ends[i]].tobytes())
         key = f"{kind}:{int(d)}:{digest.hexdigest()[:24]}"
         assert row_days[i] == d
+        lo, hi = int(row_starts[i]), int(row_ends[i])
         batches.append(EventBatch(key, kind, int(event_ends[i] - event_starts[i]),
-                                  records[row_starts[i]:row_ends[i]]))
+                                  table.iloc[lo:hi], first[lo:hi]))
     return batches
 
 
@@ -61,7 +76,7 @@ def interaction_batches(events: pd.DataFrame) -> list[EventBatch]:
 
     >>> ev = pd.DataFrame({"src": ["a", "a", "a"], "dst": ["b", "b", "c"],
     ...                    "type": ["like", "like", "follow"], "ts": [5, 9, 7]})
-    >>> [(b.kind, b.rows) for b in interaction_batches(ev)]  # doctest: +NORMALIZE_WHITESPACE
+    >>> [(b.kind, b.records()) for b in interaction_batches(ev)]  # doctest: +NORMALIZE_WHITESPACE
     [('follows', [{'s': 'a', 'd': 'c', 'f': 7}]),
      ('interacted', [{'s': 'a', 'd': 'b', 't': 'like', 'c': 2, 'f': 5, 'l': 9}])]
     """
@@ -81,3 +96,55 @@ def engagement_batches(events: pd.DataFrame) -> list[EventBatch]:
     ev = events.rename(columns={"account": "a", "content": "k", "type": "t", "amount": "m"})
     return _by_day("engaged", ev, ["a", "k", "t", "ts", "m"], ["a", "k", "t"],
                    {"c": ("ts", "size"), "l": ("ts", "max"), "m": ("m", "sum")})
+
+
+#: Grouping keys and how the values of one relationship's rows add up, by kind.
+KEYS = {"follows": ["s", "d"], "interacted": ["s", "d", "t"], "engaged": ["a", "k", "t"]}
+COMBINE = {
+    "follows": {"f": "min"},
+    "interacted": {"c": "sum", "f": "min", "l": "max"},
+    "engaged": {"c": "sum", "l": "max", "m": "sum"},
+}
+
+
+def groups(batches: list[EventBatch], max_rows: int) -> list[list[EventBatch]]:
+    """Consecutive batches cut into groups of about ``max_rows`` rows (a batch is never
+    split; a group has at least one batch)."""
+    out: list[list[EventBatch]] = []
+    size = 0
+    for batch in batches:
+        if not out or size + len(batch.rows) > max_rows:
+            out.append([])
+            size = 0
+        out[-1].append(batch)
+        size += len(batch.rows)
+    return out
+
+
+def combine(kind: str, group: list[EventBatch], fresh: bool
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of ``group`` (batches of one kind) added up to one row per relationship,
+    split into ``(created, merged)``: ``created`` are relationships whose first row in the
+    run is in this group, when ``fresh`` (the graph had no relationship of this kind before
+    the run); ``merged`` are all others. Columns as in the batches' rows.
+
+    >>> ev = pd.DataFrame({"src": ["a", "a", "a"], "dst": ["b", "b", "b"],
+    ...                    "type": ["like"] * 3, "ts": [5, 86_405, 2 * 86_400]})
+    >>> bs = interaction_batches(ev)
+    >>> created, merged = combine("interacted", bs[1:], fresh=True)
+    >>> len(created), merged.to_dict("records")
+    (0, [{'s': 'a', 'd': 'b', 't': 'like', 'c': 2, 'f': 86405, 'l': 172800}])
+    """
+    keys = KEYS[kind]
+    rows = pd.concat([b.rows for b in group], ignore_index=True)
+    first = np.concatenate([b.first for b in group])
+    columns = list(rows.columns)
+    if len(group) > 1:
+        rows = rows.assign(_first=first).groupby(keys, sort=False).agg(
+            **{c: (c, how) for c, how in COMBINE[kind].items()},
+            _first=("_first", "max")).reset_index()
+        first = rows.pop("_first").to_numpy()
+    rows = rows[columns]
+    if not fresh:
+        return rows.iloc[:0], rows
+    return rows[first], rows[~first]

@@ -108,7 +108,9 @@ def ingest_folder(store: GraphStore, settings: Settings, folder: Path,
     report.files = list(counts.values())
     report.seconds["read_validate"] = round(time.monotonic() - clock, 3)
 
-    frames = {k: _dedup(k, pd.concat(v, ignore_index=True), counts) for k, v in typed.items()}
+    frames = {}
+    for kind in list(typed):
+        frames[kind] = _dedup(kind, pd.concat(typed.pop(kind), ignore_index=True), counts)
     for fc in report.files:
         fc.loaded = fc.read - fc.quarantined - fc.duplicates
 
@@ -118,6 +120,10 @@ def ingest_folder(store: GraphStore, settings: Settings, folder: Path,
             identity_hashes=identity_hashes(accounts, settings.pii_salt,
                                             ", ".join(sorted(set(accounts[FILE])))))
         accounts = accounts.drop(columns=["phone", "email", "unionid"])
+    # the line and file columns were for the counts; the writes do not need them
+    frames.pop("accounts", None)
+    for kind in list(frames):
+        frames[kind] = frames[kind].drop(columns=[LINE, FILE])
 
     # --- write
     report.run_id = start_run(store, "ingest", {"folder": str(folder),
@@ -168,6 +174,7 @@ def _write(store: GraphStore, frames: dict[str, pd.DataFrame], accounts: pd.Data
         referenced += [frames["identity_links"]["a"], frames["identity_links"]["b"]]
     listed = set(accounts["account_key"]) if accounts is not None else set()
     ref = pd.Series(pd.concat(referenced).unique()) if referenced else pd.Series([], dtype=str)
+    del referenced
     stubs = ref[~ref.isin(listed) & ~ref.isin(known)]
     report.accounts_created_from_events = len(stubs)
 
@@ -177,17 +184,15 @@ def _write(store: GraphStore, frames: dict[str, pd.DataFrame], accounts: pd.Data
         w.upsert_platforms(store, platforms)
     if accounts is not None:
         last = accounts.drop_duplicates("account_key", keep="last")
-        rows = last[["account_key", "platform", "account_id", "display_name", "followers",
-                     "created_at", "identity_hashes"]].to_dict("records")
-        for row in rows:
-            if row["created_at"] < 0:
-                row["created_at"] = None
-        bar = _progress(progress, len(rows), "accounts")
-        w.upsert_accounts(store, rows, progress=bar.update if bar else None)
-        report.accounts = len(rows)
+        created = last["created_at"].to_numpy()
+        frame = last.assign(created_at=pd.Series(
+            pd.array(created, dtype="Int64"), index=last.index).where(created >= 0))
+        bar = _progress(progress, len(frame), "accounts")
+        w.upsert_accounts(store, frame, progress=bar.update if bar else None)
+        report.accounts = len(frame)
     stub_rows = pd.DataFrame({"account_key": stubs, "platform": _platform(stubs),
                               "account_id": stubs.str.split(":", n=1).str[1]})
-    w.ensure_accounts(store, stub_rows.to_dict("records"))
+    w.ensure_accounts(store, stub_rows)
     report.seconds["accounts"] = round(time.monotonic() - clock, 3)
 
     clock = time.monotonic()
@@ -197,9 +202,7 @@ def _write(store: GraphStore, frames: dict[str, pd.DataFrame], accounts: pd.Data
     clock = time.monotonic()
     if "contents" in frames:
         contents = frames["contents"].drop_duplicates("content_key", keep="last")
-        cols = ["content_key", "platform", "content_id", "title", "kind", "price", "creator",
-                "topic"]
-        w.upsert_contents(store, contents[cols].to_dict("records"))
+        w.upsert_contents(store, contents)
         report.contents = len(contents)
     if "engagements" in frames:
         keys = pd.Series(frames["engagements"]["content"].unique())
@@ -207,30 +210,42 @@ def _write(store: GraphStore, frames: dict[str, pd.DataFrame], accounts: pd.Data
             keys = keys[~keys.isin(frames["contents"]["content_key"])]
         w.ensure_contents(store, pd.DataFrame({
             "content_key": keys, "platform": _platform(keys),
-            "content_id": keys.str.split(":", n=1).str[1]}).to_dict("records"))
+            "content_id": keys.str.split(":", n=1).str[1]}))
     report.seconds["contents"] = round(time.monotonic() - clock, 3)
 
     clock = time.monotonic()
-    batches: list[ev.EventBatch] = []
-    if "interactions" in frames:
-        batches += ev.interaction_batches(frames["interactions"][["src", "dst", "type", "ts"]])
+    total = sum(len(frames[k]) for k in ("interactions", "engagements") if k in frames)
+    bar = _progress(progress, total, "events")
+    if "interactions" in frames:  # batches built one source at a time, to bound memory
+        events = frames.pop("interactions")[["src", "dst", "type", "ts"]]
+        _write_events(store, ev.interaction_batches(events), report, bar)
     if "engagements" in frames:
-        batches += ev.engagement_batches(
-            frames["engagements"][["account", "content", "type", "ts", "amount"]])
-    done = w.loaded_batches(store, [b.key for b in batches])
-    bar = _progress(progress, sum(b.events for b in batches), "events")
-    for batch in batches:
-        if batch.key in done:
-            report.batches_skipped += 1
-            report.events_already_loaded += batch.events
-        else:
-            w.apply_event_batch(store, batch.kind, batch.key, batch.events, batch.rows,
-                                report.run_id)
-            report.batches_written += 1
-            report.events_new += batch.events
-        if bar:
-            bar.update(batch.events)
+        events = frames.pop("engagements")[["account", "content", "type", "ts", "amount"]]
+        _write_events(store, ev.engagement_batches(events), report, bar)
     report.seconds["events"] = round(time.monotonic() - clock, 3)
+
+
+def _write_events(store: GraphStore, batches: list[ev.EventBatch], report: IngestReport,
+                  bar: Any) -> None:
+    """Write the batches not yet in the ledger, several days per query (each query with
+    the ledger entries of its days); count the skipped ones in ``report``."""
+    done = w.loaded_batches(store, [b.key for b in batches])
+    for kind in ev.KEYS:
+        todo = [b for b in batches if b.kind == kind and b.key not in done]
+        skipped = [b for b in batches if b.kind == kind and b.key in done]
+        report.batches_skipped += len(skipped)
+        report.events_already_loaded += sum(b.events for b in skipped)
+        fresh = bool(todo) and not w.has_relationships(store, kind)
+        for group in ev.groups(todo, w.EVENT_ROWS):
+            created, merged = ev.combine(kind, group, fresh)
+            w.apply_event_batches(store, kind, [(b.key, b.events) for b in group], created,
+                                  merged, report.run_id)
+            report.batches_written += len(group)
+            report.events_new += sum(b.events for b in group)
+            if bar:
+                bar.update(sum(b.events for b in group))
+        if bar:
+            bar.update(sum(b.events for b in skipped))
 
 
 def _resolve_persons(store: GraphStore, existing: pd.DataFrame, accounts: pd.DataFrame | None,
@@ -261,12 +276,13 @@ def _resolve_persons(store: GraphStore, existing: pd.DataFrame, accounts: pd.Dat
     report.identity_conflicts = resolution.conflicts
     person_of = resolution.person_of
 
-    moved = [{"account_key": k, "person_id": p} for k, p in person_of.items()
-             if old_person.get(k) != p]
-    w.assign_persons(store, moved)
+    moved = pd.DataFrame([(k, p) for k, p in person_of.items() if old_person.get(k) != p],
+                         columns=["account_key", "person_id"])
+    owned = existing["account_key"][existing["person_id"].notna()]
+    w.assign_persons(store, moved, ~moved["account_key"].isin(owned).to_numpy())
     old_ids = set(old_person.values())
-    vanished = sorted({old_person[m["account_key"]] for m in moved
-                       if m["account_key"] in old_person} - set(person_of.values()))
+    vanished = sorted({old_person[k] for k in moved["account_key"] if k in old_person}
+                      - set(person_of.values()))
     report.persons_merged = w.delete_empty_persons(store, vanished)
     new_ids = set(person_of.values())
     report.persons_created = len(new_ids - old_ids)
@@ -276,7 +292,7 @@ def _resolve_persons(store: GraphStore, existing: pd.DataFrame, accounts: pd.Dat
     report.persons = len({person_of[k] for k in in_run})
     report.accounts_merged_into_persons = len(person_of) - len(new_ids)
 
-    touched = {m["person_id"] for m in moved}
+    touched = set(moved["person_id"])
     if accounts is not None:
         touched |= {person_of[k] for k in accounts["account_key"]}
     frame = table.assign(person_id=pd.Series(person_of))
@@ -288,4 +304,4 @@ def _resolve_persons(store: GraphStore, existing: pd.DataFrame, accounts: pd.Dat
         followers_total=("followers", "sum")).reset_index()
     props["platforms"] = props["platforms"].astype(int)
     props["followers_total"] = props["followers_total"].astype(int)
-    w.update_persons(store, props.to_dict("records"))
+    w.update_persons(store, props)

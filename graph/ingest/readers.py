@@ -8,6 +8,7 @@ JSON lines) as ``(line, reason)``. A file that cannot be read at all raises ``In
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -104,13 +105,48 @@ def _canonical(path: Path, kind: str, frame: pd.DataFrame, mapping: FileMapping
     return out
 
 
+def _utf8_payload(data: bytes, encoding: str | None) -> tuple[bytes, str] | None:
+    """When the encoding is detected (not set) and ``data`` is valid UTF-8, the UTF-8
+    bytes (BOM removed) and the encoding name, checked chunk by chunk without building
+    the text; ``None`` otherwise (``decode`` then decides, with its error messages).
+
+    >>> _utf8_payload(bytes([0xEF, 0xBB, 0xBF]) + b"a,b", None)
+    (b'a,b', 'utf-8-sig')
+    >>> _utf8_payload("名".encode("gb18030"), None) is None
+    True
+    """
+    if encoding:
+        return None
+    name, start = ("utf-8-sig", 3) if data.startswith(b"\xef\xbb\xbf") else ("utf-8", 0)
+    view = memoryview(data)[start:]
+    checker = codecs.getincrementaldecoder("utf-8")()
+    chunk = 1 << 24
+    try:
+        for offset in range(0, len(view), chunk):
+            checker.decode(view[offset:offset + chunk])
+        checker.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    return bytes(view) if start else data, name
+
+
 def _read_csv(path: Path, mapping: FileMapping) -> RawTable:
     data = path.read_bytes()
-    text, encoding = decode(path, data, mapping.encoding)
-    del data
-    fast = _read_csv_fast(text)
-    if fast is not None:
-        return RawTable(fast, [], encoding)
+    utf8 = _utf8_payload(data, mapping.encoding)
+    if utf8 is not None:
+        payload, encoding = utf8
+        del data
+        fast = _read_csv_fast(payload)
+        if fast is not None:
+            return RawTable(fast, [], encoding)
+        text = payload.decode("utf-8")
+        del payload
+    else:
+        text, encoding = decode(path, data, mapping.encoding)
+        del data
+        fast = _read_csv_fast(text.encode("utf-8"))
+        if fast is not None:
+            return RawTable(fast, [], encoding)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -144,21 +180,22 @@ def _read_csv(path: Path, mapping: FileMapping) -> RawTable:
     return RawTable(frame, unreadable, encoding)
 
 
-def _read_csv_fast(text: str) -> pd.DataFrame | None:
-    """Parse with Arrow's CSV reader (strict about the number of fields) when every record
-    is one line (then a row's line is its index + 2); ``None`` sends the file to the careful
-    reader (ragged rows, quoted newlines, blank lines, odd headers)."""
+def _read_csv_fast(payload: bytes) -> pd.DataFrame | None:
+    """Parse UTF-8 ``payload`` with Arrow's CSV reader (strict about the number of fields)
+    when every record is one line (then a row's line is its index + 2); ``None`` sends the
+    file to the careful reader (ragged rows, quoted newlines, blank lines, odd headers).
+    The cells stay Arrow-backed strings (no Python object per cell)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    first = text.split("\n", 1)[0]
+    first = payload.split(b"\n", 1)[0].decode("utf-8")
     header = next(csv.reader([first]), [])
     if not header or len(set(header)) != len(header):
         return None
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    lines = payload.count(b"\n") + (0 if payload.endswith(b"\n") else 1)
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(text.encode("utf-8")),
+            pa.py_buffer(payload),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in header}, strings_can_be_null=False,
@@ -167,7 +204,8 @@ def _read_csv_fast(text: str) -> pd.DataFrame | None:
         return None
     if table.num_rows != lines - 1 or table.num_rows == 0:
         return None
-    frame = table.to_pandas().astype(object)
+    frame = table.to_pandas()
+    del table
     frame[LINE] = pd.RangeIndex(2, len(frame) + 2).to_numpy(dtype="int64")
     return frame
 

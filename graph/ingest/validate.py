@@ -8,6 +8,7 @@ it breaks, in the order the rules are listed below.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,22 +35,26 @@ class _Checker:
         self.frame = frame
         self.reason = np.full(len(frame), None, dtype=object)
 
-    def fail(self, mask: np.ndarray | pd.Series, reasons: pd.Series | str) -> None:
+    def fail(self, mask: np.ndarray | pd.Series,
+             reasons: str | Callable[[np.ndarray], list[str]]) -> None:
+        """Give the rows of ``mask`` that have no reason yet ``reasons`` (a text, or a
+        function from a row mask to the texts of those rows, called only for them)."""
         mask = np.asarray(mask, dtype=bool) & pd.isna(self.reason)
         if not mask.any():
             return
         if isinstance(reasons, str):
             self.reason[mask] = reasons
         else:
-            self.reason[mask] = np.asarray(reasons, dtype=object)[mask]
+            self.reason[mask] = np.asarray(reasons(mask), dtype=object)
 
     @property
     def ok(self) -> np.ndarray:
         return pd.isna(self.reason)
 
 
-def _quoted(prefix: str, values: pd.Series) -> pd.Series:
-    return prefix + " " + values.map(lambda v: repr(v[:40]))
+def _quoted(prefix: str, values: pd.Series) -> Callable[[np.ndarray], list[str]]:
+    """Reasons ``prefix 'value'`` for the rows of a mask (computed for those rows only)."""
+    return lambda mask: [f"{prefix} {v[:40]!r}" for v in values.to_numpy()[mask]]
 
 
 def _number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

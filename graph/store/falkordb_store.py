@@ -26,6 +26,7 @@ from graph.store.base import (
     Row,
     StoreError,
 )
+from graph.store.cypher_literal import params_header
 from graph.store.schema import schema_statements
 
 
@@ -86,11 +87,11 @@ class FalkorDBStore(GraphStore):
     # ------------------------------------------------------------------ helpers
     def _call(self, query: str, params: Mapping[str, Any] | None, *, read_only: bool,
               timeout_ms: int | None = None) -> Any:
-        cleaned = clean_value(dict(params)) if params else None
+        query = params_header(params) + query  # fast path of the client's own header
         try:
             if read_only:
-                return self._graph.ro_query(query, cleaned, timeout=timeout_ms)
-            return self._graph.query(query, cleaned, timeout=timeout_ms)
+                return self._graph.ro_query(query, None, timeout=timeout_ms)
+            return self._graph.query(query, None, timeout=timeout_ms)
         except redis.exceptions.ResponseError as exc:
             raise _translate(exc, "read" if read_only else "write") from exc
         except redis.exceptions.ConnectionError as exc:

@@ -8,11 +8,35 @@ All queries are valid for both FalkorDB and Neo4j 5.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from graph.store.base import GraphStore, Progress, Row
+from graph.store.cypher_literal import Table
 
 BATCH = 10_000
+#: Rows per event query when several day batches are written together.
+EVENT_ROWS = 50_000
+
+
+def _rows_param(store: GraphStore, frame: pd.DataFrame, columns: Sequence[str]
+                ) -> Table | list[list[object]]:
+    """``frame[columns]`` as the ``$rows`` parameter: a ``Table`` (serialised column-wise)
+    on FalkorDB, a list of lists elsewhere. Queries read a row's values by position."""
+    table = Table([frame[c] for c in columns])
+    return table if store.dialect == "falkordb" else table.rows()
+
+
+def write_frame(store: GraphStore, query: str, frame: pd.DataFrame, columns: Sequence[str],
+                batch_size: int = BATCH, progress: Progress | None = None) -> None:
+    """Run ``query`` (which reads ``$rows``: lists in the order of ``columns``) on
+    ``frame`` in batches of ``batch_size`` rows."""
+    for start in range(0, len(frame), batch_size):
+        part = frame.iloc[start:start + batch_size]
+        store.write(query, {"rows": _rows_param(store, part, columns)})
+        if progress:
+            progress(len(part))
 
 
 def existing_accounts(store: GraphStore) -> Iterator[list[Row]]:
@@ -33,41 +57,45 @@ def upsert_platforms(store: GraphStore, names: Iterable[str]) -> None:
                 {"rows": sorted(set(names))})
 
 
+#: Account rows: account_key, platform, account_id, display_name, followers, created_at
+#: (null when unknown), identity_hashes.
+ACCOUNT_COLUMNS = ["account_key", "platform", "account_id", "display_name", "followers",
+                   "created_at", "identity_hashes"]
 _ACCOUNTS = (
     "UNWIND $rows AS row "
-    "MERGE (a:Account {account_key: row.account_key}) "
-    "SET a.platform = row.platform, a.account_id = row.account_id, "
-    "a.display_name = row.display_name, a.followers = row.followers, "
-    "a.created_at = row.created_at, a.identity_hashes = row.identity_hashes "
-    "WITH a, row MATCH (p:Platform {name: row.platform}) MERGE (a)-[:ON]->(p)"
+    "MERGE (a:Account {account_key: row[0]}) "
+    "SET a.platform = row[1], a.account_id = row[2], a.display_name = row[3], "
+    "a.followers = row[4], a.created_at = row[5], a.identity_hashes = row[6] "
+    "WITH a, row MATCH (p:Platform {name: row[1]}) MERGE (a)-[:ON]->(p)"
 )
 
+STUB_COLUMNS = ["account_key", "platform", "account_id"]
 _STUB_ACCOUNTS = (
     "UNWIND $rows AS row "
-    "MERGE (a:Account {account_key: row.account_key}) "
-    "ON CREATE SET a.platform = row.platform, a.account_id = row.account_id, "
-    "a.display_name = row.account_id, a.followers = 0, a.identity_hashes = [] "
-    "WITH a, row MATCH (p:Platform {name: row.platform}) MERGE (a)-[:ON]->(p)"
+    "MERGE (a:Account {account_key: row[0]}) "
+    "ON CREATE SET a.platform = row[1], a.account_id = row[2], "
+    "a.display_name = row[2], a.followers = 0, a.identity_hashes = [] "
+    "WITH a, row MATCH (p:Platform {name: row[1]}) MERGE (a)-[:ON]->(p)"
 )
 
 
-def upsert_accounts(store: GraphStore, rows: Sequence[Row], progress: Progress | None = None
+def upsert_accounts(store: GraphStore, frame: pd.DataFrame, progress: Progress | None = None
                     ) -> None:
-    """MERGE accounts from the accounts files and SET their properties (rows: account_key,
-    platform, account_id, display_name, followers, created_at, identity_hashes)."""
-    store.write_batches(_ACCOUNTS, rows, batch_size=BATCH, progress=progress)
+    """MERGE accounts from the accounts files and SET their properties (``frame`` has
+    ``ACCOUNT_COLUMNS``)."""
+    write_frame(store, _ACCOUNTS, frame, ACCOUNT_COLUMNS, progress=progress)
 
 
-def ensure_accounts(store: GraphStore, rows: Sequence[Row]) -> None:
-    """MERGE accounts seen only in events (rows: account_key, platform, account_id); an
-    existing account keeps its properties."""
-    store.write_batches(_STUB_ACCOUNTS, rows, batch_size=BATCH)
+def ensure_accounts(store: GraphStore, frame: pd.DataFrame) -> None:
+    """MERGE accounts seen only in events (``frame`` has ``STUB_COLUMNS``); an existing
+    account keeps its properties."""
+    write_frame(store, _STUB_ACCOUNTS, frame, STUB_COLUMNS)
 
 
 _ASSIGN = (
     "UNWIND $rows AS row "
-    "MATCH (a:Account {account_key: row.account_key}) "
-    "MERGE (p:Person {person_id: row.person_id}) "
+    "MATCH (a:Account {account_key: row[0]}) "
+    "MERGE (p:Person {person_id: row[1]}) "
     "WITH a, p "
     "OPTIONAL MATCH (old:Person)-[h:HAS_ACCOUNT]->(a) WHERE old.person_id <> p.person_id "
     "DELETE h "
@@ -75,11 +103,22 @@ _ASSIGN = (
     "MERGE (p)-[:HAS_ACCOUNT]->(a)"
 )
 
+_ASSIGN_NEW = (
+    "UNWIND $rows AS row "
+    "MATCH (a:Account {account_key: row[0]}) "
+    "MERGE (p:Person {person_id: row[1]}) "
+    "CREATE (p)-[:HAS_ACCOUNT]->(a)"
+)
 
-def assign_persons(store: GraphStore, rows: Sequence[Row]) -> None:
-    """Point each account at its person (rows: account_key, person_id), moving it away from
-    any other person in the same query."""
-    store.write_batches(_ASSIGN, rows, batch_size=BATCH)
+
+def assign_persons(store: GraphStore, frame: pd.DataFrame, unowned: np.ndarray) -> None:
+    """Point each account at its person (``frame``: account_key, person_id), moving it
+    away from any other person in the same query. ``unowned`` marks the accounts known to
+    have no person yet (no HAS_ACCOUNT to remove or to merge on): those are linked with a
+    plain CREATE."""
+    cols = ["account_key", "person_id"]
+    write_frame(store, _ASSIGN_NEW, frame[unowned], cols)
+    write_frame(store, _ASSIGN, frame[~unowned], cols)
 
 
 def delete_empty_persons(store: GraphStore, person_ids: Sequence[str]) -> int:
@@ -94,40 +133,46 @@ def delete_empty_persons(store: GraphStore, person_ids: Sequence[str]) -> int:
     return deleted
 
 
-def update_persons(store: GraphStore, rows: Sequence[Row]) -> None:
-    """SET display_name, platforms, followers_total (rows: person_id and those three)."""
-    store.write_batches(
-        "UNWIND $rows AS row MATCH (p:Person {person_id: row.person_id}) "
-        "SET p.display_name = row.display_name, p.platforms = row.platforms, "
-        "p.followers_total = row.followers_total", rows, batch_size=BATCH)
+def update_persons(store: GraphStore, frame: pd.DataFrame) -> None:
+    """SET display_name, platforms, followers_total (``frame``: person_id and those
+    three)."""
+    write_frame(
+        store,
+        "UNWIND $rows AS row MATCH (p:Person {person_id: row[0]}) "
+        "SET p.display_name = row[1], p.platforms = row[2], p.followers_total = row[3]",
+        frame, ["person_id", "display_name", "platforms", "followers_total"])
 
 
-def upsert_contents(store: GraphStore, rows: Sequence[Row]) -> None:
-    """MERGE contents, their creator (CREATED) and topic (ABOUT). Rows: content_key,
+def upsert_contents(store: GraphStore, frame: pd.DataFrame) -> None:
+    """MERGE contents, their creator (CREATED) and topic (ABOUT). ``frame``: content_key,
     platform, content_id, title, kind, price, creator, topic ('' for none)."""
-    store.write_batches(
+    write_frame(
+        store,
         "UNWIND $rows AS row "
-        "MERGE (c:Content {content_key: row.content_key}) "
-        "SET c.platform = row.platform, c.content_id = row.content_id, c.title = row.title, "
-        "c.kind = row.kind, c.price = row.price "
-        "WITH c, row MATCH (a:Account {account_key: row.creator}) MERGE (a)-[:CREATED]->(c)",
-        rows, batch_size=BATCH)
-    topics = [r for r in rows if r["topic"]]
+        "MERGE (c:Content {content_key: row[0]}) "
+        "SET c.platform = row[1], c.content_id = row[2], c.title = row[3], "
+        "c.kind = row[4], c.price = row[5] "
+        "WITH c, row MATCH (a:Account {account_key: row[6]}) MERGE (a)-[:CREATED]->(c)",
+        frame, ["content_key", "platform", "content_id", "title", "kind", "price", "creator"])
+    topics = frame[frame["topic"] != ""]
     store.write("UNWIND $rows AS name MERGE (:Topic {name: name})",
-                {"rows": sorted({r["topic"] for r in topics})})
-    store.write_batches(
-        "UNWIND $rows AS row MATCH (c:Content {content_key: row.content_key}) "
-        "MATCH (t:Topic {name: row.topic}) MERGE (c)-[:ABOUT]->(t)",
-        [{"content_key": r["content_key"], "topic": r["topic"]} for r in topics],
-        batch_size=BATCH)
+                {"rows": sorted(set(topics["topic"]))})
+    write_frame(
+        store,
+        "UNWIND $rows AS row MATCH (c:Content {content_key: row[0]}) "
+        "MATCH (t:Topic {name: row[1]}) MERGE (c)-[:ABOUT]->(t)",
+        topics, ["content_key", "topic"])
 
 
-def ensure_contents(store: GraphStore, rows: Sequence[Row]) -> None:
-    """MERGE contents seen only in engagements (rows: content_key, platform, content_id)."""
-    store.write_batches(
-        "UNWIND $rows AS row MERGE (c:Content {content_key: row.content_key}) "
-        "ON CREATE SET c.platform = row.platform, c.content_id = row.content_id, "
-        "c.title = '', c.kind = '', c.price = 0.0", rows, batch_size=BATCH)
+def ensure_contents(store: GraphStore, frame: pd.DataFrame) -> None:
+    """MERGE contents seen only in engagements (``frame``: content_key, platform,
+    content_id)."""
+    write_frame(
+        store,
+        "UNWIND $rows AS row MERGE (c:Content {content_key: row[0]}) "
+        "ON CREATE SET c.platform = row[1], c.content_id = row[2], "
+        "c.title = '', c.kind = '', c.price = 0.0",
+        frame, ["content_key", "platform", "content_id"])
 
 
 def loaded_batches(store: GraphStore, keys: Sequence[str]) -> set[str]:
@@ -141,40 +186,84 @@ def loaded_batches(store: GraphStore, keys: Sequence[str]) -> set[str]:
     return found
 
 
-_LEDGER = (" WITH count(*) AS n MERGE (b:IngestBatch {batch_key: $key}) "
-           "SET b.kind = $kind, b.events = $events, b.run_id = $run_id")
+#: Relationship type written by each event kind.
+EVENT_TYPES = {"follows": "FOLLOWS", "interacted": "INTERACTED", "engaged": "ENGAGED"}
 
-_EVENT_QUERIES = {
+
+def has_relationships(store: GraphStore, kind: str) -> bool:
+    """False when the graph can hold no relationship of event ``kind``: its ledger has no
+    batch of that kind. Only ``apply_event_batches`` writes these relationship types, and
+    always in the same query as the batches' ledger entries, so no ledger entry means no
+    relationship (a scan of the relationships themselves is much slower)."""
+    rows = store.read("MATCH (b:IngestBatch) WHERE b.kind = $kind RETURN 1 AS one LIMIT 1",
+                      {"kind": kind}).rows
+    return bool(rows)
+
+
+#: Event rows by kind, in query order (see graph.ingest.events).
+EVENT_COLUMNS = {
+    "follows": ["s", "d", "f"],
+    "interacted": ["s", "d", "t", "c", "f", "l"],
+    "engaged": ["a", "k", "t", "c", "l", "m"],
+}
+
+_MATCH_ENDS = {
+    "follows": "MATCH (a:Account {account_key: row[0]}) MATCH (b:Account {account_key: row[1]}) ",
+    "interacted": ("MATCH (a:Account {account_key: row[0]}) "
+                   "MATCH (b:Account {account_key: row[1]}) "),
+    "engaged": ("MATCH (a:Account {account_key: row[0]}) "
+                "MATCH (c:Content {content_key: row[1]}) "),
+}
+
+#: Relationships that the run proves absent: a plain CREATE.
+_CREATE = {
+    "follows": "CREATE (a)-[:FOLLOWS {since: row[2]}]->(b)",
+    "interacted": ("CREATE (a)-[:INTERACTED {type: row[2], count: row[3], first_at: row[4], "
+                   "last_at: row[5]}]->(b)"),
+    "engaged": ("CREATE (a)-[:ENGAGED {type: row[2], count: row[3], last_at: row[4], "
+                "amount: row[5]}]->(c)"),
+}
+
+#: Relationships that may exist: MERGE and accumulate.
+_MERGE = {
     "follows": (
-        "UNWIND $rows AS row "
-        "MATCH (a:Account {account_key: row.s}) MATCH (b:Account {account_key: row.d}) "
         "MERGE (a)-[r:FOLLOWS]->(b) "
-        "ON CREATE SET r.since = row.f "
-        "ON MATCH SET r.since = CASE WHEN row.f < r.since THEN row.f ELSE r.since END"
+        "ON CREATE SET r.since = row[2] "
+        "ON MATCH SET r.since = CASE WHEN row[2] < r.since THEN row[2] ELSE r.since END"
     ),
     "interacted": (
-        "UNWIND $rows AS row "
-        "MATCH (a:Account {account_key: row.s}) MATCH (b:Account {account_key: row.d}) "
-        "MERGE (a)-[r:INTERACTED {type: row.t}]->(b) "
-        "ON CREATE SET r.count = row.c, r.first_at = row.f, r.last_at = row.l "
-        "ON MATCH SET r.count = r.count + row.c, "
-        "r.first_at = CASE WHEN row.f < r.first_at THEN row.f ELSE r.first_at END, "
-        "r.last_at = CASE WHEN row.l > r.last_at THEN row.l ELSE r.last_at END"
+        "MERGE (a)-[r:INTERACTED {type: row[2]}]->(b) "
+        "ON CREATE SET r.count = row[3], r.first_at = row[4], r.last_at = row[5] "
+        "ON MATCH SET r.count = r.count + row[3], "
+        "r.first_at = CASE WHEN row[4] < r.first_at THEN row[4] ELSE r.first_at END, "
+        "r.last_at = CASE WHEN row[5] > r.last_at THEN row[5] ELSE r.last_at END"
     ),
     "engaged": (
-        "UNWIND $rows AS row "
-        "MATCH (a:Account {account_key: row.a}) MATCH (c:Content {content_key: row.k}) "
-        "MERGE (a)-[r:ENGAGED {type: row.t}]->(c) "
-        "ON CREATE SET r.count = row.c, r.last_at = row.l, r.amount = row.m "
-        "ON MATCH SET r.count = r.count + row.c, r.amount = r.amount + row.m, "
-        "r.last_at = CASE WHEN row.l > r.last_at THEN row.l ELSE r.last_at END"
+        "MERGE (a)-[r:ENGAGED {type: row[2]}]->(c) "
+        "ON CREATE SET r.count = row[3], r.last_at = row[4], r.amount = row[5] "
+        "ON MATCH SET r.count = r.count + row[3], r.amount = r.amount + row[5], "
+        "r.last_at = CASE WHEN row[4] > r.last_at THEN row[4] ELSE r.last_at END"
     ),
 }
 
+_LEDGER = (" WITH count(*) AS n UNWIND $ledger AS entry "
+           "MERGE (b:IngestBatch {batch_key: entry[0]}) "
+           "SET b.kind = $kind, b.events = entry[1], b.run_id = $run_id")
 
-def apply_event_batch(store: GraphStore, kind: str, key: str, events: int,
-                      rows: list[dict[str, Any]], run_id: str) -> None:
-    """Apply one event batch and record ``key`` in the ledger, in one query (all or
-    nothing). The caller skips keys that ``loaded_batches`` reports."""
-    store.write(_EVENT_QUERIES[kind] + _LEDGER,
-                {"rows": rows, "key": key, "kind": kind, "events": events, "run_id": run_id})
+
+def apply_event_batches(store: GraphStore, kind: str, ledger: Sequence[tuple[str, int]],
+                        created: pd.DataFrame, merged: pd.DataFrame, run_id: str) -> None:
+    """Apply event rows and record the ``ledger`` entries (batch key, events) in one query
+    (all or nothing). ``created`` holds relationships known to be absent from the graph
+    (written with CREATE), ``merged`` the others (MERGE, counts and times accumulated);
+    both have ``EVENT_COLUMNS[kind]``. The caller skips keys that ``loaded_batches``
+    reports."""
+    cols = EVENT_COLUMNS[kind]
+    query = (
+        "UNWIND $created AS row " + _MATCH_ENDS[kind] + _CREATE[kind]
+        + " WITH count(*) AS n UNWIND $merged AS row " + _MATCH_ENDS[kind] + _MERGE[kind]
+        + _LEDGER)
+    store.write(query, {"created": _rows_param(store, created, cols),
+                        "merged": _rows_param(store, merged, cols),
+                        "ledger": [[k, int(e)] for k, e in ledger],
+                        "kind": kind, "run_id": run_id})
