@@ -158,10 +158,24 @@ def filter_choices() -> dict[str, Any]:
             "sorts": list(web_reads.SORT_COLUMNS)}
 
 
-def _weights() -> dict[str, float]:
-    from graph.analytics.weights import load_weights
+def _weights(run_id: str) -> dict[str, float]:
+    """The ``[kol_score]`` weights the analyze run used: its ``--weights`` file when it still
+    exists, else the defaults."""
+    from pathlib import Path
 
-    return _cached(("weights",), lambda: dict(load_weights(None).kol_score))
+    from graph.analytics.weights import WeightsError, load_weights
+    from graph.store.runs import get_run
+
+    def compute() -> dict[str, float]:
+        run = get_run(store(), run_id) or {}
+        params = run.get("params") if isinstance(run.get("params"), dict) else {}
+        path = params.get("weights_file")
+        try:
+            return dict(load_weights(Path(path) if path else None).kol_score)
+        except (OSError, WeightsError):
+            return dict(load_weights(None).kol_score)
+
+    return _cached(("weights", run_id), compute)
 
 
 def explain_score(row: dict[str, Any], stats: dict[str, dict[str, float]],
@@ -227,7 +241,7 @@ def leaderboard(*, community: int | None, platform: str | None, topic: str | Non
                             person_ids=person_ids)
     stats = _cached(("component_stats", run_id),
                     lambda: web_reads.component_stats(store(), run_id))
-    weights = _weights()
+    weights = _weights(run_id)
     items = []
     for row in rows[:page_size]:
         why = explain_score(row, stats, weights)
