@@ -43,6 +43,7 @@ _CONTINUATION = re.compile(r"^//\s{2,}(\S.*)$")
 _DIALECT = re.compile(r"^//\s*dialect:\s*(\S+)\s*$")
 _PARAM = re.compile(
     r"^(?P<name>[a-z_][a-z0-9_]*)\s+(?P<type>[a-z<>]+)"
+    r"(?:\((?P<low>-?\d+(?:\.\d+)?)?\.\.(?P<high>-?\d+(?:\.\d+)?)?\))?"
     r"(?:\s*=\s*(?P<default>.+?))?\s+--\s+(?P<description>\S.*)$")
 _PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -68,6 +69,25 @@ class QueryParam:
     default: object | None
     required: bool
     description: str
+    #: Inclusive bounds of an ``int``/``float`` parameter (``int(1..)``), ``None``: unbounded.
+    minimum: float | None = field(default=None, compare=False)
+    maximum: float | None = field(default=None, compare=False)
+
+    def check(self, value: object) -> object:
+        """``value`` when it is within the bounds, else ``ValueError``."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and (
+                (self.minimum is not None and value < self.minimum)
+                or (self.maximum is not None and value > self.maximum)):
+            raise ValueError(f"out of range {self.range_text()}")
+        return value
+
+    def range_text(self) -> str:
+        """The bounds as the header writes them, e.g. ``(1..)``; ``""`` when unbounded."""
+        if self.minimum is None and self.maximum is None:
+            return ""
+        def show(v: float | None) -> str:
+            return "" if v is None else f"{v:g}"
+        return f"({show(self.minimum)}..{show(self.maximum)})"
 
 
 @dataclass(frozen=True)
@@ -178,6 +198,10 @@ def _parse_param(path: Path, line: int, text: str) -> QueryParam:
     if type_name not in PARAM_TYPES:
         raise _fail(path, line, f"param {match['name']!r}: unknown type {type_name!r}; "
                     f"one of {', '.join(PARAM_TYPES)}")
+    low, high = (float(v) if v is not None else None for v in (match["low"], match["high"]))
+    if (low is not None or high is not None) and type_name not in ("int", "float"):
+        raise _fail(path, line, f"param {match['name']!r}: a range needs int or float")
+    bounds = QueryParam(match["name"], type_name, None, True, "", low, high)
     default_text = match["default"]
     default: object | None = None
     if default_text is not None and default_text != "null":
@@ -189,12 +213,12 @@ def _parse_param(path: Path, line: int, text: str) -> QueryParam:
                 raise _fail(path, line, f"param {match['name']!r}: bad quoted default "
                             f"{default_text!r}") from exc
         try:
-            default = convert_value(type_name, raw)
+            default = bounds.check(convert_value(type_name, raw))
         except (ValueError, json.JSONDecodeError) as exc:
             raise _fail(path, line, f"param {match['name']!r}: default {default_text!r} "
-                        f"is not a {type_name}") from exc
+                        f"is not a {type_name}{bounds.range_text()}") from exc
     return QueryParam(match["name"], type_name, default, default_text is None,
-                      match["description"].strip())
+                      match["description"].strip(), low, high)
 
 
 def _header(path: Path, lines: list[str]) -> tuple[dict[str, list[tuple[int, str]]], int]:
@@ -358,10 +382,10 @@ def bind_params(query: LibraryQuery, raw: Mapping[str, object]) -> dict[str, obj
             bound[param.name] = param.default
             continue
         try:
-            bound[param.name] = convert_value(param.type, value)
+            bound[param.name] = param.check(convert_value(param.type, value))
         except (ValueError, json.JSONDecodeError) as exc:
-            raise ParameterError(f"parameter {param.name!r}: expected {param.type}, "
-                                 f"got {value!r}") from exc
+            raise ParameterError(f"parameter {param.name!r}: expected {param.type}"
+                                 f"{param.range_text()}, got {value!r}") from exc
     return bound
 
 

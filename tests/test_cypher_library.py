@@ -336,6 +336,7 @@ def test_parse_good_header(tmp_path: Path) -> None:
     q = parse_query_file(path)
     assert (q.name, q.title, q.description, q.columns) == ("q", "T", "first line continued",
                                                            ("a", "b"))
+    assert q.params[0].range_text() == ""
     assert q.params == (querylib.QueryParam("k", "int", 10, False, "how many"),
                         querylib.QueryParam("name", "string", None, True, "who"))
     assert q.text("falkordb").startswith("MATCH (n) WHERE")
@@ -357,6 +358,8 @@ def test_parse_good_header(tmp_path: Path) -> None:
     (("// example:", "example:"), 1, "header lacks '// example: ...'"),
     (("\nMATCH", "\n// dialect: sqlite\nMATCH"), 9, "unknown dialect 'sqlite'"),
     (("// columns: a, b", "// columns: a b"), 6, "columns must be comma-separated"),
+    (("name string --", "name string(1..) --"), 5, "param 'name': a range needs int or float"),
+    (("k int = 10", "k int(1..5) = 10"), 4, "param 'k': default '10' is not a int(1..5)"),
 ])
 def test_parse_errors_name_file_and_line(tmp_path: Path, change: tuple[str, str], line: int,
                                          message: str) -> None:
@@ -430,6 +433,8 @@ def test_list_queries_fails_loudly_on_a_bad_file(tmp_path: Path) -> None:
 # ----------------------------------------------------------- parameter binding
 def test_bind_params_converts_and_fills_defaults() -> None:
     q = get_query("top_kols_in_community")
+    assert (q.param("k").minimum, q.param("k").maximum, q.param("k").range_text()) == (
+        1, None, "(1..)")
     assert bind_params(q, {"community_id": "3"}) == {"community_id": 3, "platform": None, "k": 10}
     assert bind_params(q, {"community_id": "3", "platform": "", "k": " 5"}) == {
         "community_id": 3, "platform": None, "k": 5}
@@ -445,6 +450,7 @@ def test_bind_params_converts_and_fills_defaults() -> None:
     ({"community_id": "abc"}, "parameter 'community_id': expected int, got 'abc'"),
     ({"community_id": "1.5"}, "parameter 'community_id': expected int, got '1.5'"),
     ({}, "parameter 'community_id': required (int"),
+    ({"community_id": "1", "k": "0"}, "parameter 'k': expected int(1..), got '0'"),
     ({"community_id": "1", "kk": "2"}, "parameter 'kk': not a parameter of "
                                        "top_kols_in_community; did you mean 'k'?"),
 ])

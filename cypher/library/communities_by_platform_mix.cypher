@@ -1,7 +1,7 @@
 // title: Communities by platform mix
 // description: Each community of the current analysis with the accounts of its members per
 //   platform (most first) and the share of its top platform.
-// param: k int = 50 -- how many communities
+// param: k int(1..) = 50 -- how many communities
 // columns: community_id, label, size, accounts, platform_count, platforms, accounts_per_platform, top_share
 // example: kolgraph query communities_by_platform_mix
 

@@ -1,7 +1,7 @@
 // title: Communities of the current analysis
 // description: Every community of the latest complete analyze run, biggest first, with its
 //   label (top topics), top platform and the member with the best KOL score.
-// param: k int = 50 -- how many communities
+// param: k int(1..) = 50 -- how many communities
 // columns: community_id, label, size, top_platform, top_kol, top_kol_id, run_id
 // example: kolgraph query community_overview -p k=20
 

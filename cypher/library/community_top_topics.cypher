@@ -2,7 +2,7 @@
 // description: Topics of the contents that members of one community of the current
 //   analysis engaged with (any engagement type), by number of engagements.
 // param: community_id int -- community number in the current analysis
-// param: k int = 10 -- how many topics
+// param: k int(1..) = 10 -- how many topics
 // columns: topic, engagements, persons
 // example: kolgraph query community_top_topics -p community_id=0
 

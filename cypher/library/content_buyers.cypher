@@ -2,7 +2,7 @@
 // description: Who purchased one content (its content_key is platform:content_id), when
 //   (epoch seconds, last purchase), how much, and their community in the current analysis.
 // param: content_key string -- the content, e.g. zhihu:c1
-// param: k int = 100 -- how many buyers
+// param: k int(1..) = 100 -- how many buyers
 // columns: person_id, display_name, account_key, purchased_at, amount, community_id
 // example: kolgraph query content_buyers -p content_key=zhihu:c1
 

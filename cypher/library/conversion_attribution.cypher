@@ -4,8 +4,8 @@
 //   window_days after the share. Times are epoch seconds; the graph keeps the last time
 //   of each (account, content, type), so a repeated share or purchase counts at its last time.
 // param: person_id string -- the KOL who shared (Person.person_id)
-// param: window_days int = 7 -- a purchase counts up to this many days after the share
-// param: k int = 100 -- how many rows
+// param: window_days int(0..) = 7 -- a purchase counts up to this many days after the share
+// param: k int(1..) = 100 -- how many rows
 // columns: content_key, title, shared_at, person_id, display_name, purchased_at, hours_after, amount, tied_since
 // example: kolgraph query conversion_attribution -p person_id=P7380c7553d4f240c -p window_days=7
 

@@ -2,9 +2,9 @@
 // description: Persons with accounts on several platforms whose ties (follows or
 //   interactions, either direction) reach members of other communities of the current
 //   analysis: the accounts that tie communities together, and on which platforms.
-// param: min_platforms int = 2 -- the person has accounts on at least this many platforms
-// param: min_communities int = 2 -- reaches at least this many other communities
-// param: k int = 20 -- how many persons
+// param: min_platforms int(1..) = 2 -- the person has accounts on at least this many platforms
+// param: min_communities int(1..) = 2 -- reaches at least this many other communities
+// param: k int(1..) = 20 -- how many persons
 // columns: person_id, display_name, community_id, communities_reached, other_communities, bridged_persons, platforms, kol_score
 // example: kolgraph query cross_platform_bridges -p min_communities=2
 

@@ -2,9 +2,9 @@
 // description: Persons who gained followers in the last `days` days before as_of: a
 //   follower is new when their first follow of any of the person's accounts is in the window.
 //   graph_followers counts the following persons in the graph (all platforms).
-// param: days int = 30 -- length of the window in days
+// param: days int(1..) = 30 -- length of the window in days
 // param: as_of int = null -- end of the window, epoch seconds (null: now)
-// param: k int = 20 -- how many persons
+// param: k int(1..) = 20 -- how many persons
 // columns: person_id, display_name, new_followers, graph_followers, growth, followers_total
 // example: kolgraph query fast_growing_persons -p days=30 -p as_of=1767225600
 

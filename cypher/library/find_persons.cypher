@@ -3,7 +3,7 @@
 //   does not matter), with the accounts that matched; best KOL score first. The way to
 //   find the person_id that other queries take.
 // param: name_contains string -- part of a display name, e.g. 王 or B站
-// param: k int = 20 -- how many persons
+// param: k int(1..) = 20 -- how many persons
 // columns: person_id, display_name, platform_count, matched_accounts, kol_score
 // example: kolgraph query find_persons -p name_contains=王
 

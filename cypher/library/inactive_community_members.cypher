@@ -3,9 +3,9 @@
 //   interaction or engagement of their own in the last `days` days before as_of (or never):
 //   the list for a re-activation campaign. Longest inactive first.
 // param: community_id int -- community number in the current analysis
-// param: days int = 90 -- inactive for at least this many days
+// param: days int(1..) = 90 -- inactive for at least this many days
 // param: as_of int = null -- epoch seconds the inactivity is measured at (null: now)
-// param: k int = 100 -- how many persons
+// param: k int(1..) = 100 -- how many persons
 // columns: person_id, display_name, last_active_at, days_inactive, kol_score
 // example: kolgraph query inactive_community_members -p community_id=1 -p days=90
 

@@ -1,8 +1,8 @@
 // title: Links between communities
 // description: Pairs of communities of the current analysis and the number of follows and
 //   interactions between their members (either direction): how the communities touch.
-// param: min_ties int = 1 -- only pairs with at least this many ties
-// param: k int = 50 -- how many pairs
+// param: min_ties int(1..) = 1 -- only pairs with at least this many ties
+// param: k int(1..) = 50 -- how many pairs
 // columns: community_a, label_a, community_b, label_b, ties
 // example: kolgraph query inter_community_links -p min_ties=2
 

@@ -3,7 +3,7 @@
 //   on any platform: how many ties, how many interactions (a follow counts 1), on which
 //   of the KOL's platforms.
 // param: person_id string -- the KOL (Person.person_id)
-// param: k int = 100 -- how many persons
+// param: k int(1..) = 100 -- how many persons
 // columns: person_id, display_name, community_id, ties, interactions, platforms
 // example: kolgraph query kol_audience -p person_id=P7380c7553d4f240c -p k=20
 

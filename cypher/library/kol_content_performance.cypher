@@ -2,7 +2,7 @@
 // description: Every content created by one person's accounts, with its topic, all
 //   engagements (counts of every type), purchases and revenue; best-selling first.
 // param: person_id string -- the creator (Person.person_id)
-// param: k int = 50 -- how many contents
+// param: k int(1..) = 50 -- how many contents
 // columns: content_key, title, platform, kind, price, topic, engagements, purchases, revenue
 // example: kolgraph query kol_content_performance -p person_id=P7380c7553d4f240c
 

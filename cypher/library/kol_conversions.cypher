@@ -2,8 +2,8 @@
 // description: For every person who shared contents: how many of their audience bought a
 //   shared content within window_days after the share (rules of conversion_attribution),
 //   and the revenue of those purchases.
-// param: window_days int = 7 -- a purchase counts up to this many days after the share
-// param: k int = 20 -- how many persons
+// param: window_days int(0..) = 7 -- a purchase counts up to this many days after the share
+// param: k int(1..) = 20 -- how many persons
 // columns: person_id, display_name, contents, buyers, conversions, revenue
 // example: kolgraph query kol_conversions -p window_days=14
 

@@ -2,8 +2,8 @@
 // description: Persons with accounts on at least min_platforms platforms. Activity per
 //   platform = follows + interactions (their counts) + engagements (their counts) made by the
 //   person's accounts there; platforms are listed most active first.
-// param: min_platforms int = 2 -- at least this many distinct platforms
-// param: k int = 50 -- how many persons
+// param: min_platforms int(1..) = 2 -- at least this many distinct platforms
+// param: k int(1..) = 50 -- how many persons
 // columns: person_id, display_name, platform_count, platforms, activity_per_platform, most_active_platform, total_activity
 // example: kolgraph query multi_platform_persons -p min_platforms=3
 

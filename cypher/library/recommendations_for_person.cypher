@@ -3,7 +3,7 @@
 //   (the latest complete refresh run), by kind and rank, with score and reason.
 // param: person_id string -- the person (Person.person_id)
 // param: kind string = null -- people or content (null: both)
-// param: k int = 20 -- how many rows
+// param: k int(1..) = 20 -- how many rows
 // columns: kind, rank, target_id, name, score, reason
 // example: kolgraph query recommendations_for_person -p person_id=Pc0ce909fa125e5de -p kind=people
 

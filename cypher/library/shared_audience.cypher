@@ -3,7 +3,7 @@
 //   KOL score first: whom a joint campaign of the two reaches twice.
 // param: person_a string -- the first KOL (Person.person_id)
 // param: person_b string -- the second KOL (Person.person_id)
-// param: k int = 100 -- how many persons
+// param: k int(1..) = 100 -- how many persons
 // columns: person_id, display_name, community_id, kol_score
 // example: kolgraph query shared_audience -p person_a=P7380c7553d4f240c -p person_b=P88930431e9dbe41a
 

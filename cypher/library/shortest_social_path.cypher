@@ -8,7 +8,7 @@
 //   then: beyond 6, two persons far apart or not linked can take tens of seconds.
 // param: from_person string -- where the path starts (Person.person_id)
 // param: to_person string -- where it ends (Person.person_id)
-// param: max_length int = 6 -- at most this many relationships (Neo4j: at most 24)
+// param: max_length int(1..24) = 6 -- at most this many relationships (Neo4j: at most 24)
 // columns: persons, person_ids, accounts, hops, path_length
 // deepen: max_length
 // example: kolgraph query shortest_social_path -p from_person=Pc0ce909fa125e5de -p to_person=P50750aa97cd65d3c

@@ -2,7 +2,7 @@
 // description: Persons by KOL score of the current analysis, over every community;
 //   optionally only those with an account on one platform.
 // param: platform string = null -- only persons with an account on this platform (null: any)
-// param: k int = 10 -- how many persons
+// param: k int(1..) = 10 -- how many persons
 // columns: person_id, display_name, kol_score, kol_rank, community_id, platforms, followers_total
 // example: kolgraph query top_kols -p platform=bilibili -p k=20
 

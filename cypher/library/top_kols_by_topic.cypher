@@ -3,7 +3,7 @@
 //   KOL score, with how many of their contents on the topic and what those sold.
 // param: topic string -- topic name, e.g. 学习方法
 // param: platform string = null -- only contents on this platform (null: any)
-// param: k int = 10 -- how many persons
+// param: k int(1..) = 10 -- how many persons
 // columns: person_id, display_name, kol_score, contents, purchases, revenue
 // example: kolgraph query top_kols_by_topic -p topic=学习方法 -p platform=dedao
 

@@ -3,7 +3,7 @@
 //   analyze run), best KOL score first; optionally only those with an account on one platform.
 // param: community_id int -- community number (Person.community_id) in the current analysis
 // param: platform string = null -- only persons with an account on this platform (null: any)
-// param: k int = 10 -- how many persons
+// param: k int(1..) = 10 -- how many persons
 // columns: person_id, display_name, kol_score, community_rank, kol_rank, platforms
 // example: kolgraph query top_kols_in_community -p community_id=0 -p platform=zhihu -p k=5
 

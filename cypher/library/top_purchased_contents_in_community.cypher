@@ -2,7 +2,7 @@
 // description: Contents bought by members of one community of the current analysis: how
 //   many members bought each, how many purchases, the revenue.
 // param: community_id int -- community number in the current analysis
-// param: k int = 10 -- how many contents
+// param: k int(1..) = 10 -- how many contents
 // columns: content_key, title, platform, price, buyers, purchases, revenue
 // example: kolgraph query top_purchased_contents_in_community -p community_id=0
 
