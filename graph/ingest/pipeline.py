@@ -40,6 +40,8 @@ DEDUP_KEYS = {
     "engagements": ["account", "content", "type", "ts", "amount"],
 }
 FILE = "_file"
+#: Rows validated at a time (validation copies its input a few times).
+VALIDATE_ROWS = 1_000_000
 
 
 def _plan(folder: Path, mapping: dict[str, FileMapping], mapping_path: Path | None
@@ -95,13 +97,17 @@ def ingest_folder(store: GraphStore, settings: Settings, folder: Path,
     for path, kind, spec in planned:
         table = read_file(path, kind, spec)
         fc = FileCounts(path.name, kind, format_of(path.name) or "?", table.encoding)
-        good, bad = validate(kind, table.frame, spec.timestamp_format)
-        bad += [Rejected(line, reason, {}) for line, reason in table.unreadable]
-        bad.sort(key=lambda r: r.line)
         fc.read = len(table.frame) + len(table.unreadable)
+        bad = [Rejected(line, reason, {}) for line, reason in table.unreadable]
+        for start in range(0, max(len(table.frame), 1), VALIDATE_ROWS):  # bounds copies
+            good, wrong = validate(kind, table.frame.iloc[start:start + VALIDATE_ROWS],
+                                   spec.timestamp_format)
+            bad += wrong
+            typed[kind].append(good.assign(**{FILE: path.name}))
+        del table
+        bad.sort(key=lambda r: r.line)
         fc.quarantined = len(bad)
         rejected += [(path.name, r) for r in bad]
-        typed[kind].append(good.assign(**{FILE: path.name}))
         counts[path.name] = fc
         if bar:
             bar.update(1)
