@@ -56,8 +56,8 @@ ANY = _Any()
 
 @pytest.fixture(scope="module")
 def lib_store(_server: Path, settings: Settings) -> Iterator[tuple[FalkorDBStore, dict]]:
-    store = FalkorDBStore(_server, GRAPH)
-    store.drop_all()
+    with FalkorDBStore(_server, GRAPH) as old:  # left over by an interrupted run
+        old.drop_all()
     store = FalkorDBStore(_server, GRAPH)
     store.apply_schema()
     ids = build_library_graph(store, settings)
