@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -236,22 +237,31 @@ def _write_events(store: GraphStore, batches: list[ev.EventBatch], report: Inges
     """Write the batches not yet in the ledger, several days per query (each query with
     the ledger entries of its days); count the skipped ones in ``report``."""
     done = w.loaded_batches(store, [b.key for b in batches])
-    for kind in ev.KEYS:
-        todo = [b for b in batches if b.kind == kind and b.key not in done]
-        skipped = [b for b in batches if b.kind == kind and b.key in done]
-        report.batches_skipped += len(skipped)
-        report.events_already_loaded += sum(b.events for b in skipped)
-        fresh = bool(todo) and not w.has_relationships(store, kind)
-        for group in ev.groups(todo, w.EVENT_ROWS):
-            created, merged = ev.combine(kind, group, fresh)
-            w.apply_event_batches(store, kind, [(b.key, b.events) for b in group], created,
-                                  merged, report.run_id)
-            report.batches_written += len(group)
-            report.events_new += sum(b.events for b in group)
+    fresh = {kind: not w.has_relationships(store, kind) for kind in ev.KEYS}
+
+    def jobs() -> Iterator[w.Job]:
+        for kind in ev.KEYS:
+            todo = [b for b in batches if b.kind == kind and b.key not in done]
+            skipped = [b for b in batches if b.kind == kind and b.key in done]
+            report.batches_skipped += len(skipped)
+            report.events_already_loaded += sum(b.events for b in skipped)
             if bar:
-                bar.update(sum(b.events for b in group))
+                bar.update(sum(b.events for b in skipped))
+            for group in ev.groups(todo, w.EVENT_ROWS):
+                created, merged = ev.combine(kind, group, fresh[kind])
+                query, params = w.event_batches_job(
+                    store, kind, [(b.key, b.events) for b in group], created, merged,
+                    report.run_id)
+                yield query, params, (len(group), sum(b.events for b in group))
+
+    def written(tag: object) -> None:
+        batches_written, events = tag  # type: ignore[misc]
+        report.batches_written += batches_written
+        report.events_new += events
         if bar:
-            bar.update(sum(b.events for b in skipped))
+            bar.update(events)
+
+    w.write_pipelined(store, jobs(), written)
 
 
 def _resolve_persons(store: GraphStore, existing: pd.DataFrame, accounts: pd.DataFrame | None,

@@ -45,6 +45,7 @@ class Table:
         if len(lengths) > 1:
             raise ValueError(f"Table columns differ in length: {sorted(lengths)}")
         self.length = lengths.pop() if lengths else 0
+        self._literal: str | None = None
 
     def __len__(self) -> int:
         return self.length
@@ -60,12 +61,15 @@ class Table:
         return [list(r) for r in zip(*cols, strict=True)]
 
     def literal(self) -> str:
-        """The Cypher list literal of the rows."""
-        if self.length == 0:
-            return "[]"
-        parts = [_column_literals(c) for c in self.columns]
-        joined = pc.binary_join_element_wise(*parts, _large(","))
-        return "[[" + "],[".join(joined.to_pylist()) + "]]"
+        """The Cypher list literal of the rows (computed once)."""
+        if self._literal is None:
+            if self.length == 0:
+                self._literal = "[]"
+            else:
+                parts = [_column_literals(c) for c in self.columns]
+                joined = pc.binary_join_element_wise(*parts, _large(","))
+                self._literal = "[[" + "],[".join(joined.to_pylist()) + "]]"
+        return self._literal
 
 
 def _arrow(column: Any) -> pa.Array:

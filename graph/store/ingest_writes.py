@@ -7,7 +7,8 @@ All queries are valid for both FalkorDB and Neo4j 5.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -28,15 +29,44 @@ def _rows_param(store: GraphStore, frame: pd.DataFrame, columns: Sequence[str]
     return table if store.dialect == "falkordb" else table.rows()
 
 
+Job = tuple[str, dict[str, object], object]
+
+
+def write_pipelined(store: GraphStore, jobs: Iterable[Job],
+                    done: Callable[[object], None] | None = None) -> None:
+    """Run the write ``jobs`` (query, parameters, tag) in order, one at a time, preparing
+    the next job (whatever the iterator computes, and the serialisation of its ``Table``
+    parameters) in this thread while the database runs the current one; ``done(tag)`` is
+    called once a job's query has succeeded. The first error stops the run and is raised
+    here."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as pool:
+        pending: tuple[Future[list[Row]], object] | None = None
+        for query, params, tag in jobs:
+            if store.dialect == "falkordb":
+                for value in params.values():
+                    if isinstance(value, Table):
+                        value.literal()
+            if pending is not None:
+                pending[0].result()
+                if done:
+                    done(pending[1])
+            pending = (pool.submit(store.write, query, params), tag)
+        if pending is not None:
+            pending[0].result()
+            if done:
+                done(pending[1])
+
+
 def write_frame(store: GraphStore, query: str, frame: pd.DataFrame, columns: Sequence[str],
                 batch_size: int = BATCH, progress: Progress | None = None) -> None:
     """Run ``query`` (which reads ``$rows``: lists in the order of ``columns``) on
-    ``frame`` in batches of ``batch_size`` rows."""
-    for start in range(0, len(frame), batch_size):
-        part = frame.iloc[start:start + batch_size]
-        store.write(query, {"rows": _rows_param(store, part, columns)})
-        if progress:
-            progress(len(part))
+    ``frame`` in batches of ``batch_size`` rows (pipelined: see ``write_pipelined``)."""
+    def jobs() -> Iterator[Job]:
+        for start in range(0, len(frame), batch_size):
+            part = frame.iloc[start:start + batch_size]
+            yield query, {"rows": _rows_param(store, part, columns)}, len(part)
+
+    write_pipelined(store, jobs(), progress)  # type: ignore[arg-type]
 
 
 def existing_accounts(store: GraphStore) -> Iterator[list[Row]]:
@@ -251,19 +281,20 @@ _LEDGER = (" WITH count(*) AS n UNWIND $ledger AS entry "
            "SET b.kind = $kind, b.events = entry[1], b.run_id = $run_id")
 
 
-def apply_event_batches(store: GraphStore, kind: str, ledger: Sequence[tuple[str, int]],
-                        created: pd.DataFrame, merged: pd.DataFrame, run_id: str) -> None:
-    """Apply event rows and record the ``ledger`` entries (batch key, events) in one query
-    (all or nothing). ``created`` holds relationships known to be absent from the graph
-    (written with CREATE), ``merged`` the others (MERGE, counts and times accumulated);
-    both have ``EVENT_COLUMNS[kind]``. The caller skips keys that ``loaded_batches``
-    reports."""
+def event_batches_job(store: GraphStore, kind: str, ledger: Sequence[tuple[str, int]],
+                      created: pd.DataFrame, merged: pd.DataFrame, run_id: str
+                      ) -> tuple[str, dict[str, object]]:
+    """The query and parameters that apply event rows and record the ``ledger`` entries
+    (batch key, events) in one query (all or nothing); run it with ``write_pipelined``.
+    ``created`` holds relationships known to be absent from the graph (written with
+    CREATE), ``merged`` the others (MERGE, counts and times accumulated); both have
+    ``EVENT_COLUMNS[kind]``. The caller skips keys that ``loaded_batches`` reports."""
     cols = EVENT_COLUMNS[kind]
     query = (
         "UNWIND $created AS row " + _MATCH_ENDS[kind] + _CREATE[kind]
         + " WITH count(*) AS n UNWIND $merged AS row " + _MATCH_ENDS[kind] + _MERGE[kind]
         + _LEDGER)
-    store.write(query, {"created": _rows_param(store, created, cols),
-                        "merged": _rows_param(store, merged, cols),
-                        "ledger": [[k, int(e)] for k, e in ledger],
-                        "kind": kind, "run_id": run_id})
+    return query, {"created": _rows_param(store, created, cols),
+                   "merged": _rows_param(store, merged, cols),
+                   "ledger": [[k, int(e)] for k, e in ledger],
+                   "kind": kind, "run_id": run_id}
