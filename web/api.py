@@ -59,7 +59,7 @@ def community(community_id: int) -> Response:
 @bp.route("/communities/<int:community_id>/network")
 @requires("viewer")
 def community_network(community_id: int) -> Response:
-    return jsonify(data.community_network(community_id))
+    return Response(data.community_network_json(community_id), mimetype="application/json")
 
 
 @bp.route("/communities/<int:community_id>/platforms.chart")

@@ -18,6 +18,7 @@ from graph.config import Settings, load_settings
 from graph.store import GraphStore, open_store
 from web import errors, security
 from web.cache import RunCache
+from web.html import select_options, why_cell
 from web.jobs import JobRunner
 from web.params import page_url
 from web.users import UserStore
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     errors.install(app)
     app.jinja_env.filters["num"] = _num
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["select_options"] = select_options
+    app.jinja_env.globals["why_cell"] = why_cell
     _register_blueprints(app)
     return app
 

@@ -4,6 +4,7 @@ change only with a new run are cached per run id (``web.cache.RunCache``)."""
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -144,6 +145,15 @@ def community_network(community_id: int) -> dict[str, Any]:
     run_id, _c = community(community_id)
     members = web_reads.community_members(store(), run_id, community_id, limit=NETWORK_CORE)
     return _network(members)
+
+
+def community_network_json(community_id: int) -> bytes:
+    """``community_network`` encoded as JSON, cached per (analyze run, ingest run): the
+    busiest JSON of the UI is then one dictionary look-up."""
+    run_id = analyze_run_id()
+    key = ("community_network", run_id, _ingest_key(), int(community_id))
+    return _cached(key, lambda: json.dumps(community_network(community_id),
+                                           ensure_ascii=False).encode("utf-8"))
 
 
 # ---------------------------------------------------------------------- leaderboard

@@ -12,12 +12,13 @@ import pytest
 import web.cache
 import web.charts
 import web.data
+import web.html
 import web.users
 from graph.analytics import ranking
 from web.cache import RunCache
 
 
-@pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.users])
+@pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.html, web.users])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0

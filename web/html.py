@@ -1,0 +1,43 @@
+"""Small HTML fragments built in Python where a template loop would cost too much per request
+(option lists of a few hundred communities); values are escaped here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from markupsafe import Markup, escape
+
+
+@lru_cache(maxsize=512)
+def _options(values: tuple[object, ...], selected: object, prefix: str) -> Markup:
+    parts = []
+    for value in values:
+        mark = " selected" if value == selected else ""
+        parts.append(f'<option value="{escape(value)}"{mark}>{escape(prefix)}{escape(value)}'
+                     "</option>")
+    return Markup("".join(parts))
+
+
+def select_options(values: Sequence[object], selected: object = None,
+                   prefix: str = "") -> Markup:
+    """``<option>`` elements for ``values`` (label ``prefix + value``), ``selected`` marked.
+
+    >>> str(select_options(["a<b", "c"], "c"))
+    '<option value="a&lt;b">a&lt;b</option><option value="c" selected>c</option>'
+    """
+    return _options(tuple(values), selected, prefix)
+
+
+def why_cell(why: Sequence[dict[str, object]]) -> Markup:
+    """The *why it ranks* cell of a leaderboard row: each component's contribution to
+    ``kol_score`` (``web.data.explain_score`` rows), largest first.
+
+    >>> str(why_cell([{"component": "reach", "value": 3.0, "scaled": 1.0, "weight": 0.25,
+    ...                "contribution": 0.25}]))
+    '<span class="kg-why-part" title="reach = 3, scaled 1, weight 0.25">reach +0.25</span>'
+    """
+    parts = [f'<span class="kg-why-part" title="{escape(w["component"])} = {w["value"]:.6g}, '
+             f'scaled {w["scaled"]:.4g}, weight {w["weight"]:.4g}">'
+             f'{escape(w["component"])} +{w["contribution"]:.4g}</span>' for w in why]
+    return Markup(" · ".join(parts))
