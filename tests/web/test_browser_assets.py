@@ -164,6 +164,16 @@ def test_zoom_with_the_wheel(harness):
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.wheel(0, -400)
     page.wait_for_function("z => document.querySelector('#net')._cy.zoom() > z", arg=zoom)
+    page.click("#net + .kg-network-tools .kg-network-fit")
+    assert page.eval_on_selector("#net", "el => el._cy.zoom()") == pytest.approx(zoom)
+
+
+def test_network_has_a_text_alternative(harness):
+    page, _ = harness
+    label = page.get_attribute("#net", "aria-label")
+    assert page.get_attribute("#net", "role") == "img"
+    assert label.startswith("Network of 6 persons and 6 ties; highest KOL scores: person 5, ")
+    assert page.locator(".kg-network-tools").count() == 1          # only for the drawn view
 
 
 def test_chart_is_drawn_from_its_json_and_a_bad_config_is_reported(harness):

@@ -167,6 +167,35 @@
     }
   }
 
+  /**
+   * A text alternative for the canvas (role=img with a label naming the most central persons)
+   * and a "Fit" button after the view that brings every node back into sight.
+   */
+  function describe(container, cy) {
+    var top = cy.nodes().sort(function (a, b) {
+      return (Number(b.data("kol_score")) || 0) - (Number(a.data("kol_score")) || 0);
+    }).slice(0, 5).map(function (n) { return n.data("label"); });
+    container.setAttribute("role", "img");
+    container.setAttribute("aria-label", "Network of " + cy.nodes().length + " persons and " +
+      cy.edges().length + " ties; highest KOL scores: " + top.join(", "));
+    var next = container.nextElementSibling;
+    if (next && next.classList.contains("kg-network-tools")) {
+      return;
+    }
+    var tools = document.createElement("div");
+    tools.className = "kg-network-tools";
+    var fit = document.createElement("button");
+    fit.type = "button";
+    fit.className = "secondary kg-network-fit";
+    fit.textContent = "Fit to view";
+    fit.addEventListener("click", function () { cy.fit(undefined, 20); });
+    var hint = document.createElement("span");
+    hint.className = "kg-muted";
+    hint.textContent = " Drag to move a person, scroll to zoom, click to open.";
+    tools.append(fit, hint);
+    container.insertAdjacentElement("afterend", tools);
+  }
+
   /** Draws `graph` in `container`; returns the Cytoscape instance. */
   function draw(container, graph) {
     var elements = toElements(graph);
@@ -207,6 +236,7 @@
     layout.one("layoutstop", function () {
       container.dataset.state = "ready";
     });
+    describe(container, cy);
     layout.run();
     return cy;
   }
