@@ -317,11 +317,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    load = os.getloadavg()
     print(f"\n{persons:,} persons; {args.clients} clients; waitress {args.threads} threads; "
-          f"{os.cpu_count()} CPUs\n")
+          f"{os.cpu_count()} CPUs; load average at the end {load[0]:.1f} (1 min), "
+          f"{load[1]:.1f} (5 min)\n")
     print(table(rows, args.clients))
     if args.json:
         args.json.write_text(json.dumps({"persons": persons, "clients": args.clients,
+                                         "cpus": os.cpu_count(), "loadavg": load,
                                          "rows": [asdict(r) for r in rows]}, indent=2))
     return 0 if all(r.ok for r in rows) else 1
 
