@@ -195,11 +195,12 @@ def _write(store: GraphStore, frames: dict[str, pd.DataFrame], accounts: pd.Data
         frame = last.assign(created_at=pd.Series(
             pd.array(created, dtype="Int64"), index=last.index).where(created >= 0))
         bar = _progress(progress, len(frame), "accounts")
-        w.upsert_accounts(store, frame, progress=bar.update if bar else None)
+        w.upsert_accounts(store, frame, ~frame["account_key"].isin(known).to_numpy(),
+                          progress=bar.update if bar else None)
         report.accounts = len(frame)
     stub_rows = pd.DataFrame({"account_key": stubs, "platform": _platform(stubs),
                               "account_id": stubs.str.split(":", n=1).str[1]})
-    w.ensure_accounts(store, stub_rows)
+    w.ensure_accounts(store, stub_rows, np.ones(len(stub_rows), dtype=bool))  # not known
     report.seconds["accounts"] = round(time.monotonic() - clock, 3)
 
     clock = time.monotonic()

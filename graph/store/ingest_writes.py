@@ -99,7 +99,21 @@ _ACCOUNTS = (
     "WITH a, row MATCH (p:Platform {name: row[1]}) MERGE (a)-[:ON]->(p)"
 )
 
+#: Accounts known to be absent from the graph: plain CREATE of the node and its ON.
+_NEW_ACCOUNTS = (
+    "UNWIND $rows AS row "
+    "CREATE (a:Account {account_key: row[0], platform: row[1], account_id: row[2], "
+    "display_name: row[3], followers: row[4], created_at: row[5], identity_hashes: row[6]}) "
+    "WITH a, row MATCH (p:Platform {name: row[1]}) CREATE (a)-[:ON]->(p)"
+)
+
 STUB_COLUMNS = ["account_key", "platform", "account_id"]
+_NEW_STUBS = (
+    "UNWIND $rows AS row "
+    "CREATE (a:Account {account_key: row[0], platform: row[1], account_id: row[2], "
+    "display_name: row[2], followers: 0, identity_hashes: []}) "
+    "WITH a, row MATCH (p:Platform {name: row[1]}) CREATE (a)-[:ON]->(p)"
+)
 _STUB_ACCOUNTS = (
     "UNWIND $rows AS row "
     "MERGE (a:Account {account_key: row[0]}) "
@@ -109,17 +123,20 @@ _STUB_ACCOUNTS = (
 )
 
 
-def upsert_accounts(store: GraphStore, frame: pd.DataFrame, progress: Progress | None = None
-                    ) -> None:
+def upsert_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
+                    progress: Progress | None = None) -> None:
     """MERGE accounts from the accounts files and SET their properties (``frame`` has
-    ``ACCOUNT_COLUMNS``)."""
-    write_frame(store, _ACCOUNTS, frame, ACCOUNT_COLUMNS, progress=progress)
+    ``ACCOUNT_COLUMNS``); the rows of ``absent`` (accounts the caller read as not in the
+    graph) are CREATEd, which skips the key lookups."""
+    write_frame(store, _NEW_ACCOUNTS, frame[absent], ACCOUNT_COLUMNS, progress=progress)
+    write_frame(store, _ACCOUNTS, frame[~absent], ACCOUNT_COLUMNS, progress=progress)
 
 
-def ensure_accounts(store: GraphStore, frame: pd.DataFrame) -> None:
+def ensure_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray) -> None:
     """MERGE accounts seen only in events (``frame`` has ``STUB_COLUMNS``); an existing
-    account keeps its properties."""
-    write_frame(store, _STUB_ACCOUNTS, frame, STUB_COLUMNS)
+    account keeps its properties. Rows of ``absent`` are CREATEd (see ``upsert_accounts``)."""
+    write_frame(store, _NEW_STUBS, frame[absent], STUB_COLUMNS)
+    write_frame(store, _STUB_ACCOUNTS, frame[~absent], STUB_COLUMNS)
 
 
 _ASSIGN = (
