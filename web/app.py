@@ -35,6 +35,7 @@ class WebContext:
     cache: RunCache
     jobs: JobRunner
     orderings: RunCache = field(default_factory=lambda: RunCache(16))
+    pages: RunCache = field(default_factory=lambda: RunCache(512))
     limiter: security.LoginLimiter = field(default_factory=security.LoginLimiter)
 
 

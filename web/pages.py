@@ -13,6 +13,7 @@ from graph.store import web_reads
 from web import data, runs_data
 from web.app import context
 from web.params import PAGE_SIZE, int_arg, list_arg, page_arg, str_arg
+from web.render import render_page
 from web.security import requires
 
 bp = Blueprint("pages", __name__)
@@ -33,18 +34,19 @@ def overview() -> str:
 @requires("viewer")
 def communities() -> str:
     sort = str_arg("sort", data.COMMUNITY_SORTS, "size") or "size"
-    return render_template("communities.html", sorts=data.COMMUNITY_SORTS,
-                           d=data.communities(sort, page_arg(), PAGE_SIZE))
+    page = page_arg()
+    return render_page("communities.html", lambda: {
+        "sorts": data.COMMUNITY_SORTS, "d": data.communities(sort, page, PAGE_SIZE)})
 
 
 @bp.route("/communities/<int:community_id>")
 @requires("viewer")
 def community(community_id: int) -> str:
-    d = data.community_page(community_id, page_arg(), PAGE_SIZE)
-    return render_template(
-        "community.html", d=d,
-        network_url=url_for("api.community_network", community_id=community_id),
-        chart_url=url_for("api.community_platforms_chart", community_id=community_id))
+    page = page_arg()
+    return render_page("community.html", lambda: {
+        "d": data.community_page(community_id, page, PAGE_SIZE),
+        "network_url": url_for("api.community_network", community_id=community_id),
+        "chart_url": url_for("api.community_platforms_chart", community_id=community_id)})
 
 
 def leaderboard_args() -> dict[str, object]:
@@ -62,15 +64,19 @@ def leaderboard_args() -> dict[str, object]:
 def influencers() -> str:
     args = leaderboard_args()
     selected = list_arg("select")
-    d = data.leaderboard(page=page_arg(), page_size=PAGE_SIZE, **args)  # type: ignore[arg-type]
-    chosen = data.leaderboard(page=1, page_size=50, person_ids=selected,
-                              **args) if selected else None  # type: ignore[arg-type]
-    query = {k: v for k, v in args.items() if v is not None}
-    return render_template("influencers.html", d=d, choices=data.filter_choices(),
-                           selected=selected, chosen=chosen,
-                           overlap=data.overlap(selected), query=query,
-                           export_url=url_for("pages.influencers_csv", **query,
-                                              select=selected or None))
+    page = page_arg()
+
+    def make() -> dict[str, object]:
+        query = {k: v for k, v in args.items() if v is not None}
+        return {"d": data.leaderboard(page=page, page_size=PAGE_SIZE, **args),  # type: ignore
+                "chosen": data.leaderboard(page=1, page_size=50, person_ids=selected,
+                                           **args) if selected else None,  # type: ignore
+                "choices": data.filter_choices(), "selected": selected,
+                "overlap": data.overlap(selected), "query": query,
+                "export_url": url_for("pages.influencers_csv", **query,
+                                      select=selected or None)}
+
+    return render_page("influencers.html", make)
 
 
 @bp.route("/influencers.csv")
@@ -94,8 +100,9 @@ def influencers_csv() -> Response:
 @bp.route("/persons/<person_id>")
 @requires("viewer")
 def person(person_id: str) -> str:
-    return render_template("person.html", d=data.person(person_id),
-                           network_url=url_for("api.person_network", person_id=person_id))
+    return render_page("person.html", lambda: {
+        "d": data.person(person_id),
+        "network_url": url_for("api.person_network", person_id=person_id)})
 
 
 @bp.route("/runs")

@@ -215,3 +215,16 @@ def test_passwords_are_hashed_in_a_file_outside_the_graph(web_sample):
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert not web_sample.store.read("MATCH (n) WHERE n.password_hash IS NOT NULL "
                                      "RETURN n LIMIT 1").rows
+
+
+def test_cached_pages_keep_each_users_header(client_as, web_sample):
+    path = f"/communities/{web_sample.community_id}"
+    viewer_html = client_as("viewer").get(path).get_data(as_text=True)
+    admin_html = client_as("admin").get(path).get_data(as_text=True)
+    assert web_sample.users["viewer"] in viewer_html
+    assert web_sample.users["admin"] not in viewer_html
+    assert web_sample.users["admin"] in admin_html and 'href="/admin/"' in admin_html
+    assert 'href="/admin/"' not in viewer_html and 'href="/console"' not in viewer_html
+    tokens = [re.search(r'name="csrf_token" value="([^"]+)"', h).group(1)
+              for h in (viewer_html, admin_html)]
+    assert tokens[0] != tokens[1]

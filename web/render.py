@@ -1,0 +1,40 @@
+"""Page rendering with the data-only part cached: the ``title`` and ``content`` blocks of a
+page depend only on the URL and on the current runs, never on the user (the header with the
+user's name, role links and CSRF token is outside them), so they are kept per (URL, current
+ingest/analyze/refresh run) and a repeated page costs one dictionary look-up plus the shell."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, render_template, request
+from markupsafe import Markup
+
+from graph.store.runs import current_run
+from web.app import context
+
+Context = Callable[[], dict[str, Any]]
+
+
+def run_key() -> tuple[str | None, ...]:
+    """The ids of the current ingest, analyze and refresh runs."""
+    store = context().store
+    return tuple((run or {}).get("run_id") for run in (
+        current_run(store, kind) for kind in ("ingest", "analyze", "refresh")))
+
+
+def _blocks(name: str, values: dict[str, Any]) -> dict[str, Markup]:
+    template = current_app.jinja_env.get_template(name)
+    current_app.update_template_context(values)
+    jinja_context = template.new_context(values)
+    return {block: Markup("".join(template.blocks[block](jinja_context)))
+            for block in ("title", "content")}
+
+
+def render_page(name: str, make_context: Context) -> str:
+    """``name`` rendered in the page shell; ``make_context`` (the page's data) runs only when
+    the blocks are not cached yet. Errors it raises (404, 400) are not cached."""
+    key = ("page", name, request.full_path, run_key())
+    parts = context().pages.get(key, lambda: _blocks(name, make_context()))
+    return render_template("page.html", **parts)
