@@ -1,4 +1,5 @@
-"""Identity resolution: union-find over accounts that share an identity hash or are linked.
+"""Identity resolution: connected components over accounts that share an identity hash or
+are linked (a vectorised union-find).
 
 Pure functions over plain data; the pipeline feeds them the accounts already in the graph
 (with their person) and those of this run.
@@ -7,36 +8,13 @@ Pure functions over plain data; the pipeline feeds them the accounts already in 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-
-class UnionFind:
-    """Disjoint sets over hashable items, with path halving.
-
-    >>> uf = UnionFind(); uf.union("a", "b"); uf.union("b", "c")
-    >>> uf.find("c") == uf.find("a")
-    True
-    """
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, item: str) -> str:
-        parent = self.parent
-        parent.setdefault(item, item)
-        while parent[item] != item:
-            parent[item] = parent[parent[item]]
-            item = parent[item]
-        return item
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            if rb < ra:
-                ra, rb = rb, ra
-            self.parent[rb] = ra
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 
 def person_id_for(member_keys: Iterable[str]) -> str:
@@ -61,46 +39,75 @@ class Resolution:
 def resolve(accounts: Sequence[str], hashes: Mapping[str, Sequence[str]],
             links: Iterable[tuple[str, str]], groups: Iterable[Sequence[str]] = (),
             max_accounts_per_value: int = 20) -> Resolution:
-    """Group ``accounts`` into persons.
+    """Group ``accounts`` into persons (plain-Python front of ``resolve_frame``).
 
-    Two accounts are one person when they share an identity hash (``hashes``: account ->
-    hashes), are linked (``links``), or are in one of ``groups`` (persons already in the
-    graph), transitively. A hash shared by more than ``max_accounts_per_value`` accounts is
-    implausible (a shop phone, a placeholder email): it is not used and is reported in
-    ``conflicts`` (as its hash, never the value).
+    ``hashes``: account -> identity hashes; ``links``: pairs of linked accounts;
+    ``groups``: lists of accounts already one person.
 
     >>> r = resolve(["a:1", "b:2", "c:3"], {"a:1": ["h"], "b:2": ["h"]}, [("b:2", "c:3")])
     >>> len(set(r.person_of.values()))
     1
     """
-    uf = UnionFind()
-    for key in accounts:
-        uf.find(key)
-    by_hash: dict[str, list[str]] = defaultdict(list)
-    for key, values in hashes.items():
-        for value in values:
-            by_hash[value].append(key)
-    conflicts: list[dict[str, object]] = []
-    for value, keys in by_hash.items():
-        if len(keys) > max_accounts_per_value:
-            conflicts.append({"identity_hash": value, "accounts": len(keys),
-                              "reason": f"shared by more than {max_accounts_per_value} "
-                                        "accounts; not used to merge"})
-            continue
-        for other in keys[1:]:
-            uf.union(keys[0], other)
-    for a, b in links:
-        uf.union(a, b)
-    for group in groups:
-        for other in group[1:]:
-            uf.union(group[0], other)
-    members: dict[str, list[str]] = defaultdict(list)
-    for key in list(uf.parent):
-        members[uf.find(key)].append(key)
-    person_of: dict[str, str] = {}
-    for keys in members.values():
-        pid = person_id_for(keys)
-        for key in keys:
-            person_of[key] = pid
-    conflicts.sort(key=lambda c: (-int(c["accounts"]), str(c["identity_hash"])))  # type: ignore[call-overload]
-    return Resolution(person_of, conflicts)
+    hash_rows = [(k, h) for k, values in hashes.items() for h in values]
+    group_rows = [(k, i) for i, group in enumerate(groups) for k in group]
+    person_of, conflicts = resolve_frame(
+        pd.Series(list(accounts), dtype=object),
+        pd.DataFrame(hash_rows, columns=["account", "hash"], dtype=object),
+        pd.DataFrame(list(links), columns=["a", "b"], dtype=object),
+        pd.DataFrame(group_rows, columns=["account", "group"]), max_accounts_per_value)
+    return Resolution(person_of.to_dict(), conflicts)
+
+
+def resolve_frame(accounts: pd.Series, hashes: pd.DataFrame, links: pd.DataFrame,
+                  groups: pd.DataFrame, max_accounts_per_value: int = 20
+                  ) -> tuple[pd.Series, list[dict[str, object]]]:
+    """Group accounts into persons, vectorised (connected components of a sparse graph).
+
+    In: ``accounts`` (account keys), ``hashes`` (columns ``account``, ``hash``: one row per
+    identity hash of an account), ``links`` (``a``, ``b``: linked accounts) and ``groups``
+    (``account``, ``group``: accounts already one person in the graph). Two accounts are
+    one person when they share a hash, are linked or share a group, transitively. A hash
+    held by more than ``max_accounts_per_value`` accounts is implausible (a shop phone, a
+    placeholder email): it is not used and is reported as a conflict (its hash, never the
+    value). Out: ``(person_id by account key, for every account named anywhere; the
+    conflicts, largest first)``; a person's id is ``person_id_for`` of its accounts.
+
+    >>> person_of, _ = resolve_frame(pd.Series(["a:1", "b:2", "c:3"]),
+    ...     pd.DataFrame({"account": ["a:1", "b:2"], "hash": ["h", "h"]}),
+    ...     pd.DataFrame({"a": [], "b": []}), pd.DataFrame({"account": [], "group": []}))
+    >>> person_of["a:1"] == person_of["b:2"] != person_of["c:3"]
+    True
+    """
+    named = pd.concat([pd.Series(accounts, dtype=object), hashes["account"], links["a"],
+                       links["b"], groups["account"]], ignore_index=True).astype(object)
+    keys = np.sort(pd.unique(named.to_numpy()))  # code order = key order
+    index = pd.Index(keys)
+    sources: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
+
+    per_hash = hashes.drop_duplicates()
+    sizes = per_hash["hash"].value_counts()
+    implausible = sizes[sizes > max_accounts_per_value]
+    conflicts = [{"identity_hash": str(h), "accounts": int(n),
+                  "reason": f"shared by more than {max_accounts_per_value} accounts; "
+                            "not used to merge"}
+                 for h, n in sorted(implausible.items(), key=lambda c: (-c[1], str(c[0])))]
+    per_hash = per_hash[~per_hash["hash"].isin(implausible.index)]
+    for members, by in ((per_hash["account"], per_hash["hash"]),
+                        (groups["account"], groups["group"])):
+        codes = index.get_indexer(members.to_numpy())
+        first = pd.Series(codes).groupby(by.to_numpy(), sort=False).transform("first")
+        sources.append(codes)
+        targets.append(first.to_numpy())
+    sources.append(index.get_indexer(links["a"].to_numpy()))
+    targets.append(index.get_indexer(links["b"].to_numpy()))
+
+    src = np.concatenate(sources).astype(np.int64)
+    dst = np.concatenate(targets).astype(np.int64)
+    graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)),
+                       shape=(len(keys), len(keys)))
+    _, component = connected_components(graph, directed=False)
+    smallest = pd.Series(np.arange(len(keys))).groupby(component).transform("min").to_numpy()
+    ids = {code: person_id_for([keys[code]]) for code in np.unique(smallest).tolist()}
+    person_ids = pd.Series(smallest).map(ids).to_numpy()
+    return pd.Series(person_ids, index=index, dtype=object), conflicts

@@ -21,7 +21,7 @@ import pandas as pd
 from graph.config import Settings
 from graph.ingest import events as ev
 from graph.ingest.formats import KIND_ORDER, format_of, kind_of
-from graph.ingest.identity import resolve
+from graph.ingest.identity import resolve_frame
 from graph.ingest.mapping import FileMapping, MappingError, load_mapping
 from graph.ingest.pii import identity_hashes
 from graph.ingest.quarantine import write_quarantine
@@ -284,35 +284,37 @@ def _resolve_persons(store: GraphStore, existing: pd.DataFrame, accounts: pd.Dat
                              identity_hashes=[[] for _ in range(len(extra))])
         table = pd.concat([table, extra[["platform", "display_name", "followers",
                                          "identity_hashes"]]])
-    old_person = existing.set_index("account_key")["person_id"].dropna().to_dict()
-    groups = pd.Series(list(old_person)).groupby(pd.Series(list(old_person.values()))).apply(
-        list).tolist() if old_person else []
-    link_pairs = list(zip(links["a"], links["b"], strict=True)) if links is not None else []
-    resolution = resolve(list(table.index), table["identity_hashes"].to_dict(), link_pairs,
-                         groups)
-    report.identity_conflicts = resolution.conflicts
-    person_of = resolution.person_of
+    old_person = existing.set_index("account_key")["person_id"].dropna()
+    hashes = table["identity_hashes"].explode().dropna()
+    person_of, report.identity_conflicts = resolve_frame(
+        pd.Series(table.index, dtype=object),
+        pd.DataFrame({"account": hashes.index.to_numpy(), "hash": hashes.to_numpy()}),
+        links[["a", "b"]] if links is not None else pd.DataFrame({"a": [], "b": []}),
+        pd.DataFrame({"account": old_person.index.to_numpy(),
+                      "group": old_person.to_numpy()}))
+    del hashes
 
-    moved = pd.DataFrame([(k, p) for k, p in person_of.items() if old_person.get(k) != p],
-                         columns=["account_key", "person_id"])
+    previous = old_person.reindex(person_of.index)
+    moved = pd.DataFrame({"account_key": person_of.index.to_numpy(),
+                          "person_id": person_of.to_numpy()})[
+        (previous != person_of).to_numpy()].reset_index(drop=True)
     owned = existing["account_key"][existing["person_id"].notna()]
     w.assign_persons(store, moved, ~moved["account_key"].isin(owned).to_numpy())
-    old_ids = set(old_person.values())
-    vanished = sorted({old_person[k] for k in moved["account_key"] if k in old_person}
-                      - set(person_of.values()))
+    old_ids = set(old_person)
+    new_ids = set(person_of)
+    vanished = sorted(set(old_person.reindex(moved["account_key"]).dropna()) - new_ids)
     report.persons_merged = w.delete_empty_persons(store, vanished)
-    new_ids = set(person_of.values())
     report.persons_created = len(new_ids - old_ids)
-    in_run = set(stubs["account_key"])
+    in_run = stubs["account_key"]
     if accounts is not None:
-        in_run |= set(accounts["account_key"])
-    report.persons = len({person_of[k] for k in in_run})
+        in_run = pd.concat([in_run, accounts["account_key"]])
+    report.persons = int(person_of.reindex(in_run.unique()).nunique())
     report.accounts_merged_into_persons = len(person_of) - len(new_ids)
 
     touched = set(moved["person_id"])
     if accounts is not None:
-        touched |= {person_of[k] for k in accounts["account_key"]}
-    frame = table.assign(person_id=pd.Series(person_of))
+        touched |= set(person_of.reindex(accounts["account_key"].unique()))
+    frame = table.assign(person_id=person_of)
     frame = frame[frame["person_id"].isin(touched)].reset_index(names="account_key")
     frame = frame.sort_values(["person_id", "followers", "account_key"],
                               ascending=[True, False, True])
