@@ -107,6 +107,21 @@ def _num(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
+def current(kind: str) -> dict[str, Any] | None:
+    """The current complete run of ``kind`` (``graph.store.runs.current_run``), looked up
+    once per request."""
+    from flask import g, has_request_context
+
+    from graph.store.runs import current_run
+
+    if not has_request_context():
+        return current_run(context().store, kind)
+    runs = g.setdefault("current_runs", {})
+    if kind not in runs:
+        runs[kind] = current_run(context().store, kind)
+    return runs[kind]
+
+
 def context() -> WebContext:
     """The ``WebContext`` of the current app."""
     from flask import current_app

@@ -14,8 +14,8 @@ from flask import abort, url_for
 
 from graph.analytics.overlap import audience_overlap
 from graph.store import gnn_io, web_reads
-from graph.store.runs import current_run, list_runs
-from web.app import context
+from graph.store.runs import list_runs
+from web.app import context, current
 
 NETWORK_CORE = 150
 NEIGHBOURS = 40
@@ -33,19 +33,19 @@ def _cached(key: tuple[Any, ...], compute: Any) -> Any:
 
 def runs_now() -> dict[str, dict[str, Any] | None]:
     """The current complete run of each kind shown by the UI."""
-    return {kind: current_run(store(), kind) for kind in ("ingest", "analyze", "refresh")}
+    return {kind: current(kind) for kind in ("ingest", "analyze", "refresh")}
 
 
 def analyze_run_id(required: bool = True) -> str | None:
     """The current analyze run id; 503 when ``required`` and there is none yet."""
-    run = current_run(store(), "analyze")
+    run = current("analyze")
     if run is None and required:
         abort(503, description="no complete analyze run yet: run kolgraph analyze")
     return run["run_id"] if run else None
 
 
 def _ingest_key() -> str | None:
-    run = current_run(store(), "ingest")
+    run = current("ingest")
     return run["run_id"] if run else None
 
 
@@ -296,7 +296,7 @@ def person(person_id: str) -> dict[str, Any]:
     if run_id and found.get("community_id") is not None and found.get("analyze_run_id") == run_id:
         c = web_reads.community(store(), run_id, int(found["community_id"]))
         out["community"] = _community_summary(c) if c else None
-    refresh = current_run(store(), "refresh")
+    refresh = current("refresh")
     if refresh is not None:
         for kind in ("people", "content"):
             recs = gnn_io.recommendations_for(store(), refresh["run_id"], person_id, kind,

@@ -11,17 +11,15 @@ from typing import Any
 from flask import current_app, render_template, request
 from markupsafe import Markup
 
-from graph.store.runs import current_run
-from web.app import context
+from web.app import context, current
 
 Context = Callable[[], dict[str, Any]]
 
 
 def run_key() -> tuple[str | None, ...]:
     """The ids of the current ingest, analyze and refresh runs."""
-    store = context().store
-    return tuple((run or {}).get("run_id") for run in (
-        current_run(store, kind) for kind in ("ingest", "analyze", "refresh")))
+    return tuple((current(kind) or {}).get("run_id")
+                 for kind in ("ingest", "analyze", "refresh"))
 
 
 def _blocks(name: str, values: dict[str, Any]) -> dict[str, Markup]:
