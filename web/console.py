@@ -97,7 +97,8 @@ def run_console_query(cypher: str | None, name: str | None,
 def _library_params(name: str | None) -> dict[str, str]:
     if not name:
         return {}
-    return {k[6:]: v for k, v in request.form.items() if k.startswith("param.")}
+    # a field left empty means "use the default" (or "missing" when required)
+    return {k[6:]: v for k, v in request.form.items() if k.startswith("param.") and v.strip()}
 
 
 def to_csv(result: dict[str, Any]) -> str:

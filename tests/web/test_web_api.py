@@ -188,3 +188,34 @@ def test_openapi_roles_match_the_views(web_app):
         role = getattr(web_app.view_functions[rule.endpoint], "required_role", None)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert document["paths"][path][method.lower()]["x-kolgraph-role"] == role, path
+
+
+def test_library_query_form_in_the_console(client_as, web_sample):
+    client = client_as("analyst")
+    html = client.get("/console").get_data(as_text=True)
+    if "the query library is not installed" in html:
+        pytest.skip("graph/querylib.py is not in this checkout")
+    assert 'name="param.k"' in html
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    page = client.post("/console", data={"name": "top_kols", "param.k": "3", "param.platform": "",
+                                         "csrf_token": token})
+    assert page.status_code == 200, page.get_data(as_text=True)[-500:]
+    body = page.get_data(as_text=True)
+    table = body[body.index('id="console-results"'):]
+    assert table.count("<tr>") == 4  # header + 3 rows
+    profile = client.post("/console", data={"name": "person_profile",
+                                            "param.person_id": web_sample.xss_person_id,
+                                            "csrf_token": token}).get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in profile
+    assert "<script>alert(1)</script>" not in profile
+    missing = client.post("/console", data={"name": "person_profile", "param.person_id": "",
+                                            "csrf_token": token})
+    assert missing.status_code == 400 and "person_id" in missing.get_data(as_text=True)
+
+
+def test_seeds_api_names_bad_parameters(client_as):
+    client = client_as("viewer")
+    response = client.get("/api/v1/influencers/seeds?k=2&platform=nowhere")
+    assert response.status_code == 400 and "parameter platform" in response.get_json()["message"]
+    response = client.get("/api/v1/influencers/seeds?k=2&community=99999")
+    assert response.status_code == 400 and "community" in response.get_json()["message"]
