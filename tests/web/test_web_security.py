@@ -228,3 +228,19 @@ def test_cached_pages_keep_each_users_header(client_as, web_sample):
     tokens = [re.search(r'name="csrf_token" value="([^"]+)"', h).group(1)
               for h in (viewer_html, admin_html)]
     assert tokens[0] != tokens[1]
+
+
+def test_console_timeout_is_enforced_by_the_database(web_sample):
+    from dataclasses import replace
+
+    from tests.web.conftest import log_in
+
+    settings = replace(web_sample.settings, query_timeout_s=0.2)
+    client = create_app(settings, web_sample.store, cookie_secure=False).test_client()
+    log_in(client, web_sample.users["analyst"], web_sample.passwords["analyst"])
+    response = client.post("/console", data={
+        "cypher": "UNWIND range(1, 200000000) AS x WITH x WHERE x % 7 = 3 RETURN count(x)",
+        "csrf_token": _csrf(client, "/console")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'data-kind="timeout"' in html
+    assert "0.2 s limit" in html
