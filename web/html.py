@@ -31,7 +31,8 @@ def select_options(values: Sequence[object], selected: object = None,
 
 def why_cell(why: Sequence[dict[str, object]]) -> Markup:
     """The *why it ranks* cell of a leaderboard row: each component's contribution to
-    ``kol_score`` (``web.data.explain_score`` rows), largest first.
+    ``kol_score`` (``web.data.explain_score`` rows), largest first; components that add
+    nothing are left out.
 
     >>> str(why_cell([{"component": "reach", "value": 3.0, "scaled": 1.0, "weight": 0.25,
     ...                "contribution": 0.25}]))
@@ -39,5 +40,6 @@ def why_cell(why: Sequence[dict[str, object]]) -> Markup:
     """
     parts = [f'<span class="kg-why-part" title="{escape(w["component"])} = {w["value"]:.6g}, '
              f'scaled {w["scaled"]:.4g}, weight {w["weight"]:.4g}">'
-             f'{escape(w["component"])} +{w["contribution"]:.4g}</span>' for w in why]
-    return Markup(" · ".join(parts))
+             f'{escape(w["component"])} +{w["contribution"]:.4g}</span>'
+             for w in why if w["contribution"]]
+    return Markup(" · ".join(parts) or "—")
