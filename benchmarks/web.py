@@ -11,8 +11,13 @@ clients (threads, one keep-alive HTTP connection each, the session cookie sent b
     python benchmarks/web.py [--home /tmp/kg-web100k] [--sample /tmp/sample-100k]
                              [--persons 100000] [--clients 16] [--requests 640] [--json FILE]
 
-Prints, per kind of page: requests, errors, the median latency of one client alone, and under
-load p50/p95/p99/max (ms) and requests/s. Target: p95 under 100 ms under load.
+Kinds of page: the leaderboard's first pages, the community pages of the 20 largest
+communities and their network JSON ("hot": the same URLs again and again, as when many people
+open the same pages), and "cold" kinds where every measured request is a URL nobody asked for
+before (leaderboard filtered by community × platform × page, community × member page, a person
+each time), so that no per-URL cache can answer them. Prints, per kind: requests, errors, the
+median latency of one client alone, and under load p50/p95/p99/max (ms) and requests/s.
+Target: p95 under 100 ms under load.
 """
 
 from __future__ import annotations
@@ -101,8 +106,20 @@ def prepare(store: GraphStore, settings: Settings, sample: Path, persons: int, s
     return done
 
 
-def targets(store: GraphStore, seed: int, persons: int = 400) -> dict[str, list[str]]:
-    """The URLs each kind of page is driven with (from the current analyze run)."""
+@dataclass
+class Kind:
+    """One kind of page to drive: ``warm`` is requested once before measuring; ``cold`` means
+    every measured request asks for a URL not asked for before (no page cache can help)."""
+
+    name: str
+    urls: list[str]
+    warm: list[str]
+    cold: bool
+
+
+def targets(store: GraphStore, seed: int, needed: int) -> list[Kind]:
+    """The kinds of page and their URLs (from the current analyze run); a cold kind gets at
+    least ``needed`` distinct URLs when the data has them."""
     run = current_run(store, "analyze")
     assert run is not None, "no complete analyze run"
     communities = store.read(
@@ -113,15 +130,28 @@ def targets(store: GraphStore, seed: int, persons: int = 400) -> dict[str, list[
         {"run": run["run_id"]}).rows]
     platforms = [r["name"] for r in store.read("MATCH (p:Platform) RETURN p.name AS name").rows]
     rng = random.Random(seed)
-    top = [c["id"] for c in communities[:20]]
-    return {
-        "leaderboard": [f"/influencers?page={p}" for p in range(1, 6)],
-        "leaderboard filtered": [f"/influencers?{urlencode({'community': c, 'platform': p})}"
-                                 for c in top[:8] for p in platforms],
-        "community": [f"/communities/{c}" for c in top],
-        "community network (JSON)": [f"/api/v1/communities/{c}/network" for c in top],
-        "person": [f"/persons/{pid}" for pid in rng.sample(ids, min(persons, len(ids)))],
-    }
+    top = [f"/communities/{c['id']}" for c in communities[:20]]
+    leaders = [f"/influencers?page={p}" for p in range(1, 6)]
+    filtered = [f"/influencers?{urlencode({'community': c['id'], 'platform': p, 'page': n})}"
+                for n in (1, 2, 3) for c in communities for p in platforms]
+    pages = [f"/communities/{c['id']}?page={n}" for c in communities
+             for n in range(1, max(1, -(-int(c["size"]) // 50)) + 1)]
+    orderings = ["/influencers"] + [f"/influencers?platform={p}" for p in platforms]
+    for urls in (filtered, pages):
+        rng.shuffle(urls)
+    return [
+        Kind("leaderboard (pages 1-5)", leaders, leaders, cold=False),
+        Kind("leaderboard filtered (community x platform x page, each once)", filtered,
+             orderings, cold=True),
+        Kind("community (top 20)", top, top, cold=False),
+        Kind("community (community x member page, each once)", pages, [], cold=True),
+        Kind("community network JSON (top 20)",
+             [f"/api/v1/communities/{c['id']}/network" for c in communities[:20]],
+             [f"/api/v1/communities/{c['id']}/network" for c in communities[:20]], cold=False),
+        Kind("person (each a first visit)",
+             [f"/persons/{pid}" for pid in rng.sample(ids, min(needed, len(ids)))], [],
+             cold=True),
+    ]
 
 
 # ----------------------------------------------------------------------------- HTTP client
@@ -186,15 +216,17 @@ def _timed(client: Client, path: str) -> tuple[float, int]:
     return (time.perf_counter() - t) * 1000.0, status
 
 
-def drive(kind: str, urls: list[str], host: str, port: int, cookies: dict[str, str],
-          clients: int, total: int, warmup: int = 2) -> Figures:
-    """Times ``total`` GETs of ``urls`` (round robin) by ``clients`` concurrent clients, after
-    ``warmup`` sequential passes over the first URLs and a single-client median."""
+def drive(kind: Kind, host: str, port: int, cookies: dict[str, str], clients: int,
+          total: int) -> Figures:
+    """Requests ``kind.warm`` once, times 20 GETs by one client alone, then ``total`` GETs by
+    ``clients`` concurrent clients (round robin over the URLs; a cold kind's measured URLs
+    are all distinct, and distinct from the single client's, as far as it has URLs)."""
     solo = Client(host, port, cookies)
-    for path in urls[: max(1, warmup * 4)]:
+    for path in kind.warm:
         solo.request("GET", path)
-    single = [_timed(solo, urls[i % len(urls)])[0] for i in range(20)]
+    single = [_timed(solo, kind.urls[i % len(kind.urls)])[0] for i in range(20)]
     solo.close()
+    urls = kind.urls[20:] if kind.cold and len(kind.urls) > 20 else kind.urls
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     start = threading.Barrier(clients + 1)
@@ -218,7 +250,9 @@ def drive(kind: str, urls: list[str], host: str, port: int, cookies: dict[str, s
     elapsed = time.perf_counter() - began
     ms = np.array([x for part in latencies for x in part])
     p50, p95, p99 = np.percentile(ms, [50, 95, 99])
-    return Figures(kind, len(ms), sum(errors), float(np.median(single)), float(p50),
+    name = kind.name if not kind.cold or len(urls) >= total else \
+        f"{kind.name} [only {len(urls)} distinct URLs]"
+    return Figures(name, len(ms), sum(errors), float(np.median(single)), float(p50),
                    float(p95), float(p99), float(ms.max()), len(ms) / elapsed)
 
 
@@ -278,7 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--requests", type=int, default=640, help="requests per kind of page")
     ap.add_argument("--threads", type=int, default=16, help="waitress worker threads")
-    ap.add_argument("--only", action="append", help="kinds of page to drive (repeatable)")
+    ap.add_argument("--only", action="append",
+                    help="drive only the kinds whose name holds this word (repeatable)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     args = ap.parse_args(argv)
 
@@ -288,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     done = prepare(store, settings, args.sample, args.persons, args.seed, args.epochs)
     print(f"prepared {args.home} in {time.perf_counter() - t:.0f} s: {done or 'reused'}",
           flush=True)
-    urls = targets(store, args.seed)
+    kinds = targets(store, args.seed, args.requests + 20)
     persons = store.read("MATCH (p:Person) RETURN count(p) AS n").rows[0]["n"]
     store.close()
 
@@ -307,13 +342,12 @@ def main(argv: list[str] | None = None) -> int:
         cookies = login.cookies
         login.close()
         rows = []
-        for kind, paths in urls.items():
-            if args.only and kind not in args.only:
+        for kind in kinds:
+            if args.only and not any(word in kind.name for word in args.only):
                 continue
-            rows.append(drive(kind, paths, "127.0.0.1", port, cookies, args.clients,
-                              args.requests))
-            print(f"  {kind}: p95 {rows[-1].p95_ms:.1f} ms, {rows[-1].rps:.1f} requests/s",
-                  flush=True)
+            rows.append(drive(kind, "127.0.0.1", port, cookies, args.clients, args.requests))
+            print(f"  {rows[-1].kind}: p95 {rows[-1].p95_ms:.1f} ms, "
+                  f"{rows[-1].rps:.1f} requests/s", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
