@@ -20,6 +20,8 @@ from web.app import context, current
 NETWORK_CORE = 150
 NEIGHBOURS = 40
 RECOMMENDATIONS = 10
+LOOKALIKE_POOL = 200   # nearest persons looked at for look-alike KOLs
+KOL_SHARE = 0.1        # a KOL: kol_score in the top 10% of the run
 COMMUNITY_SORTS = ("size", "modularity_share", "density", "community_id")
 
 
@@ -304,14 +306,25 @@ def person(person_id: str) -> dict[str, Any]:
             for r in recs:
                 r["url"] = person_url(r["target_id"]) if kind == "people" else None
             out["recommendations"][kind] = recs
-        try:
-            similar = gnn_io.similar_persons(store(), person_id, RECOMMENDATIONS)
-        except LookupError:
-            similar = []
-        out["similar"] = [{**s, "url": person_url(s["person_id"])} for s in similar]
+        out["similar"] = lookalike_kols(person_id, run_id)
     out["neighbours"] = [{**n, "url": person_url(n["person_id"])}
                          for n in web_reads.neighbours(store(), person_id, NEIGHBOURS)]
     return out
+
+
+def lookalike_kols(person_id: str, run_id: str | None) -> list[dict[str, Any]]:
+    """The persons nearest to ``person_id`` by embedding (vector index) that are KOLs —
+    ``kol_score`` in the top ``KOL_SHARE`` of the current analyze run — at most
+    ``RECOMMENDATIONS``, most similar first."""
+    try:
+        similar = gnn_io.similar_persons(store(), person_id, LOOKALIKE_POOL)
+    except LookupError:
+        return []
+    if run_id is not None:
+        floor = _cached(("kol_floor", run_id), lambda: web_reads.score_quantile(
+            store(), run_id, 1.0 - KOL_SHARE))
+        similar = [s for s in similar if (s.get("kol_score") or 0.0) >= floor]
+    return [{**s, "url": person_url(s["person_id"])} for s in similar[:RECOMMENDATIONS]]
 
 
 def person_network(person_id: str) -> dict[str, Any]:

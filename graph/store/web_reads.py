@@ -165,6 +165,15 @@ def component_stats(store: GraphStore, run_id: str) -> dict[str, dict[str, float
     return stats
 
 
+def score_quantile(store: GraphStore, run_id: str, q: float) -> float:
+    """The ``q`` quantile (0..1, interpolated) of ``kol_score`` over the persons of
+    ``run_id``; 0 when there are none."""
+    value = store.scalar("MATCH (p:Person) WHERE p.analyze_run_id = $run_id "
+                         "RETURN percentileCont(p.kol_score, $q) AS v",
+                         {"run_id": run_id, "q": float(q)})
+    return float(value or 0.0)
+
+
 # ------------------------------------------------------------------------ persons
 def person(store: GraphStore, person_id: str) -> Row | None:
     """One person: identity, ``PERSON_VALUES``, ``analyze_run_id`` and ``accounts`` (list of

@@ -219,3 +219,16 @@ def test_seeds_api_names_bad_parameters(client_as):
     assert response.status_code == 400 and "parameter platform" in response.get_json()["message"]
     response = client.get("/api/v1/influencers/seeds?k=2&community=99999")
     assert response.status_code == 400 and "community" in response.get_json()["message"]
+
+
+def test_lookalikes_are_kols_nearest_first(client_as, web_sample):
+    client = client_as("viewer")
+    person = client.get(f"/api/v1/persons/{web_sample.top_person_id}").get_json()
+    similar = person["similar"]
+    assert similar and web_sample.top_person_id not in [s["person_id"] for s in similar]
+    floor = web_sample.store.scalar(
+        "MATCH (p:Person) WHERE p.kol_score IS NOT NULL "
+        "RETURN percentileCont(p.kol_score, 0.9) AS v")
+    assert all(s["kol_score"] >= floor for s in similar)
+    similarity = [s["similarity"] for s in similar]
+    assert similarity == sorted(similarity, reverse=True)

@@ -86,7 +86,7 @@ def test_person_page_shows_accounts_recommendations_and_lookalikes(client_as, we
         as_text=True)
     assert 'id="accounts"' in html and 'class="kg-network"' in html
     assert "none (no refresh run yet)" not in html
-    assert "none (no embedding yet)" not in html
+    assert "no KOL among the nearest" not in html
 
 
 def test_search_by_name_and_handle(client_as, web_sample):
