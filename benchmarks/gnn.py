@@ -22,6 +22,7 @@ database client only with --home).
 from __future__ import annotations
 
 import argparse
+import pickle
 import resource
 import sys
 import tempfile
@@ -49,6 +50,17 @@ def peak_rss_gib() -> float:
 
 
 def load(args: argparse.Namespace) -> GraphData:
+    if args.cache and Path(args.cache).exists():
+        with open(args.cache, "rb") as fh:
+            return pickle.load(fh)
+    data = _load(args)
+    if args.cache:
+        with open(args.cache, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return data
+
+
+def _load(args: argparse.Namespace) -> GraphData:
     if args.sample:
         return sample_graph(Path(args.sample))
     if args.home:
@@ -63,16 +75,18 @@ def load(args: argparse.Namespace) -> GraphData:
     return synthetic_graph(args.persons, seed=args.seed)
 
 
-def heuristic_pass(data: GraphData, cand: Candidates, batch: int, seed: int) -> float:
-    """Seconds to rank the two-hop people candidates of everyone by Adamic–Adar."""
+def heuristic_pass(data: GraphData, cand: Candidates, batch: int, seed: int,
+                   persons: int) -> float:
+    """Seconds to rank the two-hop people candidates of the first ``persons`` by
+    Adamic–Adar."""
     started = time.perf_counter()
     adjacency = cand.pp_sampler
     from gnn.data.graph import symmetric_adjacency
 
     a = symmetric_adjacency(data.pp_src, data.pp_dst, data.num_persons)
-    for b, lo in enumerate(range(0, data.num_persons, batch)):
-        persons = np.arange(lo, min(lo + batch, data.num_persons))
-        u, v = _two_hop(adjacency, adjacency, persons, np.random.default_rng([seed, b]))
+    for b, lo in enumerate(range(0, persons, batch)):
+        chosen = np.arange(lo, min(lo + batch, persons))
+        u, v = _two_hop(adjacency, adjacency, chosen, np.random.default_rng([seed, b]))
         keep = u != v
         pp_scores(a, u[keep], v[keep])
     return time.perf_counter() - started
@@ -86,28 +100,42 @@ def refresh_in_memory(data: GraphData, device: str, args: argparse.Namespace) ->
     t0 = time.perf_counter()
     params = TrainParams(epochs=args.epochs, eval_every=args.eval_every, device=device,
                          seed=args.seed, eval_positives=args.eval_positives)
-    result = train(data, params, log=lambda m: print(f"  [{device}] {m}", flush=True))
+    def log(message: str) -> None:
+        print(f"  [{device} {time.perf_counter() - t0:7.1f}s] {message}", flush=True)
+
+    result = train(data, params, log=log)
     out["train_s"] = time.perf_counter() - t0
     out["epochs"] = result.epochs_run
     out["s_per_epoch"] = result.seconds_per_epoch
+    out["s_per_training_step"] = float(np.mean([p["seconds"] for p in result.curve]))
+    log(f"trained: {result.epochs_run} epochs, {out['s_per_epoch']:.2f} s/epoch with the "
+        f"evaluations, {out['s_per_training_step']:.2f} s/epoch without")
     t1 = time.perf_counter()
     inf = prepare(result.model, result.schema, data, device)
     if device == "cuda":
         torch.cuda.synchronize()
     out["embed_s"] = time.perf_counter() - t1
+    log(f"embedded every node in {out['embed_s']:.1f}s")
     t2 = time.perf_counter()
     cand = Candidates.build(inf)
     recs = 0
-    for b, lo in enumerate(range(0, data.num_persons, args.batch_persons)):
-        persons = np.arange(lo, min(lo + args.batch_persons, data.num_persons))
+    n_rec = min(args.recommend_persons or data.num_persons, data.num_persons)
+    for b, lo in enumerate(range(0, n_rec, args.batch_persons)):
+        persons = np.arange(lo, min(lo + args.batch_persons, n_rec))
         recs += len(recommend_batch(inf, cand, persons, args.k, args.seed, b))
     out["recommend_s"] = time.perf_counter() - t2
+    out["recommend_persons"] = n_rec
     out["recommendations"] = recs
+    log(f"recommended for {n_rec} persons in {out['recommend_s']:.1f}s "
+        f"({n_rec / max(out['recommend_s'], 1e-9):.0f} persons/s)")
+    if n_rec < data.num_persons:
+        out["recommend_all_s_extrapolated"] = out["recommend_s"] * data.num_persons / n_rec
     out["total_s"] = time.perf_counter() - t0
     out["peak_rss_gib"] = peak_rss_gib()
     if device == "cuda":
         out["peak_gpu_gib"] = torch.cuda.max_memory_allocated() / 2**30
-    out["baseline_heuristic_s"] = heuristic_pass(data, cand, args.batch_persons, args.seed)
+    out["baseline_heuristic_s"] = heuristic_pass(data, cand, args.batch_persons, args.seed,
+                                                 n_rec)
     out["test_hits50_people"] = method_value(result.metrics, "test", "people", GNN)
     return out
 
@@ -189,6 +217,11 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--batch-persons", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--recommend-persons", type=int, default=0,
+                        help="recommend for the first N persons only (0: all) and "
+                             "extrapolate the time to all")
+    parser.add_argument("--cache", help="pickle of the loaded graph: written on the first "
+                                        "run, read on later ones")
     parser.add_argument("--quality-sample", help="sample folder for the quality table")
     parser.add_argument("--quality-persons", type=int, default=2000)
     parser.add_argument("--no-quality", action="store_true")

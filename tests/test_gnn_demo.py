@@ -1,0 +1,75 @@
+"""``refresh`` on the demo data: a ``kolgraph sample`` put through the real ingest and analyze;
+then a person added by a later ingest gets recommendations at the next refresh, with the same
+model (no retraining)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from gnn.refresh import RefreshOptions, refresh
+from gnn.train import TrainParams
+from graph.analytics.weights import load_weights
+from graph.commands.analyze import AnalyzeParams, run_analysis
+from graph.ingest.pipeline import ingest_folder
+from graph.ingest.sample import generate_sample
+from graph.store import gnn_io
+
+PERSONS = 1000
+K = 5
+
+
+def _zhihu_accounts(sample: Path, count: int) -> list[str]:
+    with (sample / "accounts.csv").open(encoding="utf-8") as fh:
+        return [r["account_id"] for r in csv.DictReader(fh) if r["platform"] == "zhihu"][:count]
+
+
+def _newcomer_folder(folder: Path, peers: list[str]) -> None:
+    folder.mkdir()
+    with (folder / "accounts.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["platform", "account_id", "display_name", "followers"])
+        writer.writerow(["zhihu", "newcomer-1", "新来的", 2])
+    with (folder / "interactions.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["platform", "src_account", "dst_account", "type", "timestamp"])
+        for i, peer in enumerate(peers):
+            writer.writerow(["zhihu", "newcomer-1", peer, "follow", 1_800_000_000 + i])
+
+
+def test_refresh_on_the_demo_data_then_a_newcomer_without_retraining(store, settings,
+                                                                      tmp_path):
+    sample = tmp_path / "sample"
+    generate_sample(sample, persons=PERSONS, seed=7)
+    ingest_folder(store, settings, sample)
+    run_analysis(store, load_weights(None), AnalyzeParams(seed=7))
+    home = tmp_path / "home"
+    opts = RefreshOptions(k=K, seed=0, device="cpu",
+                          train_params=TrainParams(seed=0, device="cpu"))
+    first = refresh(store, home, opts)
+    assert first.trained == first.model_id and first.persons == PERSONS
+    assert store.scalar("MATCH (p:Person) WHERE p.embedding IS NOT NULL "
+                        "RETURN count(p)") == PERSONS
+    kinds = store.read("MATCH (:Person)-[r:RECOMMENDED {run_id: $r}]->() "
+                       "RETURN r.kind AS kind, count(r) AS n ORDER BY kind",
+                       {"r": first.run_id}).rows
+    assert [row["kind"] for row in kinds] == ["content", "people"]
+    assert all(row["n"] >= PERSONS for row in kinds)
+
+    peers = _zhihu_accounts(sample, 3)
+    _newcomer_folder(tmp_path / "later", peers)
+    ingest_folder(store, settings, tmp_path / "later")
+    newcomer = store.scalar("MATCH (p:Person)-[:HAS_ACCOUNT]->(:Account {account_key: $k}) "
+                            "RETURN p.person_id", {"k": "zhihu:newcomer-1"})
+    assert newcomer and gnn_io.person_embedding(store, newcomer) is None
+    second = refresh(store, home, RefreshOptions(k=K, seed=0, device="cpu"))
+    assert second.trained is None and second.model_id == first.model_id
+    assert second.persons == PERSONS + 1
+    assert gnn_io.person_embedding(store, newcomer) is not None
+    people = gnn_io.recommendations_for(store, second.run_id, newcomer, "people", K)
+    content = gnn_io.recommendations_for(store, second.run_id, newcomer, "content", K)
+    assert len(people) == K and len(content) == K
+    followed = {row["id"] for row in store.read(
+        "MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account) WHERE a.account_key IN $keys "
+        "RETURN p.person_id AS id", {"keys": [f"zhihu:{p}" for p in peers]}).rows}
+    assert len(followed) == 3 and followed.isdisjoint(r["target_id"] for r in people)
