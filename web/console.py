@@ -5,8 +5,6 @@ configured timeout and row cap."""
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from typing import Any
 
@@ -14,6 +12,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from graph.store import QueryResult, QuerySyntaxError, QueryTimeout, ReadOnlyViolation, StoreError
 from web.app import context
+from web.export import csv_response
 from web.security import requires
 
 bp = Blueprint("console", __name__)
@@ -101,15 +100,6 @@ def _library_params(name: str | None) -> dict[str, str]:
     return {k[6:]: v for k, v in request.form.items() if k.startswith("param.") and v.strip()}
 
 
-def to_csv(result: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(result["columns"])
-    for row in result["rows"]:
-        writer.writerow(["" if v is None else v for v in row])
-    return out.getvalue()
-
-
 @bp.route("/console", methods=["GET", "POST"])
 @requires("analyst")
 def console() -> Response | str | tuple[str, int]:
@@ -123,8 +113,7 @@ def console() -> Response | str | tuple[str, int]:
     cypher = request.form.get("cypher", "")
     result = run_console_query(None if name else cypher, name, _library_params(name))
     if request.form.get("format") == "csv" and "error" not in result:
-        return Response(to_csv(result), mimetype="text/csv; charset=utf-8", headers={
-            "Content-Disposition": "attachment; filename=kolgraph-query.csv"})
+        return csv_response(result["columns"], result["rows"], "kolgraph-query.csv")
     status = 400 if "error" in result else 200
     return render_template("console.html", queries=queries, cypher=cypher, result=result,
                            selected=name), status

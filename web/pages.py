@@ -4,14 +4,12 @@ overlap, CSV export), campaign seeds, person, runs, search. Every page needs a l
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, render_template, request, url_for
 
 from graph.store import web_reads
 from web import data, runs_data
 from web.app import context
+from web.export import csv_response
 from web.params import PAGE_SIZE, int_arg, list_arg, page_arg, str_arg
 from web.render import render_page
 from web.security import requires
@@ -88,13 +86,8 @@ def influencers_csv() -> Response:
     selected = list_arg("select", limit=EXPORT_LIMIT)
     d = data.leaderboard(page=1, page_size=EXPORT_LIMIT, person_ids=selected or None,
                          **args)  # type: ignore[arg-type]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in d["items"]:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in EXPORT_COLUMNS])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": "attachment; filename=kolgraph-influencers.csv"})
+    return csv_response(EXPORT_COLUMNS, ([row.get(c) for c in EXPORT_COLUMNS]
+                                         for row in d["items"]), "kolgraph-influencers.csv")
 
 
 @bp.route("/persons/<person_id>")

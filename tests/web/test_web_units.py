@@ -12,13 +12,15 @@ import pytest
 import web.cache
 import web.charts
 import web.data
+import web.export
 import web.html
 import web.users
 from graph.analytics import ranking
 from web.cache import RunCache
 
 
-@pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.html, web.users])
+@pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.export, web.html,
+                                    web.users])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
@@ -78,3 +80,11 @@ def test_cache_evicts_the_least_recently_used():
     cache.get("a", lambda: 1), cache.get("b", lambda: 2), cache.get("a", lambda: 0)
     cache.get("c", lambda: 3)
     assert cache.get("a", lambda: -1) == 1 and cache.get("b", lambda: -2) == -2
+
+
+def test_csv_cells_cannot_become_formulas():
+    from web.export import csv_cell
+
+    for text in ("=HYPERLINK(\"http://x\")", "+1", "-1+2", "@SUM(A1)", "\tx"):
+        assert csv_cell(text) == "'" + text
+    assert csv_cell(-1.5) == -1.5 and csv_cell("李文") == "李文" and csv_cell(None) == ""
