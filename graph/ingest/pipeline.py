@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -189,23 +190,39 @@ def _write(store: GraphStore, frames: dict[str, pd.DataFrame], accounts: pd.Data
                                        else set())
     if platforms:
         w.upsert_platforms(store, platforms)
+    stub_rows = pd.DataFrame({"account_key": stubs, "platform": _platform(stubs),
+                              "account_id": stubs.str.split(":", n=1).str[1]})
+    report.seconds["accounts"] = round(time.monotonic() - clock, 3)
+
+    # persons first (resolved in memory), so that new accounts are created with their
+    # HAS_ACCOUNT in one query
+    clock = time.monotonic()
+    plan = _plan_persons(existing, accounts, stub_rows, frames.get("identity_links"), report)
+    w.upsert_persons(store, plan.props)
+    report.seconds["persons"] = round(time.monotonic() - clock, 3)
+
+    clock = time.monotonic()
     if accounts is not None:
         last = accounts.drop_duplicates("account_key", keep="last")
         created = last["created_at"].to_numpy()
-        frame = last.assign(created_at=pd.Series(
-            pd.array(created, dtype="Int64"), index=last.index).where(created >= 0))
+        frame = last.assign(
+            created_at=pd.Series(pd.array(created, dtype="Int64"), index=last.index).where(
+                created >= 0),
+            person_id=plan.person_of.reindex(last["account_key"]).to_numpy())
         bar = _progress(progress, len(frame), "accounts")
         w.upsert_accounts(store, frame, ~frame["account_key"].isin(known).to_numpy(),
                           progress=bar.update if bar else None)
         report.accounts = len(frame)
-    stub_rows = pd.DataFrame({"account_key": stubs, "platform": _platform(stubs),
-                              "account_id": stubs.str.split(":", n=1).str[1]})
+    stub_rows["person_id"] = plan.person_of.reindex(stub_rows["account_key"]).to_numpy()
     w.ensure_accounts(store, stub_rows, np.ones(len(stub_rows), dtype=bool))  # not known
-    report.seconds["accounts"] = round(time.monotonic() - clock, 3)
+    report.seconds["accounts"] += round(time.monotonic() - clock, 3)
 
     clock = time.monotonic()
-    _resolve_persons(store, existing, accounts, stub_rows, frames.get("identity_links"), report)
-    report.seconds["persons"] = round(time.monotonic() - clock, 3)
+    moved = plan.moved[plan.moved["account_key"].isin(known).to_numpy()]
+    owned = existing["account_key"][existing["person_id"].notna()]
+    w.assign_persons(store, moved, ~moved["account_key"].isin(owned).to_numpy())
+    report.persons_merged = w.delete_empty_persons(store, plan.vanished)
+    report.seconds["persons"] += round(time.monotonic() - clock, 3)
 
     clock = time.monotonic()
     if "contents" in frames:
@@ -265,11 +282,24 @@ def _write_events(store: GraphStore, batches: list[ev.EventBatch], report: Inges
     w.write_pipelined(store, jobs(), written)
 
 
-def _resolve_persons(store: GraphStore, existing: pd.DataFrame, accounts: pd.DataFrame | None,
-                     stubs: pd.DataFrame, links: pd.DataFrame | None,
-                     report: IngestReport) -> None:
-    """Union-find over every account (graph + run), then move the accounts whose person
-    changed and refresh the touched persons' properties."""
+@dataclass
+class PersonPlan:
+    """What the person stage writes: the person of every account (``person_of``, indexed by
+    account key), the accounts whose person changed or is new (``moved``: account_key,
+    person_id), the persons to MERGE with their properties (``props``), and the persons
+    that lose all their accounts (``vanished``)."""
+
+    person_of: pd.Series
+    moved: pd.DataFrame
+    props: pd.DataFrame
+    vanished: list[str]
+
+
+def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
+                  stubs: pd.DataFrame, links: pd.DataFrame | None,
+                  report: IngestReport) -> PersonPlan:
+    """Resolve identities over every account (graph + run) and compute the touched
+    persons' properties; fills the person counts of ``report`` (not ``persons_merged``)."""
     table = existing.set_index("account_key")[["platform", "display_name", "followers",
                                                "identity_hashes"]]
     table["identity_hashes"] = table["identity_hashes"].map(lambda h: list(h or []))
@@ -298,12 +328,9 @@ def _resolve_persons(store: GraphStore, existing: pd.DataFrame, accounts: pd.Dat
     moved = pd.DataFrame({"account_key": person_of.index.to_numpy(),
                           "person_id": person_of.to_numpy()})[
         (previous != person_of).to_numpy()].reset_index(drop=True)
-    owned = existing["account_key"][existing["person_id"].notna()]
-    w.assign_persons(store, moved, ~moved["account_key"].isin(owned).to_numpy())
     old_ids = set(old_person)
     new_ids = set(person_of)
     vanished = sorted(set(old_person.reindex(moved["account_key"]).dropna()) - new_ids)
-    report.persons_merged = w.delete_empty_persons(store, vanished)
     report.persons_created = len(new_ids - old_ids)
     in_run = stubs["account_key"]
     if accounts is not None:
@@ -323,4 +350,4 @@ def _resolve_persons(store: GraphStore, existing: pd.DataFrame, accounts: pd.Dat
         followers_total=("followers", "sum")).reset_index()
     props["platforms"] = props["platforms"].astype(int)
     props["followers_total"] = props["followers_total"].astype(int)
-    w.update_persons(store, props)
+    return PersonPlan(person_of, moved, props, vanished)

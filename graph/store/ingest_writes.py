@@ -99,20 +99,23 @@ _ACCOUNTS = (
     "WITH a, row MATCH (p:Platform {name: row[1]}) MERGE (a)-[:ON]->(p)"
 )
 
-#: Accounts known to be absent from the graph: plain CREATE of the node and its ON.
+_ON_NEW = " WITH a, row MATCH (pl:Platform {name: row[1]}) CREATE (a)-[:ON]->(pl) "
+
+#: Accounts known to be absent from the graph: plain CREATE of the node, its ON and its
+#: HAS_ACCOUNT (rows end with the person_id; the Person exists already).
 _NEW_ACCOUNTS = (
     "UNWIND $rows AS row "
     "CREATE (a:Account {account_key: row[0], platform: row[1], account_id: row[2], "
-    "display_name: row[3], followers: row[4], created_at: row[5], identity_hashes: row[6]}) "
-    "WITH a, row MATCH (p:Platform {name: row[1]}) CREATE (a)-[:ON]->(p)"
+    "display_name: row[3], followers: row[4], created_at: row[5], identity_hashes: row[6]})"
+    + _ON_NEW + "WITH a, row MATCH (p:Person {person_id: row[7]}) CREATE (p)-[:HAS_ACCOUNT]->(a)"
 )
 
 STUB_COLUMNS = ["account_key", "platform", "account_id"]
 _NEW_STUBS = (
     "UNWIND $rows AS row "
     "CREATE (a:Account {account_key: row[0], platform: row[1], account_id: row[2], "
-    "display_name: row[2], followers: 0, identity_hashes: []}) "
-    "WITH a, row MATCH (p:Platform {name: row[1]}) CREATE (a)-[:ON]->(p)"
+    "display_name: row[2], followers: 0, identity_hashes: []})" + _ON_NEW
+    + "WITH a, row MATCH (p:Person {person_id: row[3]}) CREATE (p)-[:HAS_ACCOUNT]->(a)"
 )
 _STUB_ACCOUNTS = (
     "UNWIND $rows AS row "
@@ -126,16 +129,20 @@ _STUB_ACCOUNTS = (
 def upsert_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
                     progress: Progress | None = None) -> None:
     """MERGE accounts from the accounts files and SET their properties (``frame`` has
-    ``ACCOUNT_COLUMNS``); the rows of ``absent`` (accounts the caller read as not in the
-    graph) are CREATEd, which skips the key lookups."""
-    write_frame(store, _NEW_ACCOUNTS, frame[absent], ACCOUNT_COLUMNS, progress=progress)
+    ``ACCOUNT_COLUMNS`` and ``person_id``). The rows of ``absent`` (accounts the caller
+    read as not in the graph) are CREATEd together with their ``HAS_ACCOUNT`` from their
+    (existing) person, which skips the key lookups; the others keep their person here
+    (``assign_persons`` moves them)."""
+    write_frame(store, _NEW_ACCOUNTS, frame[absent], [*ACCOUNT_COLUMNS, "person_id"],
+                progress=progress)
     write_frame(store, _ACCOUNTS, frame[~absent], ACCOUNT_COLUMNS, progress=progress)
 
 
 def ensure_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray) -> None:
-    """MERGE accounts seen only in events (``frame`` has ``STUB_COLUMNS``); an existing
-    account keeps its properties. Rows of ``absent`` are CREATEd (see ``upsert_accounts``)."""
-    write_frame(store, _NEW_STUBS, frame[absent], STUB_COLUMNS)
+    """MERGE accounts seen only in events (``frame`` has ``STUB_COLUMNS`` and
+    ``person_id``); an existing account keeps its properties. Rows of ``absent`` are
+    CREATEd with their ``HAS_ACCOUNT`` (see ``upsert_accounts``)."""
+    write_frame(store, _NEW_STUBS, frame[absent], [*STUB_COLUMNS, "person_id"])
     write_frame(store, _STUB_ACCOUNTS, frame[~absent], STUB_COLUMNS)
 
 
@@ -153,7 +160,7 @@ _ASSIGN = (
 _ASSIGN_NEW = (
     "UNWIND $rows AS row "
     "MATCH (a:Account {account_key: row[0]}) "
-    "MERGE (p:Person {person_id: row[1]}) "
+    "MATCH (p:Person {person_id: row[1]}) "
     "CREATE (p)-[:HAS_ACCOUNT]->(a)"
 )
 
@@ -162,7 +169,7 @@ def assign_persons(store: GraphStore, frame: pd.DataFrame, unowned: np.ndarray) 
     """Point each account at its person (``frame``: account_key, person_id), moving it
     away from any other person in the same query. ``unowned`` marks the accounts known to
     have no person yet (no HAS_ACCOUNT to remove or to merge on): those are linked with a
-    plain CREATE."""
+    plain CREATE to their person, which must exist (``upsert_persons``)."""
     cols = ["account_key", "person_id"]
     write_frame(store, _ASSIGN_NEW, frame[unowned], cols)
     write_frame(store, _ASSIGN, frame[~unowned], cols)
@@ -180,12 +187,12 @@ def delete_empty_persons(store: GraphStore, person_ids: Sequence[str]) -> int:
     return deleted
 
 
-def update_persons(store: GraphStore, frame: pd.DataFrame) -> None:
-    """SET display_name, platforms, followers_total (``frame``: person_id and those
-    three)."""
+def upsert_persons(store: GraphStore, frame: pd.DataFrame) -> None:
+    """MERGE persons and SET display_name, platforms, followers_total (``frame``:
+    person_id and those three)."""
     write_frame(
         store,
-        "UNWIND $rows AS row MATCH (p:Person {person_id: row[0]}) "
+        "UNWIND $rows AS row MERGE (p:Person {person_id: row[0]}) "
         "SET p.display_name = row[1], p.platforms = row[2], p.followers_total = row[3]",
         frame, ["person_id", "display_name", "platforms", "followers_total"])
 
