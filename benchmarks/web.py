@@ -16,7 +16,8 @@ communities and their network JSON ("hot": the same URLs again and again, as whe
 open the same pages), and "cold" kinds where every measured request is a URL nobody asked for
 before (leaderboard filtered by community × platform × page, community × member page, a person
 each time), so that no per-URL cache can answer them. Prints, per kind: requests, errors, the
-median latency of one client alone, and under load p50/p95/p99/max (ms) and requests/s.
+median latency of one client alone, and under load p50/p95/p99/max (ms), requests/s and the
+CPU time per request of the app process and of the database server.
 Target: p95 under 100 ms under load.
 """
 
@@ -39,6 +40,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import numpy as np
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -204,6 +206,8 @@ class Figures:
     p99_ms: float
     max_ms: float
     rps: float
+    app_cpu_ms: float = float("nan")   # CPU of the kolgraph serve process per request
+    db_cpu_ms: float = float("nan")    # CPU of the embedded FalkorDB server per request
 
     @property
     def ok(self) -> bool:
@@ -216,8 +220,28 @@ def _timed(client: Client, path: str) -> tuple[float, int]:
     return (time.perf_counter() - t) * 1000.0, status
 
 
+def cpu_seconds(proc: psutil.Process | None) -> float:
+    """User + system CPU seconds of ``proc`` (and its children); NaN when unknown."""
+    if proc is None:
+        return float("nan")
+    try:
+        t = proc.cpu_times()
+        return t.user + t.system + t.children_user + t.children_system
+    except psutil.Error:
+        return float("nan")
+
+
+def database_process(home: Path) -> psutil.Process | None:
+    """The embedded FalkorDB server of ``home`` (its command line names the home's socket)."""
+    socket_path = str(home / "db")
+    for proc in psutil.process_iter(["cmdline"]):
+        if any(socket_path in part for part in proc.info["cmdline"] or []):
+            return proc
+    return None
+
+
 def drive(kind: Kind, host: str, port: int, cookies: dict[str, str], clients: int,
-          total: int) -> Figures:
+          total: int, watched: tuple[psutil.Process | None, ...] = ()) -> Figures:
     """Requests ``kind.warm`` once, times 20 GETs by one client alone, then ``total`` GETs by
     ``clients`` concurrent clients (round robin over the URLs; a cold kind's measured URLs
     are all distinct, and distinct from the single client's, as far as it has URLs)."""
@@ -245,15 +269,18 @@ def drive(kind: Kind, host: str, port: int, cookies: dict[str, str], clients: in
         t.start()
     start.wait()
     began = time.perf_counter()
+    cpu_before = [cpu_seconds(p) for p in watched]
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - began
+    cpu = [(cpu_seconds(p) - b) * 1000.0 / total for p, b in zip(watched, cpu_before, strict=True)]
+    cpu += [float("nan")] * (2 - len(cpu))
     ms = np.array([x for part in latencies for x in part])
     p50, p95, p99 = np.percentile(ms, [50, 95, 99])
     name = kind.name if not kind.cold or len(urls) >= total else \
         f"{kind.name} [only {len(urls)} distinct URLs]"
     return Figures(name, len(ms), sum(errors), float(np.median(single)), float(p50),
-                   float(p95), float(p99), float(ms.max()), len(ms) / elapsed)
+                   float(p95), float(p99), float(ms.max()), len(ms) / elapsed, cpu[0], cpu[1])
 
 
 # ----------------------------------------------------------------------------- serving
@@ -293,12 +320,14 @@ def free_port() -> int:
 def table(rows: list[Figures], clients: int) -> str:
     """The figures as a Markdown table."""
     lines = [f"| page | requests | errors | 1 client p50 ms | {clients} clients p50 ms "
-             "| p95 ms | p99 ms | max ms | requests/s | p95 < 100 ms |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "| p95 ms | p99 ms | max ms | requests/s | app CPU ms/req | db CPU ms/req "
+             "| p95 < 100 ms |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for f in rows:
         lines.append(f"| {f.kind} | {f.requests} | {f.errors} | {f.single_p50_ms:.1f} "
                      f"| {f.p50_ms:.1f} | {f.p95_ms:.1f} | {f.p99_ms:.1f} | {f.max_ms:.0f} "
-                     f"| {f.rps:.1f} | {'yes' if f.ok else 'NO'} |")
+                     f"| {f.rps:.1f} | {f.app_cpu_ms:.1f} | {f.db_cpu_ms:.1f} "
+                     f"| {'yes' if f.ok else 'NO'} |")
     return "\n".join(lines)
 
 
@@ -341,11 +370,13 @@ def main(argv: list[str] | None = None) -> int:
         login.log_in(BENCH_USER, password)
         cookies = login.cookies
         login.close()
+        watched = (psutil.Process(server.pid), database_process(args.home))
         rows = []
         for kind in kinds:
             if args.only and not any(word in kind.name for word in args.only):
                 continue
-            rows.append(drive(kind, "127.0.0.1", port, cookies, args.clients, args.requests))
+            rows.append(drive(kind, "127.0.0.1", port, cookies, args.clients, args.requests,
+                              watched))
             print(f"  {rows[-1].kind}: p95 {rows[-1].p95_ms:.1f} ms, "
                   f"{rows[-1].rps:.1f} requests/s", flush=True)
     finally:
