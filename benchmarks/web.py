@@ -346,7 +346,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     args = ap.parse_args(argv)
 
-    settings = load_settings(env={**os.environ, "KOLGRAPH_HOME": str(args.home)})
+    # The sample's identity columns need a salt to be ingested; a benchmark home holds sample
+    # data only, so a fixed salt is fine when none is configured.
+    settings = load_settings(env={**os.environ, "KOLGRAPH_HOME": str(args.home),
+                                  "KOLGRAPH_PII_SALT": os.environ.get("KOLGRAPH_PII_SALT")
+                                  or "web-benchmark"})
     store = open_store(settings)
     t = time.perf_counter()
     done = prepare(store, settings, args.sample, args.persons, args.seed, args.epochs)
