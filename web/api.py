@@ -25,6 +25,7 @@ def openapi_document() -> dict[str, Any]:
 
 
 @bp.route("/openapi.json")
+@requires("viewer")
 def openapi() -> Response:
     return jsonify(openapi_document())
 

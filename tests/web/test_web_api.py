@@ -175,7 +175,8 @@ def test_openapi_document_matches_the_routes(web_app, client_as):
     document = openapi_document()
     assert document["openapi"].startswith("3.")
     assert routes == _openapi_routes(document)
-    served = client_as(None).get("/api/v1/openapi.json")
+    assert client_as(None).get("/api/v1/openapi.json").status_code == 401
+    served = client_as("viewer").get("/api/v1/openapi.json")
     assert served.status_code == 200 and served.get_json() == document
 
 
