@@ -147,6 +147,25 @@ def node_positions(page: object, selector: str = ".kg-network") -> dict[str, dic
         "el => Object.fromEntries(el._cy.nodes().map(n => [n.id(), n.position()]))")
 
 
+def isolated_node(page: object, selector: str = ".kg-network") -> str:
+    """Id of the visible node farthest from any other one (a mouse aimed at it hits it)."""
+    return page.eval_on_selector(selector, """el => {
+        const pts = el._cy.nodes().map(n => [n.id(), n.renderedPosition()]);
+        const gap = ([, p]) => Math.min(Infinity, ...pts.filter(([, q]) => q !== p)
+            .map(([, q]) => Math.hypot(p.x - q.x, p.y - q.y)));
+        const inside = ([, p]) => p.x > 0 && p.y > 0 && p.x < el.clientWidth
+            && p.y < el.clientHeight;
+        return pts.filter(inside).sort((a, b) => gap(b) - gap(a))[0][0]; }""")
+
+
+def click_node(page: object, node_id: str, selector: str = ".kg-network") -> None:
+    """Clicks node ``node_id`` of the Cytoscape view with the mouse."""
+    box = page.locator(selector).first.bounding_box()
+    pos = page.eval_on_selector(
+        selector, "(el, id) => el._cy.getElementById(id).renderedPosition()", node_id)
+    page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+
+
 def drag_node(page: object, node_id: str, dx: float, dy: float,
               selector: str = ".kg-network") -> None:
     """Drags node ``node_id`` of the Cytoscape view by (dx, dy) screen pixels with the mouse."""

@@ -16,7 +16,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.web import browser_support
-from tests.web.browser_support import drag_node, node_positions, open_page, screenshot
+from tests.web.browser_support import (
+    click_node,
+    drag_node,
+    isolated_node,
+    node_positions,
+    open_page,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -107,26 +114,22 @@ def test_community_network_drag_and_open_a_person(browse, web_sample, artifacts_
     assert len(before) > 0
     page.wait_for_selector("canvas.kg-chart[data-state=ready]")
     screenshot(page, artifacts_dir, "community")
-    node = max(before, key=lambda k: page.eval_on_selector(
-        ".kg-network", "(el, id) => el._cy.getElementById(id).width()", k))
-    drag_node(page, node, 80, 50)
+    node = isolated_node(page)
+    box = page.locator(".kg-network").bounding_box()
+    at = page.eval_on_selector(
+        ".kg-network", "(el, id) => el._cy.getElementById(id).renderedPosition()", node)
+    drag_node(page, node, 80 if at["x"] < box["width"] / 2 else -80,      # towards the middle
+              50 if at["y"] < box["height"] / 2 else -50)
     after = node_positions(page)
     moved = abs(after[node]["x"] - before[node]["x"]) + abs(after[node]["y"] - before[node]["y"])
     assert moved > 20, (before[node], after[node])
     assert urlsplit(page.url).path == f"/communities/{web_sample.community_id}"
     screenshot(page, artifacts_dir, "community-dragged")
-    # click the node farthest from any other (no neighbour can catch the click)
-    url, x, y = page.eval_on_selector(".kg-network", """el => {
-        const pts = el._cy.nodes().map(n => [n.data('url'), n.renderedPosition()]);
-        const gap = ([, p]) => Math.min(...pts.filter(([, q]) => q !== p)
-            .map(([, q]) => Math.hypot(p.x - q.x, p.y - q.y)));
-        const inside = ([, p]) => p.x > 0 && p.y > 0 && p.x < el.clientWidth
-            && p.y < el.clientHeight;
-        const best = pts.filter(inside).sort((a, b) => gap(b) - gap(a))[0];
-        return [best[0], best[1].x, best[1].y]; }""")
-    box = page.locator(".kg-network").bounding_box()
+    target = isolated_node(page)
+    url = page.eval_on_selector(
+        ".kg-network", "(el, id) => el._cy.getElementById(id).data('url')", target)
     with page.expect_navigation():
-        page.mouse.click(box["x"] + x, box["y"] + y)
+        click_node(page, target)
     assert urlsplit(page.url).path == urlsplit(url).path
     page.wait_for_selector(".person-name")
     page.wait_for_selector(".kg-network[data-state=ready]", timeout=20_000)

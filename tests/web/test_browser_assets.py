@@ -17,7 +17,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.web import browser_support
-from tests.web.browser_support import drag_node, node_positions, open_page, screenshot
+from tests.web.browser_support import (
+    click_node,
+    drag_node,
+    node_positions,
+    open_page,
+    screenshot,
+)
 
 chromium = browser_support.chromium     # the session fixture, shared with test_browser_app.py
 
@@ -149,10 +155,8 @@ def test_drag_moves_a_node_and_tap_opens_its_url(harness):
     assert abs(moved[0]) > 10 and abs(moved[1]) > 5, moved
     assert all(after[k] == before[k] for k in before if k != "p3")
     assert page.url == f"{ORIGIN}/"                                 # a drag is not a click
-    box = page.locator("#net").bounding_box()
-    pos = page.eval_on_selector("#net", "el => el._cy.getElementById('p5').renderedPosition()")
     with page.expect_navigation():
-        page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+        click_node(page, "p5", "#net")
     assert page.url == f"{ORIGIN}/persons/p5"
     assert log.page_errors == []
 
