@@ -51,8 +51,8 @@ def _by_day(kind: str, frame: pd.DataFrame, identity: list[str], keys: list[str]
     event_ends = np.append(event_starts[1:], len(order))
     sorted_hashes = hashes[order]
     del hashes, order
-    grouped = frame.assign(_day=day).groupby(["_day", *keys], sort=True).agg(
-        **aggregate).reset_index()
+    grouped = frame.groupby([pd.Series(day, index=frame.index, name="_day"), *keys],
+                            sort=True, observed=True).agg(**aggregate).reset_index()
     first = ~grouped.duplicated(subset=keys, keep="first").to_numpy()
     row_days, row_starts = np.unique(grouped["_day"].to_numpy(), return_index=True)
     row_ends = np.append(row_starts[1:], len(grouped))
@@ -82,7 +82,7 @@ def interaction_batches(events: pd.DataFrame) -> list[EventBatch]:
     """
     ev = events.rename(columns={"src": "s", "dst": "d", "type": "t"})
     ident = ["s", "d", "t", "ts"]
-    follow = ev["t"].to_numpy() == "follow"
+    follow = (ev["t"] == "follow").to_numpy()
     follows = _by_day("follows", ev[follow], ident, ["s", "d"], {"f": ("ts", "min")})
     other = _by_day("interacted", ev[~follow], ident, ["s", "d", "t"],
                     {"c": ("ts", "size"), "f": ("ts", "min"), "l": ("ts", "max")})

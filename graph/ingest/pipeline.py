@@ -215,14 +215,14 @@ def _write(store: GraphStore, frames: dict[str, pd.DataFrame], accounts: pd.Data
         report.accounts = len(frame)
     stub_rows["person_id"] = plan.person_of.reindex(stub_rows["account_key"]).to_numpy()
     w.ensure_accounts(store, stub_rows, np.ones(len(stub_rows), dtype=bool))  # not known
-    report.seconds["accounts"] += round(time.monotonic() - clock, 3)
+    report.seconds["accounts"] = round(report.seconds["accounts"] + time.monotonic() - clock, 3)
 
     clock = time.monotonic()
     moved = plan.moved[plan.moved["account_key"].isin(known).to_numpy()]
     owned = existing["account_key"][existing["person_id"].notna()]
     w.assign_persons(store, moved, ~moved["account_key"].isin(owned).to_numpy())
     report.persons_merged = w.delete_empty_persons(store, plan.vanished)
-    report.seconds["persons"] += round(time.monotonic() - clock, 3)
+    report.seconds["persons"] = round(report.seconds["persons"] + time.monotonic() - clock, 3)
 
     clock = time.monotonic()
     if "contents" in frames:

@@ -131,6 +131,16 @@ def _accounts(frame: pd.DataFrame, check: _Checker, fmt: str | None) -> pd.DataF
     return out
 
 
+#: Event types as categories (one byte a row; unknown types are rejected rows anyway).
+_INTERACTION_TYPE = pd.CategoricalDtype(sorted(INTERACTION_TYPES))
+_ENGAGEMENT_TYPE = pd.CategoricalDtype(sorted(ENGAGEMENT_TYPES))
+
+
+def _category(values: pd.Series, dtype: pd.CategoricalDtype) -> pd.Series:
+    """``values`` as ``dtype``; values outside its categories (rejected rows) become NaN."""
+    return values.where(values.isin(dtype.categories)).astype(dtype)
+
+
 def _interactions(frame: pd.DataFrame, check: _Checker, fmt: str | None) -> pd.DataFrame:
     kind = frame["type"].str.lower()
     check.fail(~kind.isin(INTERACTION_TYPES), _quoted("unknown interaction type", frame["type"]))
@@ -144,7 +154,7 @@ def _interactions(frame: pd.DataFrame, check: _Checker, fmt: str | None) -> pd.D
     return pd.DataFrame({
         "src": platform + ":" + frame["src_account"],
         "dst": platform + ":" + frame["dst_account"],
-        "type": kind, "ts": secs, LINE: frame[LINE],
+        "type": _category(kind, _INTERACTION_TYPE), "ts": secs, LINE: frame[LINE],
     })
 
 
@@ -173,7 +183,7 @@ def _engagements(frame: pd.DataFrame, check: _Checker, fmt: str | None) -> pd.Da
     return pd.DataFrame({
         "account": platform + ":" + frame["account_id"],
         "content": platform + ":" + frame["content_id"],
-        "type": kind, "ts": secs, "amount": amount, LINE: frame[LINE],
+        "type": _category(kind, _ENGAGEMENT_TYPE), "ts": secs, "amount": amount, LINE: frame[LINE],
     })
 
 

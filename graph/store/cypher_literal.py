@@ -95,6 +95,8 @@ def _python_values(column: pa.Array) -> list[Any]:
 
 def _column_literals(column: pa.Array) -> pa.Array:
     """One Cypher literal per value of ``column``, as an Arrow string array."""
+    if pa.types.is_dictionary(column.type):
+        column = column.dictionary_decode()
     kind = column.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         column = column.cast(pa.large_string())
