@@ -71,6 +71,10 @@ def check_csrf() -> None:
     Requests authenticated by a bearer token carry no cookie, so a forged cross-site request
     cannot use them; they need no CSRF token."""
     if request.method in UNSAFE_METHODS and g.get("auth") != "token" and not _csrf_ok():
+        if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+            abort(400, description="missing CSRF token: the browser sent no session cookie. "
+                                   "Over plain http the Secure cookie is dropped: serve over "
+                                   "https, or start kolgraph serve with --no-cookie-secure")
         abort(400, description="missing or wrong CSRF token; reload the form and try again")
 
 

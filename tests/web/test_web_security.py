@@ -77,6 +77,7 @@ def test_forms_without_csrf_token_are_refused(client_as, web_sample):
     response = anonymous.post("/login", data={"username": web_sample.users["admin"],
                                               "password": web_sample.passwords["admin"]})
     assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
+    assert "no session cookie" in response.get_data(as_text=True)
     analyst = client_as("analyst")
     assert analyst.post("/console", data={"cypher": "RETURN 1"}).status_code == 400
     assert analyst.post("/console", data={"cypher": "RETURN 1", "csrf_token": "forged"}
