@@ -11,6 +11,7 @@ The loaded database is left in KOLGRAPH_HOME (server stopped) for the other benc
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 from pathlib import Path
@@ -48,6 +49,10 @@ def naive_rate(db_dir: Path, sample: Path, rows: int) -> float:
     return len(frame) / elapsed
 
 
+def _load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_000_000)
@@ -61,6 +66,7 @@ def main() -> None:
         started = time.perf_counter()
         generate_sample(args.sample, persons=args.persons, seed=7)
         print(f"sample generated in {time.perf_counter() - started:.0f}s")
+    print(f"load average at start (1, 5, 15 min): {_load()}")
     embedded.start(settings.db_dir)
     store = FalkorDBStore(settings.db_dir, settings.graph_name)
     store.apply_schema()
@@ -84,6 +90,7 @@ def main() -> None:
     print(f"end to end:    {total:.0f}s, {rate:,.0f} interactions/s, "
           f"{events / total:,.0f} interactions+engagements/s")
     print(f"peak memory of the ingest process: {peak_gb:.2f} GB")
+    print(f"load average after the ingest (1, 5, 15 min): {_load()}")
     naive = naive_rate(settings.db_dir, args.sample, args.naive_rows)
     print(f"naive loader (one MERGE per row, first {args.naive_rows:,} interactions, "
           f"extrapolated): {naive:,.0f} interactions/s; ratio {events / total / naive:.1f}x "
