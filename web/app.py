@@ -122,6 +122,20 @@ def current(kind: str) -> dict[str, Any] | None:
     return runs[kind]
 
 
+def current_id(kind: str) -> str | None:
+    """The id of the current complete run of ``kind`` (ingest, analyze or refresh); the
+    three are read in one query, once per request."""
+    from flask import g, has_request_context
+
+    from graph.store.web_reads import current_run_ids
+
+    if not has_request_context():
+        return current_run_ids(context().store).get(kind)
+    if "current_run_ids" not in g:
+        g.current_run_ids = current_run_ids(context().store)
+    return g.current_run_ids.get(kind)
+
+
 def context() -> WebContext:
     """The ``WebContext`` of the current app."""
     from flask import current_app

@@ -15,12 +15,12 @@ from flask import abort, url_for
 from graph.analytics.overlap import audience_overlap
 from graph.store import gnn_io, web_reads
 from graph.store.runs import list_runs
-from web.app import context, current
+from web.app import context, current, current_id
 
 NETWORK_CORE = 150
 NEIGHBOURS = 40
 RECOMMENDATIONS = 10
-LOOKALIKE_POOL = 200   # nearest persons looked at for look-alike KOLs
+LOOKALIKE_POOL = 60    # nearest persons looked at for look-alike KOLs
 KOL_SHARE = 0.1        # a KOL: kol_score in the top 10% of the run
 COMMUNITY_SORTS = ("size", "modularity_share", "density", "community_id")
 
@@ -40,15 +40,14 @@ def runs_now() -> dict[str, dict[str, Any] | None]:
 
 def analyze_run_id(required: bool = True) -> str | None:
     """The current analyze run id; 503 when ``required`` and there is none yet."""
-    run = current("analyze")
-    if run is None and required:
+    run_id = current_id("analyze")
+    if run_id is None and required:
         abort(503, description="no complete analyze run yet: run kolgraph analyze")
-    return run["run_id"] if run else None
+    return run_id
 
 
 def _ingest_key() -> str | None:
-    run = current("ingest")
-    return run["run_id"] if run else None
+    return current_id("ingest")
 
 
 def person_url(person_id: str) -> str:
@@ -120,15 +119,21 @@ def community(community_id: int) -> tuple[str, dict[str, Any]]:
     return run_id, found
 
 
+def _member_ids(run_id: str, community_id: int) -> list[str]:
+    return _cached(("members", run_id, int(community_id)),
+                   lambda: web_reads.community_member_ids(store(), run_id, community_id))
+
+
 def community_page(community_id: int, page: int, page_size: int) -> dict[str, Any]:
-    """A community, one page of its members (by rank in the community) and its top KOLs."""
+    """A community, one page of its members (by rank in the community) and its top KOLs;
+    pages are cut from the member list cached per run and read by id."""
     run_id, c = community(community_id)
-    rows = web_reads.community_members(store(), run_id, community_id,
-                                       skip=(page - 1) * page_size, limit=page_size + 1)
-    kols = rows[:10] if page == 1 else web_reads.community_members(
-        store(), run_id, community_id, limit=10)
+    ids = _member_ids(run_id, community_id)
+    start = (page - 1) * page_size
+    rows = web_reads.persons_by_ids(store(), ids[start:start + page_size])
+    kols = rows[:10] if page == 1 else web_reads.persons_by_ids(store(), ids[:10])
     return {"run_id": run_id, "community": _community_summary(c), "page": page,
-            "has_next": len(rows) > page_size, "members": rows[:page_size], "kols": kols,
+            "has_next": start + page_size < len(ids), "members": rows, "kols": kols,
             "links": c.get("links") or []}
 
 
@@ -298,10 +303,10 @@ def person(person_id: str) -> dict[str, Any]:
     if run_id and found.get("community_id") is not None and found.get("analyze_run_id") == run_id:
         c = web_reads.community(store(), run_id, int(found["community_id"]))
         out["community"] = _community_summary(c) if c else None
-    refresh = current("refresh")
-    if refresh is not None:
+    refresh_id = current_id("refresh")
+    if refresh_id is not None:
         for kind in ("people", "content"):
-            recs = gnn_io.recommendations_for(store(), refresh["run_id"], person_id, kind,
+            recs = gnn_io.recommendations_for(store(), refresh_id, person_id, kind,
                                               RECOMMENDATIONS)
             for r in recs:
                 r["url"] = person_url(r["target_id"]) if kind == "people" else None

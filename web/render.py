@@ -11,15 +11,14 @@ from typing import Any
 from flask import current_app, render_template, request
 from markupsafe import Markup
 
-from web.app import context, current
+from web.app import context, current_id
 
 Context = Callable[[], dict[str, Any]]
 
 
 def run_key() -> tuple[str | None, ...]:
     """The ids of the current ingest, analyze and refresh runs."""
-    return tuple((current(kind) or {}).get("run_id")
-                 for kind in ("ingest", "analyze", "refresh"))
+    return tuple(current_id(kind) for kind in ("ingest", "analyze", "refresh"))
 
 
 def _blocks(name: str, values: dict[str, Any]) -> dict[str, Markup]:

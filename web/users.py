@@ -14,9 +14,11 @@ tokens are random strings of which only the SHA-256 is stored.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +84,9 @@ class UserStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._seen: dict[tuple[str, str], User | None] = {}
+        self._stamp: tuple[int, int, bytes] | None = None
+        self._lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._db() as db:
             db.executescript(_SCHEMA)
@@ -115,7 +120,35 @@ class UserStore:
     def exists(self, name: str) -> bool:
         return self.get(name) is not None
 
+    def _remembered(self, kind: str, key: str, load: Callable[[], User | None]) -> User | None:
+        """``load()`` remembered until the file changes (any write, from this process or
+        ``kolgraph user`` in another, bumps SQLite's file change counter): the web app looks
+        the user up on every request without opening a database connection each time."""
+        stamp = self._file_stamp()
+        with self._lock:
+            if stamp != self._stamp:
+                self._seen, self._stamp = {}, stamp
+            if (kind, key) in self._seen:
+                return self._seen[(kind, key)]
+        value = load()
+        with self._lock:
+            if stamp == self._stamp and len(self._seen) < 10_000:
+                self._seen[(kind, key)] = value
+        return value
+
+    def _file_stamp(self) -> tuple[int, int, bytes]:
+        """Modification time, size and the file change counter (header bytes 24-27, bumped
+        by every committed write) of the users file."""
+        with self.path.open("rb") as fh:
+            header = fh.read(28)
+            stat = os.fstat(fh.fileno())
+        return stat.st_mtime_ns, stat.st_size, header[24:28]
+
     def get(self, name: str) -> User | None:
+        """User ``name``, or ``None``."""
+        return self._remembered("name", name, lambda: self._get(name))
+
+    def _get(self, name: str) -> User | None:
         with self._db() as db:
             row = db.execute("SELECT name, role, created_at FROM users WHERE name = ?",
                              (name,)).fetchone()
@@ -161,6 +194,10 @@ class UserStore:
 
     def user_for_token(self, token: str) -> User | None:
         """The owner of ``token``, or ``None``."""
+        return self._remembered("token", _token_hash(token),
+                                lambda: self._user_for_token(token))
+
+    def _user_for_token(self, token: str) -> User | None:
         with self._db() as db:
             row = db.execute(
                 "SELECT u.name, u.role, u.created_at FROM tokens t JOIN users u "

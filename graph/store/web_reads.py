@@ -45,6 +45,20 @@ def _decode_community(row: Row) -> Row:
     return out
 
 
+# -------------------------------------------------------------------------- runs
+def current_run_ids(store: GraphStore,
+                    kinds: Sequence[str] = ("ingest", "analyze", "refresh")) -> dict[str, str]:
+    """``kind -> run_id`` of the latest complete run of each kind (as
+    ``graph.store.runs.current_run`` chooses it), in one round trip; kinds without a complete
+    run are absent."""
+    rows = store.read(
+        "UNWIND $kinds AS kind MATCH (r:Run {kind: kind, status: 'complete'}) "
+        "WITH kind, r ORDER BY r.finished_at DESC, r.run_id DESC "
+        "WITH kind, collect(r.run_id)[0] AS run_id RETURN kind, run_id",
+        {"kinds": list(kinds)}).rows
+    return {r["kind"]: r["run_id"] for r in rows}
+
+
 # ---------------------------------------------------------------------- overview
 def person_count(store: GraphStore) -> int:
     """Number of ``Person`` nodes."""
@@ -94,6 +108,16 @@ def community_members(store: GraphStore, run_id: str, community_id: int, *, skip
         f"RETURN {_PERSON_COLUMNS} ORDER BY p.community_rank SKIP $skip LIMIT $limit",
         {"c": int(community_id), "run_id": run_id, "skip": int(skip),
          "limit": int(limit)}).rows
+
+
+def community_member_ids(store: GraphStore, run_id: str, community_id: int) -> list[str]:
+    """Person ids of a community of ``run_id`` by rank in the community (what
+    ``community_members`` pages through; callers cache it per run)."""
+    rows = store.read(
+        "MATCH (p:Person) WHERE p.community_id = $c AND p.analyze_run_id = $run_id "
+        "RETURN p.person_id AS person_id ORDER BY p.community_rank",
+        {"c": int(community_id), "run_id": run_id}).rows
+    return [r["person_id"] for r in rows]
 
 
 # ------------------------------------------------------------------- leaderboard

@@ -88,3 +88,17 @@ def test_csv_cells_cannot_become_formulas():
     for text in ("=HYPERLINK(\"http://x\")", "+1", "-1+2", "@SUM(A1)", "\tx"):
         assert csv_cell(text) == "'" + text
     assert csv_cell(-1.5) == -1.5 and csv_cell("李文") == "李文" and csv_cell(None) == ""
+
+
+def test_user_lookups_follow_changes_made_by_another_process(tmp_path):
+    from web.users import UserStore
+
+    web_side, cli_side = (UserStore(tmp_path / "u.sqlite3") for _ in range(2))
+    cli_side.add("ana", "viewer", "password-1")
+    token = cli_side.new_token("ana")
+    assert web_side.get("ana").role == "viewer" and web_side.user_for_token(token).name == "ana"
+    for role in ("analyst", "admin", "viewer", "admin"):
+        cli_side.set_role("ana", role)
+        assert web_side.get("ana").role == role
+    cli_side.remove("ana")
+    assert web_side.get("ana") is None and web_side.user_for_token(token) is None
