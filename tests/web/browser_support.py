@@ -160,6 +160,7 @@ def isolated_node(page: object, selector: str = ".kg-network") -> str:
 
 def click_node(page: object, node_id: str, selector: str = ".kg-network") -> None:
     """Clicks node ``node_id`` of the Cytoscape view with the mouse."""
+    page.locator(selector).first.scroll_into_view_if_needed()
     box = page.locator(selector).first.bounding_box()
     pos = page.eval_on_selector(
         selector, "(el, id) => el._cy.getElementById(id).renderedPosition()", node_id)
@@ -169,6 +170,7 @@ def click_node(page: object, node_id: str, selector: str = ".kg-network") -> Non
 def drag_node(page: object, node_id: str, dx: float, dy: float,
               selector: str = ".kg-network") -> None:
     """Drags node ``node_id`` of the Cytoscape view by (dx, dy) screen pixels with the mouse."""
+    page.locator(selector).first.scroll_into_view_if_needed()
     box = page.locator(selector).first.bounding_box()
     rendered = page.eval_on_selector(
         selector, "(el, id) => el._cy.getElementById(id).renderedPosition()", node_id)

@@ -106,6 +106,24 @@ def test_log_in_and_out(chromium, live_server, web_sample, artifacts_dir):
         context.close()
 
 
+def _check_sorting(page: object, table: str, header: str) -> None:
+    """A click on ``header`` of ``table`` sorts its rows by that column numerically, ascending,
+    then descending on the second click."""
+    th = page.locator(f"{table} thead th", has_text=header)
+    index = th.evaluate("th => th.cellIndex")
+
+    def column() -> list[float]:
+        return [float(t.replace(",", "")) for t in page.eval_on_selector_all(
+            f"{table} tbody tr", f"rows => rows.map(r => r.cells[{index}].textContent.trim())")]
+
+    assert len(column()) > 1
+    th.click()
+    assert th.get_attribute("aria-sort") == "ascending"
+    assert column() == sorted(column())
+    th.click()
+    assert column() == sorted(column(), reverse=True)
+
+
 def test_community_network_drag_and_open_a_person(browse, web_sample, artifacts_dir):
     page, log = browse("viewer")
     page.goto(f"/communities/{web_sample.community_id}")
@@ -114,6 +132,7 @@ def test_community_network_drag_and_open_a_person(browse, web_sample, artifacts_
     assert len(before) > 0
     page.wait_for_selector("canvas.kg-chart[data-state=ready]")
     screenshot(page, artifacts_dir, "community")
+    _check_sorting(page, "#members", "followers")
     node = isolated_node(page)
     box = page.locator(".kg-network").bounding_box()
     at = page.eval_on_selector(
