@@ -28,27 +28,50 @@ def _is_loopback(host: str) -> bool:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8050, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
-              help="Worker threads of waitress.")
+              help="Worker threads of waitress (per process).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes sharing the port (one per core uses them all).")
 @click.option("--cookie-secure/--no-cookie-secure", default=None,
               help="Secure flag of the session cookie (default: on, except when listening on "
                    "a loopback address over plain http).")
 @click.option("--behind-proxy", is_flag=True,
               help="Trust X-Forwarded-Proto/-For/-Host of one reverse proxy (https there).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, threads: int, cookie_secure: bool | None,
-          behind_proxy: bool) -> None:
+def serve(ctx: click.Context, host: str, port: int, threads: int, workers: int,
+          cookie_secure: bool | None, behind_proxy: bool) -> None:
     """Serve the web UI with waitress (production WSGI server) until Ctrl-C."""
-    from waitress import serve as waitress_serve
-
-    from graph.store import StoreError
-    from graph.store.embedded import EmbeddedServerError
-    from web.app import create_app
+    from web.server import listen, serve_socket, serve_workers
 
     settings = settings_from(ctx)
     if cookie_secure is None and os.environ.get("KOLGRAPH_COOKIE_SECURE") is None:
         cookie_secure = behind_proxy or not _is_loopback(host)
+
+    def make_app() -> object:
+        return _build_app(settings, cookie_secure, behind_proxy)
+
+    app = make_app() if workers == 1 else None  # check the store before listening
     try:
-        app = create_app(settings, cookie_secure=cookie_secure)
+        sock = listen(host, port)
+    except OSError as exc:
+        raise UserError(f"--port: cannot listen on {host}:{port}: {exc}") from exc
+    click.echo(f"kolgraph web UI on http://{host}:{port}/ (home {settings.home}; "
+               f"{workers} process(es) x {threads} threads; Ctrl-C stops)", err=True)
+    if app is not None:
+        serve_socket(app, sock, threads)  # type: ignore[arg-type]
+        return
+    status = serve_workers(make_app, sock, threads, workers)  # type: ignore[arg-type]
+    if status:
+        raise UserError("a server process ended unexpectedly; see the messages above")
+
+
+def _build_app(settings: object, cookie_secure: bool | None, behind_proxy: bool) -> object:
+    """The app of one server process, its caches warming in the background."""
+    from graph.store import StoreError
+    from graph.store.embedded import EmbeddedServerError
+    from web.app import create_app
+
+    try:
+        app = create_app(settings, cookie_secure=cookie_secure)  # type: ignore[arg-type]
     except (StoreError, EmbeddedServerError) as exc:
         raise UserError(str(exc)) from exc
     threading.Thread(target=_warm, args=(app,), name="kolgraph-warm", daemon=True).start()
@@ -56,12 +79,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, cookie_secure:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore
-    click.echo(f"kolgraph web UI on http://{host}:{port}/ (home {settings.home}; "
-               f"{threads} threads; Ctrl-C stops)", err=True)
-    try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="kolgraph")
-    except OSError as exc:
-        raise UserError(f"--port: cannot listen on {host}:{port}: {exc}") from exc
+    return app
 
 
 def _warm(app: object) -> None:

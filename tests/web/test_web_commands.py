@@ -103,30 +103,39 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_kolgraph_serve_serves_the_app(web_sample):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_kolgraph_serve_serves_the_app(web_sample, workers):
+    import psutil
+
     port = _free_port()
     env = {**os.environ, "KOLGRAPH_HOME": str(web_sample.home),
            "KOLGRAPH_SECRET_KEY": "web-test-secret", "KOLGRAPH_PII_SALT": "web-test-salt"}
     env.pop("KOLGRAPH_CONFIG", None)
+    env.pop("KOLGRAPH_COOKIE_SECURE", None)
     process = subprocess.Popen(
         [sys.executable, "-c", "from graph.cli import main; main()", "serve", "--port",
-         str(port), "--threads", "2"], env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT)
+         str(port), "--threads", "2", "--workers", str(workers)], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    children = []
     try:
-        body, deadline = None, time.monotonic() + 120
-        while body is None and time.monotonic() < deadline and process.poll() is None:
+        bodies, deadline = [], time.monotonic() + 120
+        while len(bodies) < 4 and time.monotonic() < deadline and process.poll() is None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as r:
-                    body, headers = r.read().decode(), r.headers
+                    bodies.append((r.read().decode(), r.headers))
             except OSError:
                 time.sleep(0.5)
-        assert body is not None, process.stdout.read().decode() if process.poll() else "no answer"
+        assert bodies, process.stdout.read().decode() if process.poll() else "no answer"
+        body, headers = bodies[-1]
         assert 'id="login-form"' in body
         assert headers["Server"] == "kolgraph"
         assert "Secure" not in headers["Set-Cookie"]  # loopback over http
+        children = psutil.Process(process.pid).children()
+        assert len(children) == (workers if workers > 1 else 0)
     finally:
         process.terminate()
         process.wait(timeout=30)
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
 
 
 def _csrf(client, path):
