@@ -132,6 +132,9 @@ def ingest_folder(store: GraphStore, settings: Settings, folder: Path,
     frames.pop("accounts", None)
     for kind in list(frames):
         frames[kind] = frames[kind].drop(columns=[LINE, FILE])
+    if accounts is not None:  # handed over in ``frames``, so the writer can free it
+        frames["accounts"] = accounts
+        del accounts
 
     # --- write
     report.run_id = start_run(store, "ingest", {"folder": str(folder),
@@ -139,7 +142,8 @@ def ingest_folder(store: GraphStore, settings: Settings, folder: Path,
     report.quarantine_file = (str(p) if (p := write_quarantine(
         settings.quarantine_dir, report.run_id, rejected)) else None)
     try:
-        _write(store, frames, accounts, report, progress)
+        _write_nodes(store, frames, report, progress)  # frees the accounts
+        _write_all_events(store, frames, report, progress)  # frees the events
     except BaseException:
         finish_run(store, report.run_id, report.to_dict(), status="failed")
         raise
@@ -162,8 +166,10 @@ def _platform(keys: pd.Series) -> pd.Series:
     return keys.str.split(":", n=1).str[0]
 
 
-def _write(store: GraphStore, frames: dict[str, pd.DataFrame], accounts: pd.DataFrame | None,
-           report: IngestReport, progress: bool) -> None:
+def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: IngestReport,
+                 progress: bool) -> None:
+    """Platforms, persons, accounts (``frames["accounts"]`` is popped), contents."""
+    accounts = frames.pop("accounts", None)
     clock = time.monotonic()
     existing = pd.DataFrame(
         [r for batch in w.existing_accounts(store) for r in batch],
@@ -238,15 +244,21 @@ def _write(store: GraphStore, frames: dict[str, pd.DataFrame], accounts: pd.Data
             "content_id": keys.str.split(":", n=1).str[1]}))
     report.seconds["contents"] = round(time.monotonic() - clock, 3)
 
+
+def _write_all_events(store: GraphStore, frames: dict[str, pd.DataFrame], report: IngestReport,
+                      progress: bool) -> None:
+    """Interactions, then engagements: each source's batches are built (and its frame
+    popped from ``frames`` and freed) just before they are written, to bound memory."""
     clock = time.monotonic()
     total = sum(len(frames[k]) for k in ("interactions", "engagements") if k in frames)
     bar = _progress(progress, total, "events")
-    if "interactions" in frames:  # batches built one source at a time, to bound memory
-        events = frames.pop("interactions")[["src", "dst", "type", "ts"]]
-        _write_events(store, ev.interaction_batches(events), report, bar)
+    if "interactions" in frames:
+        _write_events(store, ev.interaction_batches(
+            frames.pop("interactions")[["src", "dst", "type", "ts"]]), report, bar)
     if "engagements" in frames:
-        events = frames.pop("engagements")[["account", "content", "type", "ts", "amount"]]
-        _write_events(store, ev.engagement_batches(events), report, bar)
+        _write_events(store, ev.engagement_batches(
+            frames.pop("engagements")[["account", "content", "type", "ts", "amount"]]),
+            report, bar)
     report.seconds["events"] = round(time.monotonic() - clock, 3)
 
 
