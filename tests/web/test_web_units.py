@@ -102,3 +102,13 @@ def test_user_lookups_follow_changes_made_by_another_process(tmp_path):
         assert web_side.get("ana").role == role
     cli_side.remove("ana")
     assert web_side.get("ana") is None and web_side.user_for_token(token) is None
+
+
+def test_secret_key_is_generated_once_per_home(tmp_path):
+    from web.security import secret_key
+
+    first = secret_key(None, tmp_path)
+    assert len(first) >= 64 and secret_key(None, tmp_path) == first
+    path = tmp_path / "web" / "secret_key"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert secret_key("configured", tmp_path) == "configured"

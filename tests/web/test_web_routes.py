@@ -1,0 +1,73 @@
+"""Every route of the app for every role, from the url_map: logged out -> log-in redirect
+(pages) or 401 (API); below the route's role -> 403; at or above it -> 200."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from web.users import ROLE_LEVEL
+
+ROLES = (None, "viewer", "analyst", "admin")
+SKIP = {"static", "auth.login"}  # public by design
+
+
+def _routes(web_app, methods):
+    for rule in web_app.url_map.iter_rules():
+        if rule.endpoint in SKIP:
+            continue
+        for method in sorted(rule.methods & methods):
+            yield rule, method, getattr(web_app.view_functions[rule.endpoint],
+                                        "required_role", None)
+
+
+def _url(rule, web_sample):
+    values = {"community_id": web_sample.community_id, "person_id": web_sample.top_person_id,
+              "model_id": "current"}
+    path = rule.rule
+    for name in rule.arguments:
+        path = re.sub(rf"<(?:[a-z]+:)?{name}>", str(values[name]), path)
+    return path
+
+
+def test_every_route_declares_a_role(web_app):
+    missing = [f"{m} {r.rule}" for r, m, role in _routes(web_app, {"GET", "POST"})
+               if role is None]
+    assert missing == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_get_route_for_every_role(web_app, web_sample, client_as, role):
+    client = client_as(role)
+    for rule, _method, required in _routes(web_app, {"GET"}):
+        url = _url(rule, web_sample)
+        if rule.endpoint in ("pages.seeds", "api.seeds"):
+            url += "?k=2"
+        status = client.get(url).status_code
+        if role is None:
+            expected = 401 if url.startswith("/api/") else 302
+        elif ROLE_LEVEL[role] >= ROLE_LEVEL[required]:
+            expected = 200
+        else:
+            expected = 403
+        assert status == expected, (role, url)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_post_route_refuses_lower_roles(web_app, web_sample, client_as, role):
+    client = client_as(role)
+    page = client.get("/login" if role is None else "/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    for rule, _method, required in _routes(web_app, {"POST"}):
+        if rule.endpoint == "auth.logout":  # ends the session: tested on its own
+            continue
+        url = _url(rule, web_sample)
+        response = client.post(url, data={"csrf_token": token},
+                               headers={"X-CSRF-Token": token})
+        if role is None:
+            assert response.status_code == (401 if url.startswith("/api/") else 302), url
+        elif ROLE_LEVEL[role] < ROLE_LEVEL[required]:
+            assert response.status_code == 403, (role, url)
+        else:  # allowed: an empty form is a bad request or a redirect, never a 5xx or 403
+            assert response.status_code in (200, 303, 400), (role, url, response.status_code)
