@@ -176,13 +176,19 @@ def user_remove(ctx: click.Context, name: str) -> None:
 
 @user.command(name="token")
 @click.argument("name")
+@click.option("--revoke", is_flag=True, help="Delete every API token of NAME instead.")
 @click.pass_context
-def user_token(ctx: click.Context, name: str) -> None:
+def user_token(ctx: click.Context, name: str, revoke: bool) -> None:
     """Print a new API token for NAME (send it as 'Authorization: Bearer TOKEN'); only its
-    hash is kept, so it cannot be shown again."""
+    hash is kept, so it cannot be shown again. --revoke deletes all of NAME's tokens."""
     from web.users import UserError as BadUser
 
+    users = _users(ctx)
     try:
-        click.echo(_users(ctx).new_token(name))  # type: ignore[attr-defined]
+        if revoke:
+            count = users.revoke_tokens(name)  # type: ignore[attr-defined]
+            click.echo(f"revoked {count} token(s) of {name}")
+            return
+        click.echo(users.new_token(name))  # type: ignore[attr-defined]
     except BadUser as exc:
         raise UserError(str(exc).replace("name:", "NAME:", 1)) from exc

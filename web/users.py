@@ -192,6 +192,13 @@ class UserStore:
                        (_token_hash(token), name, utc_now()))
         return token
 
+    def revoke_tokens(self, name: str) -> int:
+        """Delete every API token of ``name``; how many there were."""
+        if not self.exists(name):
+            raise UserError(f"name: no user {name!r}")
+        with self._db() as db:
+            return db.execute("DELETE FROM tokens WHERE name = ?", (name,)).rowcount
+
     def user_for_token(self, token: str) -> User | None:
         """The owner of ``token``, or ``None``."""
         return self._remembered("token", _token_hash(token),

@@ -87,6 +87,11 @@ def test_user_token_and_remove(user_cli):
     assert result.exit_code == 0 and token.startswith("kgt_")
     assert users.user_for_token(token).name == "bot"
     assert token not in users.path.read_bytes().decode("latin-1")
+    second = runner.invoke(cli, ["user", "token", "bot"]).output.strip()
+    revoked = runner.invoke(cli, ["user", "token", "bot", "--revoke"])
+    assert revoked.exit_code == 0 and "revoked 2 token(s)" in revoked.output
+    assert users.user_for_token(token) is None and users.user_for_token(second) is None
+    token = runner.invoke(cli, ["user", "token", "bot"]).output.strip()
     removed = runner.invoke(cli, ["user", "remove", "bot"])
     assert removed.exit_code == 0
     assert users.user_for_token(token) is None and users.get("bot") is None
