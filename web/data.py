@@ -218,13 +218,14 @@ def explain_score(row: dict[str, Any], stats: dict[str, dict[str, float]],
 
 
 def _ordering(run_id: str, sort: str, platform: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Person ids and community ids of the whole leaderboard of ``run_id`` for ``sort`` and
-    ``platform``, computed once per run (a full pass) and kept in ``ORDERINGS``."""
+    """Person ids (UTF-8 bytes, fixed width: about 17 bytes a person) and community ids
+    (int32) of the whole leaderboard of ``run_id`` for ``sort`` and ``platform``, computed
+    once per run (a full pass) and kept in the app's ``orderings`` cache."""
     def compute() -> tuple[np.ndarray, np.ndarray]:
         rows = web_reads.ranked_ids(store(), run_id, sort, platform)
-        ids = np.array([r["person_id"] for r in rows], dtype=object)
+        ids = np.array([r["person_id"].encode("utf-8") for r in rows], dtype=np.bytes_)
         communities = np.array([-1 if r["community_id"] is None else int(r["community_id"])
-                                for r in rows], dtype=np.int64)
+                                for r in rows], dtype=np.int32)
         return ids, communities
 
     return context().orderings.get(("ordering", run_id, _ingest_key(), sort, platform),
@@ -241,7 +242,8 @@ def leaderboard_rows(run_id: str, *, community: int | None, platform: str | None
         ids, communities = _ordering(run_id, sort, platform)
         if community is not None:
             ids = ids[communities == community]
-        return web_reads.persons_by_ids(store(), list(ids[skip:skip + limit]))
+        page = [i.decode("utf-8") for i in ids[skip:skip + limit].tolist()]
+        return web_reads.persons_by_ids(store(), page)
     return web_reads.leaderboard(store(), run_id, community=community, platform=platform,
                                  topic=topic, sort=sort, skip=skip, limit=limit,
                                  person_ids=person_ids)
