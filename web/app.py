@@ -67,7 +67,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
         MAX_CONTENT_LENGTH=1 << 20,
         LOGIN_RATE_LIMIT=10,
-        JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["kolgraph"] = WebContext(
