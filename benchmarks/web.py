@@ -9,7 +9,8 @@ viewer through the log-in form, and drives each kind of page with ``--clients`` 
 clients (threads, one keep-alive HTTP connection each, the session cookie sent by hand).
 
     python benchmarks/web.py [--home /tmp/kg-web100k] [--sample /tmp/sample-100k]
-                             [--persons 100000] [--clients 16] [--requests 640] [--json FILE]
+                             [--persons 100000] [--clients 16] [--requests 640]
+                             [--threads 16] [--workers 1] [--json FILE]
 
 Kinds of page: the leaderboard's first pages, the community pages of the 20 largest
 communities and their network JSON ("hot": the same URLs again and again, as when many people
@@ -222,13 +223,19 @@ def _timed(client: Client, path: str) -> tuple[float, int]:
     return (time.perf_counter() - t) * 1000.0, status
 
 
-def cpu_seconds(proc: psutil.Process | None) -> float:
-    """User + system CPU seconds of ``proc`` (and its children); NaN when unknown."""
+def cpu_seconds(proc: psutil.Process | None, children: bool = True,
+                skip: frozenset[int] = frozenset()) -> float:
+    """User + system CPU seconds of ``proc`` and (``children``) of its live child processes
+    but those in ``skip`` (the server's workers, not the database); NaN when unknown."""
     if proc is None:
         return float("nan")
     try:
-        t = proc.cpu_times()
-        return t.user + t.system + t.children_user + t.children_system
+        total = 0.0
+        kids = [k for k in proc.children(recursive=True) if k.pid not in skip] if children else []
+        for p in [proc, *kids]:
+            t = p.cpu_times()
+            total += t.user + t.system
+        return total
     except psutil.Error:
         return float("nan")
 
@@ -271,11 +278,15 @@ def drive(kind: Kind, host: str, port: int, cookies: dict[str, str], clients: in
         t.start()
     start.wait()
     began = time.perf_counter()
-    cpu_before = [cpu_seconds(p) for p in watched]
+    # this process's children are the server and maybe the database: not the clients' CPU
+    with_children = [p is None or p.pid != os.getpid() for p in watched]
+    skip = frozenset(p.pid for p in watched if p is not None)
+    cpu_before = [cpu_seconds(p, c, skip) for p, c in zip(watched, with_children, strict=True)]
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - began
-    cpu = [(cpu_seconds(p) - b) * 1000.0 / total for p, b in zip(watched, cpu_before, strict=True)]
+    cpu = [(cpu_seconds(p, c, skip) - b) * 1000.0 / total
+           for p, c, b in zip(watched, with_children, cpu_before, strict=True)]
     cpu += [float("nan")] * (3 - len(cpu))
     ms = np.array([x for part in latencies for x in part])
     p50, p95, p99 = np.percentile(ms, [50, 95, 99])
@@ -286,13 +297,15 @@ def drive(kind: Kind, host: str, port: int, cookies: dict[str, str], clients: in
 
 
 # ----------------------------------------------------------------------------- serving
-def serve(home: Path, port: int, threads: int) -> subprocess.Popen:
-    """``kolgraph serve`` on 127.0.0.1:``port`` for ``home``; returns once it answers."""
+def serve(home: Path, port: int, threads: int, workers: int) -> subprocess.Popen:
+    """``kolgraph serve`` on 127.0.0.1:``port`` for ``home`` with ``workers`` processes of
+    ``threads`` threads; returns once it answers."""
     env = {**os.environ, "KOLGRAPH_HOME": str(home), "KOLGRAPH_COOKIE_SECURE": "0"}
     exe = Path(sys.executable).with_name("kolgraph")
     log = (home / "web-bench-server.log").open("ab")
     proc = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--threads", str(threads)], env=env, stdout=log, stderr=log)
+                             "--threads", str(threads), "--workers", str(workers)],
+                            env=env, stdout=log, stderr=log)
     log.close()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -343,7 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=5, help="training epochs of the refresh")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--requests", type=int, default=640, help="requests per kind of page")
-    ap.add_argument("--threads", type=int, default=16, help="waitress worker threads")
+    ap.add_argument("--threads", type=int, default=16,
+                    help="waitress threads per server process")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="server processes (kolgraph serve --workers)")
     ap.add_argument("--only", action="append",
                     help="drive only the kinds whose name holds this word (repeatable)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -371,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         users.remove(BENCH_USER)
     users.add(BENCH_USER, "viewer", password)
     port = free_port()
-    server = serve(args.home, port, args.threads)
+    server = serve(args.home, port, args.threads, args.workers)
     try:
         login = Client("127.0.0.1", port)
         login.log_in(BENCH_USER, password)
@@ -390,12 +406,14 @@ def main(argv: list[str] | None = None) -> int:
         server.terminate()
         server.wait(timeout=30)
     load = os.getloadavg()
-    print(f"\n{persons:,} persons; {args.clients} clients; waitress {args.threads} threads; "
+    print(f"\n{persons:,} persons; {args.clients} clients; {args.workers} server process(es) "
+          f"of {args.threads} waitress threads; "
           f"{os.cpu_count()} CPUs; load average at the end {load[0]:.1f} (1 min), "
           f"{load[1]:.1f} (5 min)\n")
     print(table(rows, args.clients))
     if args.json:
         args.json.write_text(json.dumps({"persons": persons, "clients": args.clients,
+                                         "workers": args.workers, "threads": args.threads,
                                          "cpus": os.cpu_count(), "loadavg": load,
                                          "rows": [asdict(r) for r in rows]}, indent=2))
     return 0 if all(r.ok for r in rows) else 1
