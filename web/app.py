@@ -78,6 +78,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.globals["why_cell"] = why_cell
+    from web.data import person_url
+
+    app.jinja_env.globals["person_url"] = person_url
     _register_blueprints(app)
     return app
 

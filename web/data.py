@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import math
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
-from flask import abort, url_for
+from flask import abort, g, has_request_context, url_for
 
 from graph.analytics.overlap import audience_overlap
 from graph.store import gnn_io, web_reads
@@ -51,7 +52,14 @@ def _ingest_key() -> str | None:
 
 
 def person_url(person_id: str) -> str:
-    return url_for("pages.person", person_id=person_id)
+    """The person page's URL (``url_for`` once per request, then a string substitution:
+    pages link hundreds of persons)."""
+    if not has_request_context():
+        return url_for("pages.person", person_id=person_id)
+    template = g.get("person_url_template")
+    if template is None:
+        template = g.person_url_template = url_for("pages.person", person_id="__PERSON__")
+    return template.replace("__PERSON__", quote(str(person_id), safe=""))
 
 
 # ------------------------------------------------------------------------ overview
