@@ -19,7 +19,8 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return "/"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (parts.scheme or parts.netloc or not target.startswith("/")
+            or target.startswith(("//", "/\\")) or any(c in target for c in "\r\n\t")):
         return "/"
     return target
 

@@ -112,3 +112,13 @@ def test_secret_key_is_generated_once_per_home(tmp_path):
     path = tmp_path / "web" / "secret_key"
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert secret_key("configured", tmp_path) == "configured"
+
+
+@pytest.mark.parametrize("target,expected", [
+    ("/influencers?page=2", "/influencers?page=2"), ("https://evil.example/", "/"),
+    ("//evil.example/", "/"), ("/\\evil.example/", "/"), ("javascript:alert(1)", "/"),
+    ("/x\r\nSet-Cookie: a=b", "/"), ("", "/"), (None, "/")])
+def test_log_in_redirects_only_to_local_paths(target, expected):
+    from web.auth import _safe_next
+
+    assert _safe_next(target) == expected
