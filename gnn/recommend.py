@@ -134,7 +134,7 @@ def people_batch(inf: Inference, cand: Candidates, persons: np.ndarray, k: int,
     u, v = u[keep], v[keep]
     if len(u) == 0:
         return pd.DataFrame(columns=REC_COLUMNS)
-    scores, feats = inf.graphs.pp_features(u, v)
+    scores, feats = inf.graphs.pp_features(u, v, by_source=True)
     logit = score_pairs(inf.model, inf.h, "people", u, v, feats, n)
     top = _top_k(u, v, logit, k)
     u, v, logit = u[top], v[top], logit[top]
@@ -178,7 +178,7 @@ def content_batch(inf: Inference, cand: Candidates, persons: np.ndarray, k: int,
     u, c = u[keep], c[keep]
     if len(u) == 0:
         return pd.DataFrame(columns=REC_COLUMNS)
-    scores, feats = inf.graphs.pc_features(u, c)
+    scores, feats = inf.graphs.pc_features(u, c, by_source=True)
     logit = score_pairs(inf.model, inf.h, "content", u, c, feats, data.num_persons)
     top = _top_k(u, c, logit, k)
     u, c, logit = u[top], c[top], logit[top]

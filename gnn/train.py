@@ -105,15 +105,18 @@ class Graphs:
         full.sort_indices()
         return full
 
-    def pp_features(self, u: np.ndarray, v: np.ndarray) -> tuple[dict[str, np.ndarray],
-                                                                np.ndarray]:
-        scores = pp_scores(self.adjacency, u, v)
+    def pp_features(self, u: np.ndarray, v: np.ndarray, by_source: bool = False
+                    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Heuristic scores and decoder features of person pairs (``by_source``: see
+        ``gnn.data.structural.pp_scores``)."""
+        scores = pp_scores(self.adjacency, u, v, by_source=by_source)
         return scores, pp_decoder_features(scores)
 
-    def pc_features(self, u: np.ndarray, c: np.ndarray,
-                    drop_self: bool = False) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def pc_features(self, u: np.ndarray, c: np.ndarray, drop_self: bool = False,
+                    by_source: bool = False) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Heuristic scores and decoder features of (person, content) pairs."""
         scores = pc_scores(self.adjacency, self.engagements, u, c, self.profile,
-                           self.content_topic)
+                           self.content_topic, by_source=by_source)
         if drop_self:
             # a training positive must not count its own engagement in the popularity or
             # in the person's topic profile (a test positive is in neither)

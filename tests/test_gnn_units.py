@@ -199,3 +199,22 @@ def test_training_positive_does_not_see_its_own_engagement_in_topic_match():
     # a: the other two contents are one "x" and one "y"; b has nothing else
     assert unseen["topic_match"].tolist() == pytest.approx([0.5, 0.0, 0.0], abs=1e-6)
     assert unseen["popularity"].tolist() == [1.0, 0.0, 1.0]
+
+
+def test_scores_by_source_equal_scores_by_pair(small):
+    from gnn.data.structural import pc_scores
+
+    a, b = small.person_adjacency(), small.engagement_matrix()
+    rng = np.random.default_rng(0)
+    u = np.repeat(rng.choice(small.num_persons, 40, replace=False), 30)
+    v = rng.integers(0, small.num_persons, len(u))
+    c = rng.integers(0, small.num_contents, len(u))
+    v[:5] = a[u[0]].indices[:1]  # pairs with shared neighbours too
+    by_pair, by_source = pp_scores(a, u, v, chunk=97), pp_scores(a, u, v, by_source=True)
+    assert by_pair["common_neighbours"].sum() > 0
+    for name, values in by_pair.items():
+        assert by_source[name] == pytest.approx(values), name
+    engaged = pc_scores(a, b, u, c, chunk=97)["connections_engaged"]
+    assert engaged.sum() > 0
+    assert pc_scores(a, b, u, c, by_source=True)["connections_engaged"] == pytest.approx(
+        engaged)
