@@ -17,6 +17,8 @@ import redis
 from graph.store import embedded
 from graph.store.falkordb_store import FalkorDBStore
 
+KOLGRAPH = str(Path(sys.executable).with_name("kolgraph"))  # the venv's, PATH or not
+
 
 @pytest.fixture
 def home():
@@ -123,7 +125,7 @@ def test_socket_path_too_long_is_a_clear_error(tmp_path):
 
 def test_cli_db_commands(home):
     env = {**os.environ, "KOLGRAPH_HOME": str(home)}
-    run = lambda *a: subprocess.run(["kolgraph", "db", *a], env=env, capture_output=True,  # noqa: E731
+    run = lambda *a: subprocess.run([KOLGRAPH, "db", *a], env=env, capture_output=True,  # noqa: E731
                                     text=True, timeout=120)
     assert run("status").returncode == 3
     started = run("start")
