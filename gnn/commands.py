@@ -60,13 +60,25 @@ def train(ctx: click.Context, epochs: int, hidden: int, lr: float, seed: int, de
                    f"current model stays {kept}")
 
 
-@click.command(help="List the trained models (newest first; * = current).")
+@click.command(help="List the trained models (newest first; * = current). --promote MODEL_ID "
+                    "makes a model current by hand, even one that did not beat the heuristics.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--promote", "promote_id", metavar="MODEL_ID", default=None,
+              help="Make this model the current one (an operator's decision; the automatic "
+                   "promotion rule is in kolgraph train).")
 @click.pass_context
-def models(ctx: click.Context, fmt: str) -> None:
-    from gnn.registry import list_models
+def models(ctx: click.Context, fmt: str, promote_id: str | None) -> None:
+    from gnn.registry import RegistryError, list_models, set_current
 
-    rows = list_models(settings_from(ctx).models_dir)
+    models_dir = settings_from(ctx).models_dir
+    if promote_id is not None:
+        try:
+            set_current(models_dir, promote_id)
+        except RegistryError as exc:
+            raise UserError(f"--promote: {exc}", 2) from exc
+        click.echo(f"model {promote_id} is now current")
+        return
+    rows = list_models(models_dir)
     columns = ["current", "model_id", "created_at", "promoted", "persons", "epochs",
                "val_hits50_people", "best_heuristic_people", "val_hits50_content",
                "test_hits50_people"]

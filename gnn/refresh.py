@@ -116,7 +116,9 @@ def _model(store: GraphStore, models_dir: Path, data: GraphData, opts: RefreshOp
     except RegistryError as exc:
         raise RefreshError("no current model: the trained model did not beat the best "
                            "heuristic on validation Hits@50, so there is nothing to "
-                           "refresh with (see kolgraph models)") from exc
+                           "refresh with: train longer (kolgraph train --epochs N) or make a "
+                           "model current by hand (kolgraph models, then kolgraph models "
+                           "--promote MODEL_ID)") from exc
 
 
 def refresh(store: GraphStore, home: Path, opts: RefreshOptions | None = None,

@@ -220,6 +220,16 @@ def test_model_that_does_not_beat_heuristics_is_not_promoted(store, tmp_path, mo
     assert listed[outcome.model_id]["promoted"] is False
     assert get_run(store, outcome.model_id)["status"] == "complete"
 
+    # An operator may still make the unpromoted model current, by name, through the CLI.
+    monkeypatch.setenv("KOLGRAPH_HOME", str(tmp_path))
+    result = CliRunner().invoke(cli, ["models", "--promote", "train-nonexistent"])
+    assert isinstance(result.exception, UserError)
+    assert "train-nonexistent: no such model" in str(result.exception)
+    assert current_model_id(models_dir) == "train-previous"
+    result = CliRunner().invoke(cli, ["models", "--promote", outcome.model_id])
+    assert result.exit_code == 0, result.output
+    assert current_model_id(models_dir) == outcome.model_id
+
 
 def test_model_whose_schema_does_not_fit_the_data_is_a_clear_error(store, tmp_path):
     gnn_io.write_frames(store, synthetic_frames(300, seed=4))
