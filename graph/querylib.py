@@ -2,7 +2,7 @@
 
 Each file is one query. It starts with a header of ``// key: value`` comment lines, then the
 query text; a file may hold a variant per dialect after a ``// dialect: neo4j`` (or
-``falkordb``) line. ``docs/readme/cypher.md`` documents the format. Example header::
+``falkordb``) line. README ("Writing a library query") documents the format. Example header::
 
     // title: Top KOLs of a community
     // description: Members of one community of the current analysis, best KOL first.
