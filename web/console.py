@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from graph import querylib
 from graph.store import QueryResult, QuerySyntaxError, QueryTimeout, ReadOnlyViolation, StoreError
 from web.app import context
 from web.export import csv_response
@@ -21,22 +22,12 @@ log = logging.getLogger("kolgraph.web")
 MAX_QUERY_CHARS = 20_000
 
 
-def library() -> Any:
-    """``graph.querylib`` when it is installed, else ``None`` (free Cypher only)."""
+def library_queries() -> list[querylib.LibraryQuery]:
+    """The library's queries; none when a library file is malformed (the console still runs
+    free Cypher, and the error is logged)."""
     try:
-        from graph import querylib
-    except ImportError:
-        return None
-    return querylib
-
-
-def library_queries() -> list[Any]:
-    lib = library()
-    if lib is None:
-        return []
-    try:
-        return list(lib.list_queries())
-    except ValueError:  # a malformed library file: the console still runs free Cypher
+        return querylib.list_queries()
+    except querylib.LibraryError:
         log.exception("the query library could not be read")
         return []
 
@@ -61,13 +52,10 @@ def run_console_query(cypher: str | None, name: str | None,
     (``read_only``, ``timeout``, ``syntax``, ``parameter``, ``database``)."""
     ctx = context()
     limit, timeout_s = ctx.settings.query_row_cap, ctx.settings.query_timeout_s
-    lib = library()
     try:
         if name:
-            if lib is None:
-                abort(400, description="parameter name: the query library is not installed")
-            result: QueryResult = lib.run_library_query(ctx.store, name, raw, limit=limit,
-                                                        timeout_s=timeout_s)
+            result: QueryResult = querylib.run_library_query(ctx.store, name, raw, limit=limit,
+                                                             timeout_s=timeout_s)
         else:
             if not cypher or not cypher.strip():
                 abort(400, description="parameter cypher: empty query")
