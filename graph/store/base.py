@@ -6,6 +6,8 @@ queries are always parameterized (never a value pasted into the query text).
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,6 +59,32 @@ class NodeRef:
     label: str
     key: str
     field: str
+
+
+def clean_value(value: Any) -> Any:
+    """Turn a Python/NumPy value into a query parameter every backend can carry.
+
+    NaN becomes null, NumPy scalars become Python scalars, dates become ISO strings, and
+    map keys become strings.
+
+    >>> clean_value({"a": float("nan"), "b": [1, 2.5]})
+    {'a': None, 'b': [1, 2.5]}
+    """
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, Mapping):
+        return {str(k): clean_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_value(v) for v in value]
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if hasattr(value, "item"):  # NumPy scalar
+        return clean_value(value.item())
+    if hasattr(value, "tolist"):  # NumPy array
+        return clean_value(value.tolist())
+    return str(value)
 
 
 def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:

@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from falkordb.helpers import stringify_param_value
 
+from graph.store.base import clean_value
+
 
 class Table:
     """A parameter that is a list of rows, given as equal-length columns (NumPy arrays,
@@ -138,8 +140,6 @@ def _value(value: Any) -> str:
         text = '","'.join(value)
         if "\\" not in text and '"' not in text:
             return '["' + text + '"]'
-    from graph.store.falkordb_store import clean_value
-
     return str(stringify_param_value(clean_value(value)))
 
 

@@ -6,8 +6,6 @@ query writes; timeouts are passed to the server, which aborts the query.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,35 +23,10 @@ from graph.store.base import (
     ReadOnlyViolation,
     Row,
     StoreError,
+    clean_value,
 )
 from graph.store.cypher_literal import params_header
 from graph.store.schema import schema_statements
-
-
-def clean_value(value: Any) -> Any:
-    """Turn a Python/NumPy value into one the FalkorDB parameter header can carry.
-
-    NaN becomes null, NumPy scalars become Python scalars, dates become ISO strings, and
-    map keys become strings.
-
-    >>> clean_value({"a": float("nan"), "b": [1, 2.5]})
-    {'a': None, 'b': [1, 2.5]}
-    """
-    if value is None or isinstance(value, (bool, str, int)):
-        return value
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, Mapping):
-        return {str(k): clean_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean_value(v) for v in value]
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if hasattr(value, "item"):  # NumPy scalar
-        return clean_value(value.item())
-    if hasattr(value, "tolist"):  # NumPy array
-        return clean_value(value.tolist())
-    return str(value)
 
 
 def _translate(exc: redis.exceptions.ResponseError, what: str) -> StoreError:

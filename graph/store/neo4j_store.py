@@ -23,8 +23,8 @@ from graph.store.base import (
     ReadOnlyViolation,
     Row,
     StoreError,
+    clean_value,
 )
-from graph.store.falkordb_store import clean_value
 from graph.store.schema import schema_statements
 
 _NO_UPPER_BOUND = 2**62
