@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 DAY = 86_400
+#: Optional column of precomputed row hashes of the identity columns (see ``_by_day``).
+ROW_HASH = "_h"
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,10 @@ def _by_day(kind: str, frame: pd.DataFrame, identity: list[str], keys: list[str]
     if frame.empty:
         return []
     day = frame["ts"].to_numpy() // DAY
-    hashes = pd.util.hash_pandas_object(frame[identity], index=False).to_numpy()
+    # the digest hashes the events' key strings; a caller that replaced the keys by
+    # integer positions hashed the strings first (ROW_HASH)
+    hashes = (frame[ROW_HASH].to_numpy() if ROW_HASH in frame
+              else pd.util.hash_pandas_object(frame[identity], index=False).to_numpy())
     order = np.lexsort((hashes, day))
     event_days, event_starts = np.unique(day[order], return_index=True)
     event_ends = np.append(event_starts[1:], len(order))
@@ -140,7 +145,7 @@ def combine(kind: str, group: list[EventBatch], fresh: bool
     first = np.concatenate([b.first for b in group])
     columns = list(rows.columns)
     if len(group) > 1:
-        rows = rows.assign(_first=first).groupby(keys, sort=False).agg(
+        rows = rows.assign(_first=first).groupby(keys, sort=False, observed=True).agg(
             **{c: (c, how) for c, how in COMBINE[kind].items()},
             _first=("_first", "max")).reset_index()
         first = rows.pop("_first").to_numpy()

@@ -142,8 +142,8 @@ def ingest_folder(store: GraphStore, settings: Settings, folder: Path,
     report.quarantine_file = (str(p) if (p := write_quarantine(
         settings.quarantine_dir, report.run_id, rejected)) else None)
     try:
-        _write_nodes(store, frames, report, progress)  # frees the accounts
-        _write_all_events(store, frames, report, progress)  # frees the events
+        node_ids = _write_nodes(store, frames, report, progress)  # frees the accounts
+        _write_all_events(store, frames, report, progress, node_ids)  # frees the events
     except BaseException:
         finish_run(store, report.run_id, report.to_dict(), status="failed")
         raise
@@ -167,14 +167,16 @@ def _platform(keys: pd.Series) -> pd.Series:
 
 
 def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: IngestReport,
-                 progress: bool) -> None:
-    """Platforms, persons, accounts (``frames["accounts"]`` is popped), contents."""
+                 progress: bool) -> w.NodeIds | None:
+    """Platforms, persons, accounts (``frames["accounts"]`` is popped), contents; returns
+    the node ids of the accounts and of the contents that events reference (``None``
+    where the store does not give node ids)."""
     accounts = frames.pop("accounts", None)
     clock = time.monotonic()
     existing = pd.DataFrame(
         [r for batch in w.existing_accounts(store) for r in batch],
         columns=["account_key", "platform", "display_name", "followers", "identity_hashes",
-                 "person_id"])
+                 "person_id", "node_id"])
     known = set(existing["account_key"])
 
     referenced: list[pd.Series] = []
@@ -204,10 +206,14 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     # HAS_ACCOUNT in one query
     clock = time.monotonic()
     plan = _plan_persons(existing, accounts, stub_rows, frames.get("identity_links"), report)
-    w.upsert_persons(store, plan.props)
+    person_ids = w.upsert_persons(
+        store, plan.props, ~plan.props["person_id"].isin(existing["person_id"]).to_numpy())
+    owners = w.OwnerIds(w.platform_node_ids(store), person_ids)
     report.seconds["persons"] = round(time.monotonic() - clock, 3)
 
     clock = time.monotonic()
+    account_ids = [pd.Series(existing["node_id"].to_numpy(), index=existing["account_key"])
+                   .dropna().astype(np.int64)]
     if accounts is not None:
         last = accounts.drop_duplicates("account_key", keep="last")
         created = last["created_at"].to_numpy()
@@ -216,11 +222,13 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
                 created >= 0),
             person_id=plan.person_of.reindex(last["account_key"]).to_numpy())
         bar = _progress(progress, len(frame), "accounts")
-        w.upsert_accounts(store, frame, ~frame["account_key"].isin(known).to_numpy(),
-                          progress=bar.update if bar else None)
+        account_ids.append(w.upsert_accounts(
+            store, frame, ~frame["account_key"].isin(known).to_numpy(),
+            progress=bar.update if bar else None, owners=owners))
         report.accounts = len(frame)
     stub_rows["person_id"] = plan.person_of.reindex(stub_rows["account_key"]).to_numpy()
-    w.ensure_accounts(store, stub_rows, np.ones(len(stub_rows), dtype=bool))  # not known
+    account_ids.append(w.ensure_accounts(store, stub_rows, np.ones(len(stub_rows), dtype=bool),
+                                         owners))
     report.seconds["accounts"] = round(report.seconds["accounts"] + time.monotonic() - clock, 3)
 
     clock = time.monotonic()
@@ -242,30 +250,63 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
         w.ensure_contents(store, pd.DataFrame({
             "content_key": keys, "platform": _platform(keys),
             "content_id": keys.str.split(":", n=1).str[1]}))
+    node_ids = None
+    if w.node_ids_known(store):
+        ids = pd.concat(account_ids)
+        content_keys = (frames["engagements"]["content"].unique() if "engagements" in frames
+                        else [])
+        node_ids = w.NodeIds(ids[~ids.index.duplicated(keep="last")],
+                             w.content_node_ids(store, list(content_keys)))
     report.seconds["contents"] = round(time.monotonic() - clock, 3)
+    return node_ids
 
 
 def _write_all_events(store: GraphStore, frames: dict[str, pd.DataFrame], report: IngestReport,
-                      progress: bool) -> None:
+                      progress: bool, node_ids: w.NodeIds | None) -> None:
     """Interactions, then engagements: each source's batches are built (and its frame
     popped from ``frames`` and freed) just before they are written, to bound memory."""
     clock = time.monotonic()
     total = sum(len(frames[k]) for k in ("interactions", "engagements") if k in frames)
     bar = _progress(progress, total, "events")
     if "interactions" in frames:
-        _write_events(store, ev.interaction_batches(
-            frames.pop("interactions")[["src", "dst", "type", "ts"]]), report, bar)
+        events = frames.pop("interactions")[["src", "dst", "type", "ts"]]
+        if node_ids is not None:
+            events = _keys_as_codes(events, ["src", "dst", "type", "ts"],
+                                    {"src": node_ids.accounts.index,
+                                     "dst": node_ids.accounts.index})
+        _write_events(store, ev.interaction_batches(events), report, bar, node_ids)
+        del events
     if "engagements" in frames:
-        _write_events(store, ev.engagement_batches(
-            frames.pop("engagements")[["account", "content", "type", "ts", "amount"]]),
-            report, bar)
+        events = frames.pop("engagements")[["account", "content", "type", "ts", "amount"]]
+        if node_ids is not None:
+            events = _keys_as_codes(events, ["account", "content", "type", "ts", "amount"],
+                                    {"account": node_ids.accounts.index,
+                                     "content": node_ids.contents.index})
+        _write_events(store, ev.engagement_batches(events), report, bar, node_ids)
     report.seconds["events"] = round(time.monotonic() - clock, 3)
 
 
+def _keys_as_codes(events: pd.DataFrame, identity: list[str], keys: dict[str, pd.Index]
+                   ) -> pd.DataFrame:
+    """``events`` with each column of ``keys`` replaced by the position of its value in that
+    index (the node ids' keys), so that grouping works on integers and the writer takes node
+    ids by position; the row hash of the ``identity`` columns (the batch digests' input) is
+    computed first, on the strings, as ``_h``. Unchanged when a value is missing from its
+    index."""
+    columns = {}
+    for column, index in keys.items():
+        codes = index.get_indexer(events[column])
+        if (codes < 0).any():
+            return events
+        columns[column] = codes
+    hashes = pd.util.hash_pandas_object(events[identity], index=False).to_numpy()
+    return events.assign(**columns, **{ev.ROW_HASH: hashes})
+
+
 def _write_events(store: GraphStore, batches: list[ev.EventBatch], report: IngestReport,
-                  bar: Any) -> None:
-    """Write the batches not yet in the ledger, several days per query (each query with
-    the ledger entries of its days); count the skipped ones in ``report``."""
+                  bar: Any, node_ids: w.NodeIds | None) -> None:
+    """Write the batches not yet in the ledger, several days per write (each with the
+    ledger entries of its days); count the skipped ones in ``report``."""
     done = w.loaded_batches(store, [b.key for b in batches])
     fresh = {kind: not w.has_relationships(store, kind) for kind in ev.KEYS}
 
@@ -279,10 +320,9 @@ def _write_events(store: GraphStore, batches: list[ev.EventBatch], report: Inges
                 bar.update(sum(b.events for b in skipped))
             for group in ev.groups(todo, w.EVENT_ROWS):
                 created, merged = ev.combine(kind, group, fresh[kind])
-                query, params = w.event_batches_job(
+                yield w.event_batches_job(
                     store, kind, [(b.key, b.events) for b in group], created, merged,
-                    report.run_id)
-                yield query, params, (len(group), sum(b.events for b in group))
+                    report.run_id, (len(group), sum(b.events for b in group)), node_ids)
 
     def written(tag: object) -> None:
         batches_written, events = tag  # type: ignore[misc]

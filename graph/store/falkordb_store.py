@@ -26,6 +26,7 @@ from graph.store.base import (
     clean_value,
 )
 from graph.store.cypher_literal import params_header
+from graph.store.falkordb_bulk import EdgeTokens
 from graph.store.schema import schema_statements
 
 
@@ -99,6 +100,34 @@ class FalkorDBStore(GraphStore):
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         result = self._call(query, params, read_only=False)
         return self._rows(result)[1] if result.header else []
+
+    def write_with_edges(self, edges: EdgeTokens, query: str,
+                         params: Mapping[str, Any] | None = None) -> None:
+        """Create the relationships of ``edges`` (``GRAPH.BULK``) and run the write
+        ``query`` in one ``MULTI``/``EXEC`` transaction: the server runs both or, when the
+        client goes away before ``EXEC``, neither; no other command runs in between.
+
+        Raises ``StoreError`` when either fails; a failure of ``query`` after the
+        relationships were created is reported as such (Redis transactions do not roll
+        back)."""
+        commands = self._db.connection.pipeline(transaction=True)
+        if edges.count:
+            commands.execute_command("GRAPH.BULK", self.graph_name, 0, edges.count, 0,
+                                     len(edges.tokens), *edges.tokens)
+        commands.execute_command("GRAPH.QUERY", self.graph_name,
+                                 params_header(params) + query, "--compact")
+        try:
+            results = commands.execute(raise_on_error=False)
+        except redis.exceptions.ConnectionError as exc:
+            raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
+        if edges.count and isinstance(results[0], Exception):
+            raise StoreError(f"bulk write of {edges.count} relationships failed: {results[0]}")
+        if isinstance(results[-1], redis.exceptions.ResponseError):
+            failed = _translate(results[-1], "write")
+            if edges.count:
+                raise StoreError(f"{failed} (after {edges.count} relationships were created "
+                                 "in the same transaction)")
+            raise failed
 
     def read(self, query: str, params: Mapping[str, Any] | None = None, *,
              timeout_s: float | None = None, limit: int | None = None) -> QueryResult:

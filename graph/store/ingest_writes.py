@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from graph.store.base import GraphStore, Progress, Row
+from graph.store.base import GraphStore, Progress, Row, StoreError
 from graph.store.cypher_literal import Table
+from graph.store.falkordb_bulk import EdgeTokens, edge_tokens
 
 BATCH = 10_000
 #: Rows per event query when several day batches are written together.
@@ -29,55 +31,97 @@ def _rows_param(store: GraphStore, frame: pd.DataFrame, columns: Sequence[str]
     return table if store.dialect == "falkordb" else table.rows()
 
 
-Job = tuple[str, dict[str, object], object]
+@dataclass
+class Job:
+    """One write of a pipelined run: ``query`` with ``params``; ``edges`` (FalkorDB only)
+    are relationships created with ``GRAPH.BULK`` in the same transaction as the query;
+    ``tag`` is handed to the caller's ``done`` once the write has succeeded."""
+
+    query: str
+    params: dict[str, object]
+    tag: object
+    edges: EdgeTokens | None = None
 
 
 def write_pipelined(store: GraphStore, jobs: Iterable[Job],
-                    done: Callable[[object], None] | None = None) -> None:
-    """Run the write ``jobs`` (query, parameters, tag) in order, one at a time, preparing
-    the next job (whatever the iterator computes, and the serialisation of its ``Table``
-    parameters) in this thread while the database runs the current one; ``done(tag)`` is
-    called once a job's query has succeeded. The first error stops the run and is raised
-    here."""
+                    done: Callable[[object], None] | None = None,
+                    results: list[Row] | None = None) -> None:
+    """Run the write ``jobs`` in order, one at a time, preparing the next job (whatever the
+    iterator computes, and the serialisation of its ``Table`` parameters) in this thread
+    while the database runs the current one; ``done(tag)`` is called once a job's write has
+    succeeded, and the rows the queries return are appended to ``results`` when given. The
+    first error stops the run and is raised here."""
+    def run(job: Job) -> list[Row]:
+        if job.edges is not None:
+            store.write_with_edges(job.edges, job.query, job.params)  # type: ignore[attr-defined]
+            return []
+        return store.write(job.query, job.params)
+
+    def finish(future: Future[list[Row]], tag: object) -> None:
+        rows = future.result()
+        if results is not None:
+            results.extend(rows)
+        if done:
+            done(tag)
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as pool:
         pending: tuple[Future[list[Row]], object] | None = None
-        for query, params, tag in jobs:
+        for job in jobs:
             if store.dialect == "falkordb":
-                for value in params.values():
+                for value in job.params.values():
                     if isinstance(value, Table):
                         value.literal()
             if pending is not None:
-                pending[0].result()
-                if done:
-                    done(pending[1])
-            pending = (pool.submit(store.write, query, params), tag)
+                finish(*pending)
+            pending = (pool.submit(run, job), job.tag)
         if pending is not None:
-            pending[0].result()
-            if done:
-                done(pending[1])
+            finish(*pending)
 
 
 def write_frame(store: GraphStore, query: str, frame: pd.DataFrame, columns: Sequence[str],
-                batch_size: int = BATCH, progress: Progress | None = None) -> None:
+                batch_size: int = BATCH, progress: Progress | None = None) -> list[Row]:
     """Run ``query`` (which reads ``$rows``: lists in the order of ``columns``) on
-    ``frame`` in batches of ``batch_size`` rows (pipelined: see ``write_pipelined``)."""
+    ``frame`` in batches of ``batch_size`` rows (pipelined: see ``write_pipelined``);
+    return the rows the query returned, in order."""
     def jobs() -> Iterator[Job]:
         for start in range(0, len(frame), batch_size):
             part = frame.iloc[start:start + batch_size]
-            yield query, {"rows": _rows_param(store, part, columns)}, len(part)
+            yield Job(query, {"rows": _rows_param(store, part, columns)}, len(part))
 
-    write_pipelined(store, jobs(), progress)  # type: ignore[arg-type]
+    returned: list[Row] = []
+    write_pipelined(store, jobs(), progress, returned)  # type: ignore[arg-type]
+    return returned
+
+
+def node_ids_known(store: GraphStore) -> bool:
+    """True on FalkorDB, where the ingest reads and returns internal node ids, and writes
+    relationships between nodes found by id (no key look-up) or in bulk."""
+    return store.dialect == "falkordb"
+
+
+def _with_ids(store: GraphStore, query: str, var: str) -> str:
+    """``query`` returning each row's key (``row[0]``) and its node's id, on FalkorDB."""
+    if not node_ids_known(store):
+        return query
+    return f"{query} RETURN row[0] AS key, id({var}) AS node_id"
+
+
+def _id_series(rows: list[Row]) -> pd.Series:
+    return pd.Series([r["node_id"] for r in rows], index=[r["key"] for r in rows],
+                     dtype=np.int64)
 
 
 def existing_accounts(store: GraphStore) -> Iterator[list[Row]]:
     """The accounts in the graph, in batches: account_key, platform, display_name,
-    followers, identity_hashes, person_id."""
+    followers, identity_hashes, person_id, node_id (null where ``node_ids_known`` is
+    false)."""
+    node_id = "id(a)" if node_ids_known(store) else "null"
     yield from store.stream(
         "MATCH (a:Account) WHERE id(a) >= $lo AND id(a) < $hi "
         "OPTIONAL MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "
         "RETURN a.account_key AS account_key, a.platform AS platform, "
         "a.display_name AS display_name, a.followers AS followers, "
-        "a.identity_hashes AS identity_hashes, p.person_id AS person_id",
+        f"a.identity_hashes AS identity_hashes, p.person_id AS person_id, {node_id} AS node_id",
         anchor_label="Account", batch_size=100_000)
 
 
@@ -110,7 +154,23 @@ _NEW_ACCOUNTS = (
     + _ON_NEW + "WITH a, row MATCH (p:Person {person_id: row[7]}) CREATE (p)-[:HAS_ACCOUNT]->(a)"
 )
 
+#: ``_NEW_ACCOUNTS`` with the platform and the person found by node id (FalkorDB): rows
+#: are ``ACCOUNT_COLUMNS``, the platform's node id, the person's node id.
+_NEW_ACCOUNTS_BY_ID = (
+    "UNWIND $rows AS row WITH row, row[7] AS platform, row[8] AS person "
+    "MATCH (pl) WHERE id(pl) = platform MATCH (p) WHERE id(p) = person "
+    "CREATE (p)-[:HAS_ACCOUNT]->(a:Account {account_key: row[0], platform: row[1], "
+    "account_id: row[2], display_name: row[3], followers: row[4], created_at: row[5], "
+    "identity_hashes: row[6]})-[:ON]->(pl)"
+)
+
 STUB_COLUMNS = ["account_key", "platform", "account_id"]
+_NEW_STUBS_BY_ID = (
+    "UNWIND $rows AS row WITH row, row[3] AS platform, row[4] AS person "
+    "MATCH (pl) WHERE id(pl) = platform MATCH (p) WHERE id(p) = person "
+    "CREATE (p)-[:HAS_ACCOUNT]->(a:Account {account_key: row[0], platform: row[1], "
+    "account_id: row[2], display_name: row[2], followers: 0, identity_hashes: []})-[:ON]->(pl)"
+)
 _NEW_STUBS = (
     "UNWIND $rows AS row "
     "CREATE (a:Account {account_key: row[0], platform: row[1], account_id: row[2], "
@@ -126,24 +186,89 @@ _STUB_ACCOUNTS = (
 )
 
 
+@dataclass(frozen=True)
+class OwnerIds:
+    """Node ids of the platforms (by name) and of the persons (by person_id) that new
+    accounts link to; where both are known, the accounts are created without key
+    look-ups."""
+
+    platforms: pd.Series
+    persons: pd.Series
+
+
+def _create_new(store: GraphStore, frame: pd.DataFrame, columns: list[str], by_key: str,
+                by_id: str, owners: OwnerIds | None, progress: Progress | None) -> list[Row]:
+    """CREATE the accounts of ``frame`` with their ON and HAS_ACCOUNT: rows whose platform
+    and person have known node ids with ``by_id``, the others with ``by_key``."""
+    found = np.zeros(len(frame), dtype=bool)
+    if owners is not None and node_ids_known(store) and len(frame):
+        platform = owners.platforms.index.get_indexer(frame["platform"])
+        person = owners.persons.index.get_indexer(frame["person_id"])
+        found = (platform >= 0) & (person >= 0)
+        linked = frame[found].assign(
+            platform_node=owners.platforms.to_numpy()[platform[found]],
+            person_node=owners.persons.to_numpy()[person[found]])
+        rows = write_frame(store, _with_ids(store, by_id, "a"), linked,
+                           [*columns, "platform_node", "person_node"], progress=progress)
+        if len(rows) != len(linked):
+            raise StoreError(f"created {len(rows)} of {len(linked)} accounts: a platform "
+                             "or person node disappeared during the ingest")
+    else:
+        rows = []
+    return rows + write_frame(store, _with_ids(store, by_key, "a"), frame[~found],
+                              [*columns, "person_id"], progress=progress)
+
+
 def upsert_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
-                    progress: Progress | None = None) -> None:
+                    progress: Progress | None = None, owners: OwnerIds | None = None
+                    ) -> pd.Series:
     """MERGE accounts from the accounts files and SET their properties (``frame`` has
     ``ACCOUNT_COLUMNS`` and ``person_id``). The rows of ``absent`` (accounts the caller
     read as not in the graph) are CREATEd together with their ``HAS_ACCOUNT`` from their
-    (existing) person, which skips the key lookups; the others keep their person here
-    (``assign_persons`` moves them)."""
-    write_frame(store, _NEW_ACCOUNTS, frame[absent], [*ACCOUNT_COLUMNS, "person_id"],
-                progress=progress)
-    write_frame(store, _ACCOUNTS, frame[~absent], ACCOUNT_COLUMNS, progress=progress)
+    (existing) person, which skips the key lookups (all of them where ``owners`` gives
+    the node ids); the others keep their person here (``assign_persons`` moves them).
+    Returns the node id of each account, indexed by account key (empty where
+    ``node_ids_known`` is false)."""
+    rows = _create_new(store, frame[absent], ACCOUNT_COLUMNS, _NEW_ACCOUNTS,
+                       _NEW_ACCOUNTS_BY_ID, owners, progress)
+    rows += write_frame(store, _with_ids(store, _ACCOUNTS, "a"), frame[~absent],
+                        ACCOUNT_COLUMNS, progress=progress)
+    return _id_series(rows)
 
 
-def ensure_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray) -> None:
+def ensure_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
+                    owners: OwnerIds | None = None) -> pd.Series:
     """MERGE accounts seen only in events (``frame`` has ``STUB_COLUMNS`` and
     ``person_id``); an existing account keeps its properties. Rows of ``absent`` are
-    CREATEd with their ``HAS_ACCOUNT`` (see ``upsert_accounts``)."""
-    write_frame(store, _NEW_STUBS, frame[absent], [*STUB_COLUMNS, "person_id"])
-    write_frame(store, _STUB_ACCOUNTS, frame[~absent], STUB_COLUMNS)
+    CREATEd with their ``HAS_ACCOUNT`` (see ``upsert_accounts``). Returns node ids as
+    ``upsert_accounts`` does."""
+    rows = _create_new(store, frame[absent], STUB_COLUMNS, _NEW_STUBS, _NEW_STUBS_BY_ID,
+                       owners, None)
+    rows += write_frame(store, _with_ids(store, _STUB_ACCOUNTS, "a"), frame[~absent],
+                        STUB_COLUMNS)
+    return _id_series(rows)
+
+
+def platform_node_ids(store: GraphStore) -> pd.Series:
+    """Node ids of the platforms by name (empty where ``node_ids_known`` is false)."""
+    if not node_ids_known(store):
+        return _id_series([])
+    return _id_series(store.read(
+        "MATCH (p:Platform) RETURN p.name AS key, id(p) AS node_id").rows)
+
+
+def content_node_ids(store: GraphStore, keys: Sequence[str]) -> pd.Series:
+    """The node ids of the contents with ``keys`` that exist, indexed by content key
+    (empty where ``node_ids_known`` is false)."""
+    if not node_ids_known(store):
+        return _id_series([])
+    rows: list[Row] = []
+    for start in range(0, len(keys), BATCH):
+        rows += store.read(
+            "UNWIND $keys AS k MATCH (c:Content {content_key: k}) "
+            "RETURN k AS key, id(c) AS node_id",
+            {"keys": list(keys[start:start + BATCH])}).rows
+    return _id_series(rows)
 
 
 _ASSIGN = (
@@ -187,14 +312,25 @@ def delete_empty_persons(store: GraphStore, person_ids: Sequence[str]) -> int:
     return deleted
 
 
-def upsert_persons(store: GraphStore, frame: pd.DataFrame) -> None:
-    """MERGE persons and SET display_name, platforms, followers_total (``frame``:
-    person_id and those three)."""
-    write_frame(
-        store,
-        "UNWIND $rows AS row MERGE (p:Person {person_id: row[0]}) "
-        "SET p.display_name = row[1], p.platforms = row[2], p.followers_total = row[3]",
-        frame, ["person_id", "display_name", "platforms", "followers_total"])
+PERSON_COLUMNS = ["person_id", "display_name", "platforms", "followers_total"]
+
+
+def upsert_persons(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray) -> pd.Series:
+    """Write persons with display_name, platforms, followers_total (``frame``: person_id
+    and those three): CREATE the rows of ``absent`` (persons the caller knows are not in
+    the graph), MERGE and SET the others. Returns their node ids by person_id (empty where
+    ``node_ids_known`` is false)."""
+    rows = write_frame(
+        store, _with_ids(store, "UNWIND $rows AS row CREATE (p:Person {person_id: row[0], "
+                         "display_name: row[1], platforms: row[2], followers_total: row[3]})",
+                         "p"),
+        frame[absent], PERSON_COLUMNS)
+    rows += write_frame(
+        store, _with_ids(store, "UNWIND $rows AS row MERGE (p:Person {person_id: row[0]}) "
+                         "SET p.display_name = row[1], p.platforms = row[2], "
+                         "p.followers_total = row[3]", "p"),
+        frame[~absent], PERSON_COLUMNS)
+    return _id_series(rows)
 
 
 def upsert_contents(store: GraphStore, frame: pd.DataFrame) -> None:
@@ -305,20 +441,82 @@ _LEDGER = (" WITH count(*) AS n UNWIND $ledger AS entry "
            "SET b.kind = $kind, b.events = entry[1], b.run_id = $run_id")
 
 
+@dataclass(frozen=True)
+class NodeIds:
+    """Node ids by key, for writing relationships without key look-ups: ``accounts``
+    (indexed by account_key) and ``contents`` (by content_key)."""
+
+    accounts: pd.Series
+    contents: pd.Series
+
+
+#: Relationship properties of the bulk path: (property, event column), as in ``_CREATE``.
+_BULK_PROPERTIES = {
+    "follows": [("since", "f")],
+    "interacted": [("type", "t"), ("count", "c"), ("first_at", "f"), ("last_at", "l")],
+    "engaged": [("type", "t"), ("count", "c"), ("last_at", "l"), ("amount", "m")],
+}
+
+
+def _positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
+    """The position of each of ``keys`` in ``index`` (-1 where absent); integer ``keys``
+    are positions already."""
+    if pd.api.types.is_integer_dtype(keys.dtype):
+        return keys.to_numpy()
+    return index.get_indexer(keys)
+
+
+def _endpoint_indexes(kind: str, node_ids: NodeIds) -> tuple[pd.Series, pd.Series]:
+    return node_ids.accounts, node_ids.contents if kind == "engaged" else node_ids.accounts
+
+
+def _bulk_split(kind: str, created: pd.DataFrame, node_ids: NodeIds
+                ) -> tuple[EdgeTokens, pd.DataFrame]:
+    """The rows of ``created`` whose two endpoints have known ids, as bulk tokens, and the
+    other rows (written with CREATE)."""
+    first, second = EVENT_COLUMNS[kind][:2]
+    sources, targets = _endpoint_indexes(kind, node_ids)
+    src = _positions(created[first], sources.index)
+    dst = _positions(created[second], targets.index)
+    found = (src >= 0) & (dst >= 0)
+    rows = created[found]
+    tokens = edge_tokens(
+        EVENT_TYPES[kind], sources.to_numpy()[src[found]], targets.to_numpy()[dst[found]],
+        [(name, rows[column]) for name, column in _BULK_PROPERTIES[kind]])
+    return tokens, created[~found]
+
+
+def _with_keys(kind: str, rows: pd.DataFrame, node_ids: NodeIds | None) -> pd.DataFrame:
+    """``rows`` with endpoint positions (see ``graph.ingest.pipeline._keys_as_codes``)
+    turned back into keys, for the queries that look nodes up by key."""
+    first, second = EVENT_COLUMNS[kind][:2]
+    if node_ids is None or not pd.api.types.is_integer_dtype(rows[first].dtype):
+        return rows
+    sources, targets = _endpoint_indexes(kind, node_ids)
+    return rows.assign(**{first: sources.index.to_numpy()[rows[first].to_numpy()],
+                          second: targets.index.to_numpy()[rows[second].to_numpy()]})
+
+
 def event_batches_job(store: GraphStore, kind: str, ledger: Sequence[tuple[str, int]],
-                      created: pd.DataFrame, merged: pd.DataFrame, run_id: str
-                      ) -> tuple[str, dict[str, object]]:
-    """The query and parameters that apply event rows and record the ``ledger`` entries
-    (batch key, events) in one query (all or nothing); run it with ``write_pipelined``.
-    ``created`` holds relationships known to be absent from the graph (written with
-    CREATE), ``merged`` the others (MERGE, counts and times accumulated); both have
-    ``EVENT_COLUMNS[kind]``. The caller skips keys that ``loaded_batches`` reports."""
+                      created: pd.DataFrame, merged: pd.DataFrame, run_id: str,
+                      tag: object = None, node_ids: NodeIds | None = None) -> Job:
+    """The write that applies event rows and records the ``ledger`` entries (batch key,
+    events) in one transaction (all or nothing); run it with ``write_pipelined``.
+    ``created`` holds relationships known to be absent from the graph, ``merged`` the
+    others (MERGE, counts and times accumulated); both have ``EVENT_COLUMNS[kind]``. With
+    ``node_ids`` (FalkorDB), the created relationships between nodes of known id go in
+    bulk (``GRAPH.BULK``), the rest with CREATE. The caller skips keys that
+    ``loaded_batches`` reports."""
     cols = EVENT_COLUMNS[kind]
+    edges = None
+    if node_ids is not None and node_ids_known(store) and len(created):
+        edges, created = _bulk_split(kind, created, node_ids)
+    created, merged = _with_keys(kind, created, node_ids), _with_keys(kind, merged, node_ids)
     query = (
         "UNWIND $created AS row " + _MATCH_ENDS[kind] + _CREATE[kind]
         + " WITH count(*) AS n UNWIND $merged AS row " + _MATCH_ENDS[kind] + _MERGE[kind]
         + _LEDGER)
-    return query, {"created": _rows_param(store, created, cols),
-                   "merged": _rows_param(store, merged, cols),
-                   "ledger": [[k, int(e)] for k, e in ledger],
-                   "kind": kind, "run_id": run_id}
+    return Job(query, {"created": _rows_param(store, created, cols),
+                       "merged": _rows_param(store, merged, cols),
+                       "ledger": [[k, int(e)] for k, e in ledger],
+                       "kind": kind, "run_id": run_id}, tag, edges)
