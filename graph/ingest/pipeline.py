@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.config import Settings
 from graph.ingest import events as ev
@@ -295,10 +297,11 @@ def _keys_as_codes(events: pd.DataFrame, identity: list[str], keys: dict[str, pd
     index."""
     columns = {}
     for column, index in keys.items():
-        codes = index.get_indexer(events[column])
-        if (codes < 0).any():
+        # Arrow's hash look-up: several times faster than Index.get_indexer on strings
+        found = pc.index_in(pa.array(events[column]), value_set=pa.array(index))
+        if found.null_count:
             return events
-        columns[column] = codes
+        columns[column] = found.to_numpy(zero_copy_only=False).astype(np.int64)
     hashes = pd.util.hash_pandas_object(events[identity], index=False).to_numpy()
     return events.assign(**columns, **{ev.ROW_HASH: hashes})
 

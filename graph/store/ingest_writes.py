@@ -493,8 +493,8 @@ def _with_keys(kind: str, rows: pd.DataFrame, node_ids: NodeIds | None) -> pd.Da
     if node_ids is None or not pd.api.types.is_integer_dtype(rows[first].dtype):
         return rows
     sources, targets = _endpoint_indexes(kind, node_ids)
-    return rows.assign(**{first: sources.index.to_numpy()[rows[first].to_numpy()],
-                          second: targets.index.to_numpy()[rows[second].to_numpy()]})
+    return rows.assign(**{first: sources.index.take(rows[first].to_numpy()).to_numpy(),
+                          second: targets.index.take(rows[second].to_numpy()).to_numpy()})
 
 
 def event_batches_job(store: GraphStore, kind: str, ledger: Sequence[tuple[str, int]],
