@@ -107,9 +107,8 @@ class FalkorDBStore(GraphStore):
         ``query`` in one ``MULTI``/``EXEC`` transaction: the server runs both or, when the
         client goes away before ``EXEC``, neither; no other command runs in between.
 
-        Raises ``StoreError`` when either fails; a failure of ``query`` after the
-        relationships were created is reported as such (Redis transactions do not roll
-        back)."""
+        Raises ``StoreError`` when either fails. Redis transactions do not roll back: the
+        message says that the other command of the transaction ran."""
         commands = self._db.connection.pipeline(transaction=True)
         if edges.count:
             commands.execute_command("GRAPH.BULK", self.graph_name, 0, edges.count, 0,
@@ -121,7 +120,8 @@ class FalkorDBStore(GraphStore):
         except redis.exceptions.ConnectionError as exc:
             raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
         if edges.count and isinstance(results[0], Exception):
-            raise StoreError(f"bulk write of {edges.count} relationships failed: {results[0]}")
+            raise StoreError(f"bulk write of {edges.count} relationships failed: {results[0]} "
+                             "(the query of the same transaction ran all the same)")
         if isinstance(results[-1], redis.exceptions.ResponseError):
             failed = _translate(results[-1], "write")
             if edges.count:
