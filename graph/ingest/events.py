@@ -145,7 +145,7 @@ def combine(kind: str, group: list[EventBatch], fresh: bool
     first = np.concatenate([b.first for b in group])
     columns = list(rows.columns)
     if len(group) > 1:
-        rows = rows.assign(_first=first).groupby(keys, sort=False, observed=True).agg(
+        rows = rows.assign(_first=first).groupby(keys, sort=False).agg(
             **{c: (c, how) for c, how in COMBINE[kind].items()},
             _first=("_first", "max")).reset_index()
         first = rows.pop("_first").to_numpy()

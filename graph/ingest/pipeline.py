@@ -255,8 +255,10 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
         contents = frames["contents"].drop_duplicates("content_key", keep="last")
         w.upsert_contents(store, contents)
         report.contents = len(contents)
-    if "engagements" in frames:
-        keys = pd.Series(frames["engagements"]["content"].unique())
+    engaged = pd.Series(frames["engagements"]["content"].unique() if "engagements" in frames
+                        else [], dtype=object)
+    if len(engaged):
+        keys = engaged
         if "contents" in frames:
             keys = keys[~keys.isin(frames["contents"]["content_key"])]
         w.ensure_contents(store, pd.DataFrame({
@@ -265,10 +267,8 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     node_ids = None
     if w.node_ids_known(store):
         ids = pd.concat(account_ids)
-        content_keys = (frames["engagements"]["content"].unique() if "engagements" in frames
-                        else [])
         node_ids = w.NodeIds(ids[~ids.index.duplicated(keep="last")],
-                             w.content_node_ids(store, list(content_keys)))
+                             w.content_node_ids(store, list(engaged)))
     report.seconds["contents"] = round(time.monotonic() - clock, 3)
     return node_ids
 

@@ -227,12 +227,11 @@ def upsert_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
     read as not in the graph) are CREATEd together with their ``HAS_ACCOUNT`` from their
     (existing) person, which skips the key lookups (all of them where ``owners`` gives
     the node ids); the others keep their person here (``assign_persons`` moves them).
-    Returns the node id of each account, indexed by account key (empty where
-    ``node_ids_known`` is false)."""
+    Returns the node ids of the created accounts, indexed by account key (empty where
+    ``node_ids_known`` is false; the caller read the others' ids with the accounts)."""
     rows = _create_new(store, frame[absent], ACCOUNT_COLUMNS, _NEW_ACCOUNTS,
                        _NEW_ACCOUNTS_BY_ID, owners, progress)
-    rows += write_frame(store, _with_ids(store, _ACCOUNTS, "a"), frame[~absent],
-                        ACCOUNT_COLUMNS, progress=progress)
+    write_frame(store, _ACCOUNTS, frame[~absent], ACCOUNT_COLUMNS, progress=progress)
     return _id_series(rows)
 
 
@@ -240,12 +239,11 @@ def ensure_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
                     owners: OwnerIds | None = None) -> pd.Series:
     """MERGE accounts seen only in events (``frame`` has ``STUB_COLUMNS`` and
     ``person_id``); an existing account keeps its properties. Rows of ``absent`` are
-    CREATEd with their ``HAS_ACCOUNT`` (see ``upsert_accounts``). Returns node ids as
-    ``upsert_accounts`` does."""
+    CREATEd with their ``HAS_ACCOUNT`` (see ``upsert_accounts``). Returns the node ids of
+    the created accounts as ``upsert_accounts`` does."""
     rows = _create_new(store, frame[absent], STUB_COLUMNS, _NEW_STUBS, _NEW_STUBS_BY_ID,
                        owners, None)
-    rows += write_frame(store, _with_ids(store, _STUB_ACCOUNTS, "a"), frame[~absent],
-                        STUB_COLUMNS)
+    write_frame(store, _STUB_ACCOUNTS, frame[~absent], STUB_COLUMNS)
     return _id_series(rows)
 
 
