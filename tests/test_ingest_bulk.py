@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from graph.config import Settings
+from graph.ingest import events as ev
+from graph.ingest import pipeline
 from graph.ingest.pipeline import ingest_folder
 from graph.store import ingest_writes
 from graph.store.base import GraphStore, StoreError
@@ -98,3 +100,17 @@ def test_edge_tokens_refuse_bad_columns() -> None:
         edge_tokens("R", np.array([1]), np.array([2]), [("m", np.array([np.nan]))])
     with pytest.raises(ValueError, match="holds a NUL"):
         edge_tokens("R", np.array([1]), np.array([2]), [("t", np.array(["a\0b"]))])
+
+
+def test_hash_dedup_matches_pandas_and_survives_collisions() -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"src": rng.choice(["a:1", "a:2", "b:3"], 400),
+                          "dst": rng.choice(["a:2", "b:3", "c:4"], 400),
+                          "ts": rng.integers(0, 4, 400)})
+    keys = ["src", "dst", "ts"]
+    expected = frame.duplicated(subset=keys, keep="first").to_numpy()
+    assert expected.sum() > 100
+    assert (pipeline._duplicated(frame, keys, ev.row_hashes(frame, keys)) == expected).all()
+    # every row given one hash (all "collide"): still only true duplicates are dropped
+    same = np.zeros(len(frame), dtype=np.uint64)
+    assert (pipeline._duplicated(frame, keys, same) == expected).all()

@@ -20,6 +20,12 @@ DAY = 86_400
 ROW_HASH = "_h"
 
 
+def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One 64-bit hash per row of ``frame[columns]`` (values only, not names), the input of
+    the batch digests: the same events give the same hashes in every run."""
+    return pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
+
+
 @dataclass(frozen=True)
 class EventBatch:
     """One unit of work: ``rows`` are written together with the ledger entry ``key``.
@@ -47,10 +53,10 @@ def _by_day(kind: str, frame: pd.DataFrame, identity: list[str], keys: list[str]
     if frame.empty:
         return []
     day = frame["ts"].to_numpy() // DAY
-    # the digest hashes the events' key strings; a caller that replaced the keys by
-    # integer positions hashed the strings first (ROW_HASH)
+    # the digest hashes the events' key strings: a caller that replaces the keys by
+    # integer positions hashes the strings first (ROW_HASH)
     hashes = (frame[ROW_HASH].to_numpy() if ROW_HASH in frame
-              else pd.util.hash_pandas_object(frame[identity], index=False).to_numpy())
+              else row_hashes(frame, identity))
     order = np.lexsort((hashes, day))
     event_days, event_starts = np.unique(day[order], return_index=True)
     event_ends = np.append(event_starts[1:], len(order))

@@ -155,13 +155,32 @@ def ingest_folder(store: GraphStore, settings: Settings, folder: Path,
 
 
 def _dedup(kind: str, frame: pd.DataFrame, counts: dict[str, FileCounts]) -> pd.DataFrame:
+    """``frame`` without the rows that repeat an earlier row's ``DEDUP_KEYS`` (counted per
+    file in ``counts``). Event rows also get their row hash (``events.ROW_HASH``), which
+    both this de-duplication and the batch digests use."""
     keys = DEDUP_KEYS[kind] or [c for c in frame.columns if c not in (LINE, FILE)]
     if kind in ("accounts", "contents"):
         keys = [c for c in keys if c not in ("identity_hashes",)]
-    dupes = frame.duplicated(subset=keys, keep="first").to_numpy()
+    if kind in ("interactions", "engagements"):
+        hashes = ev.row_hashes(frame, keys)
+        dupes = _duplicated(frame, keys, hashes)
+        frame = frame.assign(**{ev.ROW_HASH: hashes})
+    else:
+        dupes = frame.duplicated(subset=keys, keep="first").to_numpy()
     for name, n in pd.Series(frame[FILE].to_numpy()[dupes]).value_counts().items():
         counts[str(name)].duplicates += int(n)
     return frame[~dupes].reset_index(drop=True)
+
+
+def _duplicated(frame: pd.DataFrame, keys: list[str], hashes: np.ndarray) -> np.ndarray:
+    """``frame.duplicated(subset=keys, keep="first")`` computed on the rows' hashes: only
+    the rows whose hash repeats are compared by value (so a hash collision between two
+    different rows keeps both)."""
+    repeated = np.flatnonzero(pd.Series(hashes).duplicated(keep=False).to_numpy())
+    dupes = np.zeros(len(frame), dtype=bool)
+    if len(repeated):
+        dupes[repeated] = frame.iloc[repeated].duplicated(subset=keys, keep="first").to_numpy()
+    return dupes
 
 
 def _isin(values: pd.Series, pool: pd.Series) -> np.ndarray:
@@ -281,30 +300,27 @@ def _write_all_events(store: GraphStore, frames: dict[str, pd.DataFrame], report
     total = sum(len(frames[k]) for k in ("interactions", "engagements") if k in frames)
     bar = _progress(progress, total, "events")
     if "interactions" in frames:
-        events = frames.pop("interactions")[["src", "dst", "type", "ts"]]
+        events = frames.pop("interactions")[["src", "dst", "type", "ts", ev.ROW_HASH]]
         if node_ids is not None:
-            events = _keys_as_codes(events, ["src", "dst", "type", "ts"],
-                                    {"src": node_ids.accounts.index,
-                                     "dst": node_ids.accounts.index})
+            events = _keys_as_codes(events, {"src": node_ids.accounts.index,
+                                             "dst": node_ids.accounts.index})
         _write_events(store, ev.interaction_batches(events), report, bar, node_ids)
         del events
     if "engagements" in frames:
-        events = frames.pop("engagements")[["account", "content", "type", "ts", "amount"]]
+        events = frames.pop("engagements")[
+            ["account", "content", "type", "ts", "amount", ev.ROW_HASH]]
         if node_ids is not None:
-            events = _keys_as_codes(events, ["account", "content", "type", "ts", "amount"],
-                                    {"account": node_ids.accounts.index,
-                                     "content": node_ids.contents.index})
+            events = _keys_as_codes(events, {"account": node_ids.accounts.index,
+                                             "content": node_ids.contents.index})
         _write_events(store, ev.engagement_batches(events), report, bar, node_ids)
     report.seconds["events"] = round(time.monotonic() - clock, 3)
 
 
-def _keys_as_codes(events: pd.DataFrame, identity: list[str], keys: dict[str, pd.Index]
-                   ) -> pd.DataFrame:
+def _keys_as_codes(events: pd.DataFrame, keys: dict[str, pd.Index]) -> pd.DataFrame:
     """``events`` with each column of ``keys`` replaced by the position of its value in that
     index (the node ids' keys), so that grouping works on integers and the writer takes node
-    ids by position; the row hash of the ``identity`` columns (the batch digests' input) is
-    computed first, on the strings, as ``_h``. Unchanged when a value is missing from its
-    index."""
+    ids by position; the batch digests use the row hashes of the strings (``_dedup``).
+    Unchanged when a value is missing from its index."""
     if events.empty:
         return events
     columns = {}
@@ -315,8 +331,7 @@ def _keys_as_codes(events: pd.DataFrame, identity: list[str], keys: dict[str, pd
         if found.null_count:
             return events
         columns[column] = found.to_numpy(zero_copy_only=False).astype(np.int64)
-    hashes = pd.util.hash_pandas_object(events[identity], index=False).to_numpy()
-    return events.assign(**columns, **{ev.ROW_HASH: hashes})
+    return events.assign(**columns)
 
 
 def _write_events(store: GraphStore, batches: list[ev.EventBatch], report: IngestReport,
