@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -58,6 +60,86 @@ def resolve(accounts: Sequence[str], hashes: Mapping[str, Sequence[str]],
     return Resolution(person_of.to_dict(), conflicts)
 
 
+@dataclass(frozen=True)
+class Persons:
+    """Accounts grouped into persons, as integer codes: ``keys`` are the distinct account
+    keys, sorted; ``person`` is the person code of each key (0 .. n-1, in the order of each
+    person's smallest key); ``ids`` the person id of each code; ``conflicts`` as in
+    ``resolve_frame``."""
+
+    keys: np.ndarray
+    person: np.ndarray
+    ids: np.ndarray
+    conflicts: list[dict[str, object]]
+
+
+def _strings(values: object) -> pa.Array:
+    return pa.array(np.asarray(values, dtype=object), type=pa.large_string())
+
+
+def _codes(values: object, value_set: pa.Array) -> np.ndarray:
+    """The position of each of ``values`` in ``value_set`` (all must be there)."""
+    return pc.index_in(_strings(values), value_set=value_set).to_numpy(
+        zero_copy_only=False).astype(np.int64)
+
+
+def _star_edges(members: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Edges from each member to the first member of its group (``groups``: integer
+    labels), which connect every group."""
+    order = np.argsort(groups, kind="stable")
+    _, starts, inverse = np.unique(groups[order], return_index=True, return_inverse=True)
+    return members[order], members[order][starts][inverse]
+
+
+def resolve_codes(accounts: pd.Series, hashes: pd.DataFrame, links: pd.DataFrame,
+                  groups: pd.DataFrame, max_accounts_per_value: int = 20) -> Persons:
+    """``resolve_frame`` on integer codes (the ingest's form; see there for the inputs)."""
+    named = np.concatenate([np.asarray(c, dtype=object) for c in (
+        accounts, hashes["account"], links["a"], links["b"], groups["account"])])
+    distinct = _strings(pd.unique(named))
+    # byte order of UTF-8 is code point order, the order of Python's str comparison
+    keys = pc.take(distinct, pc.sort_indices(distinct))
+    sources: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
+
+    members = _codes(hashes["account"], keys)
+    encoded = pc.dictionary_encode(_strings(hashes["hash"]))
+    values = encoded.dictionary.to_numpy(zero_copy_only=False)
+    hash_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    pairs = np.unique(hash_codes * max(len(keys), 1) + members)
+    pair_hash, pair_member = pairs // max(len(keys), 1), pairs % max(len(keys), 1)
+    sizes = np.bincount(pair_hash, minlength=len(values))
+    implausible = np.flatnonzero(sizes > max_accounts_per_value)
+    conflicts = [{"identity_hash": str(values[h]), "accounts": int(sizes[h]),
+                  "reason": f"shared by more than {max_accounts_per_value} accounts; "
+                            "not used to merge"}
+                 for h in sorted(implausible.tolist(),
+                                 key=lambda h: (-sizes[h], str(values[h])))]
+    usable = sizes[pair_hash] <= max_accounts_per_value
+    for edge in (_star_edges(pair_member[usable], pair_hash[usable]),
+                 _star_edges(_codes(groups["account"], keys),
+                             pd.factorize(np.asarray(groups["group"], dtype=object))[0]),
+                 (_codes(links["a"], keys), _codes(links["b"], keys))):
+        sources.append(edge[0])
+        targets.append(edge[1])
+
+    src = np.concatenate(sources).astype(np.int64)
+    dst = np.concatenate(targets).astype(np.int64)
+    graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)),
+                       shape=(len(keys), len(keys)))
+    _, component = connected_components(graph, directed=False)
+    # codes follow key order, so a component's first code is its smallest key
+    _, smallest = np.unique(component, return_index=True)
+    by_key = np.argsort(smallest)
+    rank = np.empty(len(smallest), dtype=np.int64)
+    rank[by_key] = np.arange(len(smallest))
+    key_values = keys.to_numpy(zero_copy_only=False)
+    ids = np.array([person_id_for([key_values[code]]) for code in smallest[by_key]],
+                   dtype=object)
+    return Persons(key_values, rank[component] if len(component) else component, ids,
+                   conflicts)
+
+
 def resolve_frame(accounts: pd.Series, hashes: pd.DataFrame, links: pd.DataFrame,
                   groups: pd.DataFrame, max_accounts_per_value: int = 20
                   ) -> tuple[pd.Series, list[dict[str, object]]]:
@@ -78,36 +160,6 @@ def resolve_frame(accounts: pd.Series, hashes: pd.DataFrame, links: pd.DataFrame
     >>> person_of["a:1"] == person_of["b:2"] != person_of["c:3"]
     True
     """
-    named = pd.concat([pd.Series(accounts, dtype=object), hashes["account"], links["a"],
-                       links["b"], groups["account"]], ignore_index=True).astype(object)
-    keys = np.sort(pd.unique(named.to_numpy()))  # code order = key order
-    index = pd.Index(keys)
-    sources: list[np.ndarray] = []
-    targets: list[np.ndarray] = []
-
-    per_hash = hashes.drop_duplicates()
-    sizes = per_hash["hash"].value_counts()
-    implausible = sizes[sizes > max_accounts_per_value]
-    conflicts = [{"identity_hash": str(h), "accounts": int(n),
-                  "reason": f"shared by more than {max_accounts_per_value} accounts; "
-                            "not used to merge"}
-                 for h, n in sorted(implausible.items(), key=lambda c: (-c[1], str(c[0])))]
-    per_hash = per_hash[~per_hash["hash"].isin(implausible.index)]
-    for members, by in ((per_hash["account"], per_hash["hash"]),
-                        (groups["account"], groups["group"])):
-        codes = index.get_indexer(members.to_numpy())
-        first = pd.Series(codes).groupby(by.to_numpy(), sort=False).transform("first")
-        sources.append(codes)
-        targets.append(first.to_numpy())
-    sources.append(index.get_indexer(links["a"].to_numpy()))
-    targets.append(index.get_indexer(links["b"].to_numpy()))
-
-    src = np.concatenate(sources).astype(np.int64)
-    dst = np.concatenate(targets).astype(np.int64)
-    graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)),
-                       shape=(len(keys), len(keys)))
-    _, component = connected_components(graph, directed=False)
-    smallest = pd.Series(np.arange(len(keys))).groupby(component).transform("min").to_numpy()
-    ids = {code: person_id_for([keys[code]]) for code in np.unique(smallest).tolist()}
-    person_ids = pd.Series(smallest).map(ids).to_numpy()
-    return pd.Series(person_ids, index=index, dtype=object), conflicts
+    persons = resolve_codes(accounts, hashes, links, groups, max_accounts_per_value)
+    return (pd.Series(persons.ids[persons.person], index=pd.Index(persons.keys, dtype=object),
+                      dtype=object), persons.conflicts)

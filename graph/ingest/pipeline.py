@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from graph.config import Settings
 from graph.ingest import events as ev
 from graph.ingest.formats import KIND_ORDER, format_of, kind_of
-from graph.ingest.identity import resolve_frame
+from graph.ingest.identity import resolve_codes
 from graph.ingest.mapping import FileMapping, MappingError, load_mapping
 from graph.ingest.pii import identity_hashes
 from graph.ingest.quarantine import write_quarantine
@@ -390,48 +390,73 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
     if accounts is not None:
         new = accounts.drop_duplicates("account_key", keep="last").set_index("account_key")[
             ["platform", "display_name", "followers", "identity_hashes"]]
-        table = pd.concat([table[~table.index.isin(new.index)], new])
+        table = pd.concat([table[~_isin(pd.Series(table.index), pd.Series(new.index))], new])
     if len(stubs):
-        extra = stubs[~stubs["account_key"].isin(table.index)].set_index("account_key")
+        extra = stubs[~_isin(stubs["account_key"], pd.Series(table.index))].set_index(
+            "account_key")
         extra = extra.assign(display_name=extra["account_id"], followers=0,
                              identity_hashes=[[] for _ in range(len(extra))])
         table = pd.concat([table, extra[["platform", "display_name", "followers",
                                          "identity_hashes"]]])
     old_person = existing.set_index("account_key")["person_id"].dropna()
     hashes = table["identity_hashes"].explode().dropna()
-    person_of, report.identity_conflicts = resolve_frame(
+    persons = resolve_codes(
         pd.Series(table.index, dtype=object),
         pd.DataFrame({"account": hashes.index.to_numpy(), "hash": hashes.to_numpy()}),
         links[["a", "b"]] if links is not None else pd.DataFrame({"a": [], "b": []}),
         pd.DataFrame({"account": old_person.index.to_numpy(),
                       "group": old_person.to_numpy()}))
+    report.identity_conflicts = persons.conflicts
     del hashes
+    keys = pa.array(persons.keys, type=pa.large_string())
+    person_ids = persons.ids[persons.person]
 
-    previous = old_person.reindex(person_of.index)
-    moved = pd.DataFrame({"account_key": person_of.index.to_numpy(),
-                          "person_id": person_of.to_numpy()})[
-        (previous != person_of).to_numpy()].reset_index(drop=True)
-    old_ids = set(old_person)
-    new_ids = set(person_of)
-    vanished = sorted(set(old_person.reindex(moved["account_key"]).dropna()) - new_ids)
-    report.persons_created = len(new_ids - old_ids)
-    in_run = stubs["account_key"]
-    if accounts is not None:
-        in_run = pd.concat([in_run, accounts["account_key"]])
-    report.persons = int(person_of.reindex(in_run.unique()).nunique())
-    report.accounts_merged_into_persons = len(person_of) - len(new_ids)
+    def person_codes(account_keys: object) -> np.ndarray:
+        return persons.person[_positions_in(account_keys, keys)]
 
-    touched = [moved["person_id"]]
+    previous = np.full(len(persons.keys), None, dtype=object)
+    previous[_positions_in(old_person.index, keys)] = old_person.to_numpy()
+    changed = previous != person_ids
+    moved = pd.DataFrame({"account_key": persons.keys[changed],
+                          "person_id": person_ids[changed]})
+    gone = pd.Series(pd.Series(previous[changed], dtype=object).dropna().unique(),
+                     dtype=object)
+    vanished = sorted(gone[~_isin(gone, pd.Series(persons.ids, dtype=object))])
+    report.persons_created = int((~_isin(pd.Series(persons.ids), old_person)).sum())
+    in_run = [stubs["account_key"]] + ([accounts["account_key"]] if accounts is not None
+                                       else [])
+    report.persons = len(np.unique(person_codes(pd.concat(in_run))))
+    report.accounts_merged_into_persons = len(persons.keys) - len(persons.ids)
+
+    touched = np.zeros(len(persons.ids), dtype=bool)
+    touched[persons.person[changed]] = True
     if accounts is not None:
-        touched.append(person_of.reindex(accounts["account_key"].unique()))
-    frame = table.assign(person_id=person_of)
-    frame = frame[_isin(frame["person_id"], pd.concat(touched))].reset_index(
-        names="account_key")
-    frame = frame.sort_values(["person_id", "followers", "account_key"],
-                              ascending=[True, False, True])
-    props = frame.groupby("person_id", sort=True).agg(
-        display_name=("display_name", "first"), platforms=("platform", "nunique"),
-        followers_total=("followers", "sum")).reset_index()
-    props["platforms"] = props["platforms"].astype(int)
-    props["followers_total"] = props["followers_total"].astype(int)
+        touched[person_codes(accounts["account_key"])] = True
+    row_key = _positions_in(table.index, keys)
+    row_person = persons.person[row_key]
+    rows = np.flatnonzero(touched[row_person])
+    followers = table["followers"].to_numpy(np.int64)[rows]
+    # within a person: most followers first, then the smallest key (codes follow key order)
+    order = rows[np.lexsort((row_key[rows], -followers, row_person[rows]))]
+    group = row_person[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
+    platform = pd.factorize(table["platform"].to_numpy()[order])[0]
+    pairs = np.unique(group.astype(np.int64) * (platform.max(initial=0) + 1) + platform)
+    platforms = np.bincount(pairs // (platform.max(initial=0) + 1),
+                            minlength=len(persons.ids))
+    props = pd.DataFrame({
+        "person_id": persons.ids[group[starts]],
+        "display_name": table["display_name"].to_numpy()[order][starts],
+        "platforms": platforms[group[starts]].astype(np.int64),
+        "followers_total": np.add.reduceat(table["followers"].to_numpy(np.int64)[order],
+                                           starts) if len(starts) else
+        np.zeros(0, dtype=np.int64)})
+    person_of = pd.Series(person_ids, index=pd.Index(persons.keys, dtype=object),
+                          dtype=object)
     return PersonPlan(person_of, moved, props, vanished)
+
+
+def _positions_in(values: object, keys: pa.Array) -> np.ndarray:
+    """The position of each of ``values`` (strings) in ``keys`` (all must be there)."""
+    return pc.index_in(pa.array(np.asarray(values, dtype=object), type=pa.large_string()),
+                       value_set=keys).to_numpy(zero_copy_only=False).astype(np.int64)
