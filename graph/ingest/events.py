@@ -109,6 +109,9 @@ def engagement_batches(events: pd.DataFrame) -> list[EventBatch]:
                    {"c": ("ts", "size"), "l": ("ts", "max"), "m": ("m", "sum")})
 
 
+#: The input kinds whose rows are events, in the order they are batched and written.
+SOURCES = ("interactions", "engagements")
+
 #: Grouping keys and how the values of one relationship's rows add up, by kind.
 KEYS = {"follows": ["s", "d"], "interacted": ["s", "d", "t"], "engaged": ["a", "k", "t"]}
 COMBINE = {

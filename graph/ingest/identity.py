@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+from graph.ingest.arrow_keys import arrow_strings, positions_in
 
 
 def person_id_for(member_keys: Iterable[str]) -> str:
@@ -73,16 +74,6 @@ class Persons:
     conflicts: list[dict[str, object]]
 
 
-def _strings(values: object) -> pa.Array:
-    return pa.array(np.asarray(values, dtype=object), type=pa.large_string())
-
-
-def _codes(values: object, value_set: pa.Array) -> np.ndarray:
-    """The position of each of ``values`` in ``value_set`` (all must be there)."""
-    return pc.index_in(_strings(values), value_set=value_set).to_numpy(
-        zero_copy_only=False).astype(np.int64)
-
-
 def _star_edges(members: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Edges from each member to the first member of its group (``groups``: integer
     labels), which connect every group."""
@@ -96,14 +87,14 @@ def resolve_codes(accounts: pd.Series, hashes: pd.DataFrame, links: pd.DataFrame
     """``resolve_frame`` on integer codes (the ingest's form; see there for the inputs)."""
     named = np.concatenate([np.asarray(c, dtype=object) for c in (
         accounts, hashes["account"], links["a"], links["b"], groups["account"])])
-    distinct = _strings(pd.unique(named))
+    distinct = arrow_strings(pd.unique(named))
     # byte order of UTF-8 is code point order, the order of Python's str comparison
     keys = pc.take(distinct, pc.sort_indices(distinct))
     sources: list[np.ndarray] = []
     targets: list[np.ndarray] = []
 
-    members = _codes(hashes["account"], keys)
-    encoded = pc.dictionary_encode(_strings(hashes["hash"]))
+    members = positions_in(hashes["account"], keys)
+    encoded = pc.dictionary_encode(arrow_strings(hashes["hash"]))
     values = encoded.dictionary.to_numpy(zero_copy_only=False)
     hash_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     pairs = np.unique(hash_codes * max(len(keys), 1) + members)
@@ -117,9 +108,9 @@ def resolve_codes(accounts: pd.Series, hashes: pd.DataFrame, links: pd.DataFrame
                                  key=lambda h: (-sizes[h], str(values[h])))]
     usable = sizes[pair_hash] <= max_accounts_per_value
     for edge in (_star_edges(pair_member[usable], pair_hash[usable]),
-                 _star_edges(_codes(groups["account"], keys),
+                 _star_edges(positions_in(groups["account"], keys),
                              pd.factorize(np.asarray(groups["group"], dtype=object))[0]),
-                 (_codes(links["a"], keys), _codes(links["b"], keys))):
+                 (positions_in(links["a"], keys), positions_in(links["b"], keys))):
         sources.append(edge[0])
         targets.append(edge[1])
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import pyarrow.compute as pc
 
 from graph.config import Settings
 from graph.ingest import events as ev
+from graph.ingest.arrow_keys import arrow_strings, is_in, positions_in
 from graph.ingest.formats import KIND_ORDER, format_of, kind_of
 from graph.ingest.identity import resolve_codes
 from graph.ingest.mapping import FileMapping, MappingError, load_mapping
@@ -144,8 +146,22 @@ def ingest_folder(store: GraphStore, settings: Settings, folder: Path,
     report.quarantine_file = (str(p) if (p := write_quarantine(
         settings.quarantine_dir, report.run_id, rejected)) else None)
     try:
-        node_ids = _write_nodes(store, frames, report, progress)  # frees the accounts
-        _write_all_events(store, frames, report, progress, node_ids)  # frees the events
+        # on FalkorDB, frees the events' key strings before the nodes are written
+        accounts_named, contents_named = _referenced(frames, w.node_ids_known(store))
+        events = {k: frames.pop(k) for k in ev.SOURCES if k in frames}
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-batch") as pool:
+            batched: list[Future[list[ev.EventBatch]]] = []
+
+            def batch_events() -> None:
+                # in a second thread, while the database writes the nodes (the batching
+                # frees the event frames)
+                batched.append(pool.submit(_event_batches, events))
+
+            node_ids = _write_nodes(store, frames, report, progress, accounts_named,
+                                    contents_named, batch_events)  # frees the accounts
+            if not batched:
+                batch_events()
+            _write_events(store, batched[0].result(), report, progress, node_ids)
     except BaseException:
         finish_run(store, report.run_id, report.to_dict(), status="failed")
         raise
@@ -183,25 +199,57 @@ def _duplicated(frame: pd.DataFrame, keys: list[str], hashes: np.ndarray) -> np.
     return dupes
 
 
-def _isin(values: pd.Series, pool: pd.Series) -> np.ndarray:
-    """Whether each of ``values`` (strings) is in ``pool``, by Arrow's hash look-up (several
-    times faster than ``Series.isin`` with a set of Python strings)."""
-    if len(values) == 0 or len(pool) == 0:
-        return np.zeros(len(values), dtype=bool)
-    found = pc.is_in(pa.array(values, type=pa.large_string()),
-                     value_set=pa.array(pool, type=pa.large_string()))
-    return found.to_numpy(zero_copy_only=False)
-
-
 def _platform(keys: pd.Series) -> pd.Series:
     return keys.str.split(":", n=1).str[0]
 
 
+#: The columns that hold account keys, and those that hold content keys, by input kind.
+ACCOUNT_KEYS = [("interactions", "src"), ("interactions", "dst"), ("engagements", "account"),
+                ("contents", "creator"), ("identity_links", "a"), ("identity_links", "b")]
+CONTENT_KEYS = [("engagements", "content")]
+
+
+def _referenced(frames: dict[str, pd.DataFrame], as_positions: bool
+                ) -> tuple[pd.Index, pd.Index]:
+    """The distinct account keys that events, contents and identity links name, and the
+    distinct content keys that engagements name. With ``as_positions``, each endpoint key
+    of the event frames is replaced (in ``frames``) by its position there, so that grouping
+    works on integers and the writer takes node ids by position; the batch digests use the
+    row hashes of the strings (``_dedup``)."""
+    codes: dict[tuple[str, str], tuple[np.ndarray, pa.Array]] = {}
+    for kind, column in ACCOUNT_KEYS + CONTENT_KEYS:
+        if kind in frames:
+            # Arrow hashes the bytes: several times faster, and far smaller, than pandas'
+            # hash table of Python strings
+            encoded = pc.dictionary_encode(arrow_strings(frames[kind][column]))
+            codes[kind, column] = (encoded.indices.to_numpy(zero_copy_only=False),
+                                   encoded.dictionary)
+
+    def distinct(columns: list[tuple[str, str]]) -> pa.Array:
+        parts = [codes[c][1] for c in columns if c in codes]
+        return (pc.unique(pa.chunked_array(parts, type=pa.large_string())) if parts
+                else pa.array([], type=pa.large_string()))
+
+    accounts, contents = distinct(ACCOUNT_KEYS), distinct(CONTENT_KEYS)
+    if as_positions:
+        for (kind, column), (indices, dictionary) in codes.items():
+            if kind in ev.SOURCES:
+                named = contents if (kind, column) in CONTENT_KEYS else accounts
+                position = pc.index_in(dictionary, value_set=named).to_numpy(
+                    zero_copy_only=False).astype(np.int64)
+                frames[kind][column] = position[indices]
+    return (pd.Index(accounts.to_numpy(zero_copy_only=False), dtype=object),
+            pd.Index(contents.to_numpy(zero_copy_only=False), dtype=object))
+
+
 def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: IngestReport,
-                 progress: bool) -> w.NodeIds | None:
-    """Platforms, persons, accounts (``frames["accounts"]`` is popped), contents; returns
-    the node ids of the accounts and of the contents that events reference (``None``
-    where the store does not give node ids)."""
+                 progress: bool, accounts_named: pd.Index, contents_named: pd.Index,
+                 planned: Callable[[], None]) -> w.NodeIds | None:
+    """Platforms, persons, accounts (``frames["accounts"]`` is popped), contents, given
+    the account and content keys that the run references (``_referenced``); ``planned``
+    is called once the persons are planned, before the writes that keep the database
+    busy. Returns the node ids of the referenced keys (``None`` where the store does not
+    give node ids)."""
     accounts = frames.pop("accounts", None)
     clock = time.monotonic()
     existing = pd.DataFrame(
@@ -210,23 +258,13 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
                  "person_id", "node_id"])
     known = existing["account_key"]
 
-    referenced: list[pd.Series] = []
-    if "interactions" in frames:
-        referenced += [frames["interactions"]["src"], frames["interactions"]["dst"]]
-    if "engagements" in frames:
-        referenced.append(frames["engagements"]["account"])
-    if "contents" in frames:
-        referenced.append(frames["contents"]["creator"])
-    if "identity_links" in frames:
-        referenced += [frames["identity_links"]["a"], frames["identity_links"]["b"]]
     listed = accounts["account_key"] if accounts is not None else pd.Series([], dtype=str)
-    ref = pd.Series(pd.concat(referenced).unique()) if referenced else pd.Series([], dtype=str)
-    del referenced
-    stubs = ref[~_isin(ref, listed) & ~_isin(ref, known)]
+    ref = pd.Series(accounts_named, dtype=object)
+    stubs = ref[~is_in(ref, listed) & ~is_in(ref, known)]
     report.accounts_created_from_events = len(stubs)
 
-    platforms = set(_platform(ref)) | (set(accounts["platform"]) if accounts is not None
-                                       else set())
+    platforms = set(_platform(ref).unique()) | (
+        set(accounts["platform"].unique()) if accounts is not None else set())
     if platforms:
         w.upsert_platforms(store, platforms)
     stub_rows = pd.DataFrame({"account_key": stubs, "platform": _platform(stubs),
@@ -237,8 +275,9 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     # HAS_ACCOUNT in one query
     clock = time.monotonic()
     plan = _plan_persons(existing, accounts, stub_rows, frames.get("identity_links"), report)
+    planned()
     person_ids = w.upsert_persons(
-        store, plan.props, ~_isin(plan.props["person_id"], existing["person_id"].dropna()))
+        store, plan.props, ~is_in(plan.props["person_id"], existing["person_id"].dropna()))
     owners = w.OwnerIds(w.platform_node_ids(store), person_ids)
     report.seconds["persons"] = round(time.monotonic() - clock, 3)
 
@@ -254,7 +293,7 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
             person_id=plan.person_of.reindex(last["account_key"]).to_numpy())
         bar = _progress(progress, len(frame), "accounts")
         account_ids.append(w.upsert_accounts(
-            store, frame, ~_isin(frame["account_key"], known),
+            store, frame, ~is_in(frame["account_key"], known),
             progress=bar.update if bar else None, owners=owners))
         report.accounts = len(frame)
     stub_rows["person_id"] = plan.person_of.reindex(stub_rows["account_key"]).to_numpy()
@@ -263,7 +302,7 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     report.seconds["accounts"] = round(report.seconds["accounts"] + time.monotonic() - clock, 3)
 
     clock = time.monotonic()
-    moved = plan.moved[_isin(plan.moved["account_key"], known)]
+    moved = plan.moved[is_in(plan.moved["account_key"], known)]
     owned = existing["account_key"][existing["person_id"].notna()]
     w.assign_persons(store, moved, ~moved["account_key"].isin(owned).to_numpy())
     report.persons_merged = w.delete_empty_persons(store, plan.vanished)
@@ -274,8 +313,7 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
         contents = frames["contents"].drop_duplicates("content_key", keep="last")
         w.upsert_contents(store, contents)
         report.contents = len(contents)
-    engaged = pd.Series(frames["engagements"]["content"].unique() if "engagements" in frames
-                        else [], dtype=object)
+    engaged = pd.Series(contents_named, dtype=object)
     if len(engaged):
         keys = engaged
         if "contents" in frames:
@@ -286,58 +324,36 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     node_ids = None
     if w.node_ids_known(store):
         ids = pd.concat(account_ids)
-        node_ids = w.NodeIds(ids[~ids.index.duplicated(keep="last")],
-                             w.content_node_ids(store, list(engaged)))
+        ids = ids[~ids.index.duplicated(keep="last")]
+        node_ids = w.NodeIds(
+            pd.Series(ids.reindex(accounts_named).fillna(-1).to_numpy(np.int64),
+                      index=accounts_named),
+            pd.Series(w.content_node_ids(store, list(engaged)).reindex(contents_named)
+                      .fillna(-1).to_numpy(np.int64), index=contents_named))
     report.seconds["contents"] = round(time.monotonic() - clock, 3)
     return node_ids
 
 
-def _write_all_events(store: GraphStore, frames: dict[str, pd.DataFrame], report: IngestReport,
-                      progress: bool, node_ids: w.NodeIds | None) -> None:
-    """Interactions, then engagements: each source's batches are built (and its frame
-    popped from ``frames`` and freed) just before they are written, to bound memory."""
-    clock = time.monotonic()
-    total = sum(len(frames[k]) for k in ("interactions", "engagements") if k in frames)
-    bar = _progress(progress, total, "events")
+def _event_batches(frames: dict[str, pd.DataFrame]) -> list[ev.EventBatch]:
+    """The day batches of the interactions, then of the engagements (see ``events``); each
+    frame is popped from ``frames`` and freed once batched."""
+    batches = []
     if "interactions" in frames:
         events = frames.pop("interactions")[["src", "dst", "type", "ts", ev.ROW_HASH]]
-        if node_ids is not None:
-            events = _keys_as_codes(events, {"src": node_ids.accounts.index,
-                                             "dst": node_ids.accounts.index})
-        _write_events(store, ev.interaction_batches(events), report, bar, node_ids)
+        batches += ev.interaction_batches(events)
         del events
     if "engagements" in frames:
-        events = frames.pop("engagements")[
-            ["account", "content", "type", "ts", "amount", ev.ROW_HASH]]
-        if node_ids is not None:
-            events = _keys_as_codes(events, {"account": node_ids.accounts.index,
-                                             "content": node_ids.contents.index})
-        _write_events(store, ev.engagement_batches(events), report, bar, node_ids)
-    report.seconds["events"] = round(time.monotonic() - clock, 3)
-
-
-def _keys_as_codes(events: pd.DataFrame, keys: dict[str, pd.Index]) -> pd.DataFrame:
-    """``events`` with each column of ``keys`` replaced by the position of its value in that
-    index (the node ids' keys), so that grouping works on integers and the writer takes node
-    ids by position; the batch digests use the row hashes of the strings (``_dedup``).
-    Unchanged when a value is missing from its index."""
-    if events.empty:
-        return events
-    columns = {}
-    for column, index in keys.items():
-        # Arrow's hash look-up: several times faster than Index.get_indexer on strings
-        found = pc.index_in(pa.array(events[column], type=pa.large_string()),
-                            value_set=pa.array(index, type=pa.large_string()))
-        if found.null_count:
-            return events
-        columns[column] = found.to_numpy(zero_copy_only=False).astype(np.int64)
-    return events.assign(**columns)
+        batches += ev.engagement_batches(frames.pop("engagements")[
+            ["account", "content", "type", "ts", "amount", ev.ROW_HASH]])
+    return batches
 
 
 def _write_events(store: GraphStore, batches: list[ev.EventBatch], report: IngestReport,
-                  bar: Any, node_ids: w.NodeIds | None) -> None:
+                  progress: bool, node_ids: w.NodeIds | None) -> None:
     """Write the batches not yet in the ledger, several days per write (each with the
     ledger entries of its days); count the skipped ones in ``report``."""
+    clock = time.monotonic()
+    bar = _progress(progress, sum(b.events for b in batches), "events")
     done = w.loaded_batches(store, [b.key for b in batches])
     fresh = {kind: not w.has_relationships(store, kind) for kind in ev.KEYS}
 
@@ -363,6 +379,7 @@ def _write_events(store: GraphStore, batches: list[ev.EventBatch], report: Inges
             bar.update(events)
 
     w.write_pipelined(store, jobs(), written)
+    report.seconds["events"] = round(time.monotonic() - clock, 3)
 
 
 @dataclass
@@ -390,9 +407,9 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
     if accounts is not None:
         new = accounts.drop_duplicates("account_key", keep="last").set_index("account_key")[
             ["platform", "display_name", "followers", "identity_hashes"]]
-        table = pd.concat([table[~_isin(pd.Series(table.index), pd.Series(new.index))], new])
+        table = pd.concat([table[~is_in(pd.Series(table.index), pd.Series(new.index))], new])
     if len(stubs):
-        extra = stubs[~_isin(stubs["account_key"], pd.Series(table.index))].set_index(
+        extra = stubs[~is_in(stubs["account_key"], pd.Series(table.index))].set_index(
             "account_key")
         extra = extra.assign(display_name=extra["account_id"], followers=0,
                              identity_hashes=[[] for _ in range(len(extra))])
@@ -412,17 +429,17 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
     person_ids = persons.ids[persons.person]
 
     def person_codes(account_keys: object) -> np.ndarray:
-        return persons.person[_positions_in(account_keys, keys)]
+        return persons.person[positions_in(account_keys, keys)]
 
     previous = np.full(len(persons.keys), None, dtype=object)
-    previous[_positions_in(old_person.index, keys)] = old_person.to_numpy()
+    previous[positions_in(old_person.index, keys)] = old_person.to_numpy()
     changed = previous != person_ids
     moved = pd.DataFrame({"account_key": persons.keys[changed],
                           "person_id": person_ids[changed]})
     gone = pd.Series(pd.Series(previous[changed], dtype=object).dropna().unique(),
                      dtype=object)
-    vanished = sorted(gone[~_isin(gone, pd.Series(persons.ids, dtype=object))])
-    report.persons_created = int((~_isin(pd.Series(persons.ids), old_person)).sum())
+    vanished = sorted(gone[~is_in(gone, pd.Series(persons.ids, dtype=object))])
+    report.persons_created = int((~is_in(pd.Series(persons.ids), old_person)).sum())
     in_run = [stubs["account_key"]] + ([accounts["account_key"]] if accounts is not None
                                        else [])
     report.persons = len(np.unique(person_codes(pd.concat(in_run))))
@@ -432,7 +449,7 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
     touched[persons.person[changed]] = True
     if accounts is not None:
         touched[person_codes(accounts["account_key"])] = True
-    row_key = _positions_in(table.index, keys)
+    row_key = positions_in(table.index, keys)
     row_person = persons.person[row_key]
     rows = np.flatnonzero(touched[row_person])
     followers = table["followers"].to_numpy(np.int64)[rows]
@@ -454,9 +471,3 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
     person_of = pd.Series(person_ids, index=pd.Index(persons.keys, dtype=object),
                           dtype=object)
     return PersonPlan(person_of, moved, props, vanished)
-
-
-def _positions_in(values: object, keys: pa.Array) -> np.ndarray:
-    """The position of each of ``values`` (strings) in ``keys`` (all must be there)."""
-    return pc.index_in(pa.array(np.asarray(values, dtype=object), type=pa.large_string()),
-                       value_set=keys).to_numpy(zero_copy_only=False).astype(np.int64)

@@ -45,11 +45,11 @@ class Job:
 
 def write_pipelined(store: GraphStore, jobs: Iterable[Job],
                     done: Callable[[object], None] | None = None,
-                    results: list[Row] | None = None) -> None:
+                    returned: Callable[[list[Row]], None] | None = None) -> None:
     """Run the write ``jobs`` in order, one at a time, preparing the next job (whatever the
     iterator computes, and the serialisation of its ``Table`` parameters) in this thread
     while the database runs the current one; ``done(tag)`` is called once a job's write has
-    succeeded, and the rows the queries return are appended to ``results`` when given. The
+    succeeded, and ``returned(rows)`` with the rows each query returned, when given. The
     first error stops the run and is raised here."""
     def run(job: Job) -> list[Row]:
         if job.edges is not None:
@@ -59,8 +59,8 @@ def write_pipelined(store: GraphStore, jobs: Iterable[Job],
 
     def finish(future: Future[list[Row]], tag: object) -> None:
         rows = future.result()
-        if results is not None:
-            results.extend(rows)
+        if returned is not None:
+            returned(rows)
         if done:
             done(tag)
 
@@ -79,18 +79,20 @@ def write_pipelined(store: GraphStore, jobs: Iterable[Job],
 
 
 def write_frame(store: GraphStore, query: str, frame: pd.DataFrame, columns: Sequence[str],
-                batch_size: int = BATCH, progress: Progress | None = None) -> list[Row]:
+                batch_size: int = BATCH, progress: Progress | None = None) -> pd.Series:
     """Run ``query`` (which reads ``$rows``: lists in the order of ``columns``) on
     ``frame`` in batches of ``batch_size`` rows (pipelined: see ``write_pipelined``);
-    return the rows the query returned, in order."""
+    return the node ids that a query of ``_with_ids`` returned, indexed by key, in order
+    (empty for other queries). Each batch's rows become arrays as they arrive."""
     def jobs() -> Iterator[Job]:
         for start in range(0, len(frame), batch_size):
             part = frame.iloc[start:start + batch_size]
             yield Job(query, {"rows": _rows_param(store, part, columns)}, len(part))
 
-    returned: list[Row] = []
-    write_pipelined(store, jobs(), progress, returned)  # type: ignore[arg-type]
-    return returned
+    ids: list[pd.Series] = []
+    write_pipelined(store, jobs(), progress,  # type: ignore[arg-type]
+                    lambda rows: ids.append(_id_series(rows)) if rows else None)
+    return pd.concat(ids) if ids else _id_series([])
 
 
 def node_ids_known(store: GraphStore) -> bool:
@@ -197,7 +199,7 @@ class OwnerIds:
 
 
 def _create_new(store: GraphStore, frame: pd.DataFrame, columns: list[str], by_key: str,
-                by_id: str, owners: OwnerIds | None, progress: Progress | None) -> list[Row]:
+                by_id: str, owners: OwnerIds | None, progress: Progress | None) -> pd.Series:
     """CREATE the accounts of ``frame`` with their ON and HAS_ACCOUNT: rows whose platform
     and person have known node ids with ``by_id``, the others with ``by_key``."""
     found = np.zeros(len(frame), dtype=bool)
@@ -214,9 +216,9 @@ def _create_new(store: GraphStore, frame: pd.DataFrame, columns: list[str], by_k
             raise StoreError(f"created {len(rows)} of {len(linked)} accounts: a platform "
                              "or person node disappeared during the ingest")
     else:
-        rows = []
-    return rows + write_frame(store, _with_ids(store, by_key, "a"), frame[~found],
-                              [*columns, "person_id"], progress=progress)
+        rows = _id_series([])
+    return pd.concat([rows, write_frame(store, _with_ids(store, by_key, "a"), frame[~found],
+                                        [*columns, "person_id"], progress=progress)])
 
 
 def upsert_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
@@ -232,7 +234,7 @@ def upsert_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
     rows = _create_new(store, frame[absent], ACCOUNT_COLUMNS, _NEW_ACCOUNTS,
                        _NEW_ACCOUNTS_BY_ID, owners, progress)
     write_frame(store, _ACCOUNTS, frame[~absent], ACCOUNT_COLUMNS, progress=progress)
-    return _id_series(rows)
+    return rows
 
 
 def ensure_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
@@ -244,7 +246,7 @@ def ensure_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
     rows = _create_new(store, frame[absent], STUB_COLUMNS, _NEW_STUBS, _NEW_STUBS_BY_ID,
                        owners, None)
     write_frame(store, _STUB_ACCOUNTS, frame[~absent], STUB_COLUMNS)
-    return _id_series(rows)
+    return rows
 
 
 def platform_node_ids(store: GraphStore) -> pd.Series:
@@ -318,17 +320,17 @@ def upsert_persons(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray) -
     and those three): CREATE the rows of ``absent`` (persons the caller knows are not in
     the graph), MERGE and SET the others. Returns their node ids by person_id (empty where
     ``node_ids_known`` is false)."""
-    rows = write_frame(
+    created = write_frame(
         store, _with_ids(store, "UNWIND $rows AS row CREATE (p:Person {person_id: row[0], "
                          "display_name: row[1], platforms: row[2], followers_total: row[3]})",
                          "p"),
         frame[absent], PERSON_COLUMNS)
-    rows += write_frame(
+    merged = write_frame(
         store, _with_ids(store, "UNWIND $rows AS row MERGE (p:Person {person_id: row[0]}) "
                          "SET p.display_name = row[1], p.platforms = row[2], "
                          "p.followers_total = row[3]", "p"),
         frame[~absent], PERSON_COLUMNS)
-    return _id_series(rows)
+    return pd.concat([created, merged])
 
 
 def upsert_contents(store: GraphStore, frame: pd.DataFrame) -> None:
@@ -442,7 +444,7 @@ _LEDGER = (" WITH count(*) AS n UNWIND $ledger AS entry "
 @dataclass(frozen=True)
 class NodeIds:
     """Node ids by key, for writing relationships without key look-ups: ``accounts``
-    (indexed by account_key) and ``contents`` (by content_key)."""
+    (indexed by account_key) and ``contents`` (by content_key); -1 where unknown."""
 
     accounts: pd.Series
     contents: pd.Series
@@ -464,6 +466,12 @@ def _positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
     return index.get_indexer(keys)
 
 
+def _node_ids(ids: pd.Series, positions: np.ndarray) -> np.ndarray:
+    """The node id at each of ``positions`` in ``ids`` (-1 where the position or the id is
+    unknown)."""
+    return np.where(positions >= 0, ids.to_numpy()[positions], -1)
+
+
 def _endpoint_indexes(kind: str, node_ids: NodeIds) -> tuple[pd.Series, pd.Series]:
     return node_ids.accounts, node_ids.contents if kind == "engaged" else node_ids.accounts
 
@@ -474,18 +482,17 @@ def _bulk_split(kind: str, created: pd.DataFrame, node_ids: NodeIds
     other rows (written with CREATE)."""
     first, second = EVENT_COLUMNS[kind][:2]
     sources, targets = _endpoint_indexes(kind, node_ids)
-    src = _positions(created[first], sources.index)
-    dst = _positions(created[second], targets.index)
+    src = _node_ids(sources, _positions(created[first], sources.index))
+    dst = _node_ids(targets, _positions(created[second], targets.index))
     found = (src >= 0) & (dst >= 0)
     rows = created[found]
-    tokens = edge_tokens(
-        EVENT_TYPES[kind], sources.to_numpy()[src[found]], targets.to_numpy()[dst[found]],
-        [(name, rows[column]) for name, column in _BULK_PROPERTIES[kind]])
+    tokens = edge_tokens(EVENT_TYPES[kind], src[found], dst[found],
+                         [(name, rows[column]) for name, column in _BULK_PROPERTIES[kind]])
     return tokens, created[~found]
 
 
 def _with_keys(kind: str, rows: pd.DataFrame, node_ids: NodeIds | None) -> pd.DataFrame:
-    """``rows`` with endpoint positions (see ``graph.ingest.pipeline._keys_as_codes``)
+    """``rows`` with endpoint positions (see ``graph.ingest.pipeline._referenced``)
     turned back into keys, for the queries that look nodes up by key."""
     first, second = EVENT_COLUMNS[kind][:2]
     if node_ids is None or not pd.api.types.is_integer_dtype(rows[first].dtype):

@@ -1,0 +1,46 @@
+"""Set look-ups on string keys through Arrow, which hashes the bytes: several times faster,
+and far smaller, than pandas' hash tables of Python strings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def arrow_strings(values: object) -> pa.Array:
+    """``values`` (strings: a pandas Series or Index, Arrow-backed or of Python objects, or
+    any sequence) as one Arrow ``large_string`` array; an Arrow-backed Series is taken
+    as it is, without making Python strings."""
+    if isinstance(values, (pd.Series, pd.Index)) and values.dtype != object:
+        array = pa.array(values)
+    else:
+        array = pa.array(np.asarray(values, dtype=object), type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array if array.type == pa.large_string() else array.cast(pa.large_string())
+
+
+def positions_in(values: object, keys: pa.Array) -> np.ndarray:
+    """The position of each of ``values`` in ``keys`` (every value must be there).
+
+    >>> positions_in(["b", "a", "b"], arrow_strings(["a", "b"])).tolist()
+    [1, 0, 1]
+    """
+    found = pc.index_in(arrow_strings(values), value_set=keys)
+    if found.null_count:
+        raise ValueError("a value is missing from the keys it is looked up in")
+    return found.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def is_in(values: object, pool: object) -> np.ndarray:
+    """Whether each of ``values`` is in ``pool`` (both strings).
+
+    >>> is_in(["a", "c"], ["a", "b"]).tolist()
+    [True, False]
+    """
+    if len(values) == 0 or len(pool) == 0:  # type: ignore[arg-type]
+        return np.zeros(len(values), dtype=bool)  # type: ignore[arg-type]
+    return pc.is_in(arrow_strings(values), value_set=arrow_strings(pool)).to_numpy(
+        zero_copy_only=False)
