@@ -97,8 +97,9 @@ def resolve_codes(accounts: pd.Series, hashes: pd.DataFrame, links: pd.DataFrame
     encoded = pc.dictionary_encode(arrow_strings(hashes["hash"]))
     values = encoded.dictionary.to_numpy(zero_copy_only=False)
     hash_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    pairs = np.unique(hash_codes * max(len(keys), 1) + members)
-    pair_hash, pair_member = pairs // max(len(keys), 1), pairs % max(len(keys), 1)
+    width = max(len(keys), 1)
+    pairs = np.unique(hash_codes * width + members)  # distinct (hash, account)
+    pair_hash, pair_member = pairs // width, pairs % width
     sizes = np.bincount(pair_hash, minlength=len(values))
     implausible = np.flatnonzero(sizes > max_accounts_per_value)
     conflicts = [{"identity_hash": str(values[h]), "accounts": int(sizes[h]),
@@ -127,8 +128,7 @@ def resolve_codes(accounts: pd.Series, hashes: pd.DataFrame, links: pd.DataFrame
     key_values = keys.to_numpy(zero_copy_only=False)
     ids = np.array([person_id_for([key_values[code]]) for code in smallest[by_key]],
                    dtype=object)
-    return Persons(key_values, rank[component] if len(component) else component, ids,
-                   conflicts)
+    return Persons(key_values, rank[component], ids, conflicts)
 
 
 def resolve_frame(accounts: pd.Series, hashes: pd.DataFrame, links: pd.DataFrame,

@@ -159,8 +159,6 @@ def ingest_folder(store: GraphStore, settings: Settings, folder: Path,
 
             node_ids = _write_nodes(store, frames, report, progress, accounts_named,
                                     contents_named, batch_events)  # frees the accounts
-            if not batched:
-                batch_events()
             _write_events(store, batched[0].result(), report, progress, node_ids)
     except BaseException:
         finish_run(store, report.run_id, report.to_dict(), status="failed")
@@ -425,7 +423,7 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
                       "group": old_person.to_numpy()}))
     report.identity_conflicts = persons.conflicts
     del hashes
-    keys = pa.array(persons.keys, type=pa.large_string())
+    keys = arrow_strings(persons.keys)
     person_ids = persons.ids[persons.person]
 
     def person_codes(account_keys: object) -> np.ndarray:
@@ -458,9 +456,9 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
     group = row_person[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
     platform = pd.factorize(table["platform"].to_numpy()[order])[0]
-    pairs = np.unique(group.astype(np.int64) * (platform.max(initial=0) + 1) + platform)
-    platforms = np.bincount(pairs // (platform.max(initial=0) + 1),
-                            minlength=len(persons.ids))
+    width = platform.max(initial=0) + 1
+    pairs = np.unique(group.astype(np.int64) * width + platform)  # (person, platform)
+    platforms = np.bincount(pairs // width, minlength=len(persons.ids))
     props = pd.DataFrame({
         "person_id": persons.ids[group[starts]],
         "display_name": table["display_name"].to_numpy()[order][starts],
