@@ -1,5 +1,5 @@
-"""The FalkorDB fast path of the ingest (node ids, ``GRAPH.BULK`` relationships) writes
-exactly the graph that the key-lookup path (the one Neo4j takes) writes."""
+"""The FalkorDB fast paths of the ingest (node ids, ``GRAPH.BULK`` nodes and
+relationships) write exactly the graph that the query paths (the one Neo4j takes) write."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from graph.config import Settings
@@ -15,10 +16,10 @@ from graph.ingest import pipeline
 from graph.ingest.pipeline import ingest_folder
 from graph.store import ingest_writes
 from graph.store.base import GraphStore, StoreError
-from graph.store.falkordb_bulk import edge_tokens
+from graph.store.falkordb_bulk import edge_tokens, node_token
 from graph.store.falkordb_store import FalkorDBStore
 from tests import test_ingest
-from tests.test_ingest import small_world, state
+from tests.test_ingest import ACC_H, DAY, ENG_H, INT_H, LINK_H, T0, small_world, state, write
 
 cfg = test_ingest.cfg  # fixtures shared with the ingest tests
 other_store = test_ingest.other_store
@@ -47,20 +48,46 @@ def relationships(store: GraphStore) -> dict[str, list[tuple[object, ...]]]:
     return out
 
 
+def nodes(store: GraphStore) -> dict[str, list[tuple[object, ...]]]:
+    """Every Person and Account with all its properties (and their Python types)."""
+    out = {}
+    for label in ("Person", "Account"):
+        rows = store.read(f"MATCH (n:{label}) RETURN properties(n) AS p").rows
+        out[label] = sorted(tuple(sorted((k, type(v).__name__, repr(v))
+                                         for k, v in r["p"].items())) for r in rows)
+    return out
+
+
+def later_days(folder: Path) -> Path:
+    """Days after ``small_world``'s: a new account, one seen only in events, a late link,
+    and events on relationships that exist already (merged)."""
+    later = T0 + 50 * DAY
+    return write(folder, {
+        "accounts.csv": ACC_H + "bilibili,b0,B0,4,1700000000,,,\n",
+        "interactions.csv": INT_H + f"bilibili,b0,b9,like,{later}\nzhihu,0,1,like,{later}\n",
+        "engagements.csv": ENG_H + f"dedao,d0,c0,view,{later},0\n"
+                                   f"dedao,d1,c1,purchase,{later + 1},2.5\n",
+        "identity_links.csv": LINK_H + "zhihu,4,zhihu,6\n"})
+
+
 def test_bulk_path_writes_the_key_path_graph(store: FalkorDBStore, other_store: FalkorDBStore,
                                             cfg: Settings, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = small_world(tmp_path / "in")
+    folder, later = small_world(tmp_path / "in"), later_days(tmp_path / "later")
     ingest_folder(store, cfg, folder)
     with monkeypatch.context() as patch:
         patch.setattr(ingest_writes, "node_ids_known", lambda _store: False)
         ingest_folder(other_store, cfg, folder)
+        ingest_folder(other_store, cfg, later)
+    assert relationships(store) != relationships(other_store)
+    ingest_folder(store, cfg, later)  # merged relationships found by node id
     assert state(store) == state(other_store)
     fast, by_key = relationships(store), relationships(other_store)
     assert all(fast[name] for name in RELATIONSHIPS)
     assert fast == by_key
-    # the same folder again changes nothing on either path
+    # the same folders again change nothing on either path
     ingest_folder(store, cfg, folder)
+    ingest_folder(store, cfg, later)
     assert relationships(store) == fast
 
 
@@ -114,3 +141,68 @@ def test_hash_dedup_matches_pandas_and_survives_collisions() -> None:
     # every row given one hash (all "collide"): still only true duplicates are dropped
     same = np.zeros(len(frame), dtype=np.uint64)
     assert (pipeline._duplicated(frame, keys, same) == expected).all()
+
+
+def test_bulk_nodes_write_the_query_graph(store: FalkorDBStore, other_store: FalkorDBStore,
+                                          cfg: Settings, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, late = small_world(tmp_path / "in"), later_days(tmp_path / "late")
+    ingest_folder(other_store, cfg, folder)  # accounts and persons created by query
+    ingest_folder(other_store, cfg, late)
+    with monkeypatch.context() as patch:
+        patch.setattr(ingest_writes, "BULK_NODES", 1)
+        patch.setattr(ingest_writes, "BULK_BATCH", 3)  # several commands per label
+        patch.setattr(ingest_writes, "KEY_SCAN", 4)  # several read-back windows
+        ingest_folder(store, cfg, folder)
+        assert nodes(store)["Account"] and nodes(store)["Person"]
+        ingest_folder(store, cfg, late)  # new accounts (one from events), a late link
+        assert store.node_counts()["Account"] == other_store.node_counts()["Account"]
+        assert nodes(store) == nodes(other_store)
+        assert relationships(store) == relationships(other_store)
+        assert state(store) == state(other_store)
+        ingest_folder(store, cfg, folder)  # nothing new: nothing changes
+        assert nodes(store) == nodes(other_store)
+
+
+def test_persons_without_accounts_are_reused(store: FalkorDBStore, cfg: Settings,
+                                             tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run stopped between the person and the account writes leaves persons with no
+    account; the next run must take them over, not create them a second time."""
+    folder = small_world(tmp_path / "in")
+    ingest_folder(store, cfg, folder)
+    expected = nodes(store)
+    for bulk in (10**9, 1):
+        store.write("MATCH (n) WHERE n:Account OR n:IngestBatch DETACH DELETE n")
+        assert store.scalar("MATCH (p:Person) RETURN count(p) AS n") > 0
+        with monkeypatch.context() as patch:
+            patch.setattr(ingest_writes, "BULK_NODES", bulk)
+            ingest_folder(store, cfg, folder)
+        assert nodes(store) == expected
+
+
+def test_key_node_ids_reads_every_key(store: FalkorDBStore,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = ["a", "b\x1fc", "名字", 'q"', "e"]  # one holds the separator
+    ids = {r["k"]: r["i"] for r in store.write(
+        "UNWIND $keys AS k CREATE (a:Account {account_key: k}) RETURN k AS k, id(a) AS i",
+        {"keys": keys})}
+    store.write("MATCH (a:Account {account_key: 'a'}) DELETE a")
+    del ids["a"]
+    monkeypatch.setattr(ingest_writes, "KEY_SCAN", 2)
+    found = ingest_writes.key_node_ids(store, "Account", "account_key")
+    assert dict(zip(found.keys.to_pylist(), found.ids.tolist(), strict=True)) == ids
+    assert len(ingest_writes.key_node_ids(store, "Topic", "name").keys) == 0
+
+
+def test_bulk_create_refuses_a_key_on_two_nodes(store: FalkorDBStore) -> None:
+    store.write("CREATE (:Topic {name: 'AI'})")
+    with pytest.raises(StoreError, match="another writer"):
+        ingest_writes._bulk_create(store, "Topic", [("name", pa.array(["AI", "history"]))])
+
+
+def test_node_token_refuses_bad_columns() -> None:
+    with pytest.raises(ValueError, match="'t' holds a NUL"):
+        node_token("A", [("t", pa.array(["a\0b"]))])
+    with pytest.raises(TypeError, match="unsupported type"):
+        node_token("A", [("t", pa.array([{"x": 1}]))])

@@ -10,10 +10,12 @@ import pyarrow.compute as pc
 
 
 def arrow_strings(values: object) -> pa.Array:
-    """``values`` (strings: a pandas Series or Index, Arrow-backed or of Python objects, or
-    any sequence) as one Arrow ``large_string`` array; an Arrow-backed Series is taken
-    as it is, without making Python strings."""
-    if isinstance(values, (pd.Series, pd.Index)) and values.dtype != object:
+    """``values`` (strings: an Arrow array, a pandas Series or Index, Arrow-backed or of
+    Python objects, or any sequence) as one Arrow ``large_string`` array; Arrow arrays
+    and Arrow-backed Series are taken as they are, without making Python strings."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        array = values
+    elif isinstance(values, (pd.Series, pd.Index)) and values.dtype != object:
         array = pa.array(values)
     else:
         array = pa.array(np.asarray(values, dtype=object), type=pa.large_string())

@@ -274,8 +274,11 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     clock = time.monotonic()
     plan = _plan_persons(existing, accounts, stub_rows, frames.get("identity_links"), report)
     planned()
-    person_ids = w.upsert_persons(
-        store, plan.props, ~is_in(plan.props["person_id"], existing["person_id"].dropna()))
+    # every Person in the graph, with or without accounts (a run stopped half-way can
+    # leave some without): those are MERGEd, the others created
+    persons_known = w.key_node_ids(store, "Person", "person_id").keys
+    person_ids = w.upsert_persons(store, plan.props,
+                                  ~is_in(plan.props["person_id"], persons_known))
     owners = w.OwnerIds(w.platform_node_ids(store), person_ids)
     report.seconds["persons"] = round(time.monotonic() - clock, 3)
 

@@ -6,7 +6,7 @@ query writes; timeouts are passed to the server, which aborts the query.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +128,25 @@ class FalkorDBStore(GraphStore):
                 raise StoreError(f"{failed} (after {edges.count} relationships were created "
                                  "in the same transaction)")
             raise failed
+
+    def bulk_insert(self, nodes: Sequence[bytes] = (), node_count: int = 0,
+                    edges: EdgeTokens | None = None) -> None:
+        """Create ``node_count`` nodes from the node ``tokens`` and the relationships of
+        ``edges`` with one ``GRAPH.BULK`` command (see ``falkordb_bulk``). The server
+        checks no unique constraint here: the caller creates only keys it knows are
+        absent. Raises ``StoreError`` when the command fails."""
+        edge_tokens, edge_count = (edges.tokens, edges.count) if edges is not None else ([], 0)
+        if not node_count and not edge_count:
+            return
+        try:
+            self._db.connection.execute_command(
+                "GRAPH.BULK", self.graph_name, node_count, edge_count, len(nodes),
+                len(edge_tokens), *nodes, *edge_tokens)
+        except redis.exceptions.ResponseError as exc:
+            raise StoreError(f"bulk write of {node_count} nodes and {edge_count} "
+                             f"relationships failed: {exc}") from exc
+        except redis.exceptions.ConnectionError as exc:
+            raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
 
     def read(self, query: str, params: Mapping[str, Any] | None = None, *,
              timeout_s: float | None = None, limit: int | None = None) -> QueryResult:

@@ -13,14 +13,23 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from graph.store.base import GraphStore, Progress, Row, StoreError
+from graph.store.base import GraphStore, Progress, Row, StoreError, _check_identifier
 from graph.store.cypher_literal import Table
-from graph.store.falkordb_bulk import EdgeTokens, edge_tokens
+from graph.store.falkordb_bulk import EdgeTokens, edge_tokens, node_token
 
 BATCH = 10_000
 #: Rows per event query when several day batches are written together.
 EVENT_ROWS = 50_000
+#: From this many new nodes of a label on (FalkorDB), they are created with ``GRAPH.BULK``
+#: and their ids read back with one scan of the label; fewer are created by query.
+BULK_NODES = 50_000
+#: Nodes or relationships per ``GRAPH.BULK`` command.
+BULK_BATCH = 100_000
+#: Node ids per read of ``key_node_ids``.
+KEY_SCAN = 200_000
 
 
 def _rows_param(store: GraphStore, frame: pd.DataFrame, columns: Sequence[str]
@@ -111,6 +120,83 @@ def _with_ids(store: GraphStore, query: str, var: str) -> str:
 def _id_series(rows: list[Row]) -> pd.Series:
     return pd.Series([r["node_id"] for r in rows], index=[r["key"] for r in rows],
                      dtype=np.int64)
+
+
+#: Separates the keys that ``key_node_ids`` reads joined into one string (checked: a key
+#: holding it makes that batch be read row by row).
+_KEY_SEPARATOR = "\x1f"
+
+
+@dataclass(frozen=True)
+class KeyIds:
+    """The key property of nodes (``keys``, Arrow strings) and their node ids (``ids``,
+    null where ``node_ids_known`` is false), in the same order."""
+
+    keys: pa.Array
+    ids: np.ndarray
+
+
+def key_node_ids(store: GraphStore, label: str, key: str) -> KeyIds:
+    """Every ``label`` node's ``key`` property and node id, with one scan of the label. On
+    FalkorDB each window of ids comes back as two joined strings (keys, ids), which the
+    client parses once instead of once per node, and Arrow splits."""
+    label, key = _check_identifier(label), _check_identifier(key)
+    window = f"MATCH (n:{label}) WHERE id(n) >= $lo AND id(n) < $hi "
+    if not node_ids_known(store):
+        keys = [r["k"] for batch in store.stream(window + f"RETURN n.{key} AS k",
+                                                 anchor_label=label) for r in batch]
+        return KeyIds(pa.array(keys, pa.large_string()), np.full(len(keys), None))
+    top = store.scalar(f"MATCH (n:{label}) RETURN max(id(n)) AS top")
+    key_parts, id_parts = [], []
+    for lo in range(0, -1 if top is None else int(top) + 1, KEY_SCAN):
+        bounds = {"lo": lo, "hi": lo + KEY_SCAN}
+        row = store.read(window + f"RETURN string.join(collect(n.{key}), $sep) AS keys, "
+                         "string.join(collect(toString(id(n))), ',') AS ids, count(n) AS n",
+                         {**bounds, "sep": _KEY_SEPARATOR}).rows[0]
+        if not row["n"]:
+            continue
+        keys = pc.split_pattern(pa.array([row["keys"]], pa.large_string()),
+                                _KEY_SEPARATOR).flatten()
+        ids = np.array(row["ids"].split(","), dtype=np.int64)
+        if len(keys) != len(ids):  # a key holds the separator: this window row by row
+            rows = store.read(window + f"RETURN n.{key} AS k, id(n) AS i", bounds).rows
+            keys = pa.array([r["k"] for r in rows], pa.large_string())
+            ids = np.array([r["i"] for r in rows], dtype=np.int64)
+        key_parts.append(keys)
+        id_parts.append(ids)
+    return KeyIds(pa.concat_arrays(key_parts) if key_parts else pa.array([], pa.large_string()),
+                  np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64))
+
+
+def _bulk_create(store: GraphStore, label: str, props: list[tuple[str, pa.Array]],
+                 progress: Progress | None = None) -> np.ndarray:
+    """Create one ``label`` node per row of the ``props`` columns with ``GRAPH.BULK`` (the
+    first column holds the node keys: distinct, and none in the graph yet); return their
+    node ids in row order. Raises ``StoreError`` when a key is then found on more than one
+    node (another writer created it meanwhile: this path checks no constraint)."""
+    count = len(props[0][1])
+    for start in range(0, count, BULK_BATCH):
+        part = [(name, column.slice(start, BULK_BATCH)) for name, column in props]
+        rows = len(part[0][1])
+        store.bulk_insert([node_token(label, part)], rows)  # type: ignore[attr-defined]
+        if progress:
+            progress(rows)
+    key, keys = props[0][0], props[0][1].cast(pa.large_string())
+    found = key_node_ids(store, label, key)
+    holding = int(pc.sum(pc.is_in(found.keys, value_set=keys)).as_py() or 0)
+    positions = pc.index_in(keys, value_set=found.keys)
+    if holding != count or positions.null_count:
+        raise StoreError(f"{label} nodes: after a bulk write of {count}, {holding} nodes hold "
+                         f"their {key} values (another writer changed the graph during the "
+                         "ingest)")
+    return found.ids[positions.to_numpy(zero_copy_only=False)]
+
+
+def _bulk_edges(store: GraphStore, rel_type: str, src: np.ndarray, dst: np.ndarray) -> None:
+    """Create ``rel_type`` relationships (no properties) from node ids ``src`` to ``dst``."""
+    for start in range(0, len(src), BULK_BATCH):
+        store.bulk_insert(edges=edge_tokens(  # type: ignore[attr-defined]
+            rel_type, src[start:start + BULK_BATCH], dst[start:start + BULK_BATCH], []))
 
 
 def existing_accounts(store: GraphStore) -> Iterator[list[Row]]:
@@ -210,8 +296,11 @@ def _create_new(store: GraphStore, frame: pd.DataFrame, columns: list[str], by_k
         linked = frame[found].assign(
             platform_node=owners.platforms.to_numpy()[platform[found]],
             person_node=owners.persons.to_numpy()[person[found]])
-        rows = write_frame(store, _with_ids(store, by_id, "a"), linked,
-                           [*columns, "platform_node", "person_node"], progress=progress)
+        if len(linked) >= BULK_NODES:
+            rows = _bulk_accounts(store, linked, progress)
+        else:
+            rows = write_frame(store, _with_ids(store, by_id, "a"), linked,
+                               [*columns, "platform_node", "person_node"], progress=progress)
         if len(rows) != len(linked):
             raise StoreError(f"created {len(rows)} of {len(linked)} accounts: a platform "
                              "or person node disappeared during the ingest")
@@ -219,6 +308,31 @@ def _create_new(store: GraphStore, frame: pd.DataFrame, columns: list[str], by_k
         rows = _id_series([])
     return pd.concat([rows, write_frame(store, _with_ids(store, by_key, "a"), frame[~found],
                                         [*columns, "person_id"], progress=progress)])
+
+
+def _arrow_column(values: pd.Series | np.ndarray) -> pa.Array:
+    column = pa.array(values, from_pandas=True)
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _bulk_accounts(store: GraphStore, frame: pd.DataFrame, progress: Progress | None
+                   ) -> pd.Series:
+    """``_NEW_ACCOUNTS_BY_ID`` (or ``_NEW_STUBS_BY_ID`` where ``frame`` has only
+    ``STUB_COLUMNS``) with ``GRAPH.BULK``: the account nodes, then their HAS_ACCOUNT and
+    ON. Returns their node ids indexed by account key."""
+    if "display_name" in frame:
+        props = [(c, _arrow_column(frame[c])) for c in ACCOUNT_COLUMNS]
+    else:  # accounts seen only in events
+        empty = pa.LargeListArray.from_arrays(np.zeros(len(frame) + 1, dtype=np.int64),
+                                              pa.array([], pa.large_string()))
+        props = [(c, _arrow_column(frame[c])) for c in STUB_COLUMNS] + [
+            ("display_name", _arrow_column(frame["account_id"])),
+            ("followers", pa.array(np.zeros(len(frame), dtype=np.int64))),
+            ("identity_hashes", empty)]
+    ids = _bulk_create(store, "Account", props, progress)
+    _bulk_edges(store, "HAS_ACCOUNT", frame["person_node"].to_numpy(np.int64), ids)
+    _bulk_edges(store, "ON", ids, frame["platform_node"].to_numpy(np.int64))
+    return pd.Series(ids, index=frame["account_key"].to_numpy(object), dtype=np.int64)
 
 
 def upsert_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
@@ -318,13 +432,20 @@ PERSON_COLUMNS = ["person_id", "display_name", "platforms", "followers_total"]
 def upsert_persons(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray) -> pd.Series:
     """Write persons with display_name, platforms, followers_total (``frame``: person_id
     and those three): CREATE the rows of ``absent`` (persons the caller knows are not in
-    the graph), MERGE and SET the others. Returns their node ids by person_id (empty where
-    ``node_ids_known`` is false)."""
-    created = write_frame(
-        store, _with_ids(store, "UNWIND $rows AS row CREATE (p:Person {person_id: row[0], "
-                         "display_name: row[1], platforms: row[2], followers_total: row[3]})",
-                         "p"),
-        frame[absent], PERSON_COLUMNS)
+    the graph; with ``GRAPH.BULK`` from ``BULK_NODES`` rows on), MERGE and SET the
+    others. Returns their node ids by person_id (empty where ``node_ids_known`` is
+    false)."""
+    new = frame[absent]
+    if node_ids_known(store) and len(new) >= BULK_NODES:
+        created = pd.Series(
+            _bulk_create(store, "Person", [(c, _arrow_column(new[c])) for c in PERSON_COLUMNS]),
+            index=new["person_id"].to_numpy(object), dtype=np.int64)
+    else:
+        created = write_frame(
+            store, _with_ids(store, "UNWIND $rows AS row CREATE (p:Person {person_id: row[0], "
+                             "display_name: row[1], platforms: row[2], "
+                             "followers_total: row[3]})", "p"),
+            new, PERSON_COLUMNS)
     merged = write_frame(
         store, _with_ids(store, "UNWIND $rows AS row MERGE (p:Person {person_id: row[0]}) "
                          "SET p.display_name = row[1], p.platforms = row[2], "
@@ -405,6 +526,14 @@ _MATCH_ENDS = {
                 "MATCH (c:Content {content_key: row[1]}) "),
 }
 
+#: ``_MATCH_ENDS`` by node id (FalkorDB): a node id seek instead of two index look-ups.
+_BY_ID = "WITH row, row[0] AS one, row[1] AS two MATCH (a:Account) WHERE id(a) = one "
+_MATCH_IDS = {
+    "follows": _BY_ID + "MATCH (b:Account) WHERE id(b) = two ",
+    "interacted": _BY_ID + "MATCH (b:Account) WHERE id(b) = two ",
+    "engaged": _BY_ID + "MATCH (c:Content) WHERE id(c) = two ",
+}
+
 #: Relationships that the run proves absent: a plain CREATE.
 _CREATE = {
     "follows": "CREATE (a)-[:FOLLOWS {since: row[2]}]->(b)",
@@ -476,19 +605,35 @@ def _endpoint_indexes(kind: str, node_ids: NodeIds) -> tuple[pd.Series, pd.Serie
     return node_ids.accounts, node_ids.contents if kind == "engaged" else node_ids.accounts
 
 
+def _known_ends(kind: str, rows: pd.DataFrame, node_ids: NodeIds
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The node ids of the two ends of each of ``rows`` (-1 where unknown), and whether
+    both are known."""
+    first, second = EVENT_COLUMNS[kind][:2]
+    sources, targets = _endpoint_indexes(kind, node_ids)
+    src = _node_ids(sources, _positions(rows[first], sources.index))
+    dst = _node_ids(targets, _positions(rows[second], targets.index))
+    return src, dst, (src >= 0) & (dst >= 0)
+
+
 def _bulk_split(kind: str, created: pd.DataFrame, node_ids: NodeIds
                 ) -> tuple[EdgeTokens, pd.DataFrame]:
     """The rows of ``created`` whose two endpoints have known ids, as bulk tokens, and the
     other rows (written with CREATE)."""
-    first, second = EVENT_COLUMNS[kind][:2]
-    sources, targets = _endpoint_indexes(kind, node_ids)
-    src = _node_ids(sources, _positions(created[first], sources.index))
-    dst = _node_ids(targets, _positions(created[second], targets.index))
-    found = (src >= 0) & (dst >= 0)
+    src, dst, found = _known_ends(kind, created, node_ids)
     rows = created[found]
     tokens = edge_tokens(EVENT_TYPES[kind], src[found], dst[found],
                          [(name, rows[column]) for name, column in _BULK_PROPERTIES[kind]])
     return tokens, created[~found]
+
+
+def _ids_split(kind: str, merged: pd.DataFrame, node_ids: NodeIds
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of ``merged`` whose two endpoints have known ids, with those ids as their
+    ends (for ``_MATCH_IDS``), and the other rows."""
+    first, second = EVENT_COLUMNS[kind][:2]
+    src, dst, found = _known_ends(kind, merged, node_ids)
+    return merged[found].assign(**{first: src[found], second: dst[found]}), merged[~found]
 
 
 def _with_keys(kind: str, rows: pd.DataFrame, node_ids: NodeIds | None) -> pd.DataFrame:
@@ -510,18 +655,25 @@ def event_batches_job(store: GraphStore, kind: str, ledger: Sequence[tuple[str, 
     ``created`` holds relationships known to be absent from the graph, ``merged`` the
     others (MERGE, counts and times accumulated); both have ``EVENT_COLUMNS[kind]``. With
     ``node_ids`` (FalkorDB), the created relationships between nodes of known id go in
-    bulk (``GRAPH.BULK``), the rest with CREATE. The caller skips keys that
-    ``loaded_batches`` reports."""
+    bulk (``GRAPH.BULK``) and the merged ones find their nodes by id; the rest look their
+    nodes up by key. The caller skips keys that ``loaded_batches`` reports."""
     cols = EVENT_COLUMNS[kind]
     edges = None
-    if node_ids is not None and node_ids_known(store) and len(created):
-        edges, created = _bulk_split(kind, created, node_ids)
+    by_id = node_ids is not None and node_ids_known(store)
+    if by_id and len(created):
+        edges, created = _bulk_split(kind, created, node_ids)  # type: ignore[arg-type]
+    merged_ids = merged.iloc[:0]
+    if by_id and len(merged):
+        merged_ids, merged = _ids_split(kind, merged, node_ids)  # type: ignore[arg-type]
     created, merged = _with_keys(kind, created, node_ids), _with_keys(kind, merged, node_ids)
     query = (
         "UNWIND $created AS row " + _MATCH_ENDS[kind] + _CREATE[kind]
-        + " WITH count(*) AS n UNWIND $merged AS row " + _MATCH_ENDS[kind] + _MERGE[kind]
-        + _LEDGER)
-    return Job(query, {"created": _rows_param(store, created, cols),
-                       "merged": _rows_param(store, merged, cols),
-                       "ledger": [[k, int(e)] for k, e in ledger],
-                       "kind": kind, "run_id": run_id}, tag, edges)
+        + " WITH count(*) AS n UNWIND $merged AS row " + _MATCH_ENDS[kind] + _MERGE[kind])
+    params: dict[str, object] = {"created": _rows_param(store, created, cols),
+                                 "merged": _rows_param(store, merged, cols)}
+    if by_id:
+        query += " WITH count(*) AS n UNWIND $merged_ids AS row " + _MATCH_IDS[kind] + \
+            _MERGE[kind]
+        params["merged_ids"] = _rows_param(store, merged_ids, cols)
+    return Job(query + _LEDGER, {**params, "ledger": [[k, int(e)] for k, e in ledger],
+                                 "kind": kind, "run_id": run_id}, tag, edges)
