@@ -164,21 +164,28 @@ def test_bulk_nodes_write_the_query_graph(store: FalkorDBStore, other_store: Fal
         assert nodes(store) == nodes(other_store)
 
 
-def test_persons_without_accounts_are_reused(store: FalkorDBStore, cfg: Settings,
-                                             tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """A run stopped between the person and the account writes leaves persons with no
-    account; the next run must take them over, not create them a second time."""
+@pytest.mark.parametrize("stopped_after, removed", [
+    ("persons", "MATCH (n) WHERE n:Account OR n:IngestBatch DETACH DELETE n"),
+    ("account nodes", "MATCH ()-[r]->() WHERE NOT type(r) IN ['CREATED', 'ABOUT'] DELETE r "
+                      "WITH count(*) AS n MATCH (b:IngestBatch) DELETE b"),
+])
+def test_rerun_completes_a_run_stopped_between_node_writes(
+        store: FalkorDBStore, cfg: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        stopped_after: str, removed: str) -> None:
+    """A run stopped after writing the persons (or the account nodes, whose HAS_ACCOUNT and
+    ON come in a later bulk write) and before the rest: the next run takes those nodes
+    over instead of creating them a second time, and completes the graph."""
     folder = small_world(tmp_path / "in")
     ingest_folder(store, cfg, folder)
-    expected = nodes(store)
-    for bulk in (10**9, 1):
-        store.write("MATCH (n) WHERE n:Account OR n:IngestBatch DETACH DELETE n")
+    expected, links = nodes(store), relationships(store)
+    for bulk in (10**9, 1):  # persons and accounts created by query, then in bulk
+        store.write(removed)
         assert store.scalar("MATCH (p:Person) RETURN count(p) AS n") > 0
         with monkeypatch.context() as patch:
             patch.setattr(ingest_writes, "BULK_NODES", bulk)
             ingest_folder(store, cfg, folder)
-        assert nodes(store) == expected
+        assert nodes(store) == expected, stopped_after
+        assert relationships(store) == links, stopped_after
 
 
 def test_key_node_ids_reads_every_key(store: FalkorDBStore,

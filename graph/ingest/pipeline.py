@@ -253,13 +253,17 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     existing = pd.DataFrame(
         [r for batch in w.existing_accounts(store) for r in batch],
         columns=["account_key", "platform", "display_name", "followers", "identity_hashes",
-                 "person_id", "node_id"])
+                 "person_id", "node_id", "on_platform"]).drop_duplicates("account_key")
     known = existing["account_key"]
 
     listed = accounts["account_key"] if accounts is not None else pd.Series([], dtype=str)
     ref = pd.Series(accounts_named, dtype=object)
-    stubs = ref[~is_in(ref, listed) & ~is_in(ref, known)]
-    report.accounts_created_from_events = len(stubs)
+    # accounts seen only in events: the new ones, and those that a stopped run created
+    # without their ON (the bulk path writes it after the nodes)
+    unlisted = ref[~is_in(ref, listed)]
+    stubs = unlisted[~is_in(unlisted, known[existing["on_platform"].astype(bool)])]
+    stub_absent = ~is_in(stubs, known)
+    report.accounts_created_from_events = int(stub_absent.sum())
 
     platforms = set(_platform(ref).unique()) | (
         set(accounts["platform"].unique()) if accounts is not None else set())
@@ -298,8 +302,7 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
             progress=bar.update if bar else None, owners=owners))
         report.accounts = len(frame)
     stub_rows["person_id"] = plan.person_of.reindex(stub_rows["account_key"]).to_numpy()
-    account_ids.append(w.ensure_accounts(store, stub_rows, np.ones(len(stub_rows), dtype=bool),
-                                         owners))
+    account_ids.append(w.ensure_accounts(store, stub_rows, stub_absent, owners))
     report.seconds["accounts"] = round(report.seconds["accounts"] + time.monotonic() - clock, 3)
 
     clock = time.monotonic()

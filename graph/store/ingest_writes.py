@@ -202,14 +202,16 @@ def _bulk_edges(store: GraphStore, rel_type: str, src: np.ndarray, dst: np.ndarr
 def existing_accounts(store: GraphStore) -> Iterator[list[Row]]:
     """The accounts in the graph, in batches: account_key, platform, display_name,
     followers, identity_hashes, person_id, node_id (null where ``node_ids_known`` is
-    false)."""
+    false), on_platform (whether it has its ON relationship)."""
     node_id = "id(a)" if node_ids_known(store) else "null"
     yield from store.stream(
         "MATCH (a:Account) WHERE id(a) >= $lo AND id(a) < $hi "
         "OPTIONAL MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "
+        "OPTIONAL MATCH (a)-[on:ON]->(:Platform) "
         "RETURN a.account_key AS account_key, a.platform AS platform, "
         "a.display_name AS display_name, a.followers AS followers, "
-        f"a.identity_hashes AS identity_hashes, p.person_id AS person_id, {node_id} AS node_id",
+        f"a.identity_hashes AS identity_hashes, p.person_id AS person_id, {node_id} AS node_id, "
+        "on IS NOT NULL AS on_platform",
         anchor_label="Account", batch_size=100_000)
 
 
