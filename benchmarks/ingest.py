@@ -6,6 +6,8 @@ same run, before and after the ingest, extrapolated, as a ratio (to the faster o
         python benchmarks/ingest.py --persons 1000000 --sample /tmp/sample-1m
 
 The loaded database is left in KOLGRAPH_HOME (server stopped) for the other benchmarks.
+Two versions of the ingest are compared with ``--naive-rows 0`` (no naive loader), run in
+turns, the older from a ``git worktree`` of its commit with ``PYTHONPATH`` set to it.
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--sample", type=Path, default=Path("/tmp/sample-1m"))
-    parser.add_argument("--naive-rows", type=int, default=20_000)
+    parser.add_argument("--naive-rows", type=int, default=20_000,
+                        help="interactions the naive loader is timed on (0: no naive loader, "
+                             "for comparing two versions of the ingest alone)")
     args = parser.parse_args()
     settings = load_settings()
     if not (args.sample / "accounts.csv").exists():
@@ -70,7 +74,8 @@ def main() -> None:
     embedded.start(settings.db_dir)
     # the naive loader runs before and after the ingest (a short run is at the mercy of
     # the machine's moment); the faster of the two makes the ratio
-    naive_before = naive_rate(settings.db_dir, args.sample, args.naive_rows)
+    naive_before = (naive_rate(settings.db_dir, args.sample, args.naive_rows)
+                    if args.naive_rows else 0.0)
     store = FalkorDBStore(settings.db_dir, settings.graph_name)
     store.apply_schema()
     started = time.perf_counter()
@@ -94,15 +99,23 @@ def main() -> None:
           f"{events / total:,.0f} interactions+engagements/s")
     print(f"peak memory of the ingest process: {peak_gb:.2f} GiB")
     print(f"load average after the ingest (1, 5, 15 min): {_load()}")
-    naive_after = naive_rate(settings.db_dir, args.sample, args.naive_rows)
+    if args.naive_rows:
+        _print_naive(settings.db_dir, args, naive_before, rate, events / total)
+    store.close()
+    embedded.stop(settings.db_dir)
+
+
+def _print_naive(db_dir: Path, args: argparse.Namespace, naive_before: float, rate: float,
+                 events_rate: float) -> None:
+    """Time the naive loader again (after the ingest) and print both rates and the ratios
+    of the ingest's ``rate`` (interactions/s) and ``events_rate`` to the faster."""
+    naive_after = naive_rate(db_dir, args.sample, args.naive_rows)
     naive = max(naive_before, naive_after)
     print(f"naive loader (one MERGE per row, first {args.naive_rows:,} interactions, "
           f"extrapolated): {naive_before:,.0f} interactions/s before the ingest, "
-          f"{naive_after:,.0f} after; with the faster, ratio {events / total / naive:.1f}x "
+          f"{naive_after:,.0f} after; with the faster, ratio {events_rate / naive:.1f}x "
           "(interactions+engagements/s vs naive interactions/s), "
           f"{rate / naive:.1f}x (interactions/s only)")
-    store.close()
-    embedded.stop(settings.db_dir)
 
 
 if __name__ == "__main__":
