@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -255,4 +257,37 @@ def test_cli_json_report_and_run(kolgraph_home: Path, settings: Settings, tmp_pa
     with FalkorDBStore(settings.db_dir, "ingest_cli") as s:
         run = current_run(s, "ingest")
         assert run is not None and run["metrics"]["totals"] == report["totals"]
+        s.drop_all()
+
+
+def test_second_ingest_into_the_same_graph_is_refused(kolgraph_home: Path, settings: Settings,
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """While one process ingests into a graph, another's ingest stops at once with an error
+    naming the holder; a dead holder's lock is free (the kernel drops it)."""
+    from graph.cli import cli
+
+    monkeypatch.setenv("KOLGRAPH_HOME", str(kolgraph_home))
+    monkeypatch.setenv("KOLGRAPH_PII_SALT", "cli-salt")
+    monkeypatch.setenv("KOLGRAPH_GRAPH", "ingest_locked")
+    folder = write(tmp_path / "in", {"accounts.csv": ACC_H + "zhihu,1,a,1,,,,\n"})
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
+         "from graph.ingest.run_lock import ingest_lock\n"
+         "with ingest_lock(Path(sys.argv[1]), 'ingest_locked'):\n"
+         "    print('held', flush=True); time.sleep(60)", str(kolgraph_home)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        busy = CliRunner().invoke(cli, ["ingest", str(folder)])
+        assert busy.exit_code != 0
+        assert f"another ingest into graph 'ingest_locked' is running (pid {holder.pid}" in \
+            str(busy.exception)
+    finally:
+        holder.kill()
+        holder.wait()
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    with FalkorDBStore(settings.db_dir, "ingest_locked") as s:
+        assert s.node_counts()["Account"] == 1
         s.drop_all()

@@ -27,12 +27,13 @@ def ingest(ctx: click.Context, folder: Path, mapping: Path | None, as_json: bool
     from graph.ingest.pii import MissingSaltError
     from graph.ingest.pipeline import ingest_folder
     from graph.ingest.readers import InputError
+    from graph.ingest.run_lock import IngestBusyError
 
     settings = settings_from(ctx)
     with store_from(ctx) as store:
         try:
             report = ingest_folder(store, settings, folder, mapping, progress=not as_json)
-        except (InputError, MappingError, MissingSaltError) as exc:
+        except (InputError, MappingError, MissingSaltError, IngestBusyError) as exc:
             raise UserError(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))

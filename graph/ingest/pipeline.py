@@ -32,6 +32,7 @@ from graph.ingest.pii import identity_hashes
 from graph.ingest.quarantine import write_quarantine
 from graph.ingest.readers import LINE, InputError, read_file
 from graph.ingest.report import FileCounts, IngestReport
+from graph.ingest.run_lock import ingest_lock
 from graph.ingest.validate import Rejected, validate
 from graph.store import ingest_writes as w
 from graph.store.base import GraphStore
@@ -87,10 +88,16 @@ def ingest_folder(store: GraphStore, settings: Settings, folder: Path,
     ``ingest``).
 
     Raises ``InputError`` (a file cannot be read, or lacks a required column),
-    ``MappingError`` (the mapping file is malformed) or ``MissingSaltError`` (PII present but
-    ``KOLGRAPH_PII_SALT`` unset), before anything is written.
+    ``MappingError`` (the mapping file is malformed), ``MissingSaltError`` (PII present but
+    ``KOLGRAPH_PII_SALT`` unset) or ``IngestBusyError`` (another ingest into the graph of
+    ``settings`` is running), before anything is written.
     """
-    folder = Path(folder)
+    with ingest_lock(settings.home, settings.graph_name):
+        return _ingest(store, settings, Path(folder), mapping, progress)
+
+
+def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path | None,
+            progress: bool) -> IngestReport:
     clock = time.monotonic()
     report = IngestReport(folder=str(folder))
     planned, report.ignored_files = _plan(folder, load_mapping(mapping), mapping)
