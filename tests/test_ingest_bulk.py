@@ -213,3 +213,37 @@ def test_node_token_refuses_bad_columns() -> None:
         node_token("A", [("t", pa.array(["a\0b"]))])
     with pytest.raises(TypeError, match="unsupported type"):
         node_token("A", [("t", pa.array([{"x": 1}]))])
+
+
+def test_existing_accounts_joined_read_equals_the_row_read(
+        store: FalkorDBStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.write(
+        "CREATE (z:Platform {name: 'zhihu'}), "
+        "(:Person {person_id: 'P1'})-[:HAS_ACCOUNT]->(:Account {account_key: 'zhihu:1', "
+        "platform: 'zhihu', display_name: '用户一', followers: 7, "
+        "identity_hashes: ['phone:a', 'email:b']})-[:ON]->(z), "
+        "(:Account {account_key: 'zhihu:2', platform: 'zhihu', display_name: '', "
+        "followers: 0, identity_hashes: []})-[:ON]->(z), "
+        "(:Account {account_key: 'zhihu:3', platform: 'zhihu', display_name: 'x'}), "
+        "(:Person {person_id: 'P4'})-[:HAS_ACCOUNT]->(:Account {account_key: 'zhihu:4', "
+        "platform: 'zhihu', display_name: 'a\x1fb', followers: 2, identity_hashes: ['u:c']})")
+    monkeypatch.setattr(ingest_writes, "KEY_SCAN", 3)  # windows; one holds a separator
+    joined = ingest_writes.existing_accounts(store)
+    with monkeypatch.context() as patch:
+        patch.setattr(ingest_writes, "node_ids_known", lambda _store: False)
+        by_row = ingest_writes.existing_accounts(store)
+
+    def rows(frame: pd.DataFrame) -> list[tuple[object, ...]]:
+        """The rows without node_id, a missing person_id (NaN or None) as None."""
+        return sorted(tuple(None if v != v else v for v in r)  # only NaN differs from itself
+                      for r in frame.drop(columns="node_id").itertuples(index=False))
+
+    assert rows(joined) == rows(by_row)
+    assert rows(joined) == [
+        ("zhihu:1", "zhihu", "用户一", 7, ["phone:a", "email:b"], "P1", True),
+        ("zhihu:2", "zhihu", "", 0, [], None, True),
+        ("zhihu:3", "zhihu", "x", 0, [], None, False),
+        ("zhihu:4", "zhihu", "a\x1fb", 2, ["u:c"], "P4", False)]
+    ids = store.read("MATCH (a:Account) RETURN a.account_key AS k, id(a) AS i").rows
+    assert dict(zip(joined["account_key"], joined["node_id"], strict=True)) == {
+        r["k"]: r["i"] for r in ids}

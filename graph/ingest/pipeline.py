@@ -257,10 +257,7 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     give node ids)."""
     accounts = frames.pop("accounts", None)
     clock = time.monotonic()
-    existing = pd.DataFrame(
-        [r for batch in w.existing_accounts(store) for r in batch],
-        columns=["account_key", "platform", "display_name", "followers", "identity_hashes",
-                 "person_id", "node_id", "on_platform"]).drop_duplicates("account_key")
+    existing = w.existing_accounts(store).drop_duplicates("account_key")
     known = existing["account_key"]
 
     listed = accounts["account_key"] if accounts is not None else pd.Series([], dtype=str)
@@ -413,7 +410,6 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
     persons' properties; fills the person counts of ``report`` (not ``persons_merged``)."""
     table = existing.set_index("account_key")[["platform", "display_name", "followers",
                                                "identity_hashes"]]
-    table["identity_hashes"] = table["identity_hashes"].map(lambda h: list(h or []))
     table["followers"] = table["followers"].fillna(0).astype(np.int64)
     if accounts is not None:
         new = accounts.drop_duplicates("account_key", keep="last").set_index("account_key")[

@@ -122,8 +122,8 @@ def _id_series(rows: list[Row]) -> pd.Series:
                      dtype=np.int64)
 
 
-#: Separates the keys that ``key_node_ids`` reads joined into one string (checked: a key
-#: holding it makes that batch be read row by row).
+#: Separates the values that ``key_node_ids`` and ``existing_accounts`` read joined into
+#: one string (checked: a value holding it makes that window be read row by row).
 _KEY_SEPARATOR = "\x1f"
 
 
@@ -146,10 +146,8 @@ def key_node_ids(store: GraphStore, label: str, key: str) -> KeyIds:
         keys = [r["k"] for batch in store.stream(window + f"RETURN n.{key} AS k",
                                                  anchor_label=label) for r in batch]
         return KeyIds(pa.array(keys, pa.large_string()), np.full(len(keys), None))
-    top = store.scalar(f"MATCH (n:{label}) RETURN max(id(n)) AS top")
     key_parts, id_parts = [], []
-    for lo in range(0, -1 if top is None else int(top) + 1, KEY_SCAN):
-        bounds = {"lo": lo, "hi": lo + KEY_SCAN}
+    for bounds in _id_windows(store, label):
         row = store.read(window + f"RETURN string.join(collect(n.{key}), $sep) AS keys, "
                          "string.join(collect(toString(id(n))), ',') AS ids, count(n) AS n",
                          {**bounds, "sep": _KEY_SEPARATOR}).rows[0]
@@ -199,20 +197,81 @@ def _bulk_edges(store: GraphStore, rel_type: str, src: np.ndarray, dst: np.ndarr
             rel_type, src[start:start + BULK_BATCH], dst[start:start + BULK_BATCH], []))
 
 
-def existing_accounts(store: GraphStore) -> Iterator[list[Row]]:
-    """The accounts in the graph, in batches: account_key, platform, display_name,
-    followers, identity_hashes, person_id, node_id (null where ``node_ids_known`` is
-    false), on_platform (whether it has its ON relationship)."""
-    node_id = "id(a)" if node_ids_known(store) else "null"
-    yield from store.stream(
-        "MATCH (a:Account) WHERE id(a) >= $lo AND id(a) < $hi "
-        "OPTIONAL MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "
-        "OPTIONAL MATCH (a)-[on:ON]->(:Platform) "
-        "RETURN a.account_key AS account_key, a.platform AS platform, "
-        "a.display_name AS display_name, a.followers AS followers, "
-        f"a.identity_hashes AS identity_hashes, p.person_id AS person_id, {node_id} AS node_id, "
-        "on IS NOT NULL AS on_platform",
-        anchor_label="Account", batch_size=100_000)
+#: The columns of ``existing_accounts``.
+EXISTING_COLUMNS = ["account_key", "platform", "display_name", "followers", "identity_hashes",
+                    "person_id", "node_id", "on_platform"]
+_EXISTING = ("MATCH (a:Account) WHERE id(a) >= $lo AND id(a) < $hi "
+             "OPTIONAL MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "
+             "OPTIONAL MATCH (a)-[on:ON]->(:Platform) ")
+#: Separates the hashes of one account inside the joined read of ``existing_accounts``.
+_LIST_SEPARATOR = "\x1e"
+
+
+def existing_accounts(store: GraphStore) -> pd.DataFrame:
+    """The accounts in the graph (``EXISTING_COLUMNS``): account_key, platform,
+    display_name, followers, identity_hashes (a list), person_id (None without one),
+    node_id (None where ``node_ids_known`` is false), on_platform (whether it has its ON
+    relationship). On FalkorDB each window of ids comes back as one joined string per
+    column (see ``key_node_ids``)."""
+    if not node_ids_known(store):
+        rows = [r for batch in store.stream(
+            _EXISTING + "RETURN a.account_key AS account_key, a.platform AS platform, "
+            "a.display_name AS display_name, a.followers AS followers, "
+            "a.identity_hashes AS identity_hashes, p.person_id AS person_id, "
+            "null AS node_id, on IS NOT NULL AS on_platform",
+            anchor_label="Account", batch_size=100_000) for r in batch]
+        frame = pd.DataFrame(rows, columns=EXISTING_COLUMNS)
+        frame["identity_hashes"] = frame["identity_hashes"].map(lambda h: list(h or []))
+        frame["followers"] = frame["followers"].fillna(0).astype(np.int64)
+        return frame
+    parts = [_existing_window(store, bounds) for bounds in _id_windows(store, "Account")]
+    parts = [part for part in parts if len(part)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=EXISTING_COLUMNS)
+
+
+def _existing_window(store: GraphStore, bounds: dict[str, int]) -> pd.DataFrame:
+    """``existing_accounts`` of the ids in ``bounds``, read as joined strings (row by row
+    where a value holds a separator)."""
+    joined = {
+        "account_key": "a.account_key", "platform": "a.platform",
+        "display_name": "coalesce(a.display_name, '')",
+        "followers": "toString(coalesce(a.followers, 0))",
+        "identity_hashes": "string.join(coalesce(a.identity_hashes, []), $inner)",
+        "person_id": "coalesce(p.person_id, '')", "node_id": "toString(id(a))",
+        "on_platform": "CASE WHEN on IS NULL THEN '0' ELSE '1' END",
+    }
+    row = store.read(_EXISTING + "RETURN " + ", ".join(
+        f"string.join(collect({value}), $sep) AS {name}" for name, value in joined.items())
+        + ", count(*) AS n", {**bounds, "sep": _KEY_SEPARATOR, "inner": _LIST_SEPARATOR}
+    ).rows[0]
+    if not row["n"]:
+        return pd.DataFrame(columns=EXISTING_COLUMNS)
+    columns = {name: row[name].split(_KEY_SEPARATOR) for name in joined}
+    if any(len(values) != row["n"] for values in columns.values()):
+        rows = store.read(_EXISTING + "RETURN a.account_key AS account_key, "
+                          "a.platform AS platform, coalesce(a.display_name, '') AS display_name, "
+                          "coalesce(a.followers, 0) AS followers, "
+                          "coalesce(a.identity_hashes, []) AS identity_hashes, "
+                          "coalesce(p.person_id, '') AS person_id, id(a) AS node_id, "
+                          "on IS NOT NULL AS on_platform", bounds).rows
+        columns = {name: [r[name] for r in rows] for name in joined}
+    else:
+        columns["identity_hashes"] = [h.split(_LIST_SEPARATOR) if h else []
+                                      for h in columns["identity_hashes"]]
+        columns["on_platform"] = [v == "1" for v in columns["on_platform"]]
+    frame = pd.DataFrame(columns, columns=EXISTING_COLUMNS)
+    frame["followers"] = frame["followers"].astype(np.int64)
+    frame["node_id"] = frame["node_id"].astype(np.int64)
+    frame["person_id"] = frame["person_id"].where(frame["person_id"] != "", None)
+    return frame
+
+
+def _id_windows(store: GraphStore, label: str) -> Iterator[dict[str, int]]:
+    """``lo``/``hi`` bounds covering the node ids of ``label``, ``KEY_SCAN`` ids each."""
+    top = store.scalar(f"MATCH (n:{_check_identifier(label)}) RETURN max(id(n)) AS top")
+    for lo in range(0, -1 if top is None else int(top) + 1, KEY_SCAN):
+        yield {"lo": lo, "hi": lo + KEY_SCAN}
 
 
 def upsert_platforms(store: GraphStore, names: Iterable[str]) -> None:
