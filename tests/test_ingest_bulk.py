@@ -224,7 +224,8 @@ def test_existing_accounts_joined_read_equals_the_row_read(
         "identity_hashes: ['phone:a', 'email:b']})-[:ON]->(z), "
         "(:Account {account_key: 'zhihu:2', platform: 'zhihu', display_name: '', "
         "followers: 0, identity_hashes: []})-[:ON]->(z), "
-        "(:Account {account_key: 'zhihu:3', platform: 'zhihu', display_name: 'x'}), "
+        "(:Account {account_key: 'zhihu:3', platform: 'zhihu', account_id: '3', "
+        "display_name: 'x', created_at: 1700000000}), "
         "(:Person {person_id: 'P4'})-[:HAS_ACCOUNT]->(:Account {account_key: 'zhihu:4', "
         "platform: 'zhihu', display_name: 'a\x1fb', followers: 2, identity_hashes: ['u:c']})")
     monkeypatch.setattr(ingest_writes, "KEY_SCAN", 3)  # windows; one holds a separator
@@ -240,10 +241,50 @@ def test_existing_accounts_joined_read_equals_the_row_read(
 
     assert rows(joined) == rows(by_row)
     assert rows(joined) == [
-        ("zhihu:1", "zhihu", "用户一", 7, ["phone:a", "email:b"], "P1", True),
-        ("zhihu:2", "zhihu", "", 0, [], None, True),
-        ("zhihu:3", "zhihu", "x", 0, [], None, False),
-        ("zhihu:4", "zhihu", "a\x1fb", 2, ["u:c"], "P4", False)]
+        ("zhihu:1", "zhihu", "", "用户一", 7, -1, ["phone:a", "email:b"], "P1", True),
+        ("zhihu:2", "zhihu", "", "", 0, -1, [], None, True),
+        ("zhihu:3", "zhihu", "3", "x", 0, 1700000000, [], None, False),
+        ("zhihu:4", "zhihu", "", "a\x1fb", 2, -1, ["u:c"], "P4", False)]
+    persons = ingest_writes.existing_persons(store)
+    assert sorted(persons["person_id"]) == ["P1", "P4"]
     ids = store.read("MATCH (a:Account) RETURN a.account_key AS k, id(a) AS i").rows
     assert dict(zip(joined["account_key"], joined["node_id"], strict=True)) == {
         r["k"]: r["i"] for r in ids}
+
+
+def test_reingest_writes_only_changed_accounts_and_persons(
+        store: FalkorDBStore, other_store: FalkorDBStore, cfg: Settings, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Accounts and persons whose properties a run does not change are not written again;
+    changed ones are, and the graph equals a fresh load of the changed folder."""
+    written: dict[str, list[int]] = {"accounts": [], "persons": []}
+    accounts, persons = ingest_writes.upsert_accounts, ingest_writes.upsert_persons
+
+    def spy_accounts(store: GraphStore, frame: pd.DataFrame, *args: object,
+                     **kwargs: object) -> pd.Series:
+        written["accounts"].append(len(frame))
+        return accounts(store, frame, *args, **kwargs)  # type: ignore[arg-type]
+
+    def spy_persons(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray) -> pd.Series:
+        written["persons"].append(len(frame))
+        return persons(store, frame, absent)
+
+    monkeypatch.setattr(ingest_writes, "upsert_accounts", spy_accounts)
+    monkeypatch.setattr(ingest_writes, "upsert_persons", spy_persons)
+    folder = small_world(tmp_path / "v1")
+    ingest_folder(store, cfg, folder)
+    ingest_folder(store, cfg, folder)
+    assert written == {"accounts": [8, 0], "persons": [9, 0]}  # 3 persons of stub accounts
+    changed = write(tmp_path / "v2", {
+        **{name: (folder / name).read_text() for name in
+           ("interactions.csv", "contents.csv", "engagements.csv", "identity_links.csv")},
+        "accounts.csv": (folder / "accounts.csv").read_text()
+        .replace("zhihu,1,用户1,10,", "zhihu,1,新名字,10,")  # display name
+        .replace("dedao,d0,得到0,3,", "dedao,d0,得到0,3000,")  # followers: its person's name
+        .replace("zhihu,3,用户3,30,,", "zhihu,3,用户3,30,1700000000,")  # created_at
+        .replace("zhihu,4,用户4,40,,,", "zhihu,4,用户4,40,,13800000001,")})  # joins zhihu:1
+    report = ingest_folder(store, cfg, changed)
+    assert written["accounts"][-1] == 4 and report.persons_merged == 1
+    ingest_folder(other_store, cfg, changed)
+    assert nodes(store) == nodes(other_store)
+    assert relationships(store) == relationships(other_store)

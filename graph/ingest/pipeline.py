@@ -283,11 +283,18 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     plan = _plan_persons(existing, accounts, stub_rows, frames.get("identity_links"), report)
     planned()
     # every Person in the graph, with or without accounts (a run stopped half-way can
-    # leave some without): those are MERGEd, the others created
-    persons_known = w.key_node_ids(store, "Person", "person_id").keys
-    person_ids = w.upsert_persons(store, plan.props,
-                                  ~is_in(plan.props["person_id"], persons_known))
-    owners = w.OwnerIds(w.platform_node_ids(store), person_ids)
+    # leave some without): those are MERGEd where their properties change, the others
+    # created
+    persons = w.existing_persons(store)
+    absent = ~is_in(plan.props["person_id"], persons["person_id"])
+    write = absent | ~_same_rows(plan.props, persons, "person_id",
+                                 ["display_name", "platforms", "followers_total"])
+    person_ids = w.upsert_persons(store, plan.props[write], absent[write])
+    person_nodes = pd.concat([pd.Series(persons["node_id"].to_numpy(),
+                                        index=persons["person_id"]).dropna().astype(np.int64),
+                              person_ids])
+    owners = w.OwnerIds(w.platform_node_ids(store),
+                        person_nodes[~person_nodes.index.duplicated(keep="last")])
     report.seconds["persons"] = round(time.monotonic() - clock, 3)
 
     clock = time.monotonic()
@@ -300,10 +307,17 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
             created_at=pd.Series(pd.array(created, dtype="Int64"), index=last.index).where(
                 created >= 0),
             person_id=plan.person_of.reindex(last["account_key"]).to_numpy())
-        bar = _progress(progress, len(frame), "accounts")
+        absent = ~is_in(frame["account_key"], known)
+        # an account in the graph with these very properties and its ON is not written
+        write = absent | ~_same_rows(
+            frame.assign(created_at=frame["created_at"].fillna(-1).astype(np.int64),
+                         on_platform=True), existing, "account_key",
+            ["platform", "account_id", "display_name", "followers", "created_at",
+             "identity_hashes", "on_platform"])
+        bar = _progress(progress, int(write.sum()), "accounts")
         account_ids.append(w.upsert_accounts(
-            store, frame, ~is_in(frame["account_key"], known),
-            progress=bar.update if bar else None, owners=owners))
+            store, frame[write], absent[write], progress=bar.update if bar else None,
+            owners=owners))
         report.accounts = len(frame)
     stub_rows["person_id"] = plan.person_of.reindex(stub_rows["account_key"]).to_numpy()
     account_ids.append(w.ensure_accounts(store, stub_rows, stub_absent, owners))
@@ -340,6 +354,26 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
                       .fillna(-1).to_numpy(np.int64), index=contents_named))
     report.seconds["contents"] = round(time.monotonic() - clock, 3)
     return node_ids
+
+
+def _same_rows(rows: pd.DataFrame, graph: pd.DataFrame, key: str, columns: list[str]
+               ) -> np.ndarray:
+    """Whether each of ``rows`` has a row of ``graph`` with the same ``key`` and equal
+    values in every one of ``columns`` (lists compare element by element)."""
+    found = pc.index_in(arrow_strings(rows[key]), value_set=arrow_strings(graph[key]))
+    same = pc.is_valid(found).to_numpy(zero_copy_only=False)
+    at = pc.fill_null(found, 0).to_numpy(zero_copy_only=False)
+    if not same.any():
+        return same
+    for column in columns:
+        mine, theirs = rows[column].to_numpy(), graph[column].to_numpy()[at]
+        if mine.dtype == object and len(mine) and isinstance(mine[0], list):
+            equal = np.fromiter((a == b for a, b in zip(mine, theirs, strict=True)),
+                                dtype=bool, count=len(mine))
+        else:
+            equal = np.asarray(mine == theirs, dtype=bool)
+        same &= equal
+    return same
 
 
 def _event_batches(frames: dict[str, pd.DataFrame]) -> list[ev.EventBatch]:

@@ -122,8 +122,8 @@ def _id_series(rows: list[Row]) -> pd.Series:
                      dtype=np.int64)
 
 
-#: Separates the values that ``key_node_ids`` and ``existing_accounts`` read joined into
-#: one string (checked: a value holding it makes that window be read row by row).
+#: Separates the values that ``_read_joined`` reads joined into one string (checked: a
+#: value holding it makes that window be read row by row).
 _KEY_SEPARATOR = "\x1f"
 
 
@@ -137,33 +137,42 @@ class KeyIds:
 
 
 def key_node_ids(store: GraphStore, label: str, key: str) -> KeyIds:
-    """Every ``label`` node's ``key`` property and node id, with one scan of the label. On
-    FalkorDB each window of ids comes back as two joined strings (keys, ids), which the
-    client parses once instead of once per node, and Arrow splits."""
+    """Every ``label`` node's ``key`` property and node id, with one scan of the label (on
+    FalkorDB as joined strings: see ``_read_joined``)."""
     label, key = _check_identifier(label), _check_identifier(key)
     window = f"MATCH (n:{label}) WHERE id(n) >= $lo AND id(n) < $hi "
     if not node_ids_known(store):
         keys = [r["k"] for batch in store.stream(window + f"RETURN n.{key} AS k",
                                                  anchor_label=label) for r in batch]
         return KeyIds(pa.array(keys, pa.large_string()), np.full(len(keys), None))
-    key_parts, id_parts = [], []
+    values = _read_joined(store, label, window, {"k": f"n.{key}", "i": "toString(id(n))"})
+    return KeyIds(pa.array(values["k"], pa.large_string()),
+                  np.array(values["i"], dtype=np.int64))
+
+
+def _read_joined(store: GraphStore, label: str, match: str, exprs: dict[str, str]
+                 ) -> dict[str, list[str]]:
+    """The value of each string expression of ``exprs`` for every row that ``match``
+    (which reads the ``label`` nodes with ids in ``$lo``..``$hi``) gives, by name. Each
+    window of ``KEY_SCAN`` ids comes back as one joined string per expression, which the
+    client parses once instead of once per row; a window where a value holds the separator
+    is read again row by row. ``$inner`` in ``exprs`` is ``_LIST_SEPARATOR``."""
+    out: dict[str, list[str]] = {name: [] for name in exprs}
     for bounds in _id_windows(store, label):
-        row = store.read(window + f"RETURN string.join(collect(n.{key}), $sep) AS keys, "
-                         "string.join(collect(toString(id(n))), ',') AS ids, count(n) AS n",
-                         {**bounds, "sep": _KEY_SEPARATOR}).rows[0]
+        params = {**bounds, "sep": _KEY_SEPARATOR, "inner": _LIST_SEPARATOR}
+        row = store.read(match + "RETURN " + ", ".join(
+            f"string.join(collect({expr}), $sep) AS {name}" for name, expr in exprs.items())
+            + ", count(*) AS n", params).rows[0]
         if not row["n"]:
             continue
-        keys = pc.split_pattern(pa.array([row["keys"]], pa.large_string()),
-                                _KEY_SEPARATOR).flatten()
-        ids = np.array(row["ids"].split(","), dtype=np.int64)
-        if len(keys) != len(ids):  # a key holds the separator: this window row by row
-            rows = store.read(window + f"RETURN n.{key} AS k, id(n) AS i", bounds).rows
-            keys = pa.array([r["k"] for r in rows], pa.large_string())
-            ids = np.array([r["i"] for r in rows], dtype=np.int64)
-        key_parts.append(keys)
-        id_parts.append(ids)
-    return KeyIds(pa.concat_arrays(key_parts) if key_parts else pa.array([], pa.large_string()),
-                  np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64))
+        values = {name: row[name].split(_KEY_SEPARATOR) for name in exprs}
+        if any(len(column) != row["n"] for column in values.values()):
+            rows = store.read(match + "RETURN " + ", ".join(
+                f"{expr} AS {name}" for name, expr in exprs.items()), params).rows
+            values = {name: [r[name] for r in rows] for name in exprs}
+        for name in exprs:
+            out[name] += values[name]
+    return out
 
 
 def _bulk_create(store: GraphStore, label: str, props: list[tuple[str, pa.Array]],
@@ -198,8 +207,8 @@ def _bulk_edges(store: GraphStore, rel_type: str, src: np.ndarray, dst: np.ndarr
 
 
 #: The columns of ``existing_accounts``.
-EXISTING_COLUMNS = ["account_key", "platform", "display_name", "followers", "identity_hashes",
-                    "person_id", "node_id", "on_platform"]
+EXISTING_COLUMNS = ["account_key", "platform", "account_id", "display_name", "followers",
+                    "created_at", "identity_hashes", "person_id", "node_id", "on_platform"]
 _EXISTING = ("MATCH (a:Account) WHERE id(a) >= $lo AND id(a) < $hi "
              "OPTIONAL MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "
              "OPTIONAL MATCH (a)-[on:ON]->(:Platform) ")
@@ -208,63 +217,61 @@ _LIST_SEPARATOR = "\x1e"
 
 
 def existing_accounts(store: GraphStore) -> pd.DataFrame:
-    """The accounts in the graph (``EXISTING_COLUMNS``): account_key, platform,
-    display_name, followers, identity_hashes (a list), person_id (None without one),
-    node_id (None where ``node_ids_known`` is false), on_platform (whether it has its ON
-    relationship). On FalkorDB each window of ids comes back as one joined string per
-    column (see ``key_node_ids``)."""
+    """The accounts in the graph (``EXISTING_COLUMNS``): account_key, platform, account_id,
+    display_name, followers (0 where absent), created_at (-1 where absent),
+    identity_hashes (a list), person_id (None without one), node_id (None where
+    ``node_ids_known`` is false), on_platform (whether it has its ON relationship)."""
     if not node_ids_known(store):
         rows = [r for batch in store.stream(
             _EXISTING + "RETURN a.account_key AS account_key, a.platform AS platform, "
-            "a.display_name AS display_name, a.followers AS followers, "
-            "a.identity_hashes AS identity_hashes, p.person_id AS person_id, "
+            "coalesce(a.account_id, '') AS account_id, "
+            "coalesce(a.display_name, '') AS display_name, "
+            "coalesce(a.followers, 0) AS followers, coalesce(a.created_at, -1) AS created_at, "
+            "coalesce(a.identity_hashes, []) AS identity_hashes, p.person_id AS person_id, "
             "null AS node_id, on IS NOT NULL AS on_platform",
             anchor_label="Account", batch_size=100_000) for r in batch]
-        frame = pd.DataFrame(rows, columns=EXISTING_COLUMNS)
-        frame["identity_hashes"] = frame["identity_hashes"].map(lambda h: list(h or []))
-        frame["followers"] = frame["followers"].fillna(0).astype(np.int64)
-        return frame
-    parts = [_existing_window(store, bounds) for bounds in _id_windows(store, "Account")]
-    parts = [part for part in parts if len(part)]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=EXISTING_COLUMNS)
-
-
-def _existing_window(store: GraphStore, bounds: dict[str, int]) -> pd.DataFrame:
-    """``existing_accounts`` of the ids in ``bounds``, read as joined strings (row by row
-    where a value holds a separator)."""
-    joined = {
+        return pd.DataFrame(rows, columns=EXISTING_COLUMNS).astype(
+            {"followers": np.int64, "created_at": np.int64})
+    values = _read_joined(store, "Account", _EXISTING, {
         "account_key": "a.account_key", "platform": "a.platform",
+        "account_id": "coalesce(a.account_id, '')",
         "display_name": "coalesce(a.display_name, '')",
         "followers": "toString(coalesce(a.followers, 0))",
+        "created_at": "toString(coalesce(a.created_at, -1))",
         "identity_hashes": "string.join(coalesce(a.identity_hashes, []), $inner)",
         "person_id": "coalesce(p.person_id, '')", "node_id": "toString(id(a))",
         "on_platform": "CASE WHEN on IS NULL THEN '0' ELSE '1' END",
-    }
-    row = store.read(_EXISTING + "RETURN " + ", ".join(
-        f"string.join(collect({value}), $sep) AS {name}" for name, value in joined.items())
-        + ", count(*) AS n", {**bounds, "sep": _KEY_SEPARATOR, "inner": _LIST_SEPARATOR}
-    ).rows[0]
-    if not row["n"]:
-        return pd.DataFrame(columns=EXISTING_COLUMNS)
-    columns = {name: row[name].split(_KEY_SEPARATOR) for name in joined}
-    if any(len(values) != row["n"] for values in columns.values()):
-        rows = store.read(_EXISTING + "RETURN a.account_key AS account_key, "
-                          "a.platform AS platform, coalesce(a.display_name, '') AS display_name, "
-                          "coalesce(a.followers, 0) AS followers, "
-                          "coalesce(a.identity_hashes, []) AS identity_hashes, "
-                          "coalesce(p.person_id, '') AS person_id, id(a) AS node_id, "
-                          "on IS NOT NULL AS on_platform", bounds).rows
-        columns = {name: [r[name] for r in rows] for name in joined}
-    else:
-        columns["identity_hashes"] = [h.split(_LIST_SEPARATOR) if h else []
-                                      for h in columns["identity_hashes"]]
-        columns["on_platform"] = [v == "1" for v in columns["on_platform"]]
-    frame = pd.DataFrame(columns, columns=EXISTING_COLUMNS)
-    frame["followers"] = frame["followers"].astype(np.int64)
-    frame["node_id"] = frame["node_id"].astype(np.int64)
+    })
+    frame = pd.DataFrame(values, columns=EXISTING_COLUMNS).astype(
+        {"followers": np.int64, "created_at": np.int64, "node_id": np.int64})
+    frame["identity_hashes"] = [h.split(_LIST_SEPARATOR) if h else []
+                                for h in values["identity_hashes"]]
     frame["person_id"] = frame["person_id"].where(frame["person_id"] != "", None)
+    frame["on_platform"] = frame["on_platform"] == "1"
     return frame
+
+
+#: The columns of ``existing_persons``.
+PERSON_STATE = ["person_id", "display_name", "platforms", "followers_total", "node_id"]
+
+
+def existing_persons(store: GraphStore) -> pd.DataFrame:
+    """Every Person in the graph (``PERSON_STATE``; node_id None where ``node_ids_known``
+    is false), with or without accounts."""
+    match = "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
+    if not node_ids_known(store):
+        rows = [r for batch in store.stream(
+            match + "RETURN p.person_id AS person_id, p.display_name AS display_name, "
+            "p.platforms AS platforms, p.followers_total AS followers_total, "
+            "null AS node_id", anchor_label="Person", batch_size=100_000) for r in batch]
+        return pd.DataFrame(rows, columns=PERSON_STATE)
+    values = _read_joined(store, "Person", match, {
+        "person_id": "p.person_id", "display_name": "coalesce(p.display_name, '')",
+        "platforms": "toString(coalesce(p.platforms, -1))",
+        "followers_total": "toString(coalesce(p.followers_total, -1))",
+        "node_id": "toString(id(p))"})
+    return pd.DataFrame(values, columns=PERSON_STATE).astype(
+        {"platforms": np.int64, "followers_total": np.int64, "node_id": np.int64})
 
 
 def _id_windows(store: GraphStore, label: str) -> Iterator[dict[str, int]]:
