@@ -3,6 +3,7 @@ relationships) write exactly the graph that the query paths (the one Neo4j takes
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -288,3 +289,26 @@ def test_reingest_writes_only_changed_accounts_and_persons(
     ingest_folder(other_store, cfg, changed)
     assert nodes(store) == nodes(other_store)
     assert relationships(store) == relationships(other_store)
+
+
+def test_large_ingest_compacts_the_servers_log(store: FalkorDBStore, cfg: Settings,
+                                               tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an ingest that writes ``COMPACT_AFTER`` rows or more, the server rewrites its
+    append-only file (a restart then loads a snapshot instead of replaying the ingest)."""
+    server = store._db.connection
+
+    def rewrites() -> int:
+        deadline = time.monotonic() + 60
+        while (info := server.info("persistence"))["aof_rewrite_in_progress"] or \
+                info["aof_rewrite_scheduled"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        return int(info["aof_rewrites"])
+
+    before = rewrites()
+    ingest_folder(store, cfg, small_world(tmp_path / "small"))  # below the threshold
+    assert rewrites() == before
+    monkeypatch.setattr(ingest_writes, "COMPACT_AFTER", 1)
+    ingest_folder(store, cfg, later_days(tmp_path / "later"))
+    assert rewrites() == before + 1

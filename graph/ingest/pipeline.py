@@ -172,6 +172,8 @@ def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path |
         raise
     report.seconds["total"] = round(time.monotonic() - clock, 3)
     finish_run(store, report.run_id, report.to_dict())
+    w.compact_after_large_write(store, report.accounts + report.persons_created
+                                + report.contents + report.events_new)
     return report
 
 

@@ -280,6 +280,7 @@ def stop(data_dir: Path, *, wait_s: float = 60.0) -> bool:
             return False
         client = redis.Redis(unix_socket_path=str(paths.socket), socket_timeout=10)
         try:
+            _wait_for_log_rewrite(client, time.monotonic() + wait_s)
             client.shutdown(save=False)
         except (redis.exceptions.ConnectionError, redis.exceptions.ResponseError, OSError):
             with contextlib.suppress(ProcessLookupError):
@@ -294,6 +295,16 @@ def stop(data_dir: Path, *, wait_s: float = 60.0) -> bool:
         paths.pid_file.unlink(missing_ok=True)
         paths.socket.unlink(missing_ok=True)
         return True
+
+
+def _wait_for_log_rewrite(client: redis.Redis, deadline: float) -> None:
+    """Wait (until ``deadline``) for a background rewrite of the append-only file to end:
+    shutting down kills it, and the next start would replay the whole log instead of
+    loading the snapshot."""
+    while client.info("persistence").get("aof_rewrite_in_progress"):
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.1)
 
 
 def status(data_dir: Path) -> ServerStatus:

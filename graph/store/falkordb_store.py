@@ -148,6 +148,16 @@ class FalkorDBStore(GraphStore):
         except redis.exceptions.ConnectionError as exc:
             raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
 
+    def rewrite_log(self) -> None:
+        """Start rewriting the server's append-only file as one snapshot, in the background
+        (``BGREWRITEAOF``), so that a restart loads the graph instead of replaying every
+        write since the last rewrite; a rewrite already under way is left to finish."""
+        try:
+            self._db.connection.execute_command("BGREWRITEAOF")
+        except redis.exceptions.ResponseError as exc:
+            if "in progress" not in str(exc).lower():
+                raise StoreError(f"append-only file rewrite refused: {exc}") from exc
+
     def read(self, query: str, params: Mapping[str, Any] | None = None, *,
              timeout_s: float | None = None, limit: int | None = None) -> QueryResult:
         timeout_ms = max(1, int(timeout_s * 1000)) if timeout_s else None

@@ -281,6 +281,18 @@ def _id_windows(store: GraphStore, label: str) -> Iterator[dict[str, int]]:
         yield {"lo": lo, "hi": lo + KEY_SCAN}
 
 
+#: Writes (nodes and event rows) from which an ingest ends by compacting the server's log.
+COMPACT_AFTER = 1_000_000
+
+
+def compact_after_large_write(store: GraphStore, written: int) -> None:
+    """After an ingest that wrote ``written`` nodes and events, from ``COMPACT_AFTER`` on:
+    on FalkorDB, rewrite the append-only file in the background (a restart after the 1M
+    sample then loads a snapshot instead of replaying every write of the ingest)."""
+    if written >= COMPACT_AFTER and store.dialect == "falkordb":
+        store.rewrite_log()  # type: ignore[attr-defined]
+
+
 def upsert_platforms(store: GraphStore, names: Iterable[str]) -> None:
     """MERGE one Platform per name."""
     store.write("UNWIND $rows AS name MERGE (:Platform {name: name})",
