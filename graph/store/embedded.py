@@ -307,6 +307,17 @@ def _wait_for_log_rewrite(client: redis.Redis, deadline: float) -> None:
         time.sleep(0.1)
 
 
+def wait_for_log_rewrite(data_dir: Path, wait_s: float = 600.0) -> None:
+    """Wait (up to ``wait_s``) for the running server of ``data_dir`` to finish a
+    background rewrite of its append-only file (benchmarks, before timing anything
+    else)."""
+    client = redis.Redis(unix_socket_path=str(ServerPaths(data_dir).socket), socket_timeout=10)
+    try:
+        _wait_for_log_rewrite(client, time.monotonic() + wait_s)
+    finally:
+        client.close()
+
+
 def status(data_dir: Path) -> ServerStatus:
     """Whether the server of ``data_dir`` runs, and what it says about itself."""
     paths = ServerPaths(data_dir)
