@@ -60,8 +60,7 @@ def edge_tokens(rel_type: str, src: np.ndarray, dst: np.ndarray,
     if len(src) != len(dst):
         raise ValueError("edge_tokens: src and dst differ in length")
     names = [name for name, _ in props]
-    header = (rel_type.encode() + b"\0" + struct.pack("<I", len(names))
-              + b"".join(n.encode() + b"\0" for n in names))
+    header = _header(rel_type, names)
     columns = [_column(name, values, len(src)) for name, values in props]
     strings = [i for i, c in enumerate(columns) if c.dtype == object]
     if strings:
@@ -137,19 +136,24 @@ def node_token(label: str, props: Sequence[tuple[str, pa.Array]]) -> bytes:
     rows = pc.binary_join_element_wise(*columns, _bytes(b""))
     offsets = rows.buffers()[1]
     start, stop = np.frombuffer(offsets, dtype=np.int64)[[rows.offset, rows.offset + len(rows)]]
-    return _header(label, [name for name, _ in props]) + rows.buffers()[2].to_pybytes()[
-        start:stop]
+    return _header(label, [name for name, _ in props]) + rows.buffers()[2][
+        start:stop].to_pybytes()
 
 
 def _bytes(value: bytes) -> pa.Scalar:
     return pa.scalar(value, pa.large_binary())
 
 
-def _fixed(values: np.ndarray, code: int) -> pa.Array:
-    """Each of ``values`` (8-byte numbers) as its type byte and little-endian bytes."""
+def _eight_bytes(values: np.ndarray) -> pa.Array:
+    """Each of ``values`` (8-byte numbers, little-endian) as its bytes."""
     raw = pa.FixedSizeBinaryArray.from_buffers(pa.binary(8), len(values),
                                                [None, pa.py_buffer(values.tobytes())])
-    return pc.binary_join_element_wise(_bytes(bytes([code])), raw.cast(pa.large_binary()),
+    return raw.cast(pa.large_binary())
+
+
+def _fixed(values: np.ndarray, code: int) -> pa.Array:
+    """Each of ``values`` (8-byte numbers) as its type byte and little-endian bytes."""
+    return pc.binary_join_element_wise(_bytes(bytes([code])), _eight_bytes(values),
                                        _bytes(b""))
 
 
@@ -185,11 +189,8 @@ def _node_values(name: str, column: pa.Array) -> pa.Array:
         items = _strings(name, pc.list_flatten(column).cast(pa.large_string()))
         offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64))
         joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, items), _bytes(b""))
-        counts = pa.FixedSizeBinaryArray.from_buffers(pa.binary(8), len(lengths),
-                                                      [None, pa.py_buffer(lengths.tobytes())])
-        encoded = pc.binary_join_element_wise(_bytes(bytes([_ARRAY])),
-                                              counts.cast(pa.large_binary()), joined,
-                                              _bytes(b""))
+        encoded = pc.binary_join_element_wise(_bytes(bytes([_ARRAY])), _eight_bytes(lengths),
+                                              joined, _bytes(b""))
     else:
         raise TypeError(f"node_token: property {name!r} of unsupported type {kind}")
     return pc.if_else(valid, encoded, _bytes(bytes([_NULL])))

@@ -28,7 +28,7 @@ EVENT_ROWS = 50_000
 BULK_NODES = 50_000
 #: Nodes or relationships per ``GRAPH.BULK`` command.
 BULK_BATCH = 100_000
-#: Node ids per read of ``key_node_ids``.
+#: Node ids per window of ``_read_joined``.
 KEY_SCAN = 200_000
 
 
@@ -125,26 +125,24 @@ def _id_series(rows: list[Row]) -> pd.Series:
 #: Separates the values that ``_read_joined`` reads joined into one string (checked: a
 #: value holding it makes that window be read row by row).
 _KEY_SEPARATOR = "\x1f"
+#: Separates the items of a list value inside one joined value (``$inner``).
+_LIST_SEPARATOR = "\x1e"
 
 
 @dataclass(frozen=True)
 class KeyIds:
-    """The key property of nodes (``keys``, Arrow strings) and their node ids (``ids``,
-    null where ``node_ids_known`` is false), in the same order."""
+    """The key property of nodes (``keys``, Arrow strings) and their node ids (``ids``),
+    in the same order."""
 
     keys: pa.Array
     ids: np.ndarray
 
 
 def key_node_ids(store: GraphStore, label: str, key: str) -> KeyIds:
-    """Every ``label`` node's ``key`` property and node id, with one scan of the label (on
-    FalkorDB as joined strings: see ``_read_joined``)."""
+    """Every ``label`` node's ``key`` property and node id, with one scan of the label, as
+    joined strings (see ``_read_joined``; FalkorDB only, where ``node_ids_known``)."""
     label, key = _check_identifier(label), _check_identifier(key)
     window = f"MATCH (n:{label}) WHERE id(n) >= $lo AND id(n) < $hi "
-    if not node_ids_known(store):
-        keys = [r["k"] for batch in store.stream(window + f"RETURN n.{key} AS k",
-                                                 anchor_label=label) for r in batch]
-        return KeyIds(pa.array(keys, pa.large_string()), np.full(len(keys), None))
     values = _read_joined(store, label, window, {"k": f"n.{key}", "i": "toString(id(n))"})
     return KeyIds(pa.array(values["k"], pa.large_string()),
                   np.array(values["i"], dtype=np.int64))
@@ -212,8 +210,6 @@ EXISTING_COLUMNS = ["account_key", "platform", "account_id", "display_name", "fo
 _EXISTING = ("MATCH (a:Account) WHERE id(a) >= $lo AND id(a) < $hi "
              "OPTIONAL MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "
              "OPTIONAL MATCH (a)-[on:ON]->(:Platform) ")
-#: Separates the hashes of one account inside the joined read of ``existing_accounts``.
-_LIST_SEPARATOR = "\x1e"
 
 
 def existing_accounts(store: GraphStore) -> pd.DataFrame:
