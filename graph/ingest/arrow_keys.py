@@ -46,3 +46,20 @@ def is_in(values: object, pool: object) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)  # type: ignore[arg-type]
     return pc.is_in(arrow_strings(values), value_set=arrow_strings(pool)).to_numpy(
         zero_copy_only=False)
+
+
+def lookup(values: pd.Series, keys: object, missing: object = None) -> np.ndarray:
+    """``values`` (indexed by distinct strings) at each of ``keys``; ``missing`` where a key
+    is not in the index (``values.reindex(keys)`` without pandas' hash table of strings).
+
+    >>> lookup(pd.Series([7, 8], index=["a", "b"]), ["b", "z"], -1).tolist()
+    [8, -1]
+    """
+    found = pc.index_in(arrow_strings(keys), value_set=arrow_strings(values.index))
+    at = pc.fill_null(found, 0).to_numpy(zero_copy_only=False)
+    out = values.to_numpy()[at] if len(values) else np.full(len(at), missing, dtype=object)
+    if found.null_count:
+        if not (isinstance(missing, int) and out.dtype.kind == "i"):
+            out = out.astype(object)
+        out[~pc.is_valid(found).to_numpy(zero_copy_only=False)] = missing
+    return out

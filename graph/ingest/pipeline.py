@@ -24,31 +24,28 @@ import pyarrow.compute as pc
 
 from graph.config import Settings
 from graph.ingest import events as ev
-from graph.ingest.arrow_keys import arrow_strings, is_in, positions_in
-from graph.ingest.formats import KIND_ORDER, format_of, kind_of
+from graph.ingest.arrow_keys import arrow_strings, is_in, lookup, positions_in
+from graph.ingest.formats import KIND_ORDER, PII_COLUMNS, format_of, kind_of
 from graph.ingest.identity import resolve_codes
 from graph.ingest.mapping import FileMapping, MappingError, load_mapping
-from graph.ingest.pii import identity_hashes
+from graph.ingest.prepare import (
+    DEDUP_KEYS,
+    IDENTITY_HASHES,
+    chunks,
+    prepare_chunk,
+    preparer,
+    worker_count,
+)
 from graph.ingest.quarantine import write_quarantine
 from graph.ingest.readers import LINE, InputError, read_file
 from graph.ingest.report import FileCounts, IngestReport
 from graph.ingest.run_lock import ingest_lock
-from graph.ingest.validate import Rejected, validate
+from graph.ingest.validate import Rejected
 from graph.store import ingest_writes as w
 from graph.store.base import GraphStore
 from graph.store.runs import finish_run, start_run
 
-#: Columns that make two rows of a kind the same row (duplicates are dropped).
-DEDUP_KEYS = {
-    "accounts": None,
-    "identity_links": ["a", "b"],
-    "contents": None,
-    "interactions": ["src", "dst", "type", "ts"],
-    "engagements": ["account", "content", "type", "ts", "amount"],
-}
 FILE = "_file"
-#: Rows validated at a time (validation copies its input a few times).
-VALIDATE_ROWS = 1_000_000
 
 
 def _plan(folder: Path, mapping: dict[str, FileMapping], mapping_path: Path | None
@@ -107,23 +104,34 @@ def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path |
     rejected: list[tuple[str, Rejected]] = []
     counts: dict[str, FileCounts] = {}
     bar = _progress(progress, len(planned), "read+validate")
-    for path, kind, spec in planned:
-        table = read_file(path, kind, spec)
-        fc = FileCounts(path.name, kind, format_of(path.name) or "?", table.encoding)
-        fc.read = len(table.frame) + len(table.unreadable)
-        bad = [Rejected(line, reason, {}) for line, reason in table.unreadable]
-        for start in range(0, max(len(table.frame), 1), VALIDATE_ROWS):  # bounds copies
-            good, wrong = validate(kind, table.frame.iloc[start:start + VALIDATE_ROWS],
-                                   spec.timestamp_format)
+
+    def collect(fc: FileCounts, unreadable: list[tuple[int, str]],
+                prepared: list[Future[tuple[pd.DataFrame, list[Rejected]]]]) -> None:
+        bad = [Rejected(line, reason, {}) for line, reason in unreadable]
+        for future in prepared:
+            good, wrong = future.result()
             bad += wrong
-            typed[kind].append(good.assign(**{FILE: path.name}))
-        del table
+            typed[fc.kind].append(good.assign(**{FILE: fc.file}))
         bad.sort(key=lambda r: r.line)
         fc.quarantined = len(bad)
-        rejected += [(path.name, r) for r in bad]
-        counts[path.name] = fc
+        rejected.extend((fc.file, r) for r in bad)
         if bar:
             bar.update(1)
+
+    # one file at a time (reading the next one meanwhile would hold two files' text)
+    workers = worker_count(sum(path.stat().st_size for path, _, _ in planned))
+    with preparer(workers) as pool:
+        for path, kind, spec in planned:
+            table = read_file(path, kind, spec)
+            fc = counts[path.name] = FileCounts(path.name, kind, format_of(path.name) or "?",
+                                                table.encoding)
+            fc.read = len(table.frame) + len(table.unreadable)
+            prepared = [pool.submit(prepare_chunk, kind, part, spec.timestamp_format,
+                                    path.name, settings.pii_salt)
+                        for part in chunks(table.frame)]
+            unreadable = table.unreadable
+            del table
+            collect(fc, unreadable, prepared)
     report.files = list(counts.values())
     report.seconds["read_validate"] = round(time.monotonic() - clock, 3)
 
@@ -133,19 +141,11 @@ def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path |
     for fc in report.files:
         fc.loaded = fc.read - fc.quarantined - fc.duplicates
 
-    accounts = frames.get("accounts")
-    if accounts is not None:
-        accounts = accounts.assign(
-            identity_hashes=identity_hashes(accounts, settings.pii_salt,
-                                            ", ".join(sorted(set(accounts[FILE])))))
-        accounts = accounts.drop(columns=["phone", "email", "unionid"])
-    # the line and file columns were for the counts; the writes do not need them
-    frames.pop("accounts", None)
+    # the line and file columns were for the counts, the raw identity values for the
+    # de-duplication (they are hashed: ``prepare_chunk``); the writes need none of them
     for kind in list(frames):
-        frames[kind] = frames[kind].drop(columns=[LINE, FILE])
-    if accounts is not None:  # handed over in ``frames``, so the writer can free it
-        frames["accounts"] = accounts
-        del accounts
+        frames[kind] = frames[kind].drop(columns=[LINE, FILE] + (
+            list(PII_COLUMNS) if kind == "accounts" else []))
 
     # --- write
     report.run_id = start_run(store, "ingest", {"folder": str(folder),
@@ -179,15 +179,12 @@ def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path |
 
 def _dedup(kind: str, frame: pd.DataFrame, counts: dict[str, FileCounts]) -> pd.DataFrame:
     """``frame`` without the rows that repeat an earlier row's ``DEDUP_KEYS`` (counted per
-    file in ``counts``). Event rows also get their row hash (``events.ROW_HASH``), which
-    both this de-duplication and the batch digests use."""
-    keys = DEDUP_KEYS[kind] or [c for c in frame.columns if c not in (LINE, FILE)]
-    if kind in ("accounts", "contents"):
-        keys = [c for c in keys if c not in ("identity_hashes",)]
-    if kind in ("interactions", "engagements"):
-        hashes = ev.row_hashes(frame, keys)
-        dupes = _duplicated(frame, keys, hashes)
-        frame = frame.assign(**{ev.ROW_HASH: hashes})
+    file in ``counts``); event rows are compared by their row hashes (``ev.ROW_HASH``)
+    first."""
+    keys = DEDUP_KEYS[kind] or [c for c in frame.columns
+                                if c not in (LINE, FILE, IDENTITY_HASHES)]
+    if kind in ev.SOURCES:
+        dupes = _duplicated(frame, keys, frame[ev.ROW_HASH].to_numpy())
     else:
         dupes = frame.duplicated(subset=keys, keep="first").to_numpy()
     for name, n in pd.Series(frame[FILE].to_numpy()[dupes]).value_counts().items():
@@ -223,14 +220,16 @@ def _referenced(frames: dict[str, pd.DataFrame], as_positions: bool
     of the event frames is replaced (in ``frames``) by its position there, so that grouping
     works on integers and the writer takes node ids by position; the batch digests use the
     row hashes of the strings (``_dedup``)."""
-    codes: dict[tuple[str, str], tuple[np.ndarray, pa.Array]] = {}
-    for kind, column in ACCOUNT_KEYS + CONTENT_KEYS:
-        if kind in frames:
-            # Arrow hashes the bytes: several times faster, and far smaller, than pandas'
-            # hash table of Python strings
-            encoded = pc.dictionary_encode(arrow_strings(frames[kind][column]))
-            codes[kind, column] = (encoded.indices.to_numpy(zero_copy_only=False),
-                                   encoded.dictionary)
+    def encode(kind: str, column: str) -> tuple[np.ndarray, pa.Array]:
+        # Arrow hashes the bytes: several times faster, and far smaller, than pandas' hash
+        # table of Python strings; and it lets go of the interpreter (two columns at once)
+        encoded = pc.dictionary_encode(arrow_strings(frames[kind][column]))
+        return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest-keys") as pool:
+        named = [(kind, column) for kind, column in ACCOUNT_KEYS + CONTENT_KEYS
+                 if kind in frames]
+        codes = dict(zip(named, pool.map(lambda c: encode(*c), named), strict=True))
 
     def distinct(columns: list[tuple[str, str]]) -> pa.Array:
         parts = [codes[c][1] for c in columns if c in codes]
@@ -308,7 +307,7 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
         frame = last.assign(
             created_at=pd.Series(pd.array(created, dtype="Int64"), index=last.index).where(
                 created >= 0),
-            person_id=plan.person_of.reindex(last["account_key"]).to_numpy())
+            person_id=lookup(plan.person_of, last["account_key"]))
         absent = ~is_in(frame["account_key"], known)
         # an account in the graph with these very properties and its ON is not written
         write = absent | ~_same_rows(
@@ -321,7 +320,7 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
             store, frame[write], absent[write], progress=bar.update if bar else None,
             owners=owners))
         report.accounts = len(frame)
-    stub_rows["person_id"] = plan.person_of.reindex(stub_rows["account_key"]).to_numpy()
+    stub_rows["person_id"] = lookup(plan.person_of, stub_rows["account_key"])
     account_ids.append(w.ensure_accounts(store, stub_rows, stub_absent, owners))
     report.seconds["accounts"] = round(report.seconds["accounts"] + time.monotonic() - clock, 3)
 
@@ -350,7 +349,7 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
         ids = pd.concat(account_ids)
         ids = ids[~ids.index.duplicated(keep="last")]
         node_ids = w.NodeIds(
-            pd.Series(ids.reindex(accounts_named).fillna(-1).to_numpy(np.int64),
+            pd.Series(lookup(ids, accounts_named, -1).astype(np.int64),
                       index=accounts_named),
             pd.Series(w.content_node_ids(store, list(engaged)).reindex(contents_named)
                       .fillna(-1).to_numpy(np.int64), index=contents_named))
