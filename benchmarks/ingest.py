@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import threading
 import time
 from pathlib import Path
 
@@ -51,6 +52,55 @@ def naive_rate(db_dir: Path, sample: Path, rows: int) -> float:
     return len(frame) / elapsed
 
 
+class TreeMemory:
+    """Samples, in a thread, the memory of this process and its children (the ingest's
+    worker processes) together: the sum of their proportional set sizes (pages shared after
+    a fork count once in all), every ``interval`` seconds; ``peak`` is the largest sum, in
+    bytes."""
+
+    def __init__(self, interval: float = 0.5):
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+        self._thread.start()
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self.peak = max(self.peak, sum(_pss(pid) for pid in _tree(os.getpid())))
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and its child processes that run the same program (one level: the
+    ingest's workers; the database server is not one)."""
+    program = os.readlink(f"/proc/{root}/exe")
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                same = os.readlink(entry / "exe") == program
+            except OSError:
+                continue
+            if same and int(stat.rsplit(")", 1)[1].split()[1]) == root:
+                children.append(int(entry.name))
+    return [root, *children]
+
+
+def _pss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def _load() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -78,13 +128,16 @@ def main() -> None:
                     if args.naive_rows else 0.0)
     store = FalkorDBStore(settings.db_dir, settings.graph_name)
     store.apply_schema()
+    memory = TreeMemory()
     started = time.perf_counter()
     report = ingest_folder(store, settings, args.sample, progress=True)
     total = time.perf_counter() - started
+    tree_gb = memory.stop() / 2**30
     # the ingest ends by starting a rewrite of the server's log in the background: let it
     # finish before anything else is timed
     embedded.wait_for_log_rewrite(settings.db_dir)
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    worker_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
     by_kind: dict[str, int] = {}
     for f in report.files:
         by_kind[f.kind] = by_kind.get(f.kind, 0) + f.loaded
@@ -100,7 +153,9 @@ def main() -> None:
     rate = interactions / total
     print(f"end to end:    {total:.0f}s, {rate:,.0f} interactions/s, "
           f"{events / total:,.0f} interactions+engagements/s")
-    print(f"peak memory of the ingest process: {peak_gb:.2f} GiB")
+    print(f"peak memory of the ingest process: {peak_gb:.2f} GiB (resident); largest "
+          f"worker process: {worker_gb:.2f} GiB; ingest and workers together: "
+          f"{tree_gb:.2f} GiB (sum of proportional set sizes, sampled every 0.5 s)")
     print(f"load average after the ingest (1, 5, 15 min): {_load()}")
     if args.naive_rows:
         _print_naive(settings.db_dir, args, naive_before, rate, events / total)
