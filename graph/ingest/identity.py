@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from graph.arrays import sorted_unique
 from graph.ingest.arrow_keys import arrow_strings, positions_in
 
 
@@ -85,9 +87,9 @@ def _star_edges(members: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np
 def resolve_codes(accounts: pd.Series, hashes: pd.DataFrame, links: pd.DataFrame,
                   groups: pd.DataFrame, max_accounts_per_value: int = 20) -> Persons:
     """``resolve_frame`` on integer codes (the ingest's form; see there for the inputs)."""
-    named = np.concatenate([np.asarray(c, dtype=object) for c in (
-        accounts, hashes["account"], links["a"], links["b"], groups["account"])])
-    distinct = arrow_strings(pd.unique(named))
+    distinct = pc.unique(pa.chunked_array([arrow_strings(c) for c in (
+        accounts, hashes["account"], links["a"], links["b"], groups["account"])],
+        type=pa.large_string()))
     # byte order of UTF-8 is code point order, the order of Python's str comparison
     keys = pc.take(distinct, pc.sort_indices(distinct))
     sources: list[np.ndarray] = []
@@ -98,7 +100,7 @@ def resolve_codes(accounts: pd.Series, hashes: pd.DataFrame, links: pd.DataFrame
     values = encoded.dictionary.to_numpy(zero_copy_only=False)
     hash_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     width = max(len(keys), 1)
-    pairs = np.unique(hash_codes * width + members)  # distinct (hash, account)
+    pairs = sorted_unique(hash_codes * width + members)  # distinct (hash, account)
     pair_hash, pair_member = pairs // width, pairs % width
     sizes = np.bincount(pair_hash, minlength=len(values))
     implausible = np.flatnonzero(sizes > max_accounts_per_value)

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph.arrays import sorted_unique
 from graph.config import Settings
 from graph.ingest import events as ev
 from graph.ingest.arrow_keys import arrow_strings, is_in, lookup, positions_in
@@ -458,10 +460,13 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
         table = pd.concat([table, extra[["platform", "display_name", "followers",
                                          "identity_hashes"]]])
     old_person = existing.set_index("account_key")["person_id"].dropna()
-    hashes = table["identity_hashes"].explode().dropna()
+    lists = table["identity_hashes"].to_numpy()
+    hashes = pd.DataFrame({  # one row per (account, hash)
+        "account": np.repeat(table.index.to_numpy(), [len(h) for h in lists]),
+        "hash": np.fromiter(chain.from_iterable(lists), dtype=object)})
+    del lists
     persons = resolve_codes(
-        pd.Series(table.index, dtype=object),
-        pd.DataFrame({"account": hashes.index.to_numpy(), "hash": hashes.to_numpy()}),
+        pd.Series(table.index, dtype=object), hashes,
         links[["a", "b"]] if links is not None else pd.DataFrame({"a": [], "b": []}),
         pd.DataFrame({"account": old_person.index.to_numpy(),
                       "group": old_person.to_numpy()}))
@@ -473,6 +478,11 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
     def person_codes(account_keys: object) -> np.ndarray:
         return persons.person[positions_in(account_keys, keys)]
 
+    def count_distinct(codes: np.ndarray) -> int:
+        seen = np.zeros(len(persons.ids), dtype=bool)
+        seen[codes] = True
+        return int(seen.sum())
+
     previous = np.full(len(persons.keys), None, dtype=object)
     previous[positions_in(old_person.index, keys)] = old_person.to_numpy()
     changed = previous != person_ids
@@ -482,15 +492,15 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
                      dtype=object)
     vanished = sorted(gone[~is_in(gone, pd.Series(persons.ids, dtype=object))])
     report.persons_created = int((~is_in(pd.Series(persons.ids), old_person)).sum())
-    in_run = [stubs["account_key"]] + ([accounts["account_key"]] if accounts is not None
-                                       else [])
-    report.persons = len(np.unique(person_codes(pd.concat(in_run))))
+    listed = (person_codes(accounts["account_key"]) if accounts is not None
+              else np.zeros(0, dtype=np.int64))
+    report.persons = count_distinct(np.concatenate([person_codes(stubs["account_key"]),
+                                                    listed]))
     report.accounts_merged_into_persons = len(persons.keys) - len(persons.ids)
 
     touched = np.zeros(len(persons.ids), dtype=bool)
     touched[persons.person[changed]] = True
-    if accounts is not None:
-        touched[person_codes(accounts["account_key"])] = True
+    touched[listed] = True
     row_key = positions_in(table.index, keys)
     row_person = persons.person[row_key]
     rows = np.flatnonzero(touched[row_person])
@@ -499,9 +509,10 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
     order = rows[np.lexsort((row_key[rows], -followers, row_person[rows]))]
     group = row_person[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else group
-    platform = pd.factorize(table["platform"].to_numpy()[order])[0]
+    platform = pc.dictionary_encode(arrow_strings(table["platform"])).indices.to_numpy(
+        zero_copy_only=False).astype(np.int64)[order]
     width = platform.max(initial=0) + 1
-    pairs = np.unique(group.astype(np.int64) * width + platform)  # (person, platform)
+    pairs = sorted_unique(group.astype(np.int64) * width + platform)  # (person, platform)
     platforms = np.bincount(pairs // width, minlength=len(persons.ids))
     props = pd.DataFrame({
         "person_id": persons.ids[group[starts]],
