@@ -8,8 +8,10 @@ All metrics take scores of positive pairs and of sampled negative pairs:
 
 >>> m = link_metrics(np.array([3.0, 2.0]), np.array([1.0, 0.0, 2.5]),
 ...                  np.array([[1.0, 0.0], [2.5, 1.0]]))
->>> m["auc"], m["hits@20"], m["mrr"]
-(0.8333333333333334, 0.0, 0.75)
+>>> m["auc"], m["mrr"], hits_at(np.array([3.0, 2.0]), np.array([1.0, 0.0, 2.5]), 1)
+(0.8333333333333334, 0.75, 0.5)
+>>> m["hits@20"]  # fewer than 20 negatives: every positive counts (OGB's rule)
+1.0
 """
 
 from __future__ import annotations

@@ -252,12 +252,3 @@ def test_cli_help_run_and_errors(tmp_path: Path) -> None:
     small = runner.invoke(cli, ["sample", "--out", str(out), "--persons", "10"])
     assert small.exit_code == 2 and "--persons" in small.output
 
-
-@pytest.mark.parametrize("module", ["sample", "sample_world", "sample_ids", "sample_names",
-                                    "sample_truth"])
-def test_docstring_examples(module: str) -> None:
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(f"graph.ingest.{module}"))
-    assert result.failed == 0

@@ -10,7 +10,7 @@ an ``edge_index`` (row 0 = source, row 1 = target) that ``SAGEConv`` takes direc
 >>> s = NeighborSampler(A.indptr, A.indices, fanouts=[5, 5])
 >>> nodes, edge_index = s.sample(np.array([0]), np.random.default_rng(0))
 >>> nodes.tolist(), sorted(map(tuple, edge_index.T.tolist()))
-([0, 1, 2], [(1, 0), (2, 1)])
+([0, 1, 2], [(0, 1), (1, 0), (2, 1)])
 """
 
 from __future__ import annotations
