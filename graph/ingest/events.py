@@ -57,26 +57,79 @@ def _by_day(kind: str, frame: pd.DataFrame, identity: list[str], keys: list[str]
     # integer positions hashes the strings first (ROW_HASH)
     hashes = (frame[ROW_HASH].to_numpy() if ROW_HASH in frame
               else row_hashes(frame, identity))
-    order = np.lexsort((hashes, day))
+    order = np.argsort(day, kind="stable")
     event_days, event_starts = np.unique(day[order], return_index=True)
     event_ends = np.append(event_starts[1:], len(order))
-    sorted_hashes = hashes[order]
+    day_hashes = hashes[order]  # by day; each day's are sorted for its digest below
     del hashes, order
-    grouped = frame.groupby([pd.Series(day, index=frame.index, name="_day"), *keys],
-                            sort=True, observed=True).agg(**aggregate).reset_index()
-    first = ~grouped.duplicated(subset=keys, keep="first").to_numpy()
+    grouped, first = _aggregate(frame, day, keys, aggregate)
     row_days, row_starts = np.unique(grouped["_day"].to_numpy(), return_index=True)
     row_ends = np.append(row_starts[1:], len(grouped))
     table = grouped.drop(columns="_day")
     batches = []
     for i, d in enumerate(event_days):
-        digest = hashlib.sha256(sorted_hashes[event_starts[i]:event_ends[i]].tobytes())
+        digest = hashlib.sha256(np.sort(day_hashes[event_starts[i]:event_ends[i]]).tobytes())
         key = f"{kind}:{int(d)}:{digest.hexdigest()[:24]}"
         assert row_days[i] == d
         lo, hi = int(row_starts[i]), int(row_ends[i])
         batches.append(EventBatch(key, kind, int(event_ends[i] - event_starts[i]),
                                   table.iloc[lo:hi], first[lo:hi]))
     return batches
+
+
+def _aggregate(frame: pd.DataFrame, day: np.ndarray, keys: list[str],
+               aggregate: dict[str, tuple[str, str]]) -> tuple[pd.DataFrame, np.ndarray]:
+    """``frame`` grouped by (``day``, ``keys``) in sorted order and aggregated (columns
+    ``_day``, ``keys``, then ``aggregate``'s: name -> (column, min/max/sum/size)), and
+    whether each row's ``keys`` occur there for the first time (its earliest day).
+
+    Integer and categorical keys whose codes fit one 64-bit integer (every run of up to
+    millions of accounts) are sorted as that integer: several times faster than pandas'
+    groupby; other keys (the key strings of the Neo4j path) go through pandas.
+    """
+    codes = [day] + [frame[k].cat.codes.to_numpy() if isinstance(frame[k].dtype,
+                                                                  pd.CategoricalDtype)
+                     else frame[k].to_numpy() for k in keys]
+    packed = _pack(codes[1:]) if all(c.dtype.kind in "iu" for c in codes) else None
+    both = _pack([codes[0], packed]) if packed is not None else None
+    if both is None:
+        grouped = frame.groupby([pd.Series(day, index=frame.index, name="_day"), *keys],
+                                sort=True, observed=True).agg(**aggregate).reset_index()
+        return grouped, ~grouped.duplicated(subset=keys, keep="first").to_numpy()
+    order = np.argsort(both, kind="stable")
+    ordered = both[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    at = order[starts]
+    out: dict[str, object] = {"_day": day[at]}
+    for k in keys:
+        out[k] = frame[k].to_numpy()[at] if not isinstance(
+            frame[k].dtype, pd.CategoricalDtype) else pd.Categorical.from_codes(
+            frame[k].cat.codes.to_numpy()[at], dtype=frame[k].dtype)
+    reduce = {"min": np.minimum, "max": np.maximum, "sum": np.add}
+    for name, (column, how) in aggregate.items():
+        if how == "size":
+            out[name] = np.diff(np.append(starts, len(order)))
+        else:
+            out[name] = reduce[how].reduceat(frame[column].to_numpy()[order], starts)
+    first = np.zeros(len(starts), dtype=bool)
+    first[np.unique(packed[at], return_index=True)[1]] = True  # the earliest day's row
+    return pd.DataFrame(out), first
+
+
+def _pack(columns: list[np.ndarray]) -> np.ndarray | None:
+    """Non-negative integer ``columns`` as one int64 per row that sorts as the rows do
+    (first column most significant); ``None`` when they need more than 63 bits."""
+    packed = np.zeros(len(columns[0]), dtype=np.int64)
+    bits = 0
+    for column in columns:
+        if len(column) and column.min() < 0:
+            return None
+        width = int(column.max()).bit_length() if len(column) else 0
+        bits += width
+        if bits > 63:
+            return None
+        packed = (packed << width) | column.astype(np.int64)
+    return packed
 
 
 def interaction_batches(events: pd.DataFrame) -> list[EventBatch]:
