@@ -205,8 +205,20 @@ def _duplicated(frame: pd.DataFrame, keys: list[str], hashes: np.ndarray) -> np.
     return dupes
 
 
-def _platform(keys: pd.Series) -> pd.Series:
-    return keys.str.split(":", n=1).str[0]
+def _split_keys(keys: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The platform and the platform's own id of each ``platform:id`` key (by Arrow: a
+    sixteenth of pandas' time for the 1.5M keys of the 1M sample).
+
+    >>> [s.tolist() for s in _split_keys(pd.Series(["zhihu:a:b", "dedao:7"]))]
+    [['zhihu', 'dedao'], ['a:b', '7']]
+    """
+    parts = pc.split_pattern(arrow_strings(keys), ":", max_splits=1)
+
+    def part(i: int) -> pd.Series:
+        return pd.Series(pc.list_element(parts, i).to_numpy(zero_copy_only=False),
+                         index=keys.index, dtype=object)
+
+    return part(0), part(1)
 
 
 #: The columns that hold account keys, and those that hold content keys, by input kind.
@@ -272,12 +284,13 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     stub_absent = ~is_in(stubs, known)
     report.accounts_created_from_events = int(stub_absent.sum())
 
-    platforms = set(_platform(ref).unique()) | (
+    platforms = set(_split_keys(ref)[0].unique()) | (
         set(accounts["platform"].unique()) if accounts is not None else set())
     if platforms:
         w.upsert_platforms(store, platforms)
-    stub_rows = pd.DataFrame({"account_key": stubs, "platform": _platform(stubs),
-                              "account_id": stubs.str.split(":", n=1).str[1]})
+    stub_platform, stub_id = _split_keys(stubs)
+    stub_rows = pd.DataFrame({"account_key": stubs, "platform": stub_platform,
+                              "account_id": stub_id})
     report.seconds["accounts"] = round(time.monotonic() - clock, 3)
 
     # persons first (resolved in memory), so that new accounts are created with their
@@ -343,9 +356,9 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
         keys = engaged
         if "contents" in frames:
             keys = keys[~keys.isin(frames["contents"]["content_key"])]
+        content_platform, content_id = _split_keys(keys)
         w.ensure_contents(store, pd.DataFrame({
-            "content_key": keys, "platform": _platform(keys),
-            "content_id": keys.str.split(":", n=1).str[1]}))
+            "content_key": keys, "platform": content_platform, "content_id": content_id}))
     node_ids = None
     if w.node_ids_known(store):
         ids = pd.concat(account_ids)
