@@ -4,6 +4,7 @@ the ingest process gives: the same graph, report and quarantine file."""
 from __future__ import annotations
 
 import dataclasses
+import platform
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 
 from graph.config import Settings
 from graph.ingest import pipeline, prepare
+from graph.ingest.memory import release_free_memory
 from graph.ingest.pii import MissingSaltError
 from graph.ingest.pipeline import ingest_folder
 from graph.ingest.report import IngestReport
@@ -86,3 +88,7 @@ def test_small_inputs_are_prepared_in_process() -> None:
     assert prepare.worker_count(prepare.PARALLEL_BYTES - 1) == 0
     assert prepare.worker_count(prepare.PARALLEL_BYTES) <= prepare.MAX_WORKERS
     assert [len(c) for c in prepare.chunks(pd.DataFrame({"a": range(5)}))] == [5]
+
+
+def test_freed_memory_goes_back_to_the_system_on_glibc() -> None:
+    assert release_free_memory() == (platform.libc_ver()[0] == "glibc")

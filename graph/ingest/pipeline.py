@@ -30,6 +30,7 @@ from graph.ingest.arrow_keys import arrow_strings, is_in, lookup, positions_in
 from graph.ingest.formats import KIND_ORDER, PII_COLUMNS, format_of, kind_of
 from graph.ingest.identity import resolve_codes
 from graph.ingest.mapping import FileMapping, MappingError, load_mapping
+from graph.ingest.memory import release_free_memory
 from graph.ingest.prepare import (
     DEDUP_KEYS,
     IDENTITY_HASHES,
@@ -136,6 +137,7 @@ def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path |
             collect(fc, unreadable, prepared)
     report.files = list(counts.values())
     report.seconds["read_validate"] = round(time.monotonic() - clock, 3)
+    release_free_memory()  # the files' text
 
     frames = {}
     for kind in list(typed):
@@ -157,6 +159,7 @@ def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path |
     try:
         # on FalkorDB, frees the events' key strings before the nodes are written
         accounts_named, contents_named = _referenced(frames, w.node_ids_known(store))
+        release_free_memory()
         events = {k: frames.pop(k) for k in ev.SOURCES if k in frames}
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-batch") as pool:
             batched: list[Future[list[ev.EventBatch]]] = []
@@ -168,6 +171,7 @@ def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path |
 
             node_ids = _write_nodes(store, frames, report, progress, accounts_named,
                                     contents_named, batch_events)  # frees the accounts
+            release_free_memory()
             _write_events(store, batched[0].result(), report, progress, node_ids)
     except BaseException:
         finish_run(store, report.run_id, report.to_dict(), status="failed")
@@ -297,6 +301,7 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     # HAS_ACCOUNT in one query
     clock = time.monotonic()
     plan = _plan_persons(existing, accounts, stub_rows, frames.get("identity_links"), report)
+    release_free_memory()
     planned()
     # every Person in the graph, with or without accounts (a run stopped half-way can
     # leave some without): those are MERGEd where their properties change, the others
@@ -318,6 +323,8 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
                    .dropna().astype(np.int64)]
     if accounts is not None:
         last = accounts.drop_duplicates("account_key", keep="last")
+        del accounts  # its only reference (popped from ``frames``): freed before the writes
+        release_free_memory()
         created = last["created_at"].to_numpy()
         frame = last.assign(
             created_at=pd.Series(pd.array(created, dtype="Int64"), index=last.index).where(
@@ -335,6 +342,7 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
             store, frame[write], absent[write], progress=bar.update if bar else None,
             owners=owners))
         report.accounts = len(frame)
+        del last, frame
     stub_rows["person_id"] = lookup(plan.person_of, stub_rows["account_key"])
     account_ids.append(w.ensure_accounts(store, stub_rows, stub_absent, owners))
     report.seconds["accounts"] = round(report.seconds["accounts"] + time.monotonic() - clock, 3)
@@ -344,6 +352,7 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     owned = existing["account_key"][existing["person_id"].notna()]
     w.assign_persons(store, moved, ~moved["account_key"].isin(owned).to_numpy())
     report.persons_merged = w.delete_empty_persons(store, plan.vanished)
+    del plan, existing
     report.seconds["persons"] = round(report.seconds["persons"] + time.monotonic() - clock, 3)
 
     clock = time.monotonic()
