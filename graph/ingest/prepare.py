@@ -85,8 +85,8 @@ class _Inline(Executor):
         future: Future[T] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed to whoever takes the result, as a pool does
-            future.set_exception(exc)
+        except Exception as exc:  # handed to whoever takes the result, as a pool does
+            future.set_exception(exc)  # (an interrupt goes up at once)
         return future
 
 
