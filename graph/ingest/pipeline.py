@@ -375,8 +375,8 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
         node_ids = w.NodeIds(
             pd.Series(lookup(ids, accounts_named, -1).astype(np.int64),
                       index=accounts_named),
-            pd.Series(w.content_node_ids(store, list(engaged)).reindex(contents_named)
-                      .fillna(-1).to_numpy(np.int64), index=contents_named))
+            pd.Series(lookup(w.content_node_ids(store, list(engaged)), contents_named, -1)
+                      .astype(np.int64), index=contents_named))
     report.seconds["contents"] = round(time.monotonic() - clock, 3)
     return node_ids
 
