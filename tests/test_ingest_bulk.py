@@ -92,6 +92,29 @@ def test_bulk_path_writes_the_key_path_graph(store: FalkorDBStore, other_store: 
     assert relationships(store) == fast
 
 
+def test_fresh_kinds_in_many_writes_equal_one_write(
+        store: FalkorDBStore, other_store: FalkorDBStore, cfg: Settings, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh load written one day per write (relationships of later days MERGEd onto the
+    ones an earlier write created in bulk) equals the same load in one write per kind."""
+    folder = small_world(tmp_path / "in")
+    ingest_folder(other_store, cfg, folder)
+    merged_rows = []
+    job = ingest_writes.event_batches_job
+
+    def spy(*args: object, **kwargs: object) -> ingest_writes.Job:
+        merged_rows.append(len(args[5]))  # type: ignore[arg-type]
+        return job(*args, **kwargs)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ingest_writes, "FRESH_EVENT_ROWS", 1)
+        patch.setattr(ingest_writes, "event_batches_job", spy)
+        ingest_folder(store, cfg, folder)
+    assert len(merged_rows) > 3 and sum(merged_rows) > 0
+    assert relationships(store) == relationships(other_store)
+    assert state(store) == state(other_store)
+
+
 def test_write_with_edges_creates_typed_properties(store: FalkorDBStore) -> None:
     ids = [r["i"] for r in store.write(
         "UNWIND range(1, 3) AS x CREATE (a:Account {account_key: toString(x)}) "

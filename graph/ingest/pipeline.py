@@ -423,6 +423,7 @@ def _write_events(store: GraphStore, batches: list[ev.EventBatch], report: Inges
     bar = _progress(progress, sum(b.events for b in batches), "events")
     done = w.loaded_batches(store, [b.key for b in batches])
     fresh = {kind: not w.has_relationships(store, kind) for kind in ev.KEYS}
+    bulk = node_ids is not None and w.node_ids_known(store)
 
     def jobs() -> Iterator[w.Job]:
         for kind in ev.KEYS:
@@ -432,7 +433,7 @@ def _write_events(store: GraphStore, batches: list[ev.EventBatch], report: Inges
             report.events_already_loaded += sum(b.events for b in skipped)
             if bar:
                 bar.update(sum(b.events for b in skipped))
-            for group in ev.groups(todo, w.EVENT_ROWS):
+            for group in ev.groups(todo, w.event_group_rows(fresh[kind], bulk)):
                 created, merged = ev.combine(kind, group, fresh[kind])
                 yield w.event_batches_job(
                     store, kind, [(b.key, b.events) for b in group], created, merged,
