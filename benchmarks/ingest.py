@@ -3,9 +3,11 @@ memory, and a naive loader (one MERGE query per interaction row) measured on a s
 same run, before and after the ingest, extrapolated, as a ratio (to the faster of the two).
 
     KOLGRAPH_HOME=/tmp/kg-bench-1m KOLGRAPH_PII_SALT=bench \\
-        python benchmarks/ingest.py --persons 1000000 --sample /tmp/sample-1m
+        python benchmarks/ingest.py --persons 1000000 --sample /tmp/sample-1m --empty-graph
 
-The loaded database is left in KOLGRAPH_HOME (server stopped) for the other benchmarks.
+A first load is measured: a graph already in KOLGRAPH_HOME is deleted first with
+``--empty-graph`` (else the script stops). The loaded database is left there (server
+stopped) for the other benchmarks.
 Two versions of the ingest are compared with ``--naive-rows 0`` (no naive loader), run in
 turns, the older from a ``git worktree`` of its commit with ``PYTHONPATH`` set to it.
 """
@@ -101,6 +103,31 @@ def _pss(pid: int) -> int:
     return 0
 
 
+def _empty_graph(store: FalkorDBStore, db_dir: Path, allowed: bool) -> FalkorDBStore:
+    """Make sure the ingest starts from an empty graph: a graph that holds nodes (an
+    earlier run's; re-ingesting into it would skip every loaded batch) is deleted when
+    ``allowed`` (``--empty-graph``), and the server restarted so that the deletion takes
+    nothing from the timed run; otherwise the benchmark stops with a message. Returns the
+    store to ingest into (a new connection after a restart)."""
+    left = int(store.scalar("MATCH (n) RETURN count(n) AS n") or 0)
+    if not left:
+        return store
+    if not allowed:
+        store.close()
+        embedded.stop(db_dir)
+        raise SystemExit(f"graph {store.graph_name!r} in {db_dir} holds {left:,} nodes: the "
+                         "benchmark measures a first load; pass --empty-graph to delete it "
+                         "first")
+    store.drop_all()
+    store.close()
+    embedded.stop(db_dir)
+    embedded.start(db_dir)
+    fresh = FalkorDBStore(db_dir, store.graph_name)
+    fresh.apply_schema()
+    print(f"graph {fresh.graph_name!r} emptied before the ingest ({left:,} nodes)")
+    return fresh
+
+
 def _load() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -112,6 +139,9 @@ def main() -> None:
     parser.add_argument("--naive-rows", type=int, default=20_000,
                         help="interactions the naive loader is timed on (0: no naive loader, "
                              "for comparing two versions of the ingest alone)")
+    parser.add_argument("--empty-graph", action="store_true",
+                        help="delete the graph of KOLGRAPH_HOME first when it holds nodes "
+                             "(the benchmark measures a first load)")
     args = parser.parse_args()
     settings = load_settings()
     if not (args.sample / "accounts.csv").exists():
@@ -128,6 +158,7 @@ def main() -> None:
                     if args.naive_rows else 0.0)
     store = FalkorDBStore(settings.db_dir, settings.graph_name)
     store.apply_schema()
+    store = _empty_graph(store, settings.db_dir, args.empty_graph)
     memory = TreeMemory()
     started = time.perf_counter()
     report = ingest_folder(store, settings, args.sample, progress=True)
