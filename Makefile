@@ -46,7 +46,7 @@ browser-deps:
 	else echo "note: /usr/bin/chromium missing (apt-get install chromium); browser tests will be skipped"; fi
 
 bench: install
-	$(BIN)/python benchmarks/ingest.py
+	KOLGRAPH_HOME=/tmp/kg-bench-1m KOLGRAPH_PII_SALT=bench $(BIN)/python benchmarks/ingest.py --empty-graph
 	$(BIN)/python benchmarks/analytics.py
 	$(BIN)/python benchmarks/gnn.py
 	$(BIN)/python benchmarks/web.py
