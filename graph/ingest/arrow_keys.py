@@ -3,6 +3,8 @@ and far smaller, than pandas' hash tables of Python strings."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -34,6 +36,18 @@ def positions_in(values: object, keys: pa.Array) -> np.ndarray:
     if found.null_count:
         raise ValueError("a value is missing from the keys it is looked up in")
     return found.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def positions_in_each(value_lists: Sequence[object], keys: pa.Array) -> list[np.ndarray]:
+    """``positions_in`` of each of ``value_lists`` in ``keys``, with one hash table of
+    ``keys`` for all (building it is most of a look-up's cost).
+
+    >>> [p.tolist() for p in positions_in_each([["b"], [], ["a", "b"]], arrow_strings(["a", "b"]))]
+    [[1], [], [0, 1]]
+    """
+    arrays = [arrow_strings(values) for values in value_lists]
+    found = positions_in(pa.chunked_array(arrays, type=pa.large_string()), keys)
+    return np.split(found, np.cumsum([len(a) for a in arrays])[:-1])
 
 
 def is_in(values: object, pool: object) -> np.ndarray:

@@ -19,7 +19,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graph.arrays import sorted_unique
-from graph.ingest.arrow_keys import arrow_strings, positions_in
+from graph.ingest.arrow_keys import arrow_strings, positions_in_each
 
 
 def person_id_for(member_keys: Iterable[str]) -> str:
@@ -95,7 +95,8 @@ def resolve_codes(accounts: pd.Series, hashes: pd.DataFrame, links: pd.DataFrame
     sources: list[np.ndarray] = []
     targets: list[np.ndarray] = []
 
-    members = positions_in(hashes["account"], keys)
+    members, grouped, linked_a, linked_b = positions_in_each(
+        [hashes["account"], groups["account"], links["a"], links["b"]], keys)
     encoded = pc.dictionary_encode(arrow_strings(hashes["hash"]))
     values = encoded.dictionary.to_numpy(zero_copy_only=False)
     hash_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -111,9 +112,9 @@ def resolve_codes(accounts: pd.Series, hashes: pd.DataFrame, links: pd.DataFrame
                                  key=lambda h: (-sizes[h], str(values[h])))]
     usable = sizes[pair_hash] <= max_accounts_per_value
     for edge in (_star_edges(pair_member[usable], pair_hash[usable]),
-                 _star_edges(positions_in(groups["account"], keys),
+                 _star_edges(grouped,
                              pd.factorize(np.asarray(groups["group"], dtype=object))[0]),
-                 (positions_in(links["a"], keys), positions_in(links["b"], keys))):
+                 (linked_a, linked_b)):
         sources.append(edge[0])
         targets.append(edge[1])
 

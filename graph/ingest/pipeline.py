@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from graph.arrays import sorted_unique
 from graph.config import Settings
 from graph.ingest import events as ev
-from graph.ingest.arrow_keys import arrow_strings, is_in, lookup, positions_in
+from graph.ingest.arrow_keys import arrow_strings, is_in, lookup, positions_in_each
 from graph.ingest.formats import KIND_ORDER, PII_COLUMNS, format_of, kind_of
 from graph.ingest.identity import resolve_codes
 from graph.ingest.mapping import FileMapping, MappingError, load_mapping
@@ -497,9 +497,9 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
     del hashes
     keys = arrow_strings(persons.keys)
     person_ids = persons.ids[persons.person]
-
-    def person_codes(account_keys: object) -> np.ndarray:
-        return persons.person[positions_in(account_keys, keys)]
+    old_at, listed_at, stubs_at, row_key = positions_in_each(
+        [old_person.index, accounts["account_key"] if accounts is not None else [],
+         stubs["account_key"], table.index], keys)
 
     def count_distinct(codes: np.ndarray) -> int:
         seen = np.zeros(len(persons.ids), dtype=bool)
@@ -507,7 +507,7 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
         return int(seen.sum())
 
     previous = np.full(len(persons.keys), None, dtype=object)
-    previous[positions_in(old_person.index, keys)] = old_person.to_numpy()
+    previous[old_at] = old_person.to_numpy()
     changed = previous != person_ids
     moved = pd.DataFrame({"account_key": persons.keys[changed],
                           "person_id": person_ids[changed]})
@@ -515,16 +515,13 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
                      dtype=object)
     vanished = sorted(gone[~is_in(gone, pd.Series(persons.ids, dtype=object))])
     report.persons_created = int((~is_in(pd.Series(persons.ids), old_person)).sum())
-    listed = (person_codes(accounts["account_key"]) if accounts is not None
-              else np.zeros(0, dtype=np.int64))
-    report.persons = count_distinct(np.concatenate([person_codes(stubs["account_key"]),
-                                                    listed]))
+    listed = persons.person[listed_at]
+    report.persons = count_distinct(np.concatenate([persons.person[stubs_at], listed]))
     report.accounts_merged_into_persons = len(persons.keys) - len(persons.ids)
 
     touched = np.zeros(len(persons.ids), dtype=bool)
     touched[persons.person[changed]] = True
     touched[listed] = True
-    row_key = positions_in(table.index, keys)
     row_person = persons.person[row_key]
     rows = np.flatnonzero(touched[row_person])
     followers = table["followers"].to_numpy(np.int64)[rows]
