@@ -186,12 +186,22 @@ def _bulk_create(store: GraphStore, label: str, props: list[tuple[str, pa.Array]
     node ids in row order. Raises ``StoreError`` when a key is then found on more than one
     node (another writer created it meanwhile: this path checks no constraint)."""
     count = len(props[0][1])
-    for start in range(0, count, BULK_BATCH):
+
+    def token(start: int) -> tuple[bytes, int]:
         part = [(name, column.slice(start, BULK_BATCH)) for name, column in props]
-        rows = len(part[0][1])
-        store.bulk_insert([node_token(label, part)], rows)  # type: ignore[attr-defined]
-        if progress:
-            progress(rows)
+        return node_token(label, part), len(part[0][1])
+
+    # the next command is encoded (Arrow kernels, no interpreter lock) while the database
+    # runs this one
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-encode") as pool:
+        starts = range(0, count, BULK_BATCH)
+        coming = pool.submit(token, 0) if count else None
+        for i in range(len(starts)):
+            encoded, rows = coming.result()  # type: ignore[union-attr]
+            coming = pool.submit(token, starts[i + 1]) if i + 1 < len(starts) else None
+            store.bulk_insert([encoded], rows)  # type: ignore[attr-defined]
+            if progress:
+                progress(rows)
     key, keys = props[0][0], props[0][1].cast(pa.large_string())
     found = key_node_ids(store, label, key)
     holding = int(pc.sum(pc.is_in(found.keys, value_set=keys)).as_py() or 0)
