@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint install install-dev browser-deps bench clean
+.PHONY: demo test lint install install-dev browser-deps bench clean neo4j
 
 demo: install
 	$(BIN)/kolgraph demo
@@ -12,6 +12,11 @@ demo: install
 test: install-dev browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# A Neo4j 5.26 server for development (Maven Central; OpenJDK 17 and Maven): prints its URI
+# and password, Ctrl-C stops it and deletes its data. The tests start their own.
+neo4j: install-dev
+	$(BIN)/python tests/neo4j_server/launch.py
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -52,4 +57,4 @@ bench: install
 	$(BIN)/python benchmarks/web.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts tests/neo4j_server/target

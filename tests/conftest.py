@@ -1,7 +1,11 @@
-"""Shared fixtures: a real embedded FalkorDB server started by the tests themselves.
+"""Shared fixtures: real database servers started by the tests themselves.
 
-``store`` gives each test an empty graph (schema applied) on the session's server. When
-``KOLGRAPH_TEST_NEO4J_URI`` is set, ``any_store`` runs a test once per backend.
+``store`` gives each test an empty graph (schema applied) on the session's embedded FalkorDB
+server. ``neo4j_env`` starts one Neo4j 5.26 server for the session (``tests/neo4j_server``,
+from Maven Central) on first use — or uses the server named by ``KOLGRAPH_TEST_NEO4J_URI``
+when that is set before the session (the tests wipe its database) — and ``any_store`` runs
+a test once per backend. Under ``CI`` a Neo4j server that cannot start fails the tests;
+elsewhere (no Java or Maven here) they are skipped with the reason.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pytest
 from graph.config import Settings, load_settings
 from graph.store import embedded
 from graph.store.falkordb_store import FalkorDBStore
+from tests.neo4j_server import launch
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
@@ -54,28 +59,63 @@ def store(_server: Path) -> Iterator[FalkorDBStore]:
     s.close()
 
 
-def _neo4j_store() -> object:
+NEO4J_VARIABLES = ("KOLGRAPH_TEST_NEO4J_URI", "KOLGRAPH_TEST_NEO4J_USERNAME",
+                   "KOLGRAPH_TEST_NEO4J_PASSWORD", "KOLGRAPH_TEST_NEO4J_DATABASE")
+
+
+def in_ci() -> bool:
+    """True when the CI variable is set (CI=true on the CI machine): nothing may be skipped
+    for want of a server there."""
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def neo4j_env() -> Iterator[dict[str, str]]:
+    """The ``KOLGRAPH_TEST_NEO4J_*`` variables of the session's Neo4j server (also set in
+    ``os.environ`` while it runs): the server given by the caller, else one started here."""
+    if os.environ.get("KOLGRAPH_TEST_NEO4J_URI"):
+        yield {name: os.environ[name] for name in NEO4J_VARIABLES if name in os.environ}
+        return
+    try:
+        server = launch.start()
+    except launch.Neo4jServerError as exc:
+        message = f"the Neo4j test server could not start: {exc}"
+        if in_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    env = server.env()
+    os.environ.update(env)
+    try:
+        yield env
+    finally:
+        for name in env:
+            os.environ.pop(name, None)
+        server.stop()
+
+
+def neo4j_store(env: dict[str, str]) -> object:
+    """A ``Neo4jStore`` on the test server with its database emptied and the schema applied."""
     from graph.store.neo4j_store import Neo4jStore
 
-    s = Neo4jStore(os.environ["KOLGRAPH_TEST_NEO4J_URI"],
-                   os.environ.get("KOLGRAPH_TEST_NEO4J_USERNAME", "neo4j"),
-                   os.environ.get("KOLGRAPH_TEST_NEO4J_PASSWORD"),
-                   os.environ.get("KOLGRAPH_TEST_NEO4J_DATABASE"))
+    s = Neo4jStore(env["KOLGRAPH_TEST_NEO4J_URI"],
+                   env.get("KOLGRAPH_TEST_NEO4J_USERNAME", "neo4j"),
+                   env.get("KOLGRAPH_TEST_NEO4J_PASSWORD"),
+                   env.get("KOLGRAPH_TEST_NEO4J_DATABASE"))
     s.drop_all()
     s.apply_schema()
     return s
 
 
-BACKENDS = ["embedded"] + (["neo4j"] if os.environ.get("KOLGRAPH_TEST_NEO4J_URI") else [])
+BACKENDS = ["embedded", "neo4j"]
 
 
 @pytest.fixture(params=BACKENDS)
 def any_store(request: pytest.FixtureRequest) -> Iterator[object]:
-    """The contract-test store: the embedded one always, Neo4j when configured."""
+    """The contract-test store, once on the embedded database and once on Neo4j."""
     if request.param == "embedded":
         yield request.getfixturevalue("store")
         return
-    s = _neo4j_store()
+    s = neo4j_store(request.getfixturevalue("neo4j_env"))
     yield s
     s.drop_all()
     s.close()

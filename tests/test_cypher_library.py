@@ -28,7 +28,7 @@ from graph.querylib import (
 )
 from graph.store import QueryTimeout, ReadOnlyViolation
 from graph.store.falkordb_store import FalkorDBStore
-from tests.conftest import BACKENDS, _neo4j_store
+from tests.conftest import BACKENDS, neo4j_store
 from tests.library_graph import A_CUR, AS_OF, R_CUR, build_library_graph
 
 GRAPH = "cypherlib"
@@ -68,12 +68,12 @@ def lib_store(_server: Path, settings: Settings) -> Iterator[tuple[FalkorDBStore
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def lib_any_store(request: pytest.FixtureRequest, settings: Settings) -> Iterator[tuple[Any, dict]]:
-    """The library graph on the embedded store, and on Neo4j when KOLGRAPH_TEST_NEO4J_URI
-    is set (tests/conftest.py)."""
+    """The library graph on the embedded store, and on the session's Neo4j server
+    (tests/conftest.py)."""
     if request.param == "embedded":
         yield request.getfixturevalue("lib_store")
         return
-    store = _neo4j_store()
+    store = neo4j_store(request.getfixturevalue("neo4j_env"))
     ids = build_library_graph(store, settings)
     yield store, ids
     store.drop_all()

@@ -1,4 +1,5 @@
-"""The store contract: every backend (embedded always, Neo4j when configured) passes these."""
+"""The store contract: both backends (the embedded FalkorDB and the session's Neo4j 5.26
+server, tests/conftest.py) pass every test here."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 from graph.store import (
     ConstraintViolation,
     NodeRef,
+    ParameterValueError,
     QueryTimeout,
     ReadOnlyViolation,
 )
@@ -125,3 +127,76 @@ def test_stream_exports_100k_relationships_in_batches(any_store):
 def test_explain_returns_a_plan(any_store):
     plan = any_store.explain("MATCH (p:Person {person_id: $id}) RETURN p", {"id": "p1"})
     assert plan.strip()
+
+
+# Procedures that write, in each dialect, with a read that sees their effect (None: a token
+# only, which no read shows). Neo4j: a label token, a vector property; FalkorDB: an index.
+WRITE_PROCEDURES = {
+    "neo4j": [
+        ("CALL db.createLabel('Intruder')", None),
+        ("MATCH (p:Person {person_id: 'p1'}) "
+         "CALL db.create.setNodeVectorProperty(p, 'embedding', [0.5, 0.25])",
+         "MATCH (p:Person {person_id: 'p1'}) RETURN count(p.embedding) AS n"),
+    ],
+    "falkordb": [
+        (f"CALL db.idx.fulltext.createNodeIndex('{label}', 'display_name')",
+         "CALL db.indexes() YIELD label, types WITH label, types "
+         f"WHERE label = '{label}' AND 'FULLTEXT' IN types['display_name'] "
+         "RETURN count(*) AS n")
+        for label in ("Person", "Account")],
+}
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_read_refuses_write_procedures(any_store, which):
+    _load(any_store)
+    call, check = WRITE_PROCEDURES[any_store.dialect][which]
+    with pytest.raises(ReadOnlyViolation):
+        any_store.read(call)
+    if check is not None:
+        assert any_store.scalar(check) == 0
+    any_store.write(call)  # the same call through the write path is allowed ...
+    if check is not None:
+        assert any_store.scalar(check) == 1  # ... so the check above could see its effect
+
+
+def test_parameters_of_every_type_round_trip(any_store):
+    rows = [{"person_id": "m1", "tags": ["a", "b"], "score": 0.5, "big": 2**63 - 1,
+             "small": -(2**63), "flag": True, "nothing": None},
+            {"person_id": "m2", "tags": [], "score": float("nan"), "big": 0, "small": 0,
+             "flag": False, "nothing": None}]
+    any_store.upsert_nodes("Person", "person_id", rows)
+    back = any_store.read(
+        "MATCH (p:Person) RETURN p.person_id AS id, p.tags AS tags, p.score AS score, "
+        "p.big AS big, p.small AS small, p.flag AS flag, p.nothing AS nothing "
+        "ORDER BY id").rows
+    # NaN travels as null, and a null SET removes the property: neither database stores NaN.
+    # (FalkorDB reads an empty list property back as an empty list, Neo4j as well.)
+    assert back == [
+        {"id": "m1", "tags": ["a", "b"], "score": 0.5, "big": 2**63 - 1, "small": -(2**63),
+         "flag": True, "nothing": None},
+        {"id": "m2", "tags": [], "score": None, "big": 0, "small": 0, "flag": False,
+         "nothing": None}]
+    nested = [{"k": 1, "inner": [{"name": "甲", "n": 2}, {"name": "乙", "n": 3}]},
+              {"k": 2, "inner": []}]
+    rows = any_store.read("UNWIND $rows AS row UNWIND row.inner AS i "
+                          "RETURN row.k AS k, i.name AS name, i.n * 10 AS n ORDER BY name",
+                          {"rows": nested}).rows
+    assert rows == [{"k": 1, "name": "乙", "n": 30}, {"k": 1, "name": "甲", "n": 20}]
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, [1, 2**64], {"deep": [{"x": 2**70}]}])
+def test_integers_beyond_64_bits_are_refused_before_sending(any_store, value):
+    with pytest.raises(ParameterValueError, match="64-bit"):
+        any_store.write("CREATE (:Person {person_id: 'big', v: $v})", {"v": value})
+    with pytest.raises(ParameterValueError):
+        any_store.read("RETURN $v AS v", {"v": value})
+    assert any_store.node_counts()["Person"] == 0
+
+
+def test_drop_all_empties_the_database(any_store):
+    _load(any_store)
+    any_store.drop_all()
+    any_store.apply_schema()  # FalkorDB's drop_all deletes the graph key, schema and all
+    counts = {**any_store.node_counts(), **any_store.relationship_counts()}
+    assert set(counts.values()) == {0}

@@ -40,6 +40,14 @@ class ConstraintViolation(StoreError):
     """A write broke a unique key."""
 
 
+class ParameterValueError(StoreError, ValueError):
+    """A query parameter holds a value that no backend can carry (an integer outside the
+    signed 64-bit range); refused before anything is sent."""
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 @dataclass(frozen=True)
 class QueryResult:
     """Rows of a read, as dictionaries keyed by column name.
@@ -64,13 +72,22 @@ class NodeRef:
 def clean_value(value: Any) -> Any:
     """Turn a Python/NumPy value into a query parameter every backend can carry.
 
-    NaN becomes null, NumPy scalars become Python scalars, dates become ISO strings, and
-    map keys become strings.
+    NaN and infinities become null, NumPy scalars become Python scalars, dates become ISO
+    strings, and map keys become strings. An integer outside the signed 64-bit range raises
+    ``ParameterValueError`` (Neo4j's driver refuses it; FalkorDB would silently clamp it).
 
     >>> clean_value({"a": float("nan"), "b": [1, 2.5]})
     {'a': None, 'b': [1, 2.5]}
+    >>> clean_value([2**64])  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ParameterValueError: integer 18446744073709551616 is outside the signed 64-bit range
     """
-    if value is None or isinstance(value, (bool, str, int)):
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            raise ParameterValueError(f"integer {value} is outside the signed 64-bit range "
+                                      "(-2**63 .. 2**63-1) that both databases store")
         return value
     if isinstance(value, float):
         return None if math.isnan(value) or math.isinf(value) else value

@@ -132,8 +132,19 @@ class Neo4jStore(GraphStore):
         self._driver.close()
 
     def drop_all(self) -> None:
-        """Delete every node and relationship (tests only), in batches."""
-        self.write("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        """Delete every node and relationship (tests and ``kolgraph db reset`` only), in
+        transactions of 10,000 nodes.
+
+        ``CALL { ... } IN TRANSACTIONS`` commits as it goes, so Neo4j runs it only in an
+        implicit (auto-commit) transaction: ``Session.run``, never ``execute_query`` or a
+        transaction function, whose one transaction it refuses.
+        """
+        try:
+            with self._driver.session(database=self.database) as session:
+                session.run("MATCH (n) CALL (n) { DETACH DELETE n } "
+                            "IN TRANSACTIONS OF 10000 ROWS").consume()
+        except Neo4jError as exc:
+            raise _translate(exc, "drop_all") from exc
 
 
 def _format_plan(plan: Mapping[str, Any], depth: int = 0) -> str:
