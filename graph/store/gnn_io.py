@@ -75,17 +75,21 @@ def _falkordb_vector_index(store: GraphStore, dimension: int) -> None:
 
 
 def _neo4j_vector_index(store: GraphStore, dimension: int) -> None:
+    # Quantization off: Neo4j 5.26 quantizes vectors by default, and the scores of the
+    # quantized index are off by up to 0.002 from the embeddings' cosine (look-alikes then
+    # rank differently than on FalkorDB, whose index scores the float32 vectors).
     rows = store.read("SHOW VECTOR INDEXES YIELD name, options WHERE name = $name "
                       "RETURN options", {"name": VECTOR_INDEX_NAME}).rows
     if rows:
         config = (rows[0]["options"] or {}).get("indexConfig", {})
-        if int(config.get("vector.dimensions", -1)) == int(dimension):
+        if (int(config.get("vector.dimensions", -1)) == int(dimension)
+                and config.get("vector.quantization.enabled") is False):
             return
         store.write(f"DROP INDEX {VECTOR_INDEX_NAME} IF EXISTS")
     store.write(
         f"CREATE VECTOR INDEX {VECTOR_INDEX_NAME} IF NOT EXISTS FOR (p:Person) "
         f"ON (p.embedding) OPTIONS {{indexConfig: {{`vector.dimensions`: {int(dimension)}, "
-        "`vector.similarity_function`: 'cosine'}}")
+        "`vector.similarity_function`: 'cosine', `vector.quantization.enabled`: false}}")
 
 
 def ensure_vector_index(store: GraphStore, dimension: int) -> None:
@@ -193,8 +197,9 @@ def similar_persons(store: GraphStore, person_id: str, k: int) -> list[dict[str,
     if vector is None:
         raise LookupError(person_id)
     if store.dialect == "neo4j":
+        # Neo4j's cosine score is (1 + cosine) / 2, in [0, 1]: similarity = 2 * score - 1
         call = ("CALL db.index.vector.queryNodes($index, $k1, $vec) YIELD node, score "
-                "WITH node, score AS similarity ")
+                "WITH node, 2 * score - 1 AS similarity ")
     else:
         # FalkorDB returns the cosine distance: similarity = 1 - distance
         call = ("CALL db.idx.vector.queryNodes('Person', 'embedding', $k1, vecf32($vec)) "

@@ -218,26 +218,29 @@ def person(store: GraphStore, person_id: str) -> Row | None:
 
 def neighbours(store: GraphStore, person_id: str, limit: int = 40) -> list[Row]:
     """Persons tied to ``person_id`` in either direction (``ties`` = number of account-level
-    FOLLOWS/INTERACTED relationships), most ties first."""
+    FOLLOWS/INTERACTED relationships), most ties first (ties broken by KOL score, then
+    person id, so that every backend returns the same persons)."""
     return store.read(
         "MATCH (p:Person {person_id: $id})-[:HAS_ACCOUNT]->(a:Account) "
         "WITH p, a MATCH (a)-[r:FOLLOWS|INTERACTED]-(b:Account) WITH p, r, b "
         "MATCH (b)<-[:HAS_ACCOUNT]-(q:Person) WITH p, q, r WHERE q <> p "
         "RETURN q.person_id AS person_id, q.display_name AS display_name, "
         "q.community_id AS community_id, q.kol_score AS kol_score, count(r) AS ties "
-        "ORDER BY ties DESC, kol_score DESC LIMIT $limit",
+        "ORDER BY ties DESC, kol_score DESC, person_id LIMIT $limit",
         {"id": person_id, "limit": int(limit)}).rows
 
 
 def ties_among(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
     """Directed ties between the given persons: ``source, target, weight`` (number of
-    account-level FOLLOWS/INTERACTED relationships). The ``WITH`` steps keep the planner
-    walking outwards from the indexed persons."""
+    account-level FOLLOWS/INTERACTED relationships), ordered by ``source, target`` (the
+    same order on every backend). The ``WITH`` steps keep the planner walking outwards from
+    the indexed persons."""
     return store.read(
         "UNWIND $ids AS id MATCH (p:Person {person_id: id})-[:HAS_ACCOUNT]->(a:Account) "
         "WITH p, a MATCH (a)-[r:FOLLOWS|INTERACTED]->(b:Account) WITH p, r, b "
         "MATCH (b)<-[:HAS_ACCOUNT]-(q:Person) WITH p, q, r WHERE q.person_id IN $ids AND q <> p "
-        "RETURN p.person_id AS source, q.person_id AS target, count(r) AS weight",
+        "RETURN p.person_id AS source, q.person_id AS target, count(r) AS weight "
+        "ORDER BY source, target",
         {"ids": list(person_ids)}).rows
 
 
