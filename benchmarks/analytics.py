@@ -11,6 +11,8 @@ Graphs: a synthetic planted-partition graph of at least ``--edges`` undirected e
 database's person projection (the time to read it out of the store is reported too).
 
     python benchmarks/analytics.py --edges 1000000 [--home /tmp/kg-bench-1m] [--seed 1]
+    NEO4J_URI=... NEO4J_PASSWORD=... python benchmarks/analytics.py --backend neo4j --quick \\
+        --no-synthetic    # the projection read from a loaded Neo4j database instead
 
 Targets: communities >= 20x faster than python-louvain with modularity >= python-louvain's
 - 0.005; PageRank >= 10x faster than networkx.pagerank.
@@ -96,16 +98,19 @@ def planted_graph(edges: int, seed: int) -> tuple[int, np.ndarray, np.ndarray, n
     return n, lo, hi, weight
 
 
-def store_projection(home: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray,
-                                          np.ndarray, np.ndarray, np.ndarray, dict[str, float]]:
-    """The person projection of the database of ``home`` (directed and symmetrised)."""
+def store_projection(home: str, backend: str = "embedded"
+                     ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray,
+                                np.ndarray, np.ndarray, np.ndarray, dict[str, float]]:
+    """The person projection of the database of ``home`` (directed and symmetrised); with
+    ``backend`` "neo4j", of the Neo4j database of ``NEO4J_URI``."""
     from graph.analytics.pipeline import AnalyticsInput, projection
     from graph.analytics.projection import symmetrize
     from graph.analytics.weights import load_weights
     from graph.config import load_settings
     from graph.store import analytics_io, open_store
 
-    settings = load_settings(env={**os.environ, "KOLGRAPH_HOME": home})
+    settings = load_settings(env={**os.environ, "KOLGRAPH_HOME": home,
+                                  "KOLGRAPH_BACKEND": backend})
     store = open_store(settings, apply_schema=False)
     times: dict[str, float] = {}
     t = time.perf_counter()
@@ -206,6 +211,8 @@ def main() -> None:
     parser.add_argument("--home", default=None,
                         help="KOLGRAPH_HOME of a loaded database to benchmark as well")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--backend", choices=("embedded", "neo4j"), default="embedded",
+                        help="neo4j: read the projection from the server of NEO4J_URI")
     parser.add_argument("--skip-networkx-louvain", action="store_true",
                         help="leave NetworkX's louvain_communities out (slow)")
     parser.add_argument("--quick", action="store_true",
@@ -213,7 +220,18 @@ def main() -> None:
     parser.add_argument("--no-synthetic", action="store_true",
                         help="benchmark only the database of --home")
     args = parser.parse_args()
-    if args.home:
+    print("load average at start (1, 5, 15 min): "
+          + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+    if args.backend == "neo4j":
+        uri = os.environ.get("NEO4J_URI")
+        if not uri:
+            raise SystemExit("--backend neo4j needs NEO4J_URI (and NEO4J_PASSWORD)")
+        n, s, d, w, ds, dd, dw, times = store_projection(args.home or ".kolgraph", "neo4j")
+        print(f"== read from Neo4j at {uri}: " + ", ".join(
+            f"{k} {v:,.1f}" for k, v in times.items()))
+        compare(f"store projection of Neo4j at {uri}", n, s, d, w, ds, dd, dw, args.seed,
+                args.skip_networkx_louvain, args.quick)
+    elif args.home:
         if (Path(args.home) / "db").exists():
             n, s, d, w, ds, dd, dw, times = store_projection(args.home)
             print(f"== read from {args.home}: " + ", ".join(

@@ -112,3 +112,11 @@ def test_an_unreachable_server_is_one_clear_error() -> None:
 def test_the_server_runs_with_authentication(neo4j_env: dict[str, str]) -> None:
     with pytest.raises(StoreError, match="cannot reach Neo4j"):
         Neo4jStore(neo4j_env["KOLGRAPH_TEST_NEO4J_URI"], "neo4j", "not-the-password")
+
+
+def test_queries_log_no_server_notifications(nstore: Neo4jStore,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    # an unknown property key and id() (deprecated) would each bring a warning on stderr
+    caplog.set_level(logging.INFO, logger="neo4j")
+    nstore.read("MATCH (p:Person) WHERE id(p) >= 0 RETURN p.no_such_key AS x")
+    assert [r.getMessage() for r in caplog.records if "notification" in r.getMessage()] == []

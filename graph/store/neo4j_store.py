@@ -53,7 +53,11 @@ class Neo4jStore(GraphStore):
                  database: str | None = None):
         auth = (username, password) if password is not None else None
         try:
-            self._driver = GraphDatabase.driver(uri, auth=auth)
+            # No notifications: the server would send one per query for every property key
+            # or relationship type not yet in the database and for id() (deprecated, and
+            # the stream's anchor), and the driver logs each as a warning on stderr.
+            self._driver = GraphDatabase.driver(uri, auth=auth,
+                                                notifications_min_severity="OFF")
             self._driver.verify_connectivity()
         except (ServiceUnavailable, neo4j.exceptions.AuthError, ValueError) as exc:
             raise StoreError(f"cannot reach Neo4j at NEO4J_URI={uri}: {exc}") from exc

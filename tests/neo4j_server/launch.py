@@ -188,12 +188,27 @@ def start(*, heap_mb: int = 768, page_cache_mb: int = 64, timeout_s: float = 240
                        started_in_s=time.monotonic() - t0)
 
 
-def main() -> int:
-    """``make neo4j``: start a server, print how to use it, stop it on Ctrl-C."""
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``make neo4j``: start a server, print how to use it, stop it on Ctrl-C or SIGTERM.
+
+    ``--heap-mb`` and ``--page-cache-mb`` size it (768 and 64 by default, as in the tests;
+    the 100,000-person benchmark wants more, e.g. 3072 and 1024).
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Start a Neo4j 5.26 server for development.")
+    parser.add_argument("--heap-mb", type=int, default=768)
+    parser.add_argument("--page-cache-mb", type=int, default=64)
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
     t0 = time.monotonic()
     try:
         built = build()
-        server = start()
+        server = start(heap_mb=args.heap_mb, page_cache_mb=args.page_cache_mb)
     except Neo4jServerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
