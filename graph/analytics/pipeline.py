@@ -6,6 +6,7 @@ writes the result back; tests and benchmarks call it directly.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,10 +91,21 @@ def projection(data: AnalyticsInput, weights: Weights,
     return directed, ties, now
 
 
+#: An engine that finds communities and PageRank elsewhere (in the database): person ids in
+#: the analysis' order in, (community of each, PageRank of each summing to 1) out.
+CommunitiesAndRank = Callable[[list[str]], tuple[np.ndarray, np.ndarray]]
+
+
 def analyze(data: AnalyticsInput, weights: Weights, *,
             algorithm: str = communities.DEFAULT_ALGORITHM, resolution: float = 1.0,
-            seed: int = 0, now: float | None = None) -> AnalysisResult:
-    """Run the whole analysis; ``now`` (epoch seconds) defaults to the newest tie."""
+            seed: int = 0, now: float | None = None,
+            engine: CommunitiesAndRank | None = None) -> AnalysisResult:
+    """Run the whole analysis; ``now`` (epoch seconds) defaults to the newest tie.
+
+    With ``engine``, communities and PageRank come from it instead of igraph and the sparse
+    power iteration (the rest is the same); its partition's modularity is measured on this
+    projection, so that the two can be compared.
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -110,8 +122,16 @@ def analyze(data: AnalyticsInput, weights: Weights, *,
     s_src, s_dst, s_w = index.edge_arrays(sym)
     lap("projection_s")
 
-    partition = communities.detect_communities(n, s_src, s_dst, s_w, algorithm=algorithm,
-                                               resolution=resolution, seed=seed)
+    pagerank = None
+    if engine is None:
+        partition = communities.detect_communities(n, s_src, s_dst, s_w, algorithm=algorithm,
+                                                   resolution=resolution, seed=seed)
+    else:
+        found, pagerank = engine(list(index.ids))
+        membership = communities.renumber_by_size(found)
+        partition = communities.Partition(
+            membership, communities.modularity(n, s_src, s_dst, s_w, membership, resolution),
+            algorithm, resolution)
     lap("communities_s")
 
     audience = ranking.audience_pairs(ties)
@@ -120,7 +140,7 @@ def analyze(data: AnalyticsInput, weights: Weights, *,
         ["followers_total"].reindex(index.ids).fillna(0).to_numpy(dtype=float)
     received = ranking.received_interactions(ties).reindex(index.ids).fillna(0).to_numpy()
     comp = pd.DataFrame({
-        "pagerank": ranking.pagerank(n, d_src, d_dst, d_w),
+        "pagerank": ranking.pagerank(n, d_src, d_dst, d_w) if pagerank is None else pagerank,
         "in_strength": ranking.in_strength(n, d_dst, d_w),
         "reach": reach.astype(np.int64),
         "engagement_rate": ranking.engagement_rate(received, np.maximum(followers_known,

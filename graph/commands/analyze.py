@@ -20,7 +20,7 @@ from graph.analytics.communities import ALGORITHMS, DEFAULT_ALGORITHM
 from graph.analytics.pipeline import AnalysisResult, AnalyticsInput
 from graph.analytics.weights import Weights, WeightsError, load_weights
 from graph.cli_support import UserError, store_from, write_rows
-from graph.store import analytics_io
+from graph.store import analytics_io, gds_io
 from graph.store.base import GraphStore
 from graph.store.runs import start_run
 
@@ -55,6 +55,27 @@ class AnalyzeParams:
     resolution: float = 1.0
     seed: int = 0
     weights_file: str | None = None
+    engine: str = "python"  # or "gds": Leiden and PageRank inside Neo4j (graph/store/gds_io)
+
+
+ENGINES = ("python", "gds")
+
+
+def _gds_engine(store: GraphStore, params: AnalyzeParams) -> pipeline.CommunitiesAndRank:
+    """Leiden and PageRank inside Neo4j through GDS; ``UserError`` when it is not there."""
+    if params.engine == "gds" and params.algorithm != "leiden":
+        raise UserError("engine: gds runs Leiden; algorithm must be leiden", 2)
+    version = gds_io.gds_version(store)
+    if version is None:
+        raise UserError("engine: gds needs the Neo4j backend with the Graph Data Science "
+                        f"library loaded (backend here: {store.dialect}; gds.version() "
+                        "did not answer)", 2)
+
+    def engine(person_ids: list[str]) -> tuple[Any, Any]:
+        return gds_io.leiden_and_pagerank(store, person_ids, resolution=params.resolution,
+                                          seed=params.seed)
+
+    return engine
 
 
 def run_analysis(store: GraphStore, weights: Weights, params: AnalyzeParams,
@@ -66,6 +87,7 @@ def run_analysis(store: GraphStore, weights: Weights, params: AnalyzeParams,
     raised again; the previous run stays current.
     """
     say = echo or (lambda _m: None)
+    engine = _gds_engine(store, params) if params.engine != "python" else None
     run_id = start_run(store, "analyze", params.__dict__,
                        run_id=analytics_io.new_analyze_run_id())
     try:
@@ -73,7 +95,9 @@ def run_analysis(store: GraphStore, weights: Weights, params: AnalyzeParams,
         if data.persons.empty:
             raise UserError("the graph has no persons: run kolgraph ingest first")
         result = pipeline.analyze(data, weights, algorithm=params.algorithm,
-                         resolution=params.resolution, seed=params.seed)
+                                  resolution=params.resolution, seed=params.seed,
+                                  engine=engine)
+        result.metrics["engine"] = params.engine
         analytics_io.write_communities(store, run_id, result.communities,
                                        result.persons[["person_id", "community_id"]])
         analytics_io.stage_person_values(store, run_id, result.persons)
@@ -118,10 +142,13 @@ def _summary(run_id: str, result: AnalysisResult) -> dict[str, Any]:
               help="Random seed: the same seed gives the same partition.")
 @click.option("--weights", "weights_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="TOML file overriding graph/analytics/weights.toml.")
+@click.option("--engine", type=click.Choice(ENGINES), default="python", show_default=True,
+              help="gds: Leiden and PageRank inside Neo4j with the Graph Data Science "
+                   "library (Neo4j backend only); the rest of the analysis is the same.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
 def analyze(ctx: click.Context, algorithm: str, resolution: float, seed: int,
-                    weights_file: Path | None, as_json: bool) -> None:
+            weights_file: Path | None, engine: str, as_json: bool) -> None:
     """Detect communities, rank KOLs and record the results as an analyze run.
 
     Prints the number of communities, the modularity, the largest communities and the top
@@ -131,7 +158,7 @@ def analyze(ctx: click.Context, algorithm: str, resolution: float, seed: int,
         raise UserError(f"--resolution: must be > 0, got {resolution}", 2)
     weights = weights_option(weights_file)
     params = AnalyzeParams(algorithm, resolution, seed,
-                           str(weights_file) if weights_file else None)
+                           str(weights_file) if weights_file else None, engine)
     with store_from(ctx) as store:
         run_id, result = run_analysis(store, weights, params, _stderr)
     summary = _summary(run_id, result)

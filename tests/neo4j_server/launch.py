@@ -5,6 +5,8 @@
 missing there). A warm build — both outputs newer than ``pom.xml`` and the Java source, and
 every jar of the class path on disk — runs no Maven at all.
 
+The server carries the open-source Graph Data Science library 2.13 (``gds.*`` procedures).
+
 ``start()`` runs the server in a JVM with a small heap and page cache, its data in a fresh
 temporary folder, Bolt on a free loopback port and a random password, and returns a
 ``Neo4jServer`` once the server has printed its ready line; ``Neo4jServer.stop()`` stops it
@@ -34,6 +36,7 @@ TARGET = HERE / "target"
 CLASSPATH_FILE = TARGET / "classpath.txt"
 SOURCE = HERE / "src" / "main" / "java" / "kolgraph" / "testserver" / "Neo4jTestServer.java"
 CLASS_FILE = TARGET / "classes" / "kolgraph" / "testserver" / "Neo4jTestServer.class"
+GDS_PLUGINS = TARGET / "gds-plugins"
 MAIN_CLASS = "kolgraph.testserver.Neo4jTestServer"
 READY = "kolgraph-neo4j ready "
 
@@ -93,7 +96,7 @@ def _tool(name: str) -> str:
 
 
 def _is_built() -> bool:
-    if not (CLASSPATH_FILE.exists() and CLASS_FILE.exists()):
+    if not (CLASSPATH_FILE.exists() and CLASS_FILE.exists() and GDS_PLUGINS.is_dir()):
         return False
     newest_input = max((HERE / "pom.xml").stat().st_mtime, SOURCE.stat().st_mtime)
     if min(CLASSPATH_FILE.stat().st_mtime, CLASS_FILE.stat().st_mtime) < newest_input:
@@ -117,14 +120,14 @@ def build(log: bool = True) -> bool:
     if _is_built():
         return False
     mvn = _tool("mvn")
-    goals = ["-B", "-q", "-f", str(HERE / "pom.xml"), "compile", "dependency:build-classpath",
-             f"-Dmdep.outputFile={CLASSPATH_FILE}"]
+    # compile also writes target/classpath.txt and target/gds-plugins (pom.xml)
+    goals = ["-B", "-q", "-f", str(HERE / "pom.xml"), "compile"]
     offline = subprocess.run([mvn, "-o", *goals], capture_output=True, text=True)
     if offline.returncode == 0:
         return True
     if log:
         print("tests/neo4j_server: resolving Neo4j 5.26 from Maven Central into ~/.m2 "
-              "(first run only, about 150 MB)", file=sys.stderr, flush=True)
+              "(first run only, about 190 MB)", file=sys.stderr, flush=True)
     online = subprocess.run([mvn, *goals], capture_output=True, text=True)
     if online.returncode != 0:
         tail = "\n".join((online.stdout + online.stderr).strip().splitlines()[-25:])
@@ -145,7 +148,9 @@ def start(*, heap_mb: int = 768, page_cache_mb: int = 64, timeout_s: float = 240
     java = _tool("java")
     data_dir = Path(tempfile.mkdtemp(prefix="kg-neo4j-"))
     conf = data_dir / "neo4j.conf"
-    conf.write_text("\n".join(conf_lines) + "\n", encoding="utf-8")
+    gds = (f"server.directories.plugins={GDS_PLUGINS}",
+           "dbms.security.procedures.unrestricted=gds.*")
+    conf.write_text("\n".join([*gds, *conf_lines]) + "\n", encoding="utf-8")
     password = secrets.token_urlsafe(18)
     classpath = os.pathsep.join([str(TARGET / "classes"), *extra_classpath, *classpath_jars()])
     command = [java, f"-Xms{heap_mb}m", f"-Xmx{heap_mb}m", "-XX:+UseG1GC",
@@ -177,7 +182,10 @@ def start(*, heap_mb: int = 768, page_cache_mb: int = 64, timeout_s: float = 240
     ready.wait(timeout_s)
     uri = next((line[len(READY):].strip() for line in lines if line.startswith(READY)), None)
     if uri is None:
-        status = process.poll()
+        try:
+            status = process.wait(10)
+        except subprocess.TimeoutExpired:
+            status = None
         state = (f"exited with status {status}" if status is not None
                  else f"printed no ready line in {timeout_s:.0f} s")
         server = Neo4jServer("", password, data_dir, process)

@@ -36,7 +36,18 @@ public final class Neo4jTestServer {
     private Neo4jTestServer() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable failure) {
+            // the database's own threads would keep the JVM alive: say why and stop
+            failure.printStackTrace();
+            System.err.println("kolgraph-neo4j: could not start: " + failure);
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         Path dataDir = null;
         Path conf = null;
         long pageCacheMb = 64;
