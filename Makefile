@@ -4,12 +4,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint install install-dev browser-deps bench clean neo4j
+.PHONY: demo test lint install install-dev browser-deps neo4j-deps bench clean neo4j
 
 demo: install
 	$(BIN)/kolgraph demo
 
-test: install-dev browser-deps
+test: install-dev browser-deps neo4j-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -p no:cacheprovider
 
@@ -17,7 +17,7 @@ test: install-dev browser-deps
 # and password, Ctrl-C stops it and deletes its data. The tests start their own.
 # make neo4j NEO4J_ARGS="--heap-mb 3072 --page-cache-mb 1024" for the 100k benchmarks.
 NEO4J_ARGS ?=
-neo4j: install-dev
+neo4j: install-dev neo4j-deps
 	$(BIN)/python tests/neo4j_server/launch.py $(NEO4J_ARGS)
 
 lint: install-dev
@@ -51,6 +51,15 @@ browser-deps:
 	elif [ -n "$$CI$$KOLGRAPH_REQUIRE_BROWSER" ]; then \
 	  echo "error: /usr/bin/chromium missing and cannot be installed here (not root or no apt-get); CI/KOLGRAPH_REQUIRE_BROWSER is set, so the browser tests must run"; exit 1; \
 	else echo "note: /usr/bin/chromium missing (apt-get install chromium); browser tests will be skipped"; fi
+
+# OpenJDK 17 and Maven for the Neo4j test server (tests/neo4j_server; Maven resolves Neo4j
+# from Maven Central into ~/.m2 when the tests start it): Debian's packages when missing.
+neo4j-deps:
+	@if command -v java >/dev/null && command -v mvn >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's OpenJDK 17 and Maven for the Neo4j test server"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null; \
+	else echo "note: java or mvn missing (apt-get install openjdk-17-jdk-headless maven); the Neo4j tests will be skipped, or fail under CI"; fi
 
 bench: install
 	KOLGRAPH_HOME=/tmp/kg-bench-1m KOLGRAPH_PII_SALT=bench $(BIN)/python benchmarks/ingest.py --empty-graph
