@@ -3,8 +3,9 @@
 ``kolgraph sample`` (1,000 persons) -> ``kolgraph ingest`` (identity resolution) -> the same
 ingest again (nothing changes) -> ``kolgraph analyze`` -> ``kolgraph train`` (the model made
 current by hand when it did not beat the heuristics) -> ``kolgraph refresh`` (embeddings,
-the vector index, recommendations) -> ``kolgraph similar`` / ``recommend`` -> the web pages
-and the JSON API, read through the store. The embedded FalkorDB and the session's Neo4j
+the vector index, recommendations) -> ``kolgraph similar`` / ``recommend`` -> ``kolgraph
+export`` (persons, communities, recommendations: the streaming export) -> the web pages and
+the JSON API, read through the store. The embedded FalkorDB and the session's Neo4j
 server (tests/conftest.py) must give the same counts and results.
 
 Refresh outcomes are asserted as a user sees them (every person embedded, look-alikes found
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -56,6 +58,7 @@ class Flow:
     counts_final: dict[str, int] = field(default_factory=dict)
     similar: list[dict[str, Any]] = field(default_factory=list)
     recommend: list[dict[str, Any]] = field(default_factory=list)
+    exports: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def kolgraph(env: dict[str, str | None], *args: str) -> str:
@@ -92,6 +95,11 @@ def _run_flow(backend: str, env: dict[str, str | None], sample: Path,
     flow.similar = json.loads(kolgraph(env, "similar", top, "--k", str(K), "--format", "json"))
     flow.recommend = json.loads(kolgraph(env, "recommend", top, "--k", str(K),
                                          "--format", "json"))
+    out = flow.settings.home / "exports"
+    out.mkdir()
+    for what in ("persons", "communities", "recommendations"):
+        kolgraph(env, "export", what, "--out", str(out / f"{what}.csv"))
+        flow.exports[what] = pd.read_csv(out / f"{what}.csv", keep_default_na=False)
     return flow
 
 
@@ -222,6 +230,21 @@ def test_refresh_counts_are_the_same_on_both(flows: dict[str, Flow]) -> None:
     assert [r["person_id"] for r in n.similar] == [r["person_id"] for r in e.similar]
     assert [r["similarity"] for r in n.similar] == pytest.approx(
         [r["similarity"] for r in e.similar], abs=1e-4)
+
+
+def test_exports_stream_the_same_rows_out_of_both(flows: dict[str, Flow]) -> None:
+    e, n = flows["embedded"], flows["neo4j"]
+    persons = n.exports["persons"]
+    assert len(persons) == n.counts_final["Person"]
+    pd.testing.assert_frame_equal(persons, e.exports["persons"], check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(n.exports["communities"].drop(columns="run_id"),
+                                  e.exports["communities"].drop(columns="run_id"),
+                                  check_exact=False, rtol=1e-9)
+    recs = n.exports["recommendations"]
+    assert len(recs) == n.counts_final["RECOMMENDED"] == len(e.exports["recommendations"])
+    per_person = recs.groupby(["person_id", "kind"]).size()
+    assert per_person.max() == K
+    assert per_person.equals(e.exports["recommendations"].groupby(["person_id", "kind"]).size())
 
 
 # ------------------------------------------------------------------- web app
