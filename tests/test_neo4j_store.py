@@ -120,3 +120,12 @@ def test_queries_log_no_server_notifications(nstore: Neo4jStore,
     caplog.set_level(logging.INFO, logger="neo4j")
     nstore.read("MATCH (p:Person) WHERE id(p) >= 0 RETURN p.no_such_key AS x")
     assert [r.getMessage() for r in caplog.records if "notification" in r.getMessage()] == []
+
+
+def test_a_server_that_cannot_start_is_one_error_not_a_hang() -> None:
+    from tests.neo4j_server import launch
+
+    # Neo4j validates its settings strictly: an unknown one stops the database at start
+    with pytest.raises(launch.Neo4jServerError, match="exited with status 1") as failure:
+        launch.start(conf_lines=("server.no_such_setting=1",), timeout_s=120)
+    assert "no_such_setting" in str(failure.value)
