@@ -70,6 +70,7 @@ def prepare(store: GraphStore, settings: Settings, sample: Path, persons: int, s
             epochs: int) -> dict[str, str]:
     """Make sure the store holds the sample, a complete analyze run and a refresh run (with a
     model trained for ``epochs`` when the home has none); returns what was done."""
+    from gnn.fit import FitParams
     from gnn.jobs import load_graph, train_job
     from gnn.refresh import RefreshOptions, refresh
     from gnn.registry import current_model_id, list_models, set_current
@@ -98,7 +99,8 @@ def prepare(store: GraphStore, settings: Settings, sample: Path, persons: int, s
         if current_model_id(models) is None:
             if not list_models(models):
                 train_job(store, models, load_graph(store),
-                          TrainParams(epochs=epochs, seed=seed, device="cpu"))
+                          FitParams(gnn=TrainParams(epochs=epochs, seed=seed, device="cpu"),
+                                    seed=seed))
             # The load wants recommendations on the person pages whatever the model's quality
             # (tested in tests/test_gnn_*.py): the newest model is made current even when its
             # training did not promote it, as tests/web/conftest.py does.

@@ -22,8 +22,10 @@ def _bar(total: int, desc: str) -> object:
     return progress_bar(total, desc, unit="persons")
 
 
-@click.command(help="Train GraphSAGE link prediction on the graph, compare it with the "
-                    "heuristics and promote it when it beats them (validation Hits@50).")
+@click.command(help="Train the recommender (GraphSAGE embeddings + a learned ranker per task), "
+                    "compare its stored top-K with every heuristic on held-out ties "
+                    "(recall, precision, NDCG, MRR) and promote it when it beats the best "
+                    "heuristic of a task on validation recall@50.")
 @click.option("--epochs", type=click.IntRange(1), default=150, show_default=True,
               help="Maximum epochs (early stopping on validation).")
 @click.option("--hidden", type=click.IntRange(4), default=64, show_default=True,
@@ -38,12 +40,13 @@ def _bar(total: int, desc: str) -> object:
 @click.pass_context
 def train(ctx: click.Context, epochs: int, hidden: int, lr: float, seed: int, device: str,
           batch_size: int) -> None:
+    from gnn.fit import FitParams
     from gnn.jobs import load_graph, train_job
     from gnn.train import TrainParams
 
     settings = settings_from(ctx)
-    params = TrainParams(epochs=epochs, hidden=hidden, lr=lr, seed=seed, device=device,
-                         batch_size=batch_size)
+    params = FitParams(gnn=TrainParams(epochs=epochs, hidden=hidden, lr=lr, seed=seed,
+                                       device=device, batch_size=batch_size), seed=seed)
     with store_from(ctx) as store:
         data = load_graph(store)
         _echo(f"graph: {data.counts()}")
@@ -52,12 +55,15 @@ def train(ctx: click.Context, epochs: int, hidden: int, lr: float, seed: int, de
         except ValueError as exc:
             raise UserError(str(exc)) from exc
     click.echo(outcome.table)
+    click.echo("recommender per task: " + ", ".join(
+        f"{kind} {name}" for kind, name in outcome.result.choice.items()))
     if outcome.promoted:
         click.echo(f"model {outcome.model_id} promoted to current ({outcome.decision})")
     else:
         kept = outcome.previous or "none"
         click.echo(f"model {outcome.model_id} NOT promoted: {outcome.decision}; "
-                   f"current model stays {kept}")
+                   f"current model stays {kept}; refresh writes the best heuristic's "
+                   "recommendations")
 
 
 @click.command(help="List the trained models (newest first; * = current). --promote MODEL_ID "
@@ -80,17 +86,18 @@ def models(ctx: click.Context, fmt: str, promote_id: str | None) -> None:
         return
     rows = list_models(models_dir)
     columns = ["current", "model_id", "created_at", "promoted", "persons", "epochs",
-               "val_hits50_people", "best_heuristic_people", "val_hits50_content",
-               "test_hits50_people"]
+               "people_recommender", "val_recall@50_people", "best_heuristic_people",
+               "content_recommender", "val_recall@50_content", "best_heuristic_content"]
     if not rows and fmt == "table":
         click.echo("no models yet; run kolgraph train")
         return
     write_rows(rows, columns, fmt)
 
 
-@click.command(help="Nightly job: embed every person with the current model (training one "
-                    "when there is none), write embeddings, the vector index and top-K "
-                    "recommendations as one refresh run. Resumes an interrupted run.")
+@click.command(help="Nightly job: embed every person with GraphSAGE (training a model when "
+                    "there is none), write embeddings, the vector index and the top-K "
+                    "recommendations of the current model, or of the best heuristic where "
+                    "no model beats it, as one refresh run. Resumes an interrupted run.")
 @click.option("--retrain", is_flag=True, help="Train (and maybe promote) a model first.")
 @click.option("--k", "k", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Recommendations per person and kind.")
@@ -123,18 +130,23 @@ def refresh(ctx: click.Context, retrain: bool, k: int, seed: int, device: str,
                             "use kolgraph refresh --retrain)") from exc
         except (RefreshError, ValueError) as exc:
             raise UserError(str(exc)) from exc
-    click.echo(f"refresh {result.run_id}: model {result.model_id}, {result.persons} persons, "
-               f"{result.recommendations} recommendations"
-               + (" (resumed)" if result.resumed else ""))
+    click.echo(f"refresh {result.run_id}: {result.persons} persons, "
+               f"{result.recommendations} recommendations ("
+               + ", ".join(f"{kind} by {label}" for kind, label in result.recommender.items())
+               + ")" + (" (resumed)" if result.resumed else ""))
 
 
-def _current_refresh(store: object) -> str:
+def _current_refresh_run(store: object) -> dict:
     from graph.store.runs import current_run
 
     run = current_run(store, "refresh")  # type: ignore[arg-type]
     if run is None:
         raise UserError("no complete refresh run yet; run kolgraph refresh")
-    return str(run["run_id"])
+    return run
+
+
+def _current_refresh(store: object) -> str:
+    return str(_current_refresh_run(store)["run_id"])
 
 
 @click.command(help="Show the current recommendations of one person.")
@@ -148,10 +160,17 @@ def recommend(ctx: click.Context, person_id: str, kind: str, k: int, fmt: str) -
     from graph.store import gnn_io
 
     with store_from(ctx) as store:
-        run_id = _current_refresh(store)
+        run = _current_refresh_run(store)
+        run_id = str(run["run_id"])
         if not gnn_io.person_exists(store, person_id):
             raise UserError(f"PERSON_ID: no person {person_id!r}")
         rows = gnn_io.recommendations_for(store, run_id, person_id, kind, k)
+    stored = int((run.get("params") or {}).get("k") or 0)
+    if len(rows) < k:
+        why = (f"the refresh run {run_id} stored {stored} per person and kind; "
+               f"kolgraph refresh --k {k} stores more" if stored and stored < k
+               else f"only {len(rows)} candidates were found for this person")
+        _echo(f"note: --k {k} asked, {len(rows)} {kind} recommendations shown: {why}")
     write_rows(rows, ["rank", "target_id", "name", "score", "reason"], fmt)
 
 

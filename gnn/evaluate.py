@@ -96,37 +96,81 @@ def method_value(rows: Iterable[dict[str, object]], split: str, task: str, metho
     return float("nan")
 
 
-def promotion_decision(rows: list[dict[str, object]],
-                       metric: str = "hits@50") -> tuple[bool, str]:
-    """Whether a model may become current: on validation ``metric`` GraphSAGE must beat
-    the best heuristic of every task it was evaluated on. Returns (decision, reason).
-
-    >>> rows = [{"split": "val", "task": "people", "method": GNN, "hits@50": 0.5},
-    ...         {"split": "val", "task": "people", "method": "adamic_adar", "hits@50": 0.6}]
-    >>> promotion_decision(rows)
-    (False, 'people: graphsage val hits@50 0.5000 <= adamic_adar 0.6000')
-    """
-    reasons = []
-    ok = True
-    tasks = sorted({str(r["task"]) for r in rows if r["split"] == "val"})
-    for task in tasks:
-        gnn = method_value(rows, "val", task, GNN, metric)
-        name, best = best_heuristic(rows, "val", task, metric)
-        if not gnn > best:
-            ok = False
-            reasons.append(f"{task}: {GNN} val {metric} {gnn:.4f} <= {name} {best:.4f}")
-        else:
-            reasons.append(f"{task}: {GNN} val {metric} {gnn:.4f} > {name} {best:.4f}")
-    if not tasks:
-        return False, "no validation metrics"
-    return ok, "; ".join(reasons if not ok else reasons)
-
-
 def format_table(rows: list[dict[str, object]]) -> str:
     """The metrics table as aligned text, one line per (split, task, method)."""
     header = ["split", "task", "method", *METRICS]
     lines = [header] + [[str(r["split"]), str(r["task"]), str(r["method"])]
                         + [f"{float(r[m]):.4f}" for m in METRICS] for r in rows]  # type: ignore[arg-type]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+                     for line in lines)
+
+
+# ----------------------------------------------------------- ranking metrics (primary)
+RANK_KS = (10, 20, 50)
+RANK_METRICS = tuple(f"{m}@{k}" for m in ("recall", "precision", "ndcg") for k in RANK_KS) \
+    + ("mrr",)
+
+
+def ranking_metrics(person: np.ndarray, target: np.ndarray, rank: np.ndarray,
+                    truth_person: np.ndarray, truth_target: np.ndarray,
+                    persons: np.ndarray, ks: tuple[int, ...] = RANK_KS) -> dict[str, float]:
+    """Per-person ranking quality of top-K lists, averaged over ``persons`` (each must have
+    at least one true target).
+
+    ``person, target, rank`` are the recommendations (rank 1 = first); ``truth_person,
+    truth_target`` the held-out pairs. recall@K: share of a person's true targets in its
+    first K; precision@K: share of its first K that are true; NDCG@K with binary gains;
+    MRR: 1 / rank of the first true target in the list (0 when none). A person with no
+    recommendation scores 0.
+
+    >>> m = ranking_metrics(np.array([0, 0, 1]), np.array([5, 6, 7]), np.array([1, 2, 1]),
+    ...                     np.array([0, 0, 1]), np.array([6, 9, 8]), np.array([0, 1]),
+    ...                     ks=(1, 2))
+    >>> m["recall@2"], m["precision@1"], m["mrr"]
+    (0.25, 0.0, 0.25)
+    """
+    persons = np.asarray(persons)
+    if len(persons) == 0:
+        return {**{f"{m}@{k}": float("nan") for m in ("recall", "precision", "ndcg")
+                   for k in ks}, "mrr": float("nan")}
+    index = {int(p): i for i, p in enumerate(persons.tolist())}
+    truth_keys = set(zip(truth_person.tolist(), truth_target.tolist(), strict=True))
+    n_true = np.zeros(len(persons))
+    for p in truth_person.tolist():
+        if p in index:
+            n_true[index[p]] += 1
+    hit_rank: list[list[int]] = [[] for _ in persons]
+    for p, t, r in zip(person.tolist(), target.tolist(), rank.tolist(), strict=True):
+        i = index.get(int(p))
+        if i is not None and (p, t) in truth_keys:
+            hit_rank[i].append(int(r))
+    out: dict[str, float] = {}
+    for k in ks:
+        hits = np.array([sum(1 for r in rs if r <= k) for rs in hit_rank], dtype=float)
+        out[f"recall@{k}"] = float(np.mean(hits / np.maximum(n_true, 1)))
+        out[f"precision@{k}"] = float(np.mean(hits / k))
+        dcg = np.array([sum(1.0 / np.log2(r + 1) for r in rs if r <= k) for rs in hit_rank],
+                       dtype=float)
+        ideal = np.array([sum(1.0 / np.log2(j + 2) for j in range(int(min(n, k))))
+                          for n in n_true], dtype=float)
+        out[f"ndcg@{k}"] = float(np.mean(np.divide(dcg, ideal, out=np.zeros_like(dcg),
+                                                   where=ideal > 0)))
+    out["mrr"] = float(np.mean([1.0 / min(rs) if rs else 0.0 for rs in hit_rank]))
+    return out
+
+
+def format_ranking_table(rows: list[dict[str, object]],
+                         metrics: tuple[str, ...] = RANK_METRICS) -> str:
+    """Ranking rows (``split, task, method`` + metrics + optional ``seconds``) as text."""
+    extra = ("seconds",) if any("seconds" in r for r in rows) else ()
+    header = ["split", "task", "method", *metrics, *extra]
+    lines = [header]
+    for r in rows:
+        cells = [str(r.get("split", "")), str(r["task"]), str(r["method"])]
+        cells += [f"{float(r[m]):.4f}" for m in metrics]  # type: ignore[arg-type]
+        cells += [f"{float(r.get('seconds', 0.0)):.1f}" for _ in extra]  # type: ignore[arg-type]
+        lines.append(cells)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
                      for line in lines)

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from gnn.data.graph import GraphData
-from gnn.evaluate import format_table, promotion_decision
+from gnn.evaluate import format_ranking_table
+from gnn.fit import FitParams, FitResult, fit_recommender
 from gnn.registry import current_model_id, save_model, set_current
-from gnn.train import TrainParams, TrainResult, train
 from graph.analytics.projection import person_projection
 from graph.store import analytics_io, gnn_io
 from graph.store.base import GraphStore
@@ -32,18 +34,39 @@ def load_graph(store: GraphStore) -> GraphData:
     """Persons, their ties, contents and engagements from the store, as ``GraphData``.
 
     Ties and engagements are read with the analytics' readers and projected to persons with
-    its ``person_projection``, so both parts see the same person graph.
+    its ``person_projection``, so both parts see the same person graph. Each tie keeps the
+    first time it was seen, each engagement its time; persons carry the label of their
+    community in the current analysis (``community_label``).
     """
     accounts = analytics_io.read_accounts(store)
     ties = analytics_io.read_interaction_edges(store, accounts)
     edges = person_projection(ties, TIE_WEIGHTS, half_life_days=NO_DECAY_DAYS)
+    if len(edges):
+        edges = edges.merge(_first_seen(ties), on=["src", "dst"], how="left")
     engagements = analytics_io.read_engagements(store, accounts).rename(
-        columns={"person": "person_id", "content": "content_key"})
+        columns={"person": "person_id", "content": "content_key", "last_at": "time"})
     persons = gnn_io.read_persons(store)
     platforms = accounts.groupby("person")["platform"].agg(
         lambda s: "|".join(sorted({str(p) for p in s if isinstance(p, str) and p})))
     persons["platforms"] = persons["person_id"].map(platforms).fillna("")
+    persons["community_label"] = persons["community_id"].map(_community_labels(store))
     return GraphData.from_frames(persons, edges, gnn_io.read_contents(store), engagements)
+
+
+def _first_seen(ties: pd.DataFrame) -> pd.DataFrame:
+    """Earliest ``first_at`` of each directed person pair: ``src, dst, time``."""
+    frame = pd.DataFrame({"src": ties["src_person"], "dst": ties["dst_person"],
+                          "time": pd.to_numeric(ties["first_at"], errors="coerce")})
+    return frame.groupby(["src", "dst"], as_index=False, sort=False)["time"].min()
+
+
+def _community_labels(store: GraphStore) -> dict[object, str]:
+    run_id = analytics_io.current_analyze_run_id(store)
+    if run_id is None:
+        return {}
+    communities = analytics_io.read_communities(store, run_id)
+    return {row.community_id: str(row.label) for row in communities.itertuples(index=False)
+            if isinstance(row.label, str) and row.label}
 
 
 @dataclass
@@ -52,30 +75,31 @@ class TrainOutcome:
     promoted: bool
     decision: str
     previous: str | None
-    result: TrainResult
+    result: FitResult
     table: str
 
 
-def train_job(store: GraphStore, models_dir: Path, data: GraphData, params: TrainParams,
+def train_job(store: GraphStore, models_dir: Path, data: GraphData, params: FitParams,
               log: Log | None = None) -> TrainOutcome:
-    """Train on ``data``, save the model under ``models_dir`` as a ``train`` Run, and make
-    it current only when it beats the best heuristic on validation Hits@50."""
-    if data.num_persons < 10 or len(data.pp_src) < 20:
+    """Train the recommender on ``data`` (``gnn.fit``), save it under ``models_dir`` as a
+    ``train`` Run, and make it current only when it beats the best heuristic of a task on
+    validation recall@K."""
+    if data.num_persons < 10 or (len(data.pp_src) < 20 and len(data.pc_person) < 20):
         raise ValueError(f"too little data to train on: {data.num_persons} persons, "
-                         f"{len(data.pp_src)} ties (need at least 10 and 20)")
+                         f"{len(data.pp_src)} ties, {len(data.pc_person)} engagements "
+                         "(need at least 10 persons and 20 ties or engagements)")
     run_id = start_run(store, "train", params.to_dict())
     try:
-        result = train(data, params, log=log)
+        result = fit_recommender(data, params, log=log)
     except BaseException:
         finish_run(store, run_id, {"error": "training failed"}, status="failed")
         raise
-    promoted, decision = promotion_decision(result.metrics)
     previous = current_model_id(models_dir)
-    save_model(models_dir, run_id, result, promoted=promoted, decision=decision,
-               created_at=utc_now())
-    if promoted:
+    save_model(models_dir, run_id, result, params, created_at=utc_now())
+    if result.promoted:
         set_current(models_dir, run_id)
-    finish_run(store, run_id, {"promoted": promoted, "decision": decision,
-                               "counts": result.counts, "epochs": result.epochs_run})
-    return TrainOutcome(run_id, promoted, decision, previous, result,
-                        format_table(result.metrics))
+    finish_run(store, run_id, {"promoted": result.promoted, "decision": result.decision,
+                               "recommender": result.choice, "counts": result.counts,
+                               "epochs": result.gnn.epochs_run if result.gnn else 0})
+    return TrainOutcome(run_id, result.promoted, result.decision, previous, result,
+                        format_ranking_table(result.rows))

@@ -1,14 +1,21 @@
-"""The nightly refresh: embed every person with the current model, write the embeddings with
-a vector index and the top-K ``RECOMMENDED`` relationships as one ``refresh`` Run.
+"""The nightly refresh: embed every person with GraphSAGE, write the embeddings with a
+vector index and the top-K ``RECOMMENDED`` relationships of each kind as one ``refresh`` Run.
+
+Which recommender writes each kind: the current model's choice (its learned ranker where it
+beat every heuristic on validation recall@K, else the best heuristic, calibrated); with no
+current model, the best heuristic of the newest trained model's comparison, or of a quick
+comparison on the current data when no model was ever trained. The run records which
+recommender produced each kind (``metrics.recommender``). A refresh always writes
+recommendations.
 
 Visibility: recommendations carry the run id and readers take the latest complete refresh
 run, so a new run appears at once when it is marked complete; older runs' relationships
 are deleted afterwards. ``Person.embedding`` is overwritten batch by batch (a vector index
 can only cover one property), so it may mix two runs while a refresh is writing.
 
-Resuming: the run's state (model, data fingerprint, batches written) is checkpointed to
-``KOLGRAPH_HOME/refresh/<run_id>/``; a refresh that finds an unfinished run for the same
-model, data and parameters continues it and skips the batches already written.
+Resuming: the run's state (recommenders, data fingerprint, batches written) is checkpointed
+to ``KOLGRAPH_HOME/refresh/<run_id>/``; a refresh that finds an unfinished run for the same
+plan, data and parameters continues it and skips the batches already written.
 """
 
 from __future__ import annotations
@@ -17,16 +24,19 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from gnn.data.graph import GraphData
+from gnn.fit import FitParams, choose_heuristics
 from gnn.jobs import Log, load_graph, train_job
-from gnn.recommend import Candidates, prepare, recommend_batch
-from gnn.registry import LoadedModel, RegistryError, current_model_id, load_model
+from gnn.pairs import Embeddings, RecGraph
+from gnn.recommend import embed_graph, recommend_batch
+from gnn.recommenders import DEFAULT_HEURISTIC, Heuristic, Recommender
+from gnn.registry import LoadedModel, current_model_id, latest_model_id, load_model
 from gnn.train import TrainParams
 from graph.store import gnn_io
 from graph.store.base import GraphStore
@@ -48,15 +58,36 @@ class RefreshOptions:
     batch_persons: int = 2000
     embedding_batch: int = 2000
     train_params: TrainParams | None = None
+    fit_params: FitParams | None = None
+
+    def fit(self) -> FitParams:
+        """The training parameters when this refresh trains a model."""
+        if self.fit_params is not None:
+            return self.fit_params
+        gnn = self.train_params or TrainParams(seed=self.seed, device=self.device)
+        return FitParams(gnn=gnn, seed=self.seed)
 
 
 @dataclass
 class RefreshResult:
     run_id: str
-    model_id: str
+    model_id: str | None
     persons: int
     recommendations: int
     resumed: bool
+    trained: str | None
+    recommender: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    """What a refresh writes with: a recommender per kind (``labels`` say which), and the
+    model whose GraphSAGE embeds the persons (``None``: no embeddings this run)."""
+
+    recommenders: dict[str, Recommender]
+    labels: dict[str, str]
+    model_id: str | None
+    embedder: LoadedModel | None
     trained: str | None
 
 
@@ -101,24 +132,52 @@ def _resumable(store: GraphStore, root: Path, wanted: dict[str, Any]) -> _State 
     return None
 
 
-def _model(store: GraphStore, models_dir: Path, data: GraphData, opts: RefreshOptions,
-           log: Log) -> tuple[LoadedModel, str | None]:
+def _label(model_id: str | None, rec: Recommender) -> str:
+    if isinstance(rec, Heuristic):
+        return f"heuristic:{rec.name}"
+    return f"model:{model_id}:{rec.name}"
+
+
+def _plan(store: GraphStore, models_dir: Path, data: GraphData, opts: RefreshOptions,
+          log: Log) -> Plan:
     trained = None
-    if opts.retrain or current_model_id(models_dir) is None:
-        params = opts.train_params or TrainParams(seed=opts.seed, device=opts.device)
-        outcome = train_job(store, models_dir, data, params, log=log)
-        log(outcome.table)
-        log(("promoted " if outcome.promoted else "not promoted ")
-            + f"{outcome.model_id}: {outcome.decision}")
-        trained = outcome.model_id
-    try:
-        return load_model(models_dir), trained
-    except RegistryError as exc:
-        raise RefreshError("no current model: the trained model did not beat the best "
-                           "heuristic on validation Hits@50, so there is nothing to "
-                           "refresh with: train longer (kolgraph train --epochs N) or make a "
-                           "model current by hand (kolgraph models, then kolgraph models "
-                           "--promote MODEL_ID)") from exc
+    if opts.retrain or latest_model_id(models_dir) is None:
+        try:
+            outcome = train_job(store, models_dir, data, opts.fit(), log=log)
+        except ValueError as exc:  # too little data: heuristics below
+            log(f"no model trained: {exc}")
+        else:
+            log(outcome.table)
+            log(("promoted " if outcome.promoted else "not promoted ")
+                + f"{outcome.model_id}: {outcome.decision}")
+            trained = outcome.model_id
+    recommenders: dict[str, Recommender] = {}
+    model_id = current_model_id(models_dir)
+    source = load_model(models_dir, model_id) if model_id else None
+    embedder = source
+    if source is None and (latest := latest_model_id(models_dir)) is not None:
+        embedder = load_model(models_dir, latest)  # its heuristic choice and GraphSAGE
+        for kind in embedder.choice:
+            rec = embedder.recommender(kind)
+            if isinstance(rec, Heuristic):
+                recommenders[kind] = rec
+    if source is not None:
+        for kind in source.choice:
+            rec = source.recommender(kind)
+            if rec is not None:
+                recommenders[kind] = rec
+    missing = [k for k in ("people", "content") if k not in recommenders
+               and (k == "people" or data.num_contents)]
+    if missing:
+        chosen, _rows = choose_heuristics(data, opts.fit())
+        for kind in missing:
+            recommenders[kind] = chosen.get(kind, Heuristic(DEFAULT_HEURISTIC[kind], kind))
+    if not data.num_contents:
+        recommenders.pop("content", None)
+    labels = {kind: _label(model_id, rec) for kind, rec in recommenders.items()}
+    if embedder is not None and embedder.model is None:
+        embedder = None
+    return Plan(recommenders, labels, model_id, embedder, trained)
 
 
 def refresh(store: GraphStore, home: Path, opts: RefreshOptions | None = None,
@@ -128,13 +187,14 @@ def refresh(store: GraphStore, home: Path, opts: RefreshOptions | None = None,
     each written recommendation batch with its index."""
     opts = opts or RefreshOptions()
     log = log or (lambda _m: None)
-    models_dir = home / "models"
     data = load_graph(store)
     if data.num_persons == 0:
         raise RefreshError("the graph has no Person nodes; run kolgraph ingest first")
-    loaded, trained = _model(store, models_dir, data, opts, log)
-    wanted = {"model_id": loaded.model_id, "fingerprint": data.fingerprint(), "k": opts.k,
-              "seed": opts.seed, "batch_persons": opts.batch_persons}
+    plan = _plan(store, home / "models", data, opts, log)
+    embedder_id = plan.embedder.model_id if plan.embedder else None
+    wanted = {"recommender": plan.labels, "embedding_model": embedder_id,
+              "fingerprint": data.fingerprint(), "k": opts.k, "seed": opts.seed,
+              "batch_persons": opts.batch_persons}
     root = home / "refresh"
     state = _resumable(store, root, wanted)
     resumed = state is not None
@@ -143,18 +203,21 @@ def refresh(store: GraphStore, home: Path, opts: RefreshOptions | None = None,
         state = _State(root / run_id, {**wanted, "run_id": run_id})
         state.save()
     run_id = state.values["run_id"]
-    log(("resuming " if resumed else "starting ") + f"refresh {run_id} with model "
-        f"{loaded.model_id}")
+    log(("resuming " if resumed else "starting ") + f"refresh {run_id}: "
+        + ", ".join(f"{kind} by {label}" for kind, label in plan.labels.items())
+        + (f"; embeddings by {embedder_id}" if embedder_id else "; no embedding model"))
     # on failure the run stays 'running' with its checkpoint: the next refresh resumes it
-    written = _write_all(store, loaded, data, opts, state, bar, on_batch)
-    finish_run(store, run_id, {"model_id": loaded.model_id, "persons": data.num_persons,
+    written = _write_all(store, plan, data, opts, state, bar, on_batch, log)
+    finish_run(store, run_id, {"model_id": plan.model_id, "recommender": plan.labels,
+                               "embedding_model": embedder_id, "persons": data.num_persons,
                                "recommendations": written, "k": opts.k,
                                "resumed": resumed})
     removed = gnn_io.delete_other_recommendations(store, run_id)
     log(f"refresh {run_id} complete: {written} recommendations for {data.num_persons} "
         f"persons; {removed} older recommendations removed")
     shutil.rmtree(state.folder, ignore_errors=True)
-    return RefreshResult(run_id, loaded.model_id, data.num_persons, written, resumed, trained)
+    return RefreshResult(run_id, plan.model_id, data.num_persons, written, resumed,
+                         plan.trained, plan.labels)
 
 
 def _bar(bar: BarFactory | None, total: int, desc: str) -> Any:
@@ -166,40 +229,54 @@ def _bar(bar: BarFactory | None, total: int, desc: str) -> Any:
     return bar(total, desc)
 
 
-def _write_all(store: GraphStore, loaded: LoadedModel, data: GraphData,
-               opts: RefreshOptions, state: _State, bar: BarFactory | None,
-               on_batch: Callable[[int], None] | None) -> int:
+def _embeddings(plan: Plan, data: GraphData, device: str, log: Log) -> Embeddings | None:
+    if plan.embedder is None:
+        return None
+    try:
+        return embed_graph(plan.embedder.model, plan.embedder.schema, data, device)
+    except Exception as exc:
+        if plan.embedder.model_id == plan.model_id:
+            raise  # the current model must fit the data (it says how to retrain)
+        log(f"no embeddings this run: model {plan.embedder.model_id} does not fit the "
+            f"data ({exc})")
+        return None
+
+
+def _write_all(store: GraphStore, plan: Plan, data: GraphData, opts: RefreshOptions,
+               state: _State, bar: BarFactory | None,
+               on_batch: Callable[[int], None] | None, log: Log) -> int:
     run_id = state.values["run_id"]
-    inf = prepare(loaded.model, loaded.schema, data, opts.device)
-    emb = inf.person_embeddings
-    gnn_io.ensure_vector_index(store, emb.shape[1])
+    emb = _embeddings(plan, data, opts.device, log)
     ids = data.person_ids
-    done = state.done("embedding_batches")
-    progress = _bar(bar, data.num_persons, "embeddings")
-    for b, lo in enumerate(range(0, data.num_persons, opts.embedding_batch)):
-        hi = min(lo + opts.embedding_batch, data.num_persons)
-        if b not in done:
-            rows = [{"person_id": str(ids[i]), "embedding": emb[i].tolist()}
-                    for i in range(lo, hi)]
-            gnn_io.write_embeddings(store, rows, run_id)
-            state.mark("embedding_batches", b)
-        progress.update(hi - lo)
-    progress.close()
-    cand = Candidates.build(inf)
+    if emb is not None:
+        vectors = emb.h[: data.num_persons].float().cpu().numpy()
+        gnn_io.ensure_vector_index(store, vectors.shape[1])
+        done = state.done("embedding_batches")
+        progress = _bar(bar, data.num_persons, "embeddings")
+        for b, lo in enumerate(range(0, data.num_persons, opts.embedding_batch)):
+            hi = min(lo + opts.embedding_batch, data.num_persons)
+            if b not in done:
+                rows = [{"person_id": str(ids[i]), "embedding": vectors[i].tolist()}
+                        for i in range(lo, hi)]
+                gnn_io.write_embeddings(store, rows, run_id)
+                state.mark("embedding_batches", b)
+            progress.update(hi - lo)
+        progress.close()
+    graph = RecGraph.build(data, embeddings=emb)
     done = state.done("recommendation_batches")
     written = int(state.values.get("written", 0))
     progress = _bar(bar, data.num_persons, "recommendations")
     for b, lo in enumerate(range(0, data.num_persons, opts.batch_persons)):
         hi = min(lo + opts.batch_persons, data.num_persons)
         if b not in done:
-            recs = recommend_batch(inf, cand, np.arange(lo, hi), opts.k, opts.seed, b)
-            for kind in ("people", "content"):
-                part = recs[recs["kind"] == kind]
-                rows = part[["person_id", "target_id", "score", "rank", "reason"]].to_dict(
-                    "records")
+            persons = np.arange(lo, hi)
+            for kind, rec in plan.recommenders.items():
+                recs = recommend_batch(graph, rec, persons, opts.k)
+                rows = recs[["person_id", "target_id", "score", "rank", "reason",
+                             "evidence"]].to_dict("records")
                 for start in range(0, len(rows), 5000):
                     gnn_io.write_recommendations(store, rows[start:start + 5000], run_id, kind)
-            written += len(recs)
+                written += len(recs)
             state.values["written"] = written
             state.mark("recommendation_batches", b)
             if on_batch:

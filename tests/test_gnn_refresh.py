@@ -10,13 +10,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from gnn import fit as fit_module
 from gnn import jobs
 from gnn.data.features import FeatureSchemaError
 from gnn.data.synthetic import synthetic_frames
-from gnn.evaluate import GNN
+from gnn.fit import FitParams
+from gnn.recommenders import LEARNED
 from gnn.refresh import RefreshOptions, refresh
-from gnn.registry import current_model_id, list_models, save_model, set_current
-from gnn.train import TrainParams, train
+from gnn.registry import current_model_id, list_models, set_current
+from gnn.train import TrainParams
 from graph.cli import cli
 from graph.cli_support import UserError
 from graph.store import gnn_io
@@ -76,8 +78,11 @@ def test_refresh_writes_embeddings_index_and_recommendations(graph_store, home,
     assert len({r[0] for r in people}) == PERSONS
     assert max(r[2] for r in recs) == K
     assert all(0.0 <= r[4] <= 1.0 for r in recs)
-    assert {r[5].split(":")[0] for r in recs} <= {
-        "shared neighbours", "same community", "topic match", "similar profile", "popular"}
+    # calibrated: not one value for everyone
+    assert len({r[4] for r in people}) > 10 and max(r[4] for r in people) < 1.0
+    assert all(r[5] for r in recs)
+    assert res.recommender["people"].endswith(LEARNED)
+    assert get_run(graph_store, res.run_id)["metrics"]["recommender"] == res.recommender
     assert len(content) > PERSONS
     # never an existing tie, never an engaged content, never oneself
     data = jobs.load_graph(graph_store)
@@ -182,41 +187,62 @@ def test_cli_commands(graph_store, first_refresh, kolgraph_home, tmp_path, monke
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["person_id", "kind", "rank", "target_id", "score", "reason"]
     assert {r["kind"] for r in rows} == {"people", "content"}
+    out = runner.invoke(cli, ["recommend", pid, "--k", str(K + 5)])
+    assert out.exit_code == 0, out.output
+    assert f"stored {K} per person" in out.output and f"--k {K + 5}" in out.output
     out = runner.invoke(cli, ["train", "--epochs", "10", "--hidden", "16"])
     assert out.exit_code == 0, out.output
-    assert "graphsage" in out.output and "adamic_adar" in out.output
-    assert "promoted" in out.output
+    assert LEARNED in out.output and "adamic_adar" in out.output and "recall@50" in out.output
+    assert "promoted" in out.output and "recommender per task" in out.output
     out = runner.invoke(cli, ["models", "--format", "csv"])
-    assert out.exit_code == 0 and "val_hits50_people" in out.output
+    assert out.exit_code == 0 and "val_recall@50_people" in out.output
     assert len(out.output.strip().splitlines()) >= 2
     for command in ("train", "models", "refresh", "recommend", "similar"):
         assert runner.invoke(cli, [command, "--help"]).exit_code == 0
 
 
+class _Inverted:
+    """A booster that ranks in the reverse order of the trained one: a model that loses."""
+
+    def __init__(self, booster):
+        self.booster = booster
+        self.best_iteration = booster.best_iteration
+
+    def predict(self, x, **kwargs):
+        return -self.booster.predict(x, **kwargs)
+
+    def save_model(self, path):
+        self.booster.save_model(path)
+
+
+def _losing(monkeypatch) -> None:
+    real = fit_module.fit_ranker
+
+    def fit_ranker(*args, **kwargs):
+        ranker = real(*args, **kwargs)
+        if ranker is not None:
+            ranker.booster = _Inverted(ranker.booster)
+        return ranker
+
+    monkeypatch.setattr(fit_module, "fit_ranker", fit_ranker)
+
+
+SMALL = FitParams(gnn=TrainParams(epochs=10, eval_every=5, hidden=16, device="cpu"))
+
+
 def test_model_that_does_not_beat_heuristics_is_not_promoted(store, tmp_path, monkeypatch):
-    frames = synthetic_frames(400, seed=2)
-    gnn_io.write_frames(store, frames)
+    gnn_io.write_frames(store, synthetic_frames(400, seed=2))
     data = jobs.load_graph(store)
     models_dir = tmp_path / "models"
-    params = TrainParams(epochs=10, eval_every=5, hidden=16)
-    previous = train(data, params)
-    save_model(models_dir, "train-previous", previous, promoted=True, decision="seeded",
-               created_at="2026-01-01T00:00:00Z")
-    set_current(models_dir, "train-previous")
-
-    def worse(*args, **kwargs):
-        result = train(*args, **kwargs)
-        for row in result.metrics:
-            if row["method"] == GNN:
-                row["hits@50"] = 0.0
-        return result
-
-    monkeypatch.setattr(jobs, "train", worse)
-    outcome = jobs.train_job(store, models_dir, data, params)
+    previous = jobs.train_job(store, models_dir, data, SMALL)
+    set_current(models_dir, previous.model_id)
+    _losing(monkeypatch)
+    outcome = jobs.train_job(store, models_dir, data, SMALL)
     assert not outcome.promoted and "<=" in outcome.decision
-    assert current_model_id(models_dir) == "train-previous"
+    assert LEARNED not in outcome.result.choice.values()
+    assert current_model_id(models_dir) == previous.model_id
     listed = {r["model_id"]: r for r in list_models(models_dir)}
-    assert listed["train-previous"]["current"] == "*"
+    assert listed[previous.model_id]["current"] == "*"
     assert listed[outcome.model_id]["promoted"] is False
     assert get_run(store, outcome.model_id)["status"] == "complete"
 
@@ -225,20 +251,36 @@ def test_model_that_does_not_beat_heuristics_is_not_promoted(store, tmp_path, mo
     result = CliRunner().invoke(cli, ["models", "--promote", "train-nonexistent"])
     assert isinstance(result.exception, UserError)
     assert "train-nonexistent: no such model" in str(result.exception)
-    assert current_model_id(models_dir) == "train-previous"
+    assert current_model_id(models_dir) == previous.model_id
     result = CliRunner().invoke(cli, ["models", "--promote", outcome.model_id])
     assert result.exit_code == 0, result.output
     assert current_model_id(models_dir) == outcome.model_id
 
 
+def test_refresh_without_a_winning_model_writes_the_best_heuristic(store, tmp_path,
+                                                                   monkeypatch):
+    gnn_io.write_frames(store, synthetic_frames(400, seed=5))
+    _losing(monkeypatch)
+    res = refresh(store, tmp_path, RefreshOptions(k=4, fit_params=SMALL))
+    assert res.trained is not None and res.model_id is None
+    assert current_model_id(tmp_path / "models") is None
+    assert set(res.recommender) == {"people", "content"}
+    assert all(label.startswith("heuristic:") for label in res.recommender.values())
+    run = get_run(store, res.run_id)
+    assert run["metrics"]["recommender"] == res.recommender
+    assert res.recommendations >= 400 * 4
+    # the embeddings still come from the trained GraphSAGE (look-alikes work)
+    assert run["metrics"]["embedding_model"] == res.trained
+    listed = {r["model_id"]: r for r in list_models(tmp_path / "models")}
+    assert listed[res.trained]["people_recommender"] == res.recommender["people"].split(":")[1]
+
+
 def test_model_whose_schema_does_not_fit_the_data_is_a_clear_error(store, tmp_path):
     gnn_io.write_frames(store, synthetic_frames(300, seed=4))
     data = jobs.load_graph(store)
-    result = train(data, TrainParams(epochs=5, eval_every=5, hidden=16))
     models_dir = tmp_path / "models"
-    save_model(models_dir, "train-old", result, promoted=True, decision="test",
-               created_at="2026-01-01T00:00:00Z")
-    set_current(models_dir, "train-old")
+    old = jobs.train_job(store, models_dir, data, SMALL)
+    set_current(models_dir, old.model_id)
     newcomer = {
         "persons": pd.DataFrame({"person_id": ["w1"], "followers_total": [1],
                                  "platforms": ["weibo"], "community_id": [None]}),

@@ -1,4 +1,5 @@
-"""Pure units of the GNN part: sampler, splits, heuristics, metrics, schema, promotion."""
+"""Pure units of the GNN part: sampler, splits, hold-outs, heuristics, candidates, metrics,
+calibration, schema."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import torch
 
 from gnn.data.features import FeatureSchema, FeatureSchemaError, check_compatible, fit_schema
 from gnn.data.graph import GraphData
-from gnn.data.split import contains, pair_keys, sample_negatives, split_graph
+from gnn.data.rowwise import top_k_per_group
+from gnn.data.split import contains, holdout_mask, pair_keys, sample_negatives, split_graph
 from gnn.data.structural import pp_scores
 from gnn.data.synthetic import synthetic_graph
-from gnn.evaluate import GNN, hits_at, link_metrics, mrr, promotion_decision
+from gnn.evaluate import hits_at, link_metrics, mrr, ranking_metrics
 from gnn.loader.sampler import NeighborSampler
-from gnn.recommend import _top_k
+from gnn.pairs import CONTENT_FEATURES, PEOPLE_FEATURES, RecGraph, content_pairs, people_pairs
+from gnn.recommenders import Calibration, Heuristic, heuristics_for
 from gnn.train import Graphs, TrainParams, train
 
 
@@ -108,9 +111,10 @@ def test_top_k_keeps_best_per_person_with_stable_ties():
     u = np.array([0, 0, 0, 1, 1])
     v = np.array([3, 1, 2, 5, 4])
     score = np.array([0.5, 0.9, 0.5, 0.1, 0.2])
-    top = _top_k(u, v, score, 2)
+    top, rank = top_k_per_group(u, v, score, 2)
     assert list(zip(u[top].tolist(), v[top].tolist(), strict=True)) == [
         (0, 1), (0, 2), (1, 4), (1, 5)]
+    assert rank.tolist() == [1, 2, 1, 2]
 
 
 def test_feature_schema_round_trip_and_mismatch(small):
@@ -133,21 +137,79 @@ def test_feature_schema_round_trip_and_mismatch(small):
         FeatureSchema.from_dict(broken)
 
 
-def test_promotion_rule_needs_every_task_to_beat_its_best_heuristic():
-    def rows(people: float, content: float) -> list[dict[str, object]]:
-        return [
-            {"split": "val", "task": "people", "method": GNN, "hits@50": people},
-            {"split": "val", "task": "people", "method": "adamic_adar", "hits@50": 0.5},
-            {"split": "val", "task": "people", "method": "common_neighbours", "hits@50": 0.4},
-            {"split": "val", "task": "content", "method": GNN, "hits@50": content},
-            {"split": "val", "task": "content", "method": "popularity", "hits@50": 0.3},
-            {"split": "test", "task": "people", "method": "adamic_adar", "hits@50": 0.99},
-        ]
+def test_ranking_metrics_by_hand():
+    # person 0: truth {7, 9}; list 7 (rank 1), 8, 9 (rank 3). person 1: truth {4}; list 5.
+    m = ranking_metrics(np.array([0, 0, 0, 1]), np.array([7, 8, 9, 5]),
+                        np.array([1, 2, 3, 1]), np.array([0, 0, 1]), np.array([7, 9, 4]),
+                        np.array([0, 1]), ks=(1, 3))
+    assert m["recall@1"] == pytest.approx((1 / 2 + 0) / 2)
+    assert m["recall@3"] == pytest.approx((2 / 2 + 0) / 2)
+    assert m["precision@3"] == pytest.approx((2 / 3 + 0) / 2)
+    ideal = 1 + 1 / np.log2(3)
+    assert m["ndcg@3"] == pytest.approx(((1 + 1 / np.log2(4)) / ideal + 0) / 2)
+    assert m["mrr"] == pytest.approx((1 + 0) / 2)
 
-    assert promotion_decision(rows(0.6, 0.4))[0] is True
-    ok, why = promotion_decision(rows(0.5, 0.4))
-    assert ok is False and "adamic_adar" in why
-    assert promotion_decision(rows(0.6, 0.2))[0] is False
+
+def test_holdout_never_isolates_a_node_and_takes_the_newest_first(small):
+    n = small.num_persons
+    mask, how = holdout_mask(small.pp_src, small.pp_dst, n, n, 0.1, seed=0)
+    assert how == "random" and abs(mask.sum() - round(0.1 * len(mask))) <= 1
+    before = np.bincount(np.r_[small.pp_src, small.pp_dst], minlength=n)
+    after = np.bincount(np.r_[small.pp_src[~mask], small.pp_dst[~mask]], minlength=n)
+    assert ((before == 0) | (after > 0)).all()
+    times = np.arange(len(small.pp_src), dtype=float)
+    mask, how = holdout_mask(small.pp_src, small.pp_dst, n, n, 0.1, seed=0, times=times)
+    assert how == "time"
+    assert times[mask].mean() > np.quantile(times, 0.8)
+
+
+def test_candidates_exclude_ties_engagements_and_self_and_match_the_heuristics(small):
+    g = RecGraph.build(small)
+    persons = np.arange(0, 60)
+    batch = people_pairs(g, persons)
+    assert batch.features.shape == (len(batch), len(PEOPLE_FEATURES))
+    a = small.person_adjacency()
+    assert (batch.u != batch.v).all()
+    assert not np.asarray(a[batch.u, batch.v]).ravel().any()
+    expected = pp_scores(a, batch.u, batch.v)
+    for name in ("common_neighbours", "adamic_adar", "resource_allocation"):
+        assert np.allclose(batch.column(name), expected[name], atol=1e-4)
+    # every two-hop person is a candidate
+    two_hop = (a[persons] @ a).tocoo()
+    pairs = set(zip(batch.u.tolist(), batch.v.tolist(), strict=True))
+    for r, c in zip(two_hop.row.tolist(), two_hop.col.tolist(), strict=True):
+        if persons[r] != c and not a[persons[r], c]:
+            assert (persons[r], c) in pairs
+    content = content_pairs(g, persons)
+    assert content.features.shape[1] == len(CONTENT_FEATURES)
+    assert not np.asarray(small.engagement_matrix()[content.u, content.v]).ravel().any()
+
+
+def test_heuristics_rank_by_their_feature_then_popularity(small):
+    g = RecGraph.build(small)
+    batch = people_pairs(g, np.arange(5))
+    for h in heuristics_for("people"):
+        order = h.order(batch)
+        primary = batch.column(h.feature)
+        best = order.argmax()
+        same = batch.u == batch.u[best]
+        assert primary[best] == primary[np.flatnonzero(same)].max() or not same.any()
+    assert Heuristic("adamic_adar", "people").feature == "adamic_adar"
+
+
+def test_calibration_is_monotone_and_estimates_the_hit_rate():
+    rng = np.random.default_rng(0)
+    signal = rng.normal(size=20_000)
+    truth = 1 / (1 + np.exp(-(2 * signal - 3)))
+    labels = rng.random(20_000) < truth
+    cal = Calibration.fit(signal, labels)
+    grid = np.linspace(-3, 3, 61)
+    p = cal.probability(grid)
+    assert (np.diff(p) >= -1e-12).all()
+    assert np.abs(p - 1 / (1 + np.exp(-(2 * grid - 3))))[10:-10].max() < 0.08
+    assert not Calibration.fit(signal, np.zeros(20_000, bool)).fitted
+    again = Calibration.from_dict(cal.to_dict())
+    assert np.allclose(again.probability(grid), p)
 
 
 def test_from_frames_drops_unknown_ends_and_sums_duplicates():

@@ -135,15 +135,17 @@ def model_curve_chart(model_id: str) -> Response:
 @bp.route("/models/<model_id>/evaluation")
 @requires("viewer")
 def model_evaluation(model_id: str) -> Response:
-    return jsonify({"items": runs_data.model_evaluation(runs_data.model_id_or_current(model_id))})
+    metrics = runs_data.model_metrics(runs_data.model_id_or_current(model_id))
+    return jsonify({"items": metrics["ranking"],
+                    "secondary_hits_vs_random_negatives": metrics["secondary"]})
 
 
 @bp.route("/models/<model_id>/evaluation.chart")
 @requires("viewer")
 def model_evaluation_chart(model_id: str) -> Response:
-    split = str_arg("split", ("val", "test"), "test") or "test"
+    metric = str_arg("metric", charts.RANKING_METRICS, "recall@50") or "recall@50"
     rows = runs_data.model_evaluation(runs_data.model_id_or_current(model_id))
-    return jsonify(charts.evaluation_chart(rows, split=split))
+    return jsonify(charts.evaluation_chart(rows, metric=metric))
 
 
 @bp.route("/queries")

@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     security.install(app)
     errors.install(app)
     app.jinja_env.filters["num"] = _num
+    app.jinja_env.filters["percent"] = _percent
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.globals["why_cell"] = why_cell
@@ -107,6 +108,16 @@ def _num(value: Any, digits: int = 4) -> str:
     if isinstance(value, float):
         return f"{value:,.{digits}g}" if abs(value) < 1e-3 and value else f"{value:,.{digits}f}"
     return str(value)
+
+
+def _percent(value: Any) -> str:
+    """A probability as a percentage for a table cell: ``4.8%``, ``0.03%``, ``<0.01%``."""
+    if value is None or value != value:
+        return ""
+    pct = float(value) * 100.0
+    if pct == 0.0 or pct >= 0.01:
+        return f"{pct:.2f}%" if pct < 1 else f"{pct:.1f}%"
+    return "<0.01%"
 
 
 def current(kind: str) -> dict[str, Any] | None:

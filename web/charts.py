@@ -47,10 +47,15 @@ def training_curve_chart(curve: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                         "plugins": {"title": {"display": True, "text": "Training curve"}}}}
 
 
-def evaluation_chart(metrics: Sequence[Mapping[str, Any]], split: str = "test",
-                     metric: str = "hits@50") -> dict[str, Any]:
-    """A bar per method and task of ``metric`` on ``split`` (GraphSAGE vs. heuristics)."""
-    rows = [m for m in metrics if m.get("split") == split]
+RANKING_METRICS = ("recall@10", "recall@20", "recall@50", "precision@10", "ndcg@10",
+                   "ndcg@50", "mrr")
+
+
+def evaluation_chart(metrics: Sequence[Mapping[str, Any]], split: str = "val",
+                     metric: str = "recall@50") -> dict[str, Any]:
+    """A bar per method and task of ``metric`` on ``split`` (the learned ranker vs. the
+    heuristics, through the same recommendation path)."""
+    rows = [m for m in metrics if m.get("split", split) == split]
     methods = list(dict.fromkeys(m["method"] for m in rows))
     tasks = list(dict.fromkeys(m["task"] for m in rows))
     value = {(m["method"], m["task"]): m.get(metric) for m in rows}

@@ -314,6 +314,9 @@ def person(person_id: str) -> dict[str, Any]:
         c = web_reads.community(store(), run_id, int(found["community_id"]))
         out["community"] = _community_summary(c) if c else None
     refresh_id = current_id("refresh")
+    refresh_run = current("refresh")
+    labels = ((refresh_run or {}).get("metrics") or {}).get("recommender") or {}
+    out["recommender"] = "; ".join(f"{kind}: {label}" for kind, label in labels.items())
     if refresh_id is not None:
         for kind in ("people", "content"):
             recs = gnn_io.recommendations_for(store(), refresh_id, person_id, kind,

@@ -103,7 +103,8 @@ def person(person_id: str) -> str:
 def runs() -> str:
     models = runs_data.models()
     current = models["current"]
-    evaluation = runs_data.model_evaluation(current) if current else []
+    evaluation = runs_data.model_metrics(current) if current else {"ranking": [],
+                                                                    "secondary": []}
     return render_template(
         "runs.html", runs=runs_data.runs(), models=models, evaluation=evaluation,
         jobs=context().jobs.list(),

@@ -38,13 +38,26 @@ def _model_file(model_id: str, name: str) -> Path:
 
 
 def model_curve(model_id: str) -> list[dict[str, Any]]:
-    """Loss (and validation Hits@50 where evaluated) per epoch of one model."""
-    return json.loads(_model_file(model_id, "curve.json").read_text(encoding="utf-8"))
+    """GraphSAGE's loss (and validation Hits@50 where evaluated) per epoch of one model
+    (empty when the model has no GraphSAGE part)."""
+    path = _model_file(model_id, "curve.json")
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+
+
+def model_metrics(model_id: str) -> dict[str, list[dict[str, Any]]]:
+    """``ranking``: the recommenders compared as users see them (a row per task and method:
+    recall, precision, NDCG at 10/20/50 and MRR on validation pairs); ``secondary``:
+    GraphSAGE's own Hits@K against random negatives."""
+    raw = json.loads(_model_file(model_id, "metrics.json").read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        return {"ranking": [], "secondary": raw}
+    return {"ranking": raw.get("ranking", []),
+            "secondary": raw.get("secondary_hits_vs_random_negatives", [])}
 
 
 def model_evaluation(model_id: str) -> list[dict[str, Any]]:
-    """The evaluation table of one model: a row per split, task and method."""
-    return json.loads(_model_file(model_id, "metrics.json").read_text(encoding="utf-8"))
+    """The ranking table of one model (``model_metrics``'s ``ranking``)."""
+    return model_metrics(model_id)["ranking"]
 
 
 def model_id_or_current(model_id: str) -> str:

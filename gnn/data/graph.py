@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-PERSON_COLUMNS = ("person_id", "followers_total", "platforms", "community_id")
-CONTENT_COLUMNS = ("content_key", "platform", "topic", "price")
+PERSON_COLUMNS = ("person_id", "followers_total", "platforms", "community_id", "display_name",
+                  "community_label")
+CONTENT_COLUMNS = ("content_key", "platform", "topic", "price", "title", "creator")
 
 
 @dataclass
@@ -33,7 +34,9 @@ class GraphData:
     """Persons, contents and their edges as integer-indexed arrays.
 
     ``persons`` has the columns of ``PERSON_COLUMNS`` (``platforms`` is a ``|``-joined
-    string), ``contents`` those of ``CONTENT_COLUMNS``; row ``i`` is node ``i``.
+    string), ``contents`` those of ``CONTENT_COLUMNS`` (``creator``: the creator's person
+    index, -1 unknown); row ``i`` is node ``i``. ``pp_time`` / ``pc_time``: when each tie and
+    engagement was first seen (epoch seconds, NaN unknown).
     """
 
     persons: pd.DataFrame
@@ -45,6 +48,23 @@ class GraphData:
     pc_content: np.ndarray
     pc_count: np.ndarray
     pc_amount: np.ndarray
+    pp_time: np.ndarray | None = None
+    pc_time: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.pp_time is None:
+            self.pp_time = np.full(len(self.pp_src), np.nan)
+        if self.pc_time is None:
+            self.pc_time = np.full(len(self.pc_person), np.nan)
+
+    def subgraph(self, keep_pp: np.ndarray, keep_pc: np.ndarray) -> GraphData:
+        """The same nodes with only the ties ``keep_pp`` and engagements ``keep_pc`` (boolean
+        masks or index arrays)."""
+        return GraphData(self.persons, self.contents, self.pp_src[keep_pp],
+                         self.pp_dst[keep_pp], self.pp_weight[keep_pp],
+                         self.pc_person[keep_pc], self.pc_content[keep_pc],
+                         self.pc_count[keep_pc], self.pc_amount[keep_pc],
+                         self.pp_time[keep_pp], self.pc_time[keep_pc])  # type: ignore[index]
 
     @property
     def num_persons(self) -> int:
@@ -102,20 +122,25 @@ class GraphData:
         """Index the frames read from the store.
 
         ``persons``: ``person_id`` (+ optional ``followers_total``, ``platforms``,
-        ``community_id``); ``person_edges``: ``src``, ``dst`` person ids (+ ``weight``),
-        either direction, duplicates summed, self-ties dropped; ``contents``:
-        ``content_key`` (+ ``platform``, ``topic``, ``price``); ``engagements``:
-        ``person_id``, ``content_key`` (+ ``count``, ``amount``). Edges whose ends are not
-        in the node frames are dropped.
+        ``community_id``, ``display_name``, ``community_label``); ``person_edges``:
+        ``src``, ``dst`` person ids (+ ``weight``, ``time``), either direction, duplicates
+        summed (earliest time kept), self-ties dropped; ``contents``: ``content_key``
+        (+ ``platform``, ``topic``, ``price``, ``title``, ``creator`` person id);
+        ``engagements``: ``person_id``, ``content_key`` (+ ``count``, ``amount``, ``time``).
+        Edges whose ends are not in the
+        node frames are dropped.
         """
         persons = _with_columns(persons, PERSON_COLUMNS, {"followers_total": 0.0,
                                                           "platforms": "",
-                                                          "community_id": None})
+                                                          "community_id": None,
+                                                          "display_name": None,
+                                                          "community_label": None})
         persons = persons.drop_duplicates("person_id").sort_values(
             "person_id", kind="stable").reset_index(drop=True)
         contents = _with_columns(
             contents if contents is not None else pd.DataFrame({"content_key": []}),
-            CONTENT_COLUMNS, {"platform": "", "topic": "", "price": 0.0})
+            CONTENT_COLUMNS, {"platform": "", "topic": "", "price": 0.0, "title": None,
+                              "creator": None})
         contents = contents.drop_duplicates("content_key").sort_values(
             "content_key", kind="stable").reset_index(drop=True)
         persons["platforms"] = persons["platforms"].fillna("").astype(str)
@@ -126,13 +151,19 @@ class GraphData:
         contents["price"] = pd.to_numeric(contents["price"], errors="coerce").fillna(0.0)
 
         pindex = pd.Index(persons["person_id"])
+        persons["display_name"] = persons["display_name"].where(
+            persons["display_name"].notna(), persons["person_id"])
+        contents["creator"] = pindex.get_indexer(contents["creator"]) if len(contents) \
+            else np.zeros(0, dtype=np.int64)
         src = pindex.get_indexer(person_edges["src"]) if len(person_edges) else np.array([])
         dst = pindex.get_indexer(person_edges["dst"]) if len(person_edges) else np.array([])
         w = (person_edges["weight"].to_numpy(dtype=np.float64)
              if "weight" in person_edges and len(person_edges) else np.ones(len(src)))
+        t = _times(person_edges, "time", len(src))
         keep = (src >= 0) & (dst >= 0) & (src != dst)
         u, v = np.minimum(src[keep], dst[keep]), np.maximum(src[keep], dst[keep])
         pp_src, pp_dst, pp_w = _sum_duplicates(u, v, w[keep], len(persons))
+        pp_t = _earliest(u, v, t[keep], len(persons))
 
         cindex = pd.Index(contents["content_key"])
         eng = engagements if engagements is not None else pd.DataFrame(
@@ -143,12 +174,14 @@ class GraphData:
                if "count" in eng and len(eng) else np.ones(len(pe)))
         amt = (pd.to_numeric(eng["amount"], errors="coerce").fillna(0).to_numpy(float)
                if "amount" in eng and len(eng) else np.zeros(len(pe)))
+        te = _times(eng, "time", len(pe))
         keep = (pe >= 0) & (ce >= 0)
         pc_p, pc_c, sums = _sum_duplicates(pe[keep], ce[keep], np.stack(
             [cnt[keep], amt[keep]], axis=1), max(len(contents), 1))
+        pc_t = _earliest(pe[keep], ce[keep], te[keep], max(len(contents), 1))
         return cls(persons, contents, pp_src, pp_dst, pp_w.astype(np.float64),
                    pc_p, pc_c, sums[:, 0].astype(np.float64) if len(sums) else np.zeros(0),
-                   sums[:, 1].astype(np.float64) if len(sums) else np.zeros(0))
+                   sums[:, 1].astype(np.float64) if len(sums) else np.zeros(0), pp_t, pc_t)
 
 
 def symmetric_adjacency(src: np.ndarray, dst: np.ndarray, n: int) -> sp.csr_matrix:
@@ -172,6 +205,26 @@ def _with_columns(frame: pd.DataFrame, columns: tuple[str, ...],
         if col not in frame:
             frame[col] = defaults.get(col)
     return frame[list(columns)]
+
+
+def _times(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
+    """The ``column`` of ``frame`` as float seconds (NaN when absent or unparsable)."""
+    if column not in frame or n == 0:
+        return np.full(n, np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+
+
+def _earliest(a: np.ndarray, b: np.ndarray, times: np.ndarray, nb: int) -> np.ndarray:
+    """The smallest non-NaN time of each distinct ``(a, b)`` pair, in the sorted pair order
+    of ``_sum_duplicates`` (NaN when a pair has none)."""
+    if len(a) == 0:
+        return np.zeros(0)
+    key = a.astype(np.int64) * nb + b.astype(np.int64)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    out = np.full(len(uniq), np.inf)
+    np.minimum.at(out, inverse, np.where(np.isnan(times), np.inf, times))
+    out[np.isinf(out)] = np.nan
+    return out
 
 
 def _sum_duplicates(a: np.ndarray, b: np.ndarray, values: np.ndarray,

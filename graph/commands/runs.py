@@ -22,4 +22,9 @@ def runs(ctx: click.Context, kind: str | None, limit: int, as_json: bool) -> Non
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    write_rows(rows, ["run_id", "kind", "status", "started_at", "finished_at"], "table")
+    for row in rows:
+        written_by = (row.get("metrics") or {}).get("recommender")
+        row["recommender"] = ("; ".join(f"{k}: {v}" for k, v in written_by.items())
+                              if isinstance(written_by, dict) else "")
+    write_rows(rows, ["run_id", "kind", "status", "started_at", "finished_at", "recommender"],
+               "table")

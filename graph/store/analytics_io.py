@@ -46,11 +46,12 @@ _PERSONS = (
 )
 _INTERACTED = (
     "MATCH (a:Account)-[r:INTERACTED]->(b:Account) WHERE id(a) >= $lo AND id(a) < $hi "
-    "RETURN id(a) AS s, id(b) AS d, r.type AS type, r.count AS count, r.last_at AS last_at"
+    "RETURN id(a) AS s, id(b) AS d, r.type AS type, r.count AS count, r.last_at AS last_at, "
+    "r.first_at AS first_at"
 )
 _FOLLOWS = (
     "MATCH (a:Account)-[r:FOLLOWS]->(b:Account) WHERE id(a) >= $lo AND id(a) < $hi "
-    "RETURN id(a) AS s, id(b) AS d, r.since AS last_at"
+    "RETURN id(a) AS s, id(b) AS d, r.since AS last_at, r.since AS first_at"
 )
 _CONTENTS = (
     "MATCH (c:Content) WHERE id(c) >= $lo AND id(c) < $hi "
@@ -117,24 +118,27 @@ def _lift(frame: pd.DataFrame, accounts: pd.DataFrame, columns: dict[str, str]) 
 def read_interaction_edges(store: GraphStore, accounts: pd.DataFrame | None = None, *,
                            batch_size: int = 50_000,
                            progress: Progress | None = None) -> pd.DataFrame:
-    """Account ties lifted to persons: ``src_person, dst_person, type, count, last_at``.
+    """Account ties lifted to persons: ``src_person, dst_person, type, count, last_at,
+    first_at``.
 
-    One row per ``INTERACTED`` relationship (its ``type``, ``count``, ``last_at``) and per
-    ``FOLLOWS`` (type ``follow``, count 1, ``last_at`` = ``since``). Ties between two accounts
-    of the same person are kept (the projection drops them). ``accounts`` is the result of
-    ``read_accounts`` when the caller already has it.
+    One row per ``INTERACTED`` relationship (its ``type``, ``count``, ``last_at``,
+    ``first_at``) and per ``FOLLOWS`` (type ``follow``, count 1, both times = ``since``).
+    Ties between two accounts of the same person are kept (the projection drops them).
+    ``accounts`` is the result of ``read_accounts`` when the caller already has it.
     """
     accounts = read_accounts(store) if accounts is None else accounts
-    interacted = _frame(store, _INTERACTED, "Account", ["s", "d", "type", "count", "last_at"],
-                        batch_size, progress)
-    follows = _frame(store, _FOLLOWS, "Account", ["s", "d", "last_at"], batch_size, progress)
+    columns = ["s", "d", "type", "count", "last_at", "first_at"]
+    interacted = _frame(store, _INTERACTED, "Account", columns, batch_size, progress)
+    follows = _frame(store, _FOLLOWS, "Account", ["s", "d", "last_at", "first_at"], batch_size,
+                     progress)
     follows = follows.assign(type="follow", count=1)
-    both = pd.concat([interacted, follows[["s", "d", "type", "count", "last_at"]]],
-                     ignore_index=True)
+    both = pd.concat([interacted, follows[columns]], ignore_index=True)
     lifted = _lift(both, accounts, {"s": "src_person", "d": "dst_person"})
     lifted["count"] = pd.to_numeric(lifted["count"], errors="coerce").fillna(1)
     lifted["last_at"] = pd.to_numeric(lifted["last_at"], errors="coerce")
-    return lifted[["src_person", "dst_person", "type", "count", "last_at"]] \
+    lifted["first_at"] = pd.to_numeric(lifted["first_at"], errors="coerce").fillna(
+        lifted["last_at"])
+    return lifted[["src_person", "dst_person", "type", "count", "last_at", "first_at"]] \
         .reset_index(drop=True)
 
 

@@ -22,14 +22,15 @@ REC_KINDS = ("people", "content")
 _PERSONS = (
     "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
     "RETURN p.person_id AS person_id, p.followers_total AS followers_total, "
-    "p.community_id AS community_id"
+    "p.community_id AS community_id, p.display_name AS display_name"
 )
 
 _CONTENTS = (
     "MATCH (c:Content) WHERE id(c) >= $lo AND id(c) < $hi "
     "OPTIONAL MATCH (c)-[:ABOUT]->(t:Topic) "
+    "OPTIONAL MATCH (m:Person)-[:HAS_ACCOUNT]->(:Account)-[:CREATED]->(c) "
     "RETURN c.content_key AS content_key, c.platform AS platform, c.price AS price, "
-    "min(t.name) AS topic"
+    "c.title AS title, min(t.name) AS topic, min(m.person_id) AS creator"
 )
 
 def _frame(store: GraphStore, query: str, anchor: str, columns: list[str],
@@ -42,14 +43,17 @@ def _frame(store: GraphStore, query: str, anchor: str, columns: list[str],
 
 
 def read_persons(store: GraphStore, batch_size: int = 50_000) -> pd.DataFrame:
-    """``person_id, followers_total, community_id`` (null before any analysis)."""
-    return _frame(store, _PERSONS, "Person", ["person_id", "followers_total", "community_id"],
-                  batch_size)
+    """``person_id, followers_total, community_id`` (null before any analysis),
+    ``display_name``."""
+    return _frame(store, _PERSONS, "Person",
+                  ["person_id", "followers_total", "community_id", "display_name"], batch_size)
 
 
 def read_contents(store: GraphStore, batch_size: int = 50_000) -> pd.DataFrame:
-    """``content_key, platform, price, topic`` (first topic by name)."""
-    return _frame(store, _CONTENTS, "Content", ["content_key", "platform", "price", "topic"],
+    """``content_key, platform, price, title, topic`` (first topic by name), ``creator`` (the
+    person id of its creator, the smallest when several; null unknown)."""
+    return _frame(store, _CONTENTS, "Content",
+                  ["content_key", "platform", "price", "title", "topic", "creator"],
                   batch_size)
 
 
@@ -115,7 +119,8 @@ def write_embeddings(store: GraphStore, rows: list[dict[str, Any]], run_id: str)
 def write_recommendations(store: GraphStore, rows: list[dict[str, Any]], run_id: str,
                           kind: str) -> int:
     """MERGE ``(Person)-[:RECOMMENDED {run_id, kind}]->(Person|Content)`` with ``score``,
-    ``rank``, ``reason``; ``rows``: ``person_id, target_id, score, rank, reason``. Idempotent,
+    ``rank``, ``reason``, ``evidence``; ``rows``: ``person_id, target_id, score, rank, reason,
+    evidence`` (a JSON string). Idempotent,
     so a batch written twice (an interrupted refresh resumed) leaves one relationship."""
     if kind not in REC_KINDS:
         raise ValueError(f"kind must be one of {REC_KINDS}, got {kind!r}")
@@ -124,7 +129,7 @@ def write_recommendations(store: GraphStore, rows: list[dict[str, Any]], run_id:
     store.write(
         "UNWIND $rows AS row MATCH (p:Person {person_id: row.person_id}) " + target
         + "MERGE (p)-[r:RECOMMENDED {run_id: $run_id, kind: $kind, rank: row.rank}]->(t) "
-        "SET r.score = row.score, r.reason = row.reason",
+        "SET r.score = row.score, r.reason = row.reason, r.evidence = row.evidence",
         {"rows": rows, "run_id": run_id, "kind": kind})
     return len(rows)
 
@@ -154,6 +159,7 @@ def recommendations_for(store: GraphStore, run_id: str, person_id: str, kind: st
         "MATCH (p:Person {person_id: $person_id})-[r:RECOMMENDED]->(t) "
         "WHERE r.run_id = $run_id AND r.kind = $kind "
         f"RETURN r.rank AS rank, {target} AS target_id, r.score AS score, r.reason AS reason, "
+        "r.evidence AS evidence, "
         "coalesce(t.display_name, t.title) AS name "
         "ORDER BY r.rank LIMIT $k",
         {"person_id": person_id, "run_id": run_id, "kind": kind, "k": k}).rows

@@ -74,6 +74,7 @@ def _write_xss_input(sample_dir: Path, out_dir: Path) -> str:
 
 def _load(store: GraphStore, settings: Settings, home: Path) -> str:
     """Sample -> ingest (sample, then the XSS folder) -> analyze -> refresh; the platform."""
+    from gnn.fit import FitParams
     from gnn.jobs import load_graph, train_job
     from gnn.refresh import RefreshOptions, refresh
     from gnn.registry import set_current
@@ -94,7 +95,8 @@ def _load(store: GraphStore, settings: Settings, home: Path) -> str:
     # tested in tests/test_gnn_*.py), so one that did not beat the heuristics is made current
     # here instead of failing the whole web suite.
     outcome = train_job(store, settings.models_dir, load_graph(store),
-                        TrainParams(epochs=60, seed=WEB_SEED, device="cpu"))
+                        FitParams(gnn=TrainParams(epochs=60, seed=WEB_SEED, device="cpu"),
+                                  seed=WEB_SEED))
     if not outcome.promoted:
         set_current(settings.models_dir, outcome.model_id)
     refresh(store, home, RefreshOptions(k=5, seed=WEB_SEED, device="cpu"))

@@ -256,3 +256,37 @@ def test_xss_display_name_is_shown_as_text(browse, web_sample, artifacts_dir):
     assert log.dialogs == []
     assert page.locator("main script").count() == 0
     assert log.csp_violations() == [] and log.page_errors == []
+
+
+def test_person_page_shows_calibrated_chances_and_evidence(browse, web_sample, artifacts_dir):
+    store = web_sample.store
+    row = store.read(
+        "MATCH (p:Person)-[r:RECOMMENDED {kind: 'people'}]->() "
+        "WHERE r.reason CONTAINS 'in common' RETURN p.person_id AS id LIMIT 1").rows
+    assert row, "no recommendation names contacts in common"
+    person_id = row[0]["id"]
+    page, log = browse("viewer")
+    page.goto(f"/persons/{person_id}")
+    page.wait_for_selector("#recommended-people td.score")
+    chances = page.eval_on_selector_all("#recommended-people td.score",
+                                        "cells => cells.map(c => c.textContent.trim())")
+    assert chances and all(c.endswith("%") for c in chances), chances
+    values = [float(c.lstrip("<").rstrip("%")) for c in chances]
+    assert len(set(values)) > 1 and max(values) < 100.0
+    assert values == sorted(values, reverse=True)
+    reasons = page.eval_on_selector_all("#recommended-people td.reason",
+                                        "cells => cells.map(c => c.textContent.trim())")
+    links = _person_ids(page, "#recommended-people")
+    named = [(t, r) for t, r in zip(links, reasons, strict=True) if "in common:" in r]
+    assert named, reasons
+    for target, reason in named:
+        names = reason.split("in common:", 1)[1].split(";", 1)[0].split(", ")
+        common = store.read(
+            "MATCH (:Person {person_id: $a})-[:HAS_ACCOUNT]->(:Account)-[:FOLLOWS|INTERACTED]-"
+            "(:Account)<-[:HAS_ACCOUNT]-(c:Person)-[:HAS_ACCOUNT]->(:Account)"
+            "-[:FOLLOWS|INTERACTED]-(:Account)<-[:HAS_ACCOUNT]-(:Person {person_id: $b}) "
+            "RETURN DISTINCT c.display_name AS name", {"a": person_id, "b": target}).rows
+        assert {n.strip() for n in names} <= {r["name"] for r in common}, (reason, common)
+    assert page.inner_text("#recommender").startswith("written by")
+    screenshot(page, artifacts_dir, "person-recommendations")
+    assert log.csp_violations() == [] and log.page_errors == []

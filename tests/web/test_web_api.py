@@ -64,8 +64,14 @@ def test_model_charts(client_as):
     client = client_as("viewer")
     curve = client.get("/api/v1/models/current/curve.chart").get_json()
     assert curve["type"] == "line" and len(curve["data"]["labels"]) > 1
-    bars = client.get("/api/v1/models/current/evaluation.chart?split=val").get_json()
-    assert bars["type"] == "bar" and "graphsage" in bars["data"]["labels"]
+    bars = client.get("/api/v1/models/current/evaluation.chart?metric=recall@10").get_json()
+    assert bars["type"] == "bar" and "learned_ranker" in bars["data"]["labels"]
+    assert "adamic_adar" in bars["data"]["labels"] and "recall@10" in bars["data"]["datasets"][0][
+        "label"]
+    table = client.get("/api/v1/models/current/evaluation").get_json()
+    assert {r["method"] for r in table["items"]} >= {"learned_ranker", "personalized_pagerank"}
+    assert table["secondary_hits_vs_random_negatives"]
+    assert client.get("/api/v1/models/current/evaluation.chart?metric=auc").status_code == 400
     assert client.get("/api/v1/models/../../etc/curve.chart").status_code == 404
     assert client.get("/api/v1/models/nope/curve.chart").status_code == 404
 

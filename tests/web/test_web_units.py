@@ -48,10 +48,10 @@ def test_charts_are_chartjs_configs():
     assert curve["type"] == "line" and curve["data"]["labels"] == [1, 2]
     assert curve["data"]["datasets"][1]["data"] == [None, 0.4]
     bars = web.charts.evaluation_chart([
-        {"split": "test", "task": "people", "method": "graphsage", "hits@50": 0.7},
-        {"split": "test", "task": "people", "method": "adamic_adar", "hits@50": 0.5},
-        {"split": "val", "task": "people", "method": "graphsage", "hits@50": 0.9}])
-    assert bars["data"]["labels"] == ["graphsage", "adamic_adar"]
+        {"split": "val", "task": "people", "method": "learned_ranker", "recall@50": 0.7},
+        {"split": "val", "task": "people", "method": "adamic_adar", "recall@50": 0.5},
+        {"split": "hidden", "task": "people", "method": "learned_ranker", "recall@50": 0.9}])
+    assert bars["data"]["labels"] == ["learned_ranker", "adamic_adar"]
     assert bars["data"]["datasets"][0]["data"] == [0.7, 0.5]
 
 

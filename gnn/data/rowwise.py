@@ -1,0 +1,122 @@
+"""Row-wise operations on sparse score matrices (one row per source person): look up the
+values of given (row, column) pairs, keep the best entries of each row, rank within rows.
+
+These are the vectorised building blocks of candidate generation and pair features: a batch
+of persons is a block of rows, and every candidate is a (row, column) pair of it.
+
+>>> import scipy.sparse as sp
+>>> m = sp.csr_matrix(np.array([[0, 3, 1], [2, 0, 0]], dtype=np.float32))
+>>> lookup(m, np.array([0, 0, 1]), np.array([1, 2, 1])).tolist()
+[3.0, 1.0, 0.0]
+>>> rows, cols, vals = top_per_row(m, 1)
+>>> rows.tolist(), cols.tolist(), vals.tolist()
+([0, 1], [1, 0], [3.0, 2.0])
+>>> prune_rows(sp.csr_matrix(np.array([[1, 2, 2, 0]], dtype=np.float32)), 2).toarray().tolist()
+[[0.0, 2.0, 2.0, 0.0]]
+>>> rank_within(np.array([0, 0, 0, 1]), np.array([5.0, 1.0, 3.0, 7.0])).tolist()
+[1.0, 0.3333333333333333, 0.6666666666666666, 1.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def canonical(matrix: sp.spmatrix) -> sp.csr_matrix:
+    """``matrix`` as CSR with summed duplicates and sorted column indices (in place when it
+    already is CSR)."""
+    out = matrix.tocsr()
+    out.sum_duplicates()
+    out.sort_indices()
+    return out
+
+
+def entry_keys(matrix: sp.csr_matrix) -> np.ndarray:
+    """``row * n_cols + col`` of every stored entry of a canonical CSR matrix: sorted."""
+    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+    return rows * matrix.shape[1] + matrix.indices.astype(np.int64)
+
+
+def lookup(matrix: sp.spmatrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``matrix[rows[i], cols[i]]`` for every ``i`` (0.0 where nothing is stored), float64."""
+    m = canonical(matrix)
+    keys = entry_keys(m)
+    query = rows.astype(np.int64) * m.shape[1] + cols.astype(np.int64)
+    out = np.zeros(len(query), dtype=np.float64)
+    if len(keys) == 0 or len(query) == 0:
+        return out
+    pos = np.searchsorted(keys, query).clip(0, len(keys) - 1)
+    found = keys[pos] == query
+    out[found] = m.data[pos[found]]
+    return out
+
+
+def top_per_row(matrix: sp.spmatrix, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``m`` largest stored entries of each row (ties: smaller column first), as
+    ``(rows, cols, values)`` grouped by row (in column order within a row)."""
+    mat = canonical(matrix)
+    counts = np.diff(mat.indptr)
+    rows = np.repeat(np.arange(mat.shape[0], dtype=np.int64), counts)
+    keep = np.ones(len(rows), dtype=bool)
+    for r in np.flatnonzero(counts > m).tolist():
+        lo, hi = int(mat.indptr[r]), int(mat.indptr[r + 1])
+        values = mat.data[lo:hi]
+        # the m-th largest value; among equal values the smaller columns are kept
+        kth = np.partition(values, len(values) - m)[len(values) - m]
+        above = values > kth
+        at = np.flatnonzero(values == kth)[:m - int(above.sum())]
+        row_keep = above
+        row_keep[at] = True
+        keep[lo:hi] = row_keep
+    return rows[keep], mat.indices[keep].astype(np.int64), mat.data[keep]
+
+
+def prune_rows(matrix: sp.spmatrix, m: int) -> sp.csr_matrix:
+    """``matrix`` keeping only the ``m`` largest entries of each row (rows with at most
+    ``m`` entries unchanged)."""
+    mat = canonical(matrix)
+    if mat.shape[0] == 0 or np.diff(mat.indptr).max(initial=0) <= m:
+        return mat
+    rows, cols, vals = top_per_row(mat, m)
+    indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=mat.shape[0]))]
+    return sp.csr_matrix((vals, cols, indptr), shape=mat.shape)
+
+
+def rank_within(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Percentile rank of each value within its group (1.0 = the group's largest; ties
+    broken by position). ``groups`` need not be sorted."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.float64)
+    order = np.lexsort((np.arange(len(values)), values, groups))
+    g = groups[order]
+    start = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1]
+    size = np.diff(np.r_[start, len(g)])
+    position = np.arange(len(g)) - np.repeat(start, size) + 1
+    out = np.empty(len(values), dtype=np.float64)
+    out[order] = position / np.repeat(size, size)
+    return out
+
+
+def group_starts(sorted_groups: np.ndarray) -> np.ndarray:
+    """Index where each run of equal values starts in ``sorted_groups``."""
+    if len(sorted_groups) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.r_[0, np.flatnonzero(sorted_groups[1:] != sorted_groups[:-1]) + 1]
+
+
+def top_k_per_group(groups: np.ndarray, items: np.ndarray, score: np.ndarray,
+                    k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the best ``k`` entries of each group (ties: smaller item first), ordered
+    by group then rank, and the 1-based rank of each.
+
+    >>> idx, rank = top_k_per_group(np.array([1, 1, 1, 0]), np.array([5, 6, 7, 8]),
+    ...                             np.array([0.1, 0.9, 0.9, 0.5]), 2)
+    >>> idx.tolist(), rank.tolist()
+    ([3, 1, 2], [1, 1, 2])
+    """
+    order = np.lexsort((items, -score, groups))
+    start = group_starts(groups[order])
+    rank = np.arange(len(order)) - np.repeat(start, np.diff(np.r_[start, len(order)])) + 1
+    keep = rank <= k
+    return order[keep], rank[keep]

@@ -1,0 +1,533 @@
+"""Candidate pairs and their features: the first stage of every recommender.
+
+For a batch of persons, ``people_pairs`` and ``content_pairs`` list the candidates a person
+could be recommended — never itself, an existing tie or a content it already engaged — and
+compute one row of features per (person, candidate) pair. Heuristic recommenders rank by one
+column; the learned ranker reads them all. Plain functions over a ``RecGraph`` (the matrices
+of one state of the graph); no database.
+
+People candidates: every person two hops away (the best ``two_hop`` by Adamic–Adar for hubs),
+the best ``walk`` by personalized PageRank (truncated random walks of up to four steps),
+persons who engaged the same contents, and the best-known persons overall, of the person's
+community and of its platforms (ties first, then followers).
+Content candidates: contents engaged by contacts, contents engaged by persons who engaged
+the same contents (item-based co-engagement), contents of creators the person is tied to,
+and the most engaged contents overall, of the person's community and of its favourite topic.
+
+>>> from gnn.data.synthetic import synthetic_graph
+>>> g = RecGraph.build(synthetic_graph(300, seed=1))
+>>> batch = people_pairs(g, np.arange(10))
+>>> batch.features.shape[1] == len(PEOPLE_FEATURES), bool((batch.u != batch.v).all())
+(True, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from gnn.data.features import topic_profile
+from gnn.data.graph import GraphData
+from gnn.data.rowwise import canonical, lookup, prune_rows, rank_within, top_per_row
+from gnn.data.structural import pc_decoder_features, pp_decoder_features
+from graph.arrays import sorted_unique
+
+if TYPE_CHECKING:
+    import torch
+
+#: Restart probability of the personalized PageRank walks.
+PPR_ALPHA = 0.25
+
+PEOPLE_FEATURES: tuple[str, ...] = (
+    "common_neighbours", "adamic_adar", "resource_allocation", "preferential_attachment",
+    "personalized_pagerank", "walk3", "walk4", "jaccard", "degree_u", "degree_v",
+    "neighbour_degree_u", "adamic_adar_rank", "pagerank_rank", "pagerank_reverse",
+    "same_community", "community_share", "community_size_v", "platform_overlap", "topic_similarity",
+    "co_engaged", "followers_v", "gnn_cosine", "gnn_logit")
+
+CONTENT_FEATURES: tuple[str, ...] = (
+    "contacts_engaged", "contacts_engaged_share", "item_cf", "co_engagement_paths",
+    "popularity", "popularity_rank", "community_popularity", "topic_match", "platform_match",
+    "price_log", "creator_tie", "creator_followers", "degree_u", "engaged_u",
+    "contacts_engaged_rank", "item_cf_rank", "gnn_cosine", "gnn_logit")
+
+
+@dataclass
+class Limits:
+    """How many candidates each source contributes, per person."""
+
+    two_hop: int = 1000
+    walk: int = 300
+    popular_people: int = 50
+    community_people: int = 20
+    platform_people: int = 20
+    co_engaged_people: int = 50
+    contacts_content: int = 300
+    item_cf: int = 300
+    popular_content: int = 50
+    community_content: int = 30
+    topic_content: int = 15
+    creator_content: int = 50
+    walk_prune: int = 400  # entries kept per row between walk steps (bounds the cost)
+
+
+@dataclass
+class Embeddings:
+    """GraphSAGE embeddings of every node of one graph (persons then contents) and the
+    model whose decoders give the ``gnn_logit`` features."""
+
+    h: torch.Tensor
+    model: torch.nn.Module | None
+
+    @property
+    def normalised(self) -> np.ndarray:
+        hn = self.h.float().cpu().numpy()
+        return hn / np.maximum(np.linalg.norm(hn, axis=1, keepdims=True), 1e-9)
+
+
+@dataclass
+class RecGraph:
+    """The matrices of one state of the graph that candidates and features come from."""
+
+    data: GraphData
+    adjacency: sp.csr_matrix  # person × person, 0/1, symmetric
+    engagements: sp.csr_matrix  # person × content, 0/1
+    purchases: sp.csr_matrix  # person × content, 0/1 where an amount was paid
+    degree: np.ndarray
+    popularity: np.ndarray  # persons engaged, per content
+    community: np.ndarray  # community index per person, -1 unknown
+    community_onehot: sp.csr_matrix  # person × community
+    community_size: np.ndarray
+    topics: list[str]
+    profile: np.ndarray  # person × topic shares
+    content_topic: np.ndarray  # topic index per content, -1 unknown
+    person_platforms: np.ndarray  # person × platform, 0/1
+    content_platform: np.ndarray  # platform index per content, -1 unknown
+    creator: np.ndarray  # person index of each content's creator, -1 unknown
+    embeddings: Embeddings | None = None
+    _cache: dict[str, object] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, data: GraphData, pp_src: np.ndarray | None = None,
+              pp_dst: np.ndarray | None = None, pc_person: np.ndarray | None = None,
+              pc_content: np.ndarray | None = None,
+              embeddings: Embeddings | None = None) -> RecGraph:
+        """The graph of ``data`` restricted to the given ties and engagements (default: all
+        of them)."""
+        pp_src = data.pp_src if pp_src is None else pp_src
+        pp_dst = data.pp_dst if pp_dst is None else pp_dst
+        pc_person = data.pc_person if pc_person is None else pc_person
+        pc_content = data.pc_content if pc_content is None else pc_content
+        a = data.person_adjacency(pp_src, pp_dst)
+        b = data.engagement_matrix(pc_person, pc_content)
+        paid = _paid_pairs(data, pc_person, pc_content)
+        c = data.engagement_matrix(pc_person[paid], pc_content[paid])
+        codes, uniques = pd.factorize(data.persons["community_id"], use_na_sentinel=True)
+        community = np.asarray(codes, dtype=np.int64)
+        n_comm = max(len(uniques), 1)
+        known = community >= 0
+        onehot = sp.csr_matrix((np.ones(int(known.sum()), dtype=np.float32),
+                                (np.flatnonzero(known), community[known])),
+                               shape=(data.num_persons, n_comm))
+        topics = sorted({t for t in data.contents["topic"].tolist() if t})
+        tindex = {t: i for i, t in enumerate(topics)}
+        platforms = sorted({p for s in data.persons["platforms"].tolist()
+                            for p in str(s).split("|") if p}
+                           | {p for p in data.contents["platform"].tolist() if p})
+        pindex = {p: i for i, p in enumerate(platforms)}
+        person_plat = np.zeros((data.num_persons, max(len(platforms), 1)), dtype=np.float32)
+        for i, s in enumerate(data.persons["platforms"].tolist()):
+            for p in str(s).split("|"):
+                if p in pindex:
+                    person_plat[i, pindex[p]] = 1.0
+        creator = (data.contents["creator"].to_numpy(np.int64) if "creator" in data.contents
+                   else np.full(data.num_contents, -1, dtype=np.int64))
+        return cls(
+            data=data, adjacency=a, engagements=b, purchases=c,
+            degree=np.asarray(a.sum(axis=1)).ravel(),
+            popularity=np.asarray(b.sum(axis=0)).ravel(),
+            community=community, community_onehot=onehot,
+            community_size=np.bincount(community[known], minlength=n_comm).astype(np.float64),
+            topics=topics, profile=topic_profile(data, b, topics),
+            content_topic=np.array([tindex.get(t, -1) for t in data.contents["topic"]],
+                                   dtype=np.int64),
+            person_platforms=person_plat,
+            content_platform=np.array([pindex.get(p, -1) for p in data.contents["platform"]],
+                                      dtype=np.int64),
+            creator=creator, embeddings=embeddings)
+
+    # -- derived, computed once per graph ------------------------------------------------
+    def _memo(self, key: str, make: object) -> object:
+        if key not in self._cache:
+            self._cache[key] = make()  # type: ignore[operator]
+        return self._cache[key]
+
+    @property
+    def inv_degree(self) -> np.ndarray:
+        return np.divide(1.0, self.degree, out=np.zeros_like(self.degree),
+                         where=self.degree > 0)
+
+    @property
+    def inv_log_degree(self) -> np.ndarray:
+        return np.divide(1.0, np.log(np.maximum(self.degree, 1.0)),
+                         out=np.zeros_like(self.degree), where=self.degree > 1)
+
+    @property
+    def walk(self) -> sp.csr_matrix:
+        """Row-stochastic random-walk matrix ``D^-1 A``."""
+        return self._memo("walk", lambda: canonical(  # type: ignore[return-value]
+            sp.diags(self.inv_degree) @ self.adjacency))
+
+    @property
+    def neighbour_degree(self) -> np.ndarray:
+        return self._memo("nbr_deg", lambda: np.divide(  # type: ignore[return-value]
+            self.adjacency @ self.degree, self.degree, out=np.zeros_like(self.degree),
+            where=self.degree > 0))
+
+    @property
+    def followers_log(self) -> np.ndarray:
+        return np.log1p(self.data.persons["followers_total"].to_numpy(float).clip(0))
+
+    @property
+    def standing(self) -> np.ndarray:
+        """How well known each person is: ties first, then followers (always > 0)."""
+        return self._memo("standing", lambda: (  # type: ignore[return-value]
+            self.degree + self.followers_log / (1.0 + self.followers_log.max(initial=0.0))
+            + 1e-3))
+
+    def top_people(self, count: int) -> np.ndarray:
+        """The ``count`` best-known persons (ties: smaller index first)."""
+        return np.lexsort((np.arange(len(self.degree)), -self.standing))[:count]
+
+    def top_content(self, count: int) -> np.ndarray:
+        """The ``count`` most engaged contents."""
+        return np.lexsort((np.arange(len(self.popularity)), -self.popularity))[:count]
+
+    def community_top_people(self, count: int) -> sp.csr_matrix:
+        """Community × person matrix holding each community's ``count`` best-known
+        members."""
+        def make() -> sp.csr_matrix:
+            m = self.community_onehot.T.tocsr() @ sp.diags(self.standing)
+            return prune_rows(m, count)
+        return self._memo(f"comm_people_{count}", make)  # type: ignore[return-value]
+
+    def platform_top_people(self, count: int) -> sp.csr_matrix:
+        """Platform × person matrix of each platform's ``count`` best-known persons."""
+        def make() -> sp.csr_matrix:
+            m = sp.csr_matrix(self.person_platforms.T) @ sp.diags(self.standing)
+            return prune_rows(m, count)
+        return self._memo(f"plat_people_{count}", make)  # type: ignore[return-value]
+
+    @property
+    def community_engaged(self) -> sp.csr_matrix:
+        """Community × content: members of each community who engaged each content."""
+        return self._memo("comm_engaged", lambda: canonical(  # type: ignore[return-value]
+            self.community_onehot.T.tocsr() @ self.engagements))
+
+    def community_top_content(self, count: int) -> sp.csr_matrix:
+        return self._memo(f"comm_content_{count}", lambda: prune_rows(  # type: ignore[return-value]
+            self.community_engaged, count))
+
+    def topic_top_content(self, count: int) -> sp.csr_matrix:
+        """Topic × content holding each topic's ``count`` most engaged contents."""
+        def make() -> sp.csr_matrix:
+            known = np.flatnonzero(self.content_topic >= 0)
+            m = sp.csr_matrix((self.popularity[known] + 1.0,
+                               (self.content_topic[known], known)),
+                              shape=(max(len(self.topics), 1), self.data.num_contents))
+            return prune_rows(m, count)
+        return self._memo(f"topic_content_{count}", make)  # type: ignore[return-value]
+
+    @property
+    def created_by(self) -> sp.csr_matrix:
+        """Person × content: 1 where the person created the content."""
+        def make() -> sp.csr_matrix:
+            known = np.flatnonzero(self.creator >= 0)
+            return canonical(sp.csr_matrix(
+                (np.ones(len(known), dtype=np.float32), (self.creator[known], known)),
+                shape=(self.data.num_persons, self.data.num_contents)))
+        return self._memo("created_by", make)  # type: ignore[return-value]
+
+    def favourite_topic(self, persons: np.ndarray) -> np.ndarray:
+        """Index of each person's most engaged topic, -1 when it engaged none."""
+        if self.profile.shape[1] == 0:
+            return np.full(len(persons), -1, dtype=np.int64)
+        prof = self.profile[persons]
+        return np.where(prof.sum(axis=1) > 0, prof.argmax(axis=1), -1)
+
+
+def _paid_pairs(data: GraphData, pc_person: np.ndarray, pc_content: np.ndarray) -> np.ndarray:
+    """Mask of the given engagements whose summed amount in ``data`` is positive."""
+    if len(pc_person) == 0 or len(data.pc_person) == 0:
+        return np.zeros(len(pc_person), dtype=bool)
+    n_c = max(data.num_contents, 1)
+    keys = data.pc_person.astype(np.int64) * n_c + data.pc_content
+    order = np.argsort(keys, kind="stable")
+    query = pc_person.astype(np.int64) * n_c + pc_content
+    pos = np.searchsorted(keys[order], query).clip(0, len(keys) - 1)
+    found = keys[order][pos] == query
+    return found & (data.pc_amount[order][pos] > 0)
+
+
+@dataclass
+class PairBatch:
+    """Candidate pairs of one batch: person ``u``, target ``v`` (a person or a content
+    index), one feature row each (columns ``names``). Sorted by ``u`` then ``v``."""
+
+    kind: str
+    u: np.ndarray
+    v: np.ndarray
+    features: np.ndarray
+    names: tuple[str, ...]
+
+    def column(self, name: str) -> np.ndarray:
+        return self.features[:, self.names.index(name)]
+
+    def __len__(self) -> int:
+        return len(self.u)
+
+
+def _candidates(parts: list[tuple[np.ndarray, np.ndarray]], persons: np.ndarray,
+                existing: sp.csr_matrix, self_pairs: bool
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct candidate pairs of several lists, sorted, without existing pairs (and
+    the person itself): block rows, targets and persons."""
+    rows = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    cols = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    n_cols = existing.shape[1]
+    key = sorted_unique(rows * n_cols + cols)
+    rows, cols = key // n_cols, key % n_cols
+    keep = lookup(existing[persons], rows, cols) == 0
+    if self_pairs:
+        keep &= cols != persons[rows]
+    return rows[keep], cols[keep], persons[rows[keep]]
+
+
+def _per_row(lookup_rows: np.ndarray, table: sp.csr_matrix
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, col) for each block row ``i`` and every entry of ``table[lookup_rows[i]]``
+    (rows of -1 give nothing)."""
+    ok = lookup_rows >= 0
+    block = table[lookup_rows[ok]]
+    counts = np.diff(block.indptr)
+    rows = np.repeat(np.flatnonzero(ok), counts)
+    return rows, block.indices.astype(np.int64)
+
+
+def _product_rows(block: sp.csr_matrix, table: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, col) of every entry of ``block @ table`` (a 0/1 union of table rows)."""
+    m = canonical(block @ table)
+    rows = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
+    return rows, m.indices.astype(np.int64)
+
+
+def _row_dot(a: np.ndarray, u: np.ndarray, v: np.ndarray, b: np.ndarray | None = None,
+             chunk: int = 200_000) -> np.ndarray:
+    """``sum(a[u[i]] * b[v[i]])`` for every pair, in chunks (``b`` defaults to ``a``)."""
+    b = a if b is None else b
+    out = np.zeros(len(u), dtype=np.float64)
+    for lo in range(0, len(u), chunk):
+        out[lo:lo + chunk] = np.einsum("ij,ij->i", a[u[lo:lo + chunk]], b[v[lo:lo + chunk]])
+    return out
+
+
+def _pair_overlap(left: sp.csr_matrix, u: np.ndarray, right: sp.csr_matrix, v: np.ndarray,
+                  chunk: int = 500_000) -> np.ndarray:
+    """``|left[u] ∩ right[v]|`` (dot product of the two 0/1 rows), pair by pair."""
+    out = np.zeros(len(u), dtype=np.float64)
+    for lo in range(0, len(u), chunk):
+        prod = left[u[lo:lo + chunk]].multiply(right[v[lo:lo + chunk]])
+        out[lo:lo + chunk] = np.asarray(prod.sum(axis=1)).ravel()
+    return out
+
+
+def _gnn_pair_features(g: RecGraph, kind: str, u: np.ndarray, v: np.ndarray,
+                       decoder_features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine of the two embeddings and the GraphSAGE decoder's logit (zeros without a
+    model)."""
+    if g.embeddings is None or len(u) == 0:
+        return np.zeros(len(u)), np.zeros(len(u))
+    from gnn.train import score_pairs  # torch-heavy; only when a model is there
+
+    hn = g._memo("hn", lambda: g.embeddings.normalised)  # type: ignore[union-attr]
+    offset = 0 if kind == "people" else g.data.num_persons
+    cosine = _row_dot(hn, u, v + offset)  # type: ignore[arg-type]
+    if g.embeddings.model is None:
+        return cosine, np.zeros(len(u))
+    logit = score_pairs(g.embeddings.model, g.embeddings.h, kind, u, v,  # type: ignore[arg-type]
+                        decoder_features, g.data.num_persons)
+    return cosine, logit.astype(np.float64)
+
+
+def people_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None) -> PairBatch:
+    """Candidates and ``PEOPLE_FEATURES`` for each of ``persons`` (sorted person indices)."""
+    lim = limits or Limits()
+    persons = np.asarray(persons, dtype=np.int64)
+    a = g.adjacency
+    s = a[persons]
+    deg = g.degree
+    c2 = canonical(s @ a)
+    aa = canonical(s @ sp.diags(g.inv_log_degree) @ a)
+    ra = canonical(s @ sp.diags(g.inv_degree) @ a)
+    x2 = canonical(sp.diags(np.divide(1.0, deg[persons], out=np.zeros(len(persons)),
+                                      where=deg[persons] > 0)) @ ra)
+    x3 = canonical(prune_rows(x2, lim.walk_prune) @ g.walk)
+    x4 = canonical(prune_rows(x3, lim.walk_prune) @ g.walk)
+    beta = 1.0 - PPR_ALPHA
+    ppr = canonical(PPR_ALPHA * (beta ** 2 * x2 + beta ** 3 * x3 + beta ** 4 * x4))
+
+    parts = [top_per_row(aa, lim.two_hop)[:2],
+             top_per_row(ppr, lim.walk)[:2]]
+    popular = g.top_people(lim.popular_people)
+    parts.append((np.repeat(np.arange(len(persons)), len(popular)),
+                  np.tile(popular, len(persons))))
+    parts.append(_per_row(g.community[persons],
+                          g.community_top_people(lim.community_people)))
+    parts.append(_product_rows(sp.csr_matrix(g.person_platforms[persons]),
+                               g.platform_top_people(lim.platform_people)))
+    eu = g.engagements[persons]
+    if eu.nnz:
+        parts.append(top_per_row(canonical(eu @ g.engagements.T.tocsr()),
+                                 lim.co_engaged_people)[:2])
+    rows, v, u = _candidates(parts, persons, a, self_pairs=True)
+
+    cn = lookup(c2, rows, v)
+    aa_v = lookup(aa, rows, v)
+    ra_v = lookup(ra, rows, v)
+    ppr_v = lookup(ppr, rows, v)
+    walk3 = lookup(x3, rows, v)
+    walk4 = lookup(x4, rows, v)
+    comm_u, comm_v = g.community[u], g.community[v]
+    share = lookup(canonical(s @ g.community_onehot), rows, np.maximum(comm_v, 0))
+    share = np.where(comm_v >= 0, share / np.maximum(deg[u], 1.0), 0.0)
+    decoder = pp_decoder_features({"common_neighbours": cn, "adamic_adar": aa_v,
+                                   "resource_allocation": ra_v})
+    cosine, logit = _gnn_pair_features(g, "people", u, v, decoder)
+    columns = {
+        "common_neighbours": cn,
+        "adamic_adar": aa_v,
+        "resource_allocation": ra_v,
+        "preferential_attachment": deg[u] * deg[v],
+        "personalized_pagerank": ppr_v,
+        "walk3": walk3,
+        "walk4": walk4,
+        "jaccard": cn / np.maximum(deg[u] + deg[v] - cn, 1.0),
+        "degree_u": deg[u],
+        "degree_v": deg[v],
+        "neighbour_degree_u": g.neighbour_degree[u],
+        "adamic_adar_rank": rank_within(rows, aa_v),
+        "pagerank_rank": rank_within(rows, ppr_v),
+        "pagerank_reverse": ppr_v * deg[u] / np.maximum(deg[v], 1.0),
+        "same_community": ((comm_u == comm_v) & (comm_u >= 0)).astype(np.float64),
+        "community_share": share,
+        "community_size_v": np.where(comm_v >= 0, g.community_size[np.maximum(comm_v, 0)], 0),
+        "platform_overlap": _row_dot(g.person_platforms, u, v),
+        "topic_similarity": _row_dot(g.profile, u, v) if g.profile.shape[1] else np.zeros(
+            len(u)),
+        "co_engaged": _pair_overlap(g.engagements, u, g.engagements, v),
+        "followers_v": g.followers_log[v],
+        "gnn_cosine": cosine,
+        "gnn_logit": logit,
+    }
+    return PairBatch("people", u, v, _stack(columns, PEOPLE_FEATURES), PEOPLE_FEATURES)
+
+
+def content_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None) -> PairBatch:
+    """Candidates and ``CONTENT_FEATURES`` for each of ``persons`` (sorted person indices)."""
+    lim = limits or Limits()
+    persons = np.asarray(persons, dtype=np.int64)
+    n_c = g.data.num_contents
+    if n_c == 0 or len(persons) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return PairBatch("content", empty, empty,
+                         np.zeros((0, len(CONTENT_FEATURES)), dtype=np.float32),
+                         CONTENT_FEATURES)
+    a, e = g.adjacency, g.engagements
+    s = a[persons]
+    eu = e[persons]
+    ce = canonical(s @ e)
+    inv_pop = np.divide(1.0, g.popularity, out=np.zeros_like(g.popularity),
+                        where=g.popularity > 0)
+    engaged_count = np.asarray(e.sum(axis=1)).ravel()
+    inv_eng = np.divide(1.0, engaged_count, out=np.zeros_like(engaged_count),
+                        where=engaged_count > 0)
+    # u -> contents it engaged -> persons who engaged them -> their contents
+    middle = prune_rows(canonical(eu @ sp.diags(inv_pop) @ e.T.tocsr()), lim.walk_prune)
+    middle_counts = canonical(eu @ e.T.tocsr())
+    icf = canonical(middle @ sp.diags(inv_eng) @ e)
+    paths = canonical(prune_rows(middle_counts, lim.walk_prune) @ e)
+    created = canonical(s @ g.created_by)
+
+    parts = [top_per_row(ce, lim.contacts_content)[:2], top_per_row(icf, lim.item_cf)[:2],
+             top_per_row(created.multiply(g.popularity[None, :] + 1.0).tocsr(),
+                         lim.creator_content)[:2]]
+    popular = g.top_content(lim.popular_content)
+    parts.append((np.repeat(np.arange(len(persons)), len(popular)),
+                  np.tile(popular, len(persons))))
+    parts.append(_per_row(g.community[persons], g.community_top_content(lim.community_content)))
+    parts.append(_per_row(g.favourite_topic(persons), g.topic_top_content(lim.topic_content)))
+    rows, c, u = _candidates(parts, persons, e, self_pairs=False)
+
+    ce_v = lookup(ce, rows, c)
+    icf_v = lookup(icf, rows, c)
+    comm_u = g.community[u]
+    comm_pop = lookup(g.community_engaged, np.maximum(comm_u, 0), c)
+    comm_pop = np.where(comm_u >= 0, comm_pop / np.maximum(
+        g.community_size[np.maximum(comm_u, 0)], 1.0), 0.0)
+    topic = g.content_topic[c]
+    match = np.zeros(len(u))
+    known = topic >= 0
+    match[known] = g.profile[u[known], topic[known]]
+    plat = g.content_platform[c]
+    plat_match = np.zeros(len(u))
+    okp = plat >= 0
+    plat_match[okp] = g.person_platforms[u[okp], plat[okp]]
+    creator = g.creator[c]
+    creator_tie = np.zeros(len(u))
+    okc = creator >= 0
+    creator_tie[okc] = lookup(a, u[okc], creator[okc])
+    creator_followers = np.where(okc, g.followers_log[np.maximum(creator, 0)], 0.0)
+    deg_u = g.degree[u]
+    decoder = pc_decoder_features({"connections_engaged": ce_v,
+                                   "popularity": g.popularity[c], "topic_match": match})
+    cosine, logit = _gnn_pair_features(g, "content", u, c, decoder)
+    columns = {
+        "contacts_engaged": ce_v,
+        "contacts_engaged_share": ce_v / np.maximum(deg_u, 1.0),
+        "item_cf": icf_v,
+        "co_engagement_paths": lookup(paths, rows, c),
+        "popularity": g.popularity[c],
+        "popularity_rank": rank_within(rows, g.popularity[c]),
+        "community_popularity": comm_pop,
+        "topic_match": match,
+        "platform_match": plat_match,
+        "price_log": np.log1p(g.data.contents["price"].to_numpy(float).clip(0))[c],
+        "creator_tie": creator_tie,
+        "creator_followers": creator_followers,
+        "degree_u": deg_u,
+        "engaged_u": engaged_count[u],
+        "contacts_engaged_rank": rank_within(rows, ce_v),
+        "item_cf_rank": rank_within(rows, icf_v),
+        "gnn_cosine": cosine,
+        "gnn_logit": logit,
+    }
+    return PairBatch("content", u, c, _stack(columns, CONTENT_FEATURES), CONTENT_FEATURES)
+
+
+def _stack(columns: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
+    return np.stack([np.asarray(columns[name], dtype=np.float64) for name in names],
+                    axis=1).astype(np.float32) if names else np.zeros((0, 0), np.float32)
+
+
+def pairs_for(kind: str, g: RecGraph, persons: np.ndarray,
+              limits: Limits | None = None) -> PairBatch:
+    """``people_pairs`` or ``content_pairs`` by ``kind``."""
+    if kind == "people":
+        return people_pairs(g, persons, limits)
+    if kind == "content":
+        return content_pairs(g, persons, limits)
+    raise ValueError(f"kind must be 'people' or 'content', got {kind!r}")

@@ -1,0 +1,164 @@
+"""Why a recommendation was made, in words that name the evidence.
+
+For each recommended pair: a short English ``reason`` ("3 contacts in common: 张三, 李四,
+王五; same community: 育儿") and the same evidence as a JSON-ready dict, so that another
+surface can word it in its own language. At most ``MAX_PARTS`` pieces of evidence, strongest
+first; at most ``MAX_NAMES`` names, the best connected first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from gnn.data.rowwise import top_per_row
+from gnn.pairs import PairBatch, RecGraph
+
+MAX_NAMES = 3
+MAX_PARTS = 2
+
+
+def _names(g: RecGraph, left: sp.csr_matrix, u: np.ndarray, right: sp.csr_matrix,
+           v: np.ndarray) -> list[list[str]]:
+    """For each pair, the display names of up to ``MAX_NAMES`` persons in both
+    ``left[u]`` and ``right[v]`` (person columns), the most connected first."""
+    if len(u) == 0:
+        return []
+    both = left[u].multiply(right[v]).tocsr()
+    weight = both @ sp.diags(g.degree + g.followers_log + 1.0)
+    rows, cols, _ = top_per_row(weight, MAX_NAMES)
+    names = g.data.persons["display_name"].astype(str).to_numpy()
+    out: list[list[str]] = [[] for _ in range(len(u))]
+    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        out[r].append(str(names[c]))
+    return out
+
+
+def _community_labels(g: RecGraph) -> np.ndarray:
+    """Each person's community label (``#id`` when the analysis gave none)."""
+    def make() -> np.ndarray:
+        persons = g.data.persons
+        ids = "#" + persons["community_id"].astype(str)
+        labels = persons.get("community_label", ids)
+        good = labels.map(lambda x: isinstance(x, str) and bool(x))
+        return labels.where(good, ids).astype(str).to_numpy()
+    return g._memo("community_labels", make)  # type: ignore[return-value]
+
+
+def _community_label(g: RecGraph, person: int) -> str:
+    return str(_community_labels(g)[person])
+
+
+def _count(n: float, one: str, many: str) -> str:
+    n = int(round(n))
+    return f"{n} {one if n == 1 else many}"
+
+
+def _join(parts: list[str], fallback: str) -> str:
+    return "; ".join(parts[:MAX_PARTS]) if parts else fallback
+
+
+def people_reasons(g: RecGraph, batch: PairBatch, rows: np.ndarray
+                   ) -> tuple[list[str], list[dict[str, object]]]:
+    """Reasons and evidence for the pairs ``rows`` of a people ``batch``."""
+    u, v = batch.u[rows], batch.v[rows]
+    cn = batch.column("common_neighbours")[rows]
+    same = batch.column("same_community")[rows] > 0
+    co = batch.column("co_engaged")[rows]
+    co_paid = _co_purchases(g, u, v)
+    topic_sim = batch.column("topic_similarity")[rows]
+    ppr = batch.column("personalized_pagerank")[rows]
+    common = _names(g, g.adjacency, u, g.adjacency, v)
+    fav_u, fav_v = g.favourite_topic(u), g.favourite_topic(v)
+    reasons, evidence = [], []
+    for i in range(len(u)):
+        parts: list[str] = []
+        ev: dict[str, object] = {}
+        if cn[i] > 0:
+            ev["contacts_in_common"] = int(cn[i])
+            ev["names"] = common[i]
+            parts.append(f"{_count(cn[i], 'contact', 'contacts')} in common: "
+                         + ", ".join(common[i]))
+        if same[i]:
+            label = _community_label(g, int(u[i]))
+            ev["community"] = label
+            parts.append(f"same community: {label}")
+        if co_paid[i] > 0:
+            ev["bought_same"] = int(co_paid[i])
+            n = int(co_paid[i])
+            parts.append("bought the same course" if n == 1
+                         else f"bought {n} of the same courses")
+        elif co[i] > 0:
+            ev["engaged_same"] = int(co[i])
+            parts.append(f"engaged {_count(co[i], 'content', 'contents')} you engaged")
+        if fav_u[i] >= 0 and fav_u[i] == fav_v[i] and topic_sim[i] > 0:
+            topic = g.topics[int(fav_u[i])]
+            ev["topic"] = topic
+            parts.append(f"both mostly engage {topic}")
+        if not parts and ppr[i] > 0:
+            ev["wider_network"] = True
+            parts.append("close in your wider network (contacts of contacts)")
+        ev.setdefault("contacts", int(g.degree[v[i]]))
+        contacts = _count(g.degree[v[i]], "contact", "contacts")
+        reasons.append(_join(parts, f"well connected: {contacts}"))
+        evidence.append(ev)
+    return reasons, evidence
+
+
+def _co_purchases(g: RecGraph, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    if len(u) == 0 or g.purchases.nnz == 0:
+        return np.zeros(len(u))
+    return np.asarray(g.purchases[u].multiply(g.purchases[v]).sum(axis=1)).ravel()
+
+
+def content_reasons(g: RecGraph, batch: PairBatch, rows: np.ndarray
+                    ) -> tuple[list[str], list[dict[str, object]]]:
+    """Reasons and evidence for the pairs ``rows`` of a content ``batch``."""
+    u, c = batch.u[rows], batch.v[rows]
+    ce = batch.column("contacts_engaged")[rows]
+    creator_tie = batch.column("creator_tie")[rows] > 0
+    icf = batch.column("item_cf")[rows]
+    comm = batch.column("community_popularity")[rows]
+    match = batch.column("topic_match")[rows]
+    engaged_by = g.engagements.T.tocsr()
+    contacts = _names(g, g.adjacency, u, engaged_by, c)
+    names = g.data.persons["display_name"].astype(str).to_numpy()
+    topics = g.data.contents["topic"].astype(str).to_numpy()
+    reasons, evidence = [], []
+    for i in range(len(u)):
+        parts: list[str] = []
+        ev: dict[str, object] = {}
+        if creator_tie[i]:
+            creator = names[int(g.creator[c[i]])]
+            ev["creator_contact"] = str(creator)
+            parts.append(f"by {creator}, one of your contacts")
+        if ce[i] > 0:
+            ev["contacts_engaged"] = int(ce[i])
+            ev["names"] = contacts[i]
+            parts.append(f"{_count(ce[i], 'contact', 'contacts')} engaged it: "
+                         + ", ".join(contacts[i]))
+        if icf[i] > 0 and not parts:
+            ev["similar_tastes"] = True
+            parts.append("engaged by people who engaged what you engaged")
+        if comm[i] > 0 and len(parts) < MAX_PARTS:
+            label = _community_label(g, int(u[i]))
+            ev["community"] = label
+            ev["community_share"] = round(float(comm[i]), 4)
+            parts.append(f"popular in your community {label}: {comm[i]:.0%} engaged")
+        if match[i] > 0 and len(parts) < MAX_PARTS:
+            ev["topic"] = topics[c[i]]
+            ev["topic_share"] = round(float(match[i]), 4)
+            parts.append(f"topic {topics[c[i]]}: {match[i]:.0%} of what you engage")
+        ev.setdefault("engaged", int(g.popularity[c[i]]))
+        reasons.append(_join(parts, f"popular: {_count(g.popularity[c[i]], 'person', 'persons')}"
+                             " engaged"))
+        evidence.append(ev)
+    return reasons, evidence
+
+
+def reasons_for(g: RecGraph, batch: PairBatch, rows: np.ndarray
+                ) -> tuple[list[str], list[dict[str, object]]]:
+    """``people_reasons`` or ``content_reasons`` by the batch's kind."""
+    if batch.kind == "people":
+        return people_reasons(g, batch, rows)
+    return content_reasons(g, batch, rows)

@@ -1,0 +1,207 @@
+"""The second stage of every recommender: scoring candidate pairs.
+
+A recommender turns a ``PairBatch`` into one ranking score per pair (higher is better) and a
+calibrated probability. Heuristics rank by one feature column (ties broken by the target's
+popularity, then its index); the learned ranker is a LightGBM model over every column.
+Every recommender goes through the same ``recommend`` path (``gnn.recommend``), so the
+evaluation of a heuristic and of the model measures exactly what a refresh would write.
+
+>>> import numpy as np
+>>> from gnn.pairs import PairBatch
+>>> b = PairBatch("people", np.array([0, 0, 0]), np.array([1, 2, 3]),
+...               np.array([[0.0, 1], [2, 5], [2, 9]], dtype=np.float32),
+...               ("adamic_adar", "degree_v"))
+>>> Heuristic("adamic_adar", "people").order(b).argsort().tolist()  # worst to best
+[0, 1, 2]
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from gnn.pairs import PairBatch
+
+#: The baselines every model is compared with, by task, and the feature each ranks by.
+PEOPLE_HEURISTICS: dict[str, str] = {
+    "common_neighbours": "common_neighbours",
+    "adamic_adar": "adamic_adar",
+    "resource_allocation": "resource_allocation",
+    "preferential_attachment": "preferential_attachment",
+    "personalized_pagerank": "personalized_pagerank",
+}
+CONTENT_HEURISTICS: dict[str, str] = {
+    "popularity": "popularity",
+    "contacts_engaged": "contacts_engaged",
+    "item_cf": "item_cf",
+    "community_popularity": "community_popularity",
+}
+HEURISTICS = {"people": PEOPLE_HEURISTICS, "content": CONTENT_HEURISTICS}
+#: What a heuristic falls back on for candidates it scores alike (e.g. no common contact).
+TIEBREAK = {"people": "degree_v", "content": "popularity"}
+#: The heuristic used when nothing could be evaluated (too little data).
+DEFAULT_HEURISTIC = {"people": "adamic_adar", "content": "contacts_engaged"}
+LEARNED = "learned_ranker"
+
+
+@dataclass
+class Calibration:
+    """Maps a recommender's signal to the probability that a recommendation is a real tie
+    (or engagement) that was hidden from it: isotonic regression of held-out labels on the
+    signal (pooled into at most ``BINS`` quantile bins), interpolated linearly between the
+    bins, so a higher signal never gets a lower probability.
+
+    >>> cal = Calibration.fit(np.array([0.0, 1, 2, 3, 4, 5]), np.array([0, 0, 1, 0, 1, 1]))
+    >>> cal.probability(np.array([0.0, 2.5, 9.0])).round(3).tolist()
+    [0.0, 0.5, 1.0]
+    """
+
+    x: list[float] = field(default_factory=list)
+    y: list[float] = field(default_factory=list)
+
+    BINS = 200
+
+    @property
+    def fitted(self) -> bool:
+        return len(self.x) > 0
+
+    def probability(self, signal: np.ndarray) -> np.ndarray:
+        if not self.fitted:
+            return np.full(len(signal), np.nan)
+        return np.interp(signal.astype(np.float64), self.x, self.y)
+
+    @classmethod
+    def fit(cls, signal: np.ndarray, labels: np.ndarray) -> Calibration:
+        """Fit on candidate signals and their 0/1 labels (unfitted when one class only)."""
+        from scipy.optimize import isotonic_regression
+
+        x = signal.astype(np.float64)
+        y = labels.astype(np.float64)
+        if len(x) == 0 or y.min() == y.max():
+            return cls()
+        order = np.argsort(x, kind="stable")
+        x, y = x[order], y[order]
+        edges = np.unique(np.quantile(x, np.linspace(0, 1, cls.BINS + 1)))
+        which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 1)
+        counts = np.bincount(which)
+        used = counts > 0
+        x_mean = np.bincount(which, x)[used] / counts[used]
+        y_mean = np.bincount(which, y)[used] / counts[used]
+        fitted = isotonic_regression(y_mean, weights=counts[used].astype(np.float64),
+                                     increasing=True).x
+        return cls(x=x_mean.round(8).tolist(), y=np.asarray(fitted).round(8).tolist())
+
+    def to_dict(self) -> dict[str, object]:
+        return {"x": self.x, "y": self.y}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, object]) -> Calibration:
+        return cls(x=[float(v) for v in raw.get("x", [])],  # type: ignore[attr-defined]
+                   y=[float(v) for v in raw.get("y", [])])  # type: ignore[attr-defined]
+
+
+class Recommender(Protocol):
+    """What the recommendation path needs of a scorer."""
+
+    name: str
+    kind: str
+    calibration: Calibration
+
+    def order(self, batch: PairBatch) -> np.ndarray:
+        """Ranking score per pair of ``batch`` (higher first)."""
+        ...
+
+    def signal(self, batch: PairBatch) -> np.ndarray:
+        """The value its calibration maps to a probability."""
+        ...
+
+
+@dataclass
+class Heuristic:
+    """Ranks by one feature column, then by the target's popularity, then by index."""
+
+    name: str
+    kind: str
+    calibration: Calibration = field(default_factory=Calibration)
+
+    @property
+    def feature(self) -> str:
+        return HEURISTICS[self.kind][self.name]
+
+    def order(self, batch: PairBatch) -> np.ndarray:
+        primary = batch.column(self.feature).astype(np.float64)
+        secondary = batch.column(TIEBREAK[self.kind]).astype(np.float64)
+        position = np.empty(len(batch), dtype=np.float64)
+        position[np.lexsort((-batch.v, secondary, primary))] = np.arange(len(batch))
+        return position
+
+    def signal(self, batch: PairBatch) -> np.ndarray:
+        return np.log1p(np.maximum(batch.column(self.feature).astype(np.float64), 0.0))
+
+    @property
+    def label(self) -> str:
+        return f"heuristic:{self.name}"
+
+
+@dataclass
+class LearnedRanker:
+    """A LightGBM ranking model over the pair features named ``features``."""
+
+    kind: str
+    booster: object  # lightgbm.Booster
+    features: tuple[str, ...]
+    calibration: Calibration = field(default_factory=Calibration)
+    name: str = LEARNED
+
+    def _matrix(self, batch: PairBatch) -> np.ndarray:
+        idx = [batch.names.index(f) for f in self.features]
+        return batch.features[:, idx]
+
+    def order(self, batch: PairBatch) -> np.ndarray:
+        if len(batch) == 0:
+            return np.zeros(0)
+        return np.asarray(self.booster.predict(self._matrix(batch),  # type: ignore[attr-defined]
+                                               num_threads=_threads()), dtype=np.float64)
+
+    def signal(self, batch: PairBatch) -> np.ndarray:
+        return self.order(batch)
+
+    @property
+    def label(self) -> str:
+        return f"model:{self.name}"
+
+    def save(self, folder: Path) -> None:
+        """``ranker_<kind>.txt`` (LightGBM's text format) and ``ranker_<kind>.json``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.booster.save_model(str(folder / f"ranker_{self.kind}.txt"))  # type: ignore[attr-defined]
+        (folder / f"ranker_{self.kind}.json").write_text(json.dumps(
+            {"features": list(self.features), "calibration": self.calibration.to_dict()},
+            indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, kind: str) -> LearnedRanker | None:
+        """The ranker saved in ``folder`` for ``kind``, or ``None`` when there is none."""
+        model_file = folder / f"ranker_{kind}.txt"
+        if not model_file.exists():
+            return None
+        import lightgbm
+
+        meta = json.loads((folder / f"ranker_{kind}.json").read_text(encoding="utf-8"))
+        booster = lightgbm.Booster(model_file=str(model_file))
+        return cls(kind, booster, tuple(meta["features"]),
+                   Calibration.from_dict(meta.get("calibration", {})))
+
+
+def _threads() -> int:
+    import os
+
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def heuristics_for(kind: str) -> list[Heuristic]:
+    """Every baseline of ``kind``."""
+    return [Heuristic(name, kind) for name in HEURISTICS[kind]]
