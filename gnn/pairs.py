@@ -72,7 +72,8 @@ class Limits:
     community_content: int = 30
     topic_content: int = 15
     creator_content: int = 50
-    walk_prune: int = 400  # entries kept per row between walk steps (bounds the cost)
+    walk_prune: int = 400  # entries kept per row between walk steps (a quarter before the
+    #                        fourth step): bounds the cost on large graphs
 
 
 @dataclass
@@ -243,6 +244,12 @@ class RecGraph:
         return self._memo(f"topic_content_{count}", make)  # type: ignore[return-value]
 
     @property
+    def engaged_by(self) -> sp.csr_matrix:
+        """Content × person: the transpose of ``engagements``."""
+        return self._memo("engaged_by", lambda: canonical(  # type: ignore[return-value]
+            self.engagements.T.tocsr()))
+
+    @property
     def created_by(self) -> sp.csr_matrix:
         """Person × content: 1 where the person created the content."""
         def make() -> sp.csr_matrix:
@@ -376,7 +383,7 @@ def people_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None)
     x2 = canonical(sp.diags(np.divide(1.0, deg[persons], out=np.zeros(len(persons)),
                                       where=deg[persons] > 0)) @ ra)
     x3 = canonical(prune_rows(x2, lim.walk_prune) @ g.walk)
-    x4 = canonical(prune_rows(x3, lim.walk_prune) @ g.walk)
+    x4 = canonical(prune_rows(x3, lim.walk_prune // 4) @ g.walk)
     beta = 1.0 - PPR_ALPHA
     ppr = canonical(PPR_ALPHA * (beta ** 2 * x2 + beta ** 3 * x3 + beta ** 4 * x4))
 
@@ -391,8 +398,7 @@ def people_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None)
                                g.platform_top_people(lim.platform_people)))
     eu = g.engagements[persons]
     if eu.nnz:
-        parts.append(top_per_row(canonical(eu @ g.engagements.T.tocsr()),
-                                 lim.co_engaged_people)[:2])
+        parts.append(top_per_row(eu @ g.engaged_by, lim.co_engaged_people)[:2])
     rows, v, u = _candidates(parts, persons, a, self_pairs=True)
 
     cn = lookup(c2, rows, v)
@@ -456,8 +462,8 @@ def content_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None
     inv_eng = np.divide(1.0, engaged_count, out=np.zeros_like(engaged_count),
                         where=engaged_count > 0)
     # u -> contents it engaged -> persons who engaged them -> their contents
-    middle = prune_rows(canonical(eu @ sp.diags(inv_pop) @ e.T.tocsr()), lim.walk_prune)
-    middle_counts = canonical(eu @ e.T.tocsr())
+    middle = prune_rows(canonical(eu @ sp.diags(inv_pop) @ g.engaged_by), lim.walk_prune)
+    middle_counts = canonical(eu @ g.engaged_by)
     icf = canonical(middle @ sp.diags(inv_eng) @ e)
     paths = canonical(prune_rows(middle_counts, lim.walk_prune) @ e)
     created = canonical(s @ g.created_by)
@@ -519,8 +525,12 @@ def content_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None
 
 
 def _stack(columns: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
-    return np.stack([np.asarray(columns[name], dtype=np.float64) for name in names],
-                    axis=1).astype(np.float32) if names else np.zeros((0, 0), np.float32)
+    """The named columns side by side, as one float32 matrix."""
+    n = len(next(iter(columns.values()))) if columns else 0
+    out = np.empty((n, len(names)), dtype=np.float32)
+    for i, name in enumerate(names):
+        out[:, i] = columns[name]
+    return out
 
 
 def pairs_for(kind: str, g: RecGraph, persons: np.ndarray,

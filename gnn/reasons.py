@@ -120,8 +120,7 @@ def content_reasons(g: RecGraph, batch: PairBatch, rows: np.ndarray
     icf = batch.column("item_cf")[rows]
     comm = batch.column("community_popularity")[rows]
     match = batch.column("topic_match")[rows]
-    engaged_by = g.engagements.T.tocsr()
-    contacts = _names(g, g.adjacency, u, engaged_by, c)
+    contacts = _names(g, g.adjacency, u, g.engaged_by, c)
     names = g.data.persons["display_name"].astype(str).to_numpy()
     topics = g.data.contents["topic"].astype(str).to_numpy()
     reasons, evidence = [], []
