@@ -26,8 +26,6 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
-
 from gnn.data.graph import GraphData
 from gnn.data.split import holdout_mask
 from gnn.pairs import Embeddings, Limits, RecGraph
@@ -255,8 +253,3 @@ def choose_heuristics(data: GraphData, params: FitParams | None = None,
     if "content" not in chosen and data.num_contents:
         chosen["content"] = Heuristic(DEFAULT_HEURISTIC["content"], "content")
     return chosen, rows
-
-
-def persons_of(data: GraphData) -> np.ndarray:
-    """Every person index of ``data``."""
-    return np.arange(data.num_persons, dtype=np.int64)
