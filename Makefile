@@ -4,12 +4,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint install install-dev browser-deps neo4j-deps bench clean neo4j
+.PHONY: demo test lint wheel-check install install-dev browser-deps neo4j-deps bench clean neo4j
 
 demo: install
 	$(BIN)/kolgraph demo
 
-test: install-dev browser-deps neo4j-deps
+test: install-dev browser-deps neo4j-deps wheel-check
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -p no:cacheprovider
 
@@ -22,6 +22,11 @@ neo4j: install-dev neo4j-deps
 
 lint: install-dev
 	$(BIN)/ruff check .
+
+# Build the wheel, install it into a fresh venv and run kolgraph from it outside the repo
+# (db schema, query --list, sample -> ingest -> analyze): catches files missing from the wheel.
+wheel-check: install
+	tests/tools/wheel_check.sh $(BIN)/python
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (kolgraph needs Python 3.11)"; exit 1; }
