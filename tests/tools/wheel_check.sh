@@ -85,7 +85,7 @@ export PATH=$venv/bin:$PATH
 step "kolgraph's packages come from the wheel"
 run "import location" "$venv/bin/python" -c "
 import sys
-for name in ('graph', 'gnn', 'web'):
+for name in ('graph', 'gnn', 'web', 'cypher'):
     module = __import__(name)
     where = module.__file__ or ''
     print(name, where)
