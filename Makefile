@@ -4,12 +4,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint install install-dev browser-deps neo4j-deps bench clean neo4j
+.PHONY: demo test lint wheel-check install install-dev install-bench browser-deps neo4j-deps bench \
+	clean neo4j
 
 demo: install
 	$(BIN)/kolgraph demo
 
-test: install-dev browser-deps neo4j-deps
+test: install-dev browser-deps neo4j-deps wheel-check
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -p no:cacheprovider
 
@@ -22,6 +23,11 @@ neo4j: install-dev neo4j-deps
 
 lint: install-dev
 	$(BIN)/ruff check .
+
+# Build the wheel, install it into a fresh venv and run kolgraph from it outside the repo
+# (db schema, query --list, sample -> ingest -> analyze): catches files missing from the wheel.
+wheel-check: install
+	tests/tools/wheel_check.sh $(BIN)/python
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (kolgraph needs Python 3.11)"; exit 1; }
@@ -37,8 +43,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install -q -e '.[dev]'
 	touch $@
 
+# The bench extra: what benchmarks/ needs beyond kolgraph (psutil, python-louvain).
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PIP) install -q -e '.[bench]'
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-bench: $(VENV)/.installed-bench
 
 # Headless Chromium for the browser tests: Debian's package (Playwright drives it; it never
 # downloads a browser of its own).
@@ -61,7 +73,7 @@ neo4j-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null; \
 	else echo "note: java or mvn missing (apt-get install openjdk-17-jdk-headless maven); the Neo4j tests will be skipped, or fail under CI"; fi
 
-bench: install
+bench: install-bench
 	KOLGRAPH_HOME=/tmp/kg-bench-1m KOLGRAPH_PII_SALT=bench $(BIN)/python benchmarks/ingest.py --empty-graph
 	$(BIN)/python benchmarks/analytics.py
 	$(BIN)/python benchmarks/gnn.py

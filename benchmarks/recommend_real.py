@@ -34,8 +34,8 @@ from gnn.product_eval import STORED, best_baseline, measure_stored, stored_value
 from graph.config import load_settings  # noqa: E402
 from graph.ingest.edge_list import hide_in_folder, write_edge_list  # noqa: E402
 from graph.store import open_store  # noqa: E402
+from tests.paths import DATASETS  # noqa: E402
 
-DATASETS = ROOT.parent / "shared" / "datasets"
 KOLGRAPH = [sys.executable, "-c", "from graph.cli import main; main()"]
 
 

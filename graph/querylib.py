@@ -1,4 +1,5 @@
-"""The analysts' Cypher library: named, parameterized queries in ``cypher/library/*.cypher``.
+"""The analysts' Cypher library: named, parameterized queries in ``cypher/library/*.cypher``,
+package data of the ``cypher`` package read with ``importlib.resources`` (so also from a wheel).
 
 Each file is one query. It starts with a header of ``// key: value`` comment lines, then the
 query text; a file may hold a variant per dialect after a ``// dialect: neo4j`` (or
@@ -22,15 +23,17 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import os
 import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path, PurePath
 
 from graph.store.base import GraphStore, QueryResult, QueryTimeout
 
-LIBRARY_DIR = Path(__file__).resolve().parents[1] / "cypher" / "library"
 DIALECTS = ("falkordb", "neo4j")
 PARAM_TYPES = ("string", "int", "float", "bool", "list<string>", "list<int>")
 #: What a library query name looks like; anything else given to ``kolgraph query`` is Cypher.
@@ -49,7 +52,8 @@ _PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class LibraryError(ValueError):
-    """A library file is malformed; the message starts with ``file:line:``."""
+    """A library file is malformed (the message starts with ``file:line:``), or the library
+    folder holds no query."""
 
 
 class UnknownQuery(ValueError):
@@ -100,7 +104,7 @@ class LibraryQuery:
     params: tuple[QueryParam, ...]
     columns: tuple[str, ...]
     example: str
-    path: Path = field(compare=False, repr=False, default=Path())
+    path: Traversable = field(compare=False, repr=False, default=Path())
     variants: tuple[tuple[str, str], ...] = field(compare=False, repr=False, default=())
     #: An int parameter raised 1, 2, ... up to its given value until the query returns rows
     #: (``// deepen: NAME``): an exhaustive search bounded by it stops at the first depth
@@ -185,11 +189,11 @@ def convert_value(type_name: str, raw: object) -> object:
 
 
 # ------------------------------------------------------------------------- parsing
-def _fail(path: Path, line: int, message: str) -> LibraryError:
+def _fail(path: Traversable, line: int, message: str) -> LibraryError:
     return LibraryError(f"{path}:{line}: {message}")
 
 
-def _parse_param(path: Path, line: int, text: str) -> QueryParam:
+def _parse_param(path: Traversable, line: int, text: str) -> QueryParam:
     match = _PARAM.match(text.strip())
     if not match:
         raise _fail(path, line, f"malformed param {text!r}: expected "
@@ -221,7 +225,7 @@ def _parse_param(path: Path, line: int, text: str) -> QueryParam:
                       match["description"].strip(), low, high)
 
 
-def _header(path: Path, lines: list[str]) -> tuple[dict[str, list[tuple[int, str]]], int]:
+def _header(path: Traversable, lines: list[str]) -> tuple[dict[str, list[tuple[int, str]]], int]:
     """The header fields (key -> [(line number, value)]) and the index of the first body line."""
     fields: dict[str, list[tuple[int, str]]] = {}
     last: list[tuple[int, str]] | None = None
@@ -258,7 +262,7 @@ def _header(path: Path, lines: list[str]) -> tuple[dict[str, list[tuple[int, str
     return fields, index
 
 
-def _variants(path: Path, lines: list[str], start: int) -> dict[str, tuple[int, str]]:
+def _variants(path: Traversable, lines: list[str], start: int) -> dict[str, tuple[int, str]]:
     """Query text per dialect: the common body, overridden by ``// dialect: X`` sections."""
     sections: dict[str, tuple[int, list[str]]] = {"*": (start + 1, [])}
     current = "*"
@@ -287,7 +291,7 @@ def _variants(path: Path, lines: list[str], start: int) -> dict[str, tuple[int, 
     return out
 
 
-def _deepen(path: Path, field_lines: list[tuple[int, str]] | None,
+def _deepen(path: Traversable, field_lines: list[tuple[int, str]] | None,
             params: tuple[QueryParam, ...]) -> str | None:
     if not field_lines:
         return None
@@ -299,10 +303,32 @@ def _deepen(path: Path, field_lines: list[tuple[int, str]] | None,
     return name
 
 
-def parse_query_file(path: Path) -> LibraryQuery:
+def library_dir() -> Traversable:
+    """The library folder: ``library/`` of the ``cypher`` package, wherever it is installed."""
+    return resources.files("cypher") / "library"
+
+
+def _folder(directory: Traversable | str | os.PathLike[str] | None) -> Traversable:
+    if directory is None:
+        return library_dir()
+    return Path(directory) if isinstance(directory, (str, os.PathLike)) else directory
+
+
+def _query_files(folder: Traversable) -> list[Traversable]:
+    """The ``*.cypher`` files of ``folder`` by name; ``LibraryError`` when there is none (a
+    library folder missing from an installation is an error, never an empty library)."""
+    files = sorted((p for p in folder.iterdir() if p.name.endswith(".cypher") and p.is_file()),
+                   key=lambda p: p.name) if folder.is_dir() else []
+    if not files:
+        raise LibraryError(f"{folder}: no library query (*.cypher file) there; is kolgraph "
+                           "installed with its cypher package data?")
+    return files
+
+
+def parse_query_file(path: Traversable | str | os.PathLike[str]) -> LibraryQuery:
     """Parse one library file; ``LibraryError`` (with file and line) when it is malformed."""
-    path = Path(path)
-    name = path.stem
+    path = Path(path) if isinstance(path, (str, os.PathLike)) else path
+    name = PurePath(path.name).stem
     if not NAME_PATTERN.match(name):
         raise _fail(path, 1, f"file name {name!r} is not a query name (lowercase letters, "
                     "digits and '_', starting with a letter)")
@@ -336,19 +362,22 @@ def parse_query_file(path: Path) -> LibraryQuery:
         variants=tuple((d, variants[d][1]) for d in DIALECTS), deepen=deepen)
 
 
-def list_queries(directory: Path | None = None) -> list[LibraryQuery]:
-    """Every query of the library folder, sorted by name (parsed afresh on each call)."""
-    folder = LIBRARY_DIR if directory is None else Path(directory)
-    return [parse_query_file(p) for p in sorted(folder.glob("*.cypher"))]
+def list_queries(directory: Traversable | str | os.PathLike[str] | None = None
+                 ) -> list[LibraryQuery]:
+    """Every query of the library folder (default: ``library_dir()``), sorted by name
+    (parsed afresh on each call); ``LibraryError`` when the folder holds none."""
+    return [parse_query_file(p) for p in _query_files(_folder(directory))]
 
 
-def get_query(name: str, directory: Path | None = None) -> LibraryQuery:
-    """The library query ``name``; ``UnknownQuery`` (suggesting close names) when absent."""
-    folder = LIBRARY_DIR if directory is None else Path(directory)
+def get_query(name: str,
+              directory: Traversable | str | os.PathLike[str] | None = None) -> LibraryQuery:
+    """The library query ``name``; ``UnknownQuery`` (suggesting close names) when absent,
+    ``LibraryError`` when the library folder holds no query at all."""
+    folder = _folder(directory)
     path = folder / f"{name}.cypher"
     if NAME_PATTERN.match(name) and path.is_file():
         return parse_query_file(path)
-    names = sorted(p.stem for p in folder.glob("*.cypher"))
+    names = [PurePath(p.name).stem for p in _query_files(folder)]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
     close += [n for n in names if name and name in n and n not in close][:3 - len(close)]
     hint = f"; did you mean {', '.join(close)}?" if close else ""

@@ -21,8 +21,7 @@ from graph.config import Settings, load_settings
 from graph.store import embedded
 from graph.store.falkordb_store import FalkorDBStore
 from tests.neo4j_server import launch
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+from tests.paths import ARTIFACTS
 
 
 @pytest.fixture(scope="session")

@@ -430,6 +430,25 @@ def test_list_queries_fails_loudly_on_a_bad_file(tmp_path: Path) -> None:
         list_queries(tmp_path)
 
 
+def test_the_library_is_package_data_of_cypher() -> None:
+    import cypher
+
+    folder = querylib.library_dir()
+    assert Path(str(folder)) == Path(cypher.__file__).parent / "library"
+    assert len(list_queries()) == len(list(Path(str(folder)).glob("*.cypher"))) >= 20
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_an_empty_or_missing_library_is_an_error(tmp_path: Path, missing: bool) -> None:
+    folder = tmp_path / "library"
+    if not missing:
+        folder.mkdir()
+    with pytest.raises(LibraryError, match="no library query"):
+        list_queries(folder)
+    with pytest.raises(LibraryError, match="no library query"):
+        get_query("top_kols", folder)
+
+
 # ----------------------------------------------------------- parameter binding
 def test_bind_params_converts_and_fills_defaults() -> None:
     q = get_query("top_kols_in_community")
@@ -542,6 +561,13 @@ def test_cli_list(kolgraph: Any) -> None:
     assert listed["kol_audience"]["description"] == get_query("kol_audience").description
     code, out, _ = kolgraph("query", "--list", "--format", "csv")
     assert out.splitlines()[0] == "name,title,parameters,description,example"
+
+
+def test_cli_list_without_a_library_fails(kolgraph: Any, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(querylib, "library_dir", lambda: tmp_path)
+    code, out, err = kolgraph("query", "--list")
+    assert code == 2 and not out and "no library query" in err
 
 
 def test_cli_runs_a_library_query_in_every_format(kolgraph: Any,

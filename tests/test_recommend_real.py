@@ -5,8 +5,6 @@ embedded database, then recall@50 of what was stored, measured against the hidde
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -17,8 +15,7 @@ from graph.analytics.weights import load_weights
 from graph.commands.analyze import AnalyzeParams, run_analysis
 from graph.ingest.edge_list import write_edge_list
 from graph.ingest.pipeline import ingest_folder
-
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+from tests.paths import DATASETS
 
 
 @pytest.mark.slow

@@ -103,8 +103,12 @@ def detect_communities(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndar
 def reference_louvain(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray, *,
                       resolution: float = 1.0, seed: int = 0) -> Partition:
     """The same problem solved by ``python-louvain`` (``community.best_partition``): slow,
-    the reference for quality."""
-    import community as community_louvain
+    the reference for quality. python-louvain comes with the ``bench`` extra (and ``dev``)."""
+    try:
+        import community as community_louvain
+    except ImportError as exc:
+        raise ImportError("reference_louvain needs python-louvain: "
+                          "pip install 'kolgraph[bench]'") from exc
     import networkx as nx
 
     g = nx.Graph()

@@ -5,7 +5,8 @@ The names here are the analysts' contract (see ../shared/DESIGN.md and README "G
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 NODE_LABELS: tuple[str, ...] = (
     "Platform",
@@ -40,7 +41,11 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
     "RECOMMENDED",
 )
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "cypher" / "schema"
+
+def schema_file(dialect: str) -> Traversable:
+    """``schema/<dialect>.cypher`` of the ``cypher`` package (package data, so also in a
+    wheel)."""
+    return resources.files("cypher") / "schema" / f"{dialect}.cypher"
 
 
 def schema_statements(dialect: str) -> list[str]:
@@ -49,6 +54,6 @@ def schema_statements(dialect: str) -> list[str]:
     >>> schema_statements("neo4j")[0].startswith("CREATE CONSTRAINT")
     True
     """
-    text = (SCHEMA_DIR / f"{dialect}.cypher").read_text(encoding="utf-8")
+    text = schema_file(dialect).read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if not line.strip().startswith("//")]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

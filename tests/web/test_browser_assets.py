@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import web
 from tests.web import browser_support
 from tests.web.browser_support import (
     click_node,
@@ -29,7 +30,8 @@ chromium = browser_support.chromium     # the session fixture, shared with test_
 
 pytestmark = pytest.mark.browser
 
-STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
+# The static folder next to the web package, where Flask serves it from (also from a wheel).
+STATIC = Path(web.__file__).resolve().parent / "static"
 ORIGIN = "http://kolgraph.test"
 CSP = "default-src 'self'"
 EVIL_LABEL = '<img src=x onerror="alert(1)">'
