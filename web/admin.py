@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from web.app import context
+from web.context import get_context
 from web.security import current_user, requires
 from web.users import ROLES, UserError
 
@@ -14,7 +14,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _page(message: str | None = None, error: str | None = None,
           status: int = 200) -> tuple[str, int]:
-    ctx = context()
+    ctx = get_context()
     return render_template("admin.html", users=ctx.users.list(), roles=ROLES,
                            jobs=ctx.jobs.list(), message=message, error=error), status
 
@@ -29,7 +29,7 @@ def admin() -> tuple[str, int]:
 @requires("admin")
 def users() -> Response | tuple[str, int]:
     """POST ``action`` (add, remove, role), ``name``, ``role``, ``password``."""
-    ctx = context()
+    ctx = get_context()
     action, name = request.form.get("action", ""), request.form.get("name", "").strip()
     user = current_user()
     assert user is not None
@@ -61,7 +61,7 @@ def jobs() -> Response | tuple[str, int]:
     user = current_user()
     assert user is not None
     try:
-        job = context().jobs.start(request.form.get("kind", ""), user.name)
+        job = get_context().jobs.start(request.form.get("kind", ""), user.name)
     except ValueError as exc:
         return _page(error=str(exc), status=400)
     return redirect(url_for("admin.admin", message=f"started {job.job_id}"), code=303)

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from graph import querylib
 from graph.store import QueryResult, QuerySyntaxError, QueryTimeout, ReadOnlyViolation, StoreError
-from web.app import context
+from web.context import get_context
 from web.export import csv_response
 from web.security import requires
 
@@ -50,7 +50,7 @@ def run_console_query(cypher: str | None, name: str | None,
     """Run free ``cypher`` (``{}`` parameters) or library query ``name`` with ``raw``
     parameters. Returns ``{"columns", "rows", "truncated"}`` or ``{"error", "kind"}``
     (``read_only``, ``timeout``, ``syntax``, ``parameter``, ``database``)."""
-    ctx = context()
+    ctx = get_context()
     limit, timeout_s = ctx.settings.query_row_cap, ctx.settings.query_timeout_s
     try:
         if name:

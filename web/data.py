@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import numpy as np
@@ -14,9 +15,9 @@ import pandas as pd
 from flask import abort, g, has_request_context, url_for
 
 from graph.analytics.overlap import audience_overlap
-from graph.store import gnn_io, web_reads
+from graph.store import GraphStore, gnn_io, web_reads
 from graph.store.runs import list_runs
-from web.app import context, current, current_id
+from web.context import current_run, current_run_id, get_context, get_store
 
 NETWORK_CORE = 150
 NEIGHBOURS = 40
@@ -25,30 +26,32 @@ LOOKALIKE_POOL = 60    # nearest persons looked at for look-alike KOLs
 KOL_SHARE = 0.1        # a KOL: kol_score in the top 10% of the run
 COMMUNITY_SORTS = ("size", "modularity_share", "density", "community_id")
 
-
-def store() -> Any:
-    return context().store
+T = TypeVar("T")
 
 
-def _cached(key: tuple[Any, ...], compute: Any) -> Any:
-    return context().cache.get(key, compute)
+def store() -> GraphStore:
+    return get_store()
+
+
+def _cached(key: Hashable, compute: Callable[[], T]) -> T:
+    return get_context().cache.get(key, compute)
 
 
 def runs_now() -> dict[str, dict[str, Any] | None]:
     """The current complete run of each kind shown by the UI."""
-    return {kind: current(kind) for kind in ("ingest", "analyze", "refresh")}
+    return {kind: current_run(kind) for kind in ("ingest", "analyze", "refresh")}
 
 
 def analyze_run_id(required: bool = True) -> str | None:
     """The current analyze run id; 503 when ``required`` and there is none yet."""
-    run_id = current_id("analyze")
+    run_id = current_run_id("analyze")
     if run_id is None and required:
         abort(503, description="no complete analyze run yet: run kolgraph analyze")
     return run_id
 
 
 def _ingest_key() -> str | None:
-    return current_id("ingest")
+    return current_run_id("ingest")
 
 
 def person_url(person_id: str) -> str:
@@ -236,7 +239,7 @@ def _ordering(run_id: str, sort: str, platform: str | None) -> tuple[np.ndarray,
                                 for r in rows], dtype=np.int32)
         return ids, communities
 
-    return context().orderings.get(("ordering", run_id, _ingest_key(), sort, platform),
+    return get_context().orderings.get(("ordering", run_id, _ingest_key(), sort, platform),
                                    compute)
 
 
@@ -313,8 +316,8 @@ def person(person_id: str) -> dict[str, Any]:
     if run_id and found.get("community_id") is not None and found.get("analyze_run_id") == run_id:
         c = web_reads.community(store(), run_id, int(found["community_id"]))
         out["community"] = _community_summary(c) if c else None
-    refresh_id = current_id("refresh")
-    refresh_run = current("refresh")
+    refresh_id = current_run_id("refresh")
+    refresh_run = current_run("refresh")
     labels = ((refresh_run or {}).get("metrics") or {}).get("recommender") or {}
     out["recommender"] = "; ".join(f"{kind}: {label}" for kind, label in labels.items())
     if refresh_id is not None:

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from graph.store import web_reads
 from web import data, runs_data
-from web.app import context
+from web.context import get_context
 from web.export import csv_response
 from web.params import PAGE_SIZE, int_arg, list_arg, page_arg, str_arg
 from web.render import render_page
@@ -107,7 +107,7 @@ def runs() -> str:
                                                                     "secondary": []}
     return render_template(
         "runs.html", runs=runs_data.runs(), models=models, evaluation=evaluation,
-        jobs=context().jobs.list(),
+        jobs=get_context().jobs.list(),
         curve_url=url_for("api.model_curve_chart", model_id=current) if current else None,
         evaluation_url=url_for("api.model_evaluation_chart", model_id=current)
         if current else None)
