@@ -18,6 +18,7 @@ from graph.analytics.overlap import audience_overlap
 from graph.store import GraphStore, gnn_io, web_reads
 from graph.store.runs import list_runs
 from web.context import current_run, current_run_id, get_context, get_store
+from web.errors import input_error
 
 NETWORK_CORE = 150
 NEIGHBOURS = 40
@@ -364,7 +365,8 @@ def search(text: str) -> list[dict[str, Any]]:
 def seeds(k: int, community: int | None, platform: str | None) -> dict[str, Any]:
     """The campaign plan of ``kolgraph seeds`` (RIS seeds next to the top-k by PageRank and
     by followers, with their expected reach), cached per (ingest run, analyze run, k,
-    community, platform): it reads the whole projection."""
+    community, platform): it reads the whole projection. A value the plan refuses is a 400
+    (``web.errors.input_error``); the refusal is cached like a plan."""
     from graph.cli_support import UserError
     from graph.commands.seeds import plan_seeds
 
@@ -374,10 +376,10 @@ def seeds(k: int, community: int | None, platform: str | None) -> dict[str, Any]
         try:
             return plan_seeds(store(), k, community=community, platform=platform)
         except UserError as exc:
-            return {"error": str(exc).replace("--", "parameter ", 1)}
+            return {"error": str(exc)}
 
     plan = _cached(key, compute)
     if "error" in plan:
-        abort(400, description=plan["error"])
+        raise input_error(plan["error"])
     return {**plan, "community": community, "platform": platform,
             "urls": {p: person_url(p) for p in plan["names"]}}

@@ -1,8 +1,11 @@
-"""Request parameters: parsed and checked, errors as 400 naming the parameter."""
+"""Request parameters: parsed and checked; a bad value raises ``web.errors.ParameterError``
+(a 400 naming the parameter)."""
 
 from __future__ import annotations
 
-from flask import abort, request, url_for
+from flask import request, url_for
+
+from web.errors import ParameterError
 
 PAGE_SIZE = 50
 
@@ -10,30 +13,30 @@ PAGE_SIZE = 50
 def int_arg(name: str, default: int | None = None, *, low: int | None = None,
             high: int | None = None) -> int | None:
     """Query/form parameter ``name`` as an int in ``[low, high]`` (``default`` when absent or
-    empty); 400 naming the parameter otherwise."""
+    empty)."""
     raw = request.values.get(name, "").strip()
     if raw == "":
         return default
     try:
         value = int(raw)
     except ValueError:
-        abort(400, description=f"parameter {name}: expected an integer, got {raw!r}")
+        raise ParameterError(name, f"expected an integer, got {raw!r}") from None
     if (low is not None and value < low) or (high is not None and value > high):
         bounds = f"{low if low is not None else '-inf'}..{high if high is not None else 'inf'}"
-        abort(400, description=f"parameter {name}: must be in {bounds}, got {value}")
+        raise ParameterError(name, f"must be in {bounds}, got {value}")
     return value
 
 
 def str_arg(name: str, choices: tuple[str, ...] | list[str] | None = None,
             default: str | None = None) -> str | None:
     """Query/form parameter ``name`` (``default`` when absent or empty), one of ``choices``
-    when given; 400 naming the parameter otherwise."""
+    when given."""
     raw = request.values.get(name, "").strip()
     if raw == "":
         return default
     if choices is not None and raw not in choices:
         shown = ", ".join(list(choices)[:20])
-        abort(400, description=f"parameter {name}: one of {shown}; got {raw!r}")
+        raise ParameterError(name, f"one of {shown}; got {raw!r}")
     return raw
 
 
@@ -47,7 +50,7 @@ def list_arg(name: str, limit: int = 50) -> list[str]:
     values = [v.strip() for raw in request.values.getlist(name) for v in raw.split(",")]
     out = list(dict.fromkeys(v for v in values if v))
     if len(out) > limit:
-        abort(400, description=f"parameter {name}: at most {limit} values, got {len(out)}")
+        raise ParameterError(name, f"at most {limit} values, got {len(out)}")
     return out
 
 

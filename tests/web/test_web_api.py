@@ -115,6 +115,32 @@ def test_bad_parameters_name_the_parameter(client_as):
         response = client.get(path)
         assert response.status_code == 400, path
         assert f"parameter {name}" in response.get_json()["message"]
+        assert response.get_json()["parameter"] == name
+
+
+@pytest.mark.parametrize("path,name", [
+    ("/influencers?sort=nonsense", "sort"), ("/communities?page=0", "page"),
+    ("/influencers?select=a&select=b&page=x", "page"), ("/influencers/seeds?k=x", "k"),
+    ("/influencers/seeds?k=2&community=99999", "community"),
+    ("/api/v1/influencers?platform=nowhere", "platform"),
+    ("/api/v1/communities?sort=nonsense", "sort"),
+    ("/api/v1/influencers/seeds?k=2&community=99999", "community"),
+    ("/api/v1/models/current/evaluation.chart?metric=auc", "metric")])
+def test_a_bad_parameter_is_a_400_naming_it(client_as, path, name):
+    """Pages answer an error page, the API a JSON error; both name the parameter (never a
+    command-line option)."""
+    response = client_as("viewer").get(path)
+    assert response.status_code == 400, path
+    if path.startswith("/api/"):
+        body = response.get_json()
+        assert body["parameter"] == name and body["status"] == 400
+        message = body["message"]
+    else:
+        found = re.search(r'<p class="kg-error-message" data-parameter="([^"]+)">([^<]*)</p>',
+                          response.get_data(as_text=True))
+        assert found and found.group(1) == name, path
+        message = found.group(2)
+    assert message.startswith(f"parameter {name}: ") and "--" not in message, message
 
 
 def test_query_api_runs_read_only_cypher(client_as):

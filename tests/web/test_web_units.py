@@ -12,15 +12,17 @@ import pytest
 import web.cache
 import web.charts
 import web.data
+import web.errors
 import web.export
 import web.html
+import web.limiter
 import web.users
 from graph.analytics import ranking
 from web.cache import RunCache
 
 
-@pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.export, web.html,
-                                    web.users])
+@pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.errors, web.export,
+                                    web.html, web.limiter, web.users])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
