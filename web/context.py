@@ -23,7 +23,7 @@ from web.limiter import LoginLimiter
 from web.users import UserStore
 
 EXTENSION = "kolgraph"
-RUN_KINDS = ("ingest", "analyze", "refresh")
+CURRENT_KINDS = ("ingest", "analyze", "refresh")  # the runs the pages show
 
 
 @dataclass
@@ -85,8 +85,8 @@ def current_run_id(kind: str) -> str | None:
     """The id of the current complete run of ``kind`` (ingest, analyze or refresh); the
     three are read in one query, once per request."""
     if not has_request_context():
-        return web_reads.current_run_ids(get_store()).get(kind)
+        return web_reads.current_run_ids(get_store(), CURRENT_KINDS).get(kind)
     if "current_run_ids" not in g:
-        g.current_run_ids = web_reads.current_run_ids(get_store(), RUN_KINDS)
+        g.current_run_ids = web_reads.current_run_ids(get_store(), CURRENT_KINDS)
     ids: dict[str, str] = g.current_run_ids
     return ids.get(kind)

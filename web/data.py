@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -17,7 +18,7 @@ from flask import abort, g, has_request_context, url_for
 from graph.analytics.overlap import audience_overlap
 from graph.store import GraphStore, gnn_io, web_reads
 from graph.store.runs import list_runs
-from web.context import current_run, current_run_id, get_context, get_store
+from web.context import CURRENT_KINDS, current_run, current_run_id, get_context, get_store
 from web.errors import input_error
 
 NETWORK_CORE = 150
@@ -30,6 +31,26 @@ COMMUNITY_SORTS = ("size", "modularity_share", "density", "community_id")
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class LeaderboardFilters:
+    """The leaderboard's filters and sort column (one of ``web_reads.SORT_COLUMNS``)."""
+
+    community: int | None = None
+    platform: str | None = None
+    topic: str | None = None
+    sort: str = "kol_score"
+
+    def query(self) -> dict[str, str | int]:
+        """The filters that are set, as URL query parameters.
+
+        >>> LeaderboardFilters(platform="zhihu").query()
+        {'platform': 'zhihu', 'sort': 'kol_score'}
+        """
+        values = {"community": self.community, "platform": self.platform,
+                  "topic": self.topic, "sort": self.sort}
+        return {k: v for k, v in values.items() if v is not None}
+
+
 def store() -> GraphStore:
     return get_store()
 
@@ -40,7 +61,7 @@ def _cached(key: Hashable, compute: Callable[[], T]) -> T:
 
 def runs_now() -> dict[str, dict[str, Any] | None]:
     """The current complete run of each kind shown by the UI."""
-    return {kind: current_run(kind) for kind in ("ingest", "analyze", "refresh")}
+    return {kind: current_run(kind) for kind in CURRENT_KINDS}
 
 
 def analyze_run_id(required: bool = True) -> str | None:
@@ -261,14 +282,14 @@ def leaderboard_rows(run_id: str, *, community: int | None, platform: str | None
                                  person_ids=person_ids)
 
 
-def leaderboard(*, community: int | None, platform: str | None, topic: str | None,
-                sort: str, page: int, page_size: int,
+def leaderboard(filters: LeaderboardFilters, *, page: int, page_size: int,
                 person_ids: list[str] | None = None) -> dict[str, Any]:
     """One page of the leaderboard with, per person, ``why`` (``explain_score``)."""
     run_id = analyze_run_id()
     assert run_id is not None
-    rows = leaderboard_rows(run_id, community=community, platform=platform, topic=topic,
-                            sort=sort, skip=(page - 1) * page_size, limit=page_size + 1,
+    rows = leaderboard_rows(run_id, community=filters.community, platform=filters.platform,
+                            topic=filters.topic, sort=filters.sort,
+                            skip=(page - 1) * page_size, limit=page_size + 1,
                             person_ids=person_ids)
     stats = _cached(("component_stats", run_id),
                     lambda: web_reads.component_stats(store(), run_id))
@@ -279,8 +300,8 @@ def leaderboard(*, community: int | None, platform: str | None, topic: str | Non
         items.append({**row, "why": why, "main_reason": why[0]["component"] if why else None,
                       "url": person_url(row["person_id"])})
     return {"run_id": run_id, "page": page, "has_next": len(rows) > page_size,
-            "filters": {"community": community, "platform": platform, "topic": topic,
-                        "sort": sort}, "items": items}
+            "filters": {"community": filters.community, "platform": filters.platform,
+                        "topic": filters.topic, "sort": filters.sort}, "items": items}
 
 
 def warm() -> None:

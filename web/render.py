@@ -11,14 +11,14 @@ from typing import Any
 from flask import current_app, render_template, request
 from markupsafe import Markup
 
-from web.context import current_run_id, get_context
+from web.context import CURRENT_KINDS, current_run_id, get_context
 
 Context = Callable[[], dict[str, Any]]
 
 
 def run_key() -> tuple[str | None, ...]:
     """The ids of the current ingest, analyze and refresh runs."""
-    return tuple(current_run_id(kind) for kind in ("ingest", "analyze", "refresh"))
+    return tuple(current_run_id(kind) for kind in CURRENT_KINDS)
 
 
 def _blocks(name: str, values: dict[str, Any]) -> dict[str, Markup]:

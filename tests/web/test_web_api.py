@@ -160,6 +160,20 @@ def test_query_api_runs_read_only_cypher(client_as):
     assert empty.status_code == 400 and "cypher" in empty.get_json()["message"]
 
 
+def test_query_api_and_console_name_a_bad_parameter(client_as):
+    client = client_as("analyst")
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/console").get_data(as_text=True)).group(1)
+    for body, name in [(["not", "an object"], "body"), ({"name": "top_kols", "params": [1]},
+                                                         "params"),
+                       ({"cypher": "  "}, "cypher"), ({"cypher": "RETURN 1 " * 3000}, "cypher")]:
+        response = client.post("/api/v1/query", json=body, headers={"X-CSRF-Token": token})
+        assert response.status_code == 400, body
+        assert response.get_json()["parameter"] == name, response.get_json()
+    page = client.post("/console", data={"cypher": "", "csrf_token": token})
+    assert page.status_code == 400 and 'data-parameter="cypher"' in page.get_data(as_text=True)
+
+
 def test_console_page_table_and_csv(client_as):
     client = client_as("analyst")
     html = client.get("/console").get_data(as_text=True)

@@ -1,6 +1,7 @@
 """The web package imports without a cycle: any module of ``web/`` can be imported first, no
-module but the entry points imports ``web.app``, and the factory imports its blueprints at the
-top (no function-level imports of ``web`` modules outside the entry points)."""
+module but the entry points imports ``web.app``, no blueprint imports another, and the factory
+imports its blueprints at the top (no function-level imports of ``web`` modules outside the
+entry points)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,12 @@ def test_every_web_module_imports_first():
 def test_only_entry_points_import_the_factory():
     importers = {m for m in MODULES for name, _ in _web_imports(m) if name == "web.app"}
     assert importers <= ENTRY_POINTS
+
+
+def test_no_blueprint_imports_another():
+    for module in BLUEPRINTS:
+        imported = {name for name, _ in _web_imports(module)}
+        assert not imported & (BLUEPRINTS - {module}), module
 
 
 def test_web_modules_import_web_modules_at_the_top():
