@@ -3,9 +3,11 @@ refresh runs in the background."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
-from web.app import context
+from web import params
+from web.context import get_context
 from web.security import current_user, requires
 from web.users import ROLES, UserError
 
@@ -14,7 +16,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _page(message: str | None = None, error: str | None = None,
           status: int = 200) -> tuple[str, int]:
-    ctx = context()
+    ctx = get_context()
     return render_template("admin.html", users=ctx.users.list(), roles=ROLES,
                            jobs=ctx.jobs.list(), message=message, error=error), status
 
@@ -29,26 +31,24 @@ def admin() -> tuple[str, int]:
 @requires("admin")
 def users() -> Response | tuple[str, int]:
     """POST ``action`` (add, remove, role), ``name``, ``role``, ``password``."""
-    ctx = context()
-    action, name = request.form.get("action", ""), request.form.get("name", "").strip()
+    ctx = get_context()
+    form = params.user_form()
     user = current_user()
     assert user is not None
     try:
-        if action == "add":
-            ctx.users.add(name, request.form.get("role", ""), request.form.get("password", ""))
-            message = f"user {name} saved"
-        elif action == "remove":
-            if name == user.name:
+        if form.action == "add":
+            ctx.users.add(form.name, form.role, form.password)
+            message = f"user {form.name} saved"
+        elif form.action == "remove":
+            if form.name == user.name:
                 raise UserError("name: you cannot remove yourself")
-            ctx.users.remove(name)
-            message = f"user {name} removed"
-        elif action == "role":
-            if name == user.name:
+            ctx.users.remove(form.name)
+            message = f"user {form.name} removed"
+        else:  # "role"
+            if form.name == user.name:
                 raise UserError("name: you cannot change your own role")
-            ctx.users.set_role(name, request.form.get("role", ""))
-            message = f"user {name} is now {request.form.get('role')}"
-        else:
-            abort(400, description=f"parameter action: add, remove or role; got {action!r}")
+            ctx.users.set_role(form.name, form.role)
+            message = f"user {form.name} is now {form.role}"
     except UserError as exc:
         return _page(error=str(exc), status=400)
     return redirect(url_for("admin.admin", message=message), code=303)
@@ -61,7 +61,7 @@ def jobs() -> Response | tuple[str, int]:
     user = current_user()
     assert user is not None
     try:
-        job = context().jobs.start(request.form.get("kind", ""), user.name)
+        job = get_context().jobs.start(params.job_kind(), user.name)
     except ValueError as exc:
         return _page(error=str(exc), status=400)
     return redirect(url_for("admin.admin", message=f"started {job.job_id}"), code=303)

@@ -8,12 +8,11 @@ import json
 from importlib import resources
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
-from web import charts, data, runs_data
-from web.console import library_queries, run_console_query
-from web.pages import leaderboard_args
-from web.params import PAGE_SIZE, int_arg, list_arg, page_arg, str_arg
+from web import charts, data, params, runs_data
+from web.console_data import library_queries, run_console_query
+from web.params import PAGE_SIZE
 from web.security import current_user, requires
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -47,14 +46,14 @@ def overview() -> Response:
 @bp.route("/communities")
 @requires("viewer")
 def communities() -> Response:
-    sort = str_arg("sort", data.COMMUNITY_SORTS, "size") or "size"
-    return jsonify(data.communities(sort, page_arg(), PAGE_SIZE))
+    query = params.communities_query()
+    return jsonify(data.communities(query.sort, query.page, PAGE_SIZE))
 
 
 @bp.route("/communities/<int:community_id>")
 @requires("viewer")
 def community(community_id: int) -> Response:
-    return jsonify(data.community_page(community_id, page_arg(), PAGE_SIZE))
+    return jsonify(data.community_page(community_id, params.page_arg(), PAGE_SIZE))
 
 
 @bp.route("/communities/<int:community_id>/network")
@@ -73,16 +72,15 @@ def community_platforms_chart(community_id: int) -> Response:
 @bp.route("/influencers")
 @requires("viewer")
 def influencers() -> Response:
-    selected = list_arg("select")
-    return jsonify(data.leaderboard(page=page_arg(), page_size=PAGE_SIZE,
-                                    person_ids=selected or None,
-                                    **leaderboard_args()))  # type: ignore[arg-type]
+    q = params.leaderboard_query(data.filter_choices())
+    return jsonify(data.leaderboard(q.filters, page=q.page, page_size=PAGE_SIZE,
+                                    person_ids=q.selected or None))
 
 
 @bp.route("/influencers/overlap")
 @requires("viewer")
 def overlap() -> Response:
-    selected = list_arg("select")
+    selected = params.list_arg("select")
     return jsonify({"persons": selected, "overlap": data.overlap(selected)})
 
 
@@ -107,16 +105,15 @@ def person_network(person_id: str) -> Response:
 @bp.route("/search")
 @requires("viewer")
 def search() -> Response:
-    text = (request.args.get("q") or "").strip()[:200]
+    text = params.search_text()
     return jsonify({"q": text, "items": data.search(text) if text else []})
 
 
 @bp.route("/runs")
 @requires("viewer")
 def runs() -> Response:
-    kind = str_arg("kind", ("ingest", "analyze", "refresh", "train"))
-    limit = int_arg("limit", 50, low=1, high=500) or 50
-    return jsonify({"items": runs_data.runs(kind, limit)})
+    query = params.runs_query()
+    return jsonify({"items": runs_data.runs(query.kind, query.limit)})
 
 
 @bp.route("/models")
@@ -143,7 +140,7 @@ def model_evaluation(model_id: str) -> Response:
 @bp.route("/models/<model_id>/evaluation.chart")
 @requires("viewer")
 def model_evaluation_chart(model_id: str) -> Response:
-    metric = str_arg("metric", charts.RANKING_METRICS, "recall@50") or "recall@50"
+    metric = params.chart_metric()
     rows = runs_data.model_evaluation(runs_data.model_id_or_current(model_id))
     return jsonify(charts.evaluation_chart(rows, metric=metric))
 
@@ -162,28 +159,15 @@ def queries() -> Response:
 @requires("analyst")
 def query() -> Response | tuple[Response, int]:
     """Body ``{"cypher": "..."}`` or ``{"name": "...", "params": {"p": "value"}}``."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify({"error": "Bad request", "status": 400,
-                        "message": "body: a JSON object with cypher, or name and params"}), 400
-    params = body.get("params") or {}
-    if not isinstance(params, dict):
-        return jsonify({"error": "Bad request", "status": 400,
-                        "message": "params: must be an object of strings"}), 400
-    result = run_console_query(body.get("cypher"), body.get("name"),
-                               {str(k): str(v) for k, v in params.items()})
+    result = run_console_query(params.query_body())
     if "error" in result:
         return jsonify({"error": "Query refused", "status": 400, "kind": result["kind"],
                         "message": result["error"]}), 400
     return jsonify(result)
 
 
-
-
 @bp.route("/influencers/seeds")
 @requires("viewer")
 def seeds() -> Response:
-    choices = data.filter_choices()
-    k = int_arg("k", 10, low=1, high=200) or 10
-    return jsonify(data.seeds(k, int_arg("community", None, low=0),
-                              str_arg("platform", choices["platforms"])))
+    q = params.seeds_query(data.filter_choices(), default_k=10)
+    return jsonify(data.seeds(q.k or 10, q.community, q.platform))

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session
 from werkzeug.exceptions import TooManyRequests
 
-from web.app import context
+from web.context import get_context
 from web.security import csrf_token, requires
 
 bp = Blueprint("auth", __name__)
@@ -32,7 +32,7 @@ def login() -> Response | str | tuple[str, int]:
     next_url = _safe_next(request.values.get("next"))
     if request.method == "GET":
         return render_template("login.html", next=next_url, error=None)
-    ctx = context()
+    ctx = get_context()
     client = request.remote_addr or "?"
     if ctx.limiter.blocked(client, int(current_app.config["LOGIN_RATE_LIMIT"])):
         raise TooManyRequests("too many failed log-ins from this address; wait a few minutes")

@@ -7,7 +7,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class RunCache:
@@ -34,7 +36,7 @@ class RunCache:
                 return True, self._items[key]
             return False, None
 
-    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The cached value of ``key``, computing and storing it when absent."""
         found, value = self._lookup(key)
         if found:

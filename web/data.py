@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import numpy as np
@@ -14,9 +16,10 @@ import pandas as pd
 from flask import abort, g, has_request_context, url_for
 
 from graph.analytics.overlap import audience_overlap
-from graph.store import gnn_io, web_reads
+from graph.store import GraphStore, gnn_io, web_reads
 from graph.store.runs import list_runs
-from web.app import context, current, current_id
+from web.context import CURRENT_KINDS, current_run, current_run_id, get_context, get_store
+from web.errors import input_error
 
 NETWORK_CORE = 150
 NEIGHBOURS = 40
@@ -25,30 +28,52 @@ LOOKALIKE_POOL = 60    # nearest persons looked at for look-alike KOLs
 KOL_SHARE = 0.1        # a KOL: kol_score in the top 10% of the run
 COMMUNITY_SORTS = ("size", "modularity_share", "density", "community_id")
 
-
-def store() -> Any:
-    return context().store
+T = TypeVar("T")
 
 
-def _cached(key: tuple[Any, ...], compute: Any) -> Any:
-    return context().cache.get(key, compute)
+@dataclass(frozen=True)
+class LeaderboardFilters:
+    """The leaderboard's filters and sort column (one of ``web_reads.SORT_COLUMNS``)."""
+
+    community: int | None = None
+    platform: str | None = None
+    topic: str | None = None
+    sort: str = "kol_score"
+
+    def query(self) -> dict[str, str | int]:
+        """The filters that are set, as URL query parameters.
+
+        >>> LeaderboardFilters(platform="zhihu").query()
+        {'platform': 'zhihu', 'sort': 'kol_score'}
+        """
+        values = {"community": self.community, "platform": self.platform,
+                  "topic": self.topic, "sort": self.sort}
+        return {k: v for k, v in values.items() if v is not None}
+
+
+def store() -> GraphStore:
+    return get_store()
+
+
+def _cached(key: Hashable, compute: Callable[[], T]) -> T:
+    return get_context().cache.get(key, compute)
 
 
 def runs_now() -> dict[str, dict[str, Any] | None]:
     """The current complete run of each kind shown by the UI."""
-    return {kind: current(kind) for kind in ("ingest", "analyze", "refresh")}
+    return {kind: current_run(kind) for kind in CURRENT_KINDS}
 
 
 def analyze_run_id(required: bool = True) -> str | None:
     """The current analyze run id; 503 when ``required`` and there is none yet."""
-    run_id = current_id("analyze")
+    run_id = current_run_id("analyze")
     if run_id is None and required:
         abort(503, description="no complete analyze run yet: run kolgraph analyze")
     return run_id
 
 
 def _ingest_key() -> str | None:
-    return current_id("ingest")
+    return current_run_id("ingest")
 
 
 def person_url(person_id: str) -> str:
@@ -236,7 +261,7 @@ def _ordering(run_id: str, sort: str, platform: str | None) -> tuple[np.ndarray,
                                 for r in rows], dtype=np.int32)
         return ids, communities
 
-    return context().orderings.get(("ordering", run_id, _ingest_key(), sort, platform),
+    return get_context().orderings.get(("ordering", run_id, _ingest_key(), sort, platform),
                                    compute)
 
 
@@ -257,14 +282,14 @@ def leaderboard_rows(run_id: str, *, community: int | None, platform: str | None
                                  person_ids=person_ids)
 
 
-def leaderboard(*, community: int | None, platform: str | None, topic: str | None,
-                sort: str, page: int, page_size: int,
+def leaderboard(filters: LeaderboardFilters, *, page: int, page_size: int,
                 person_ids: list[str] | None = None) -> dict[str, Any]:
     """One page of the leaderboard with, per person, ``why`` (``explain_score``)."""
     run_id = analyze_run_id()
     assert run_id is not None
-    rows = leaderboard_rows(run_id, community=community, platform=platform, topic=topic,
-                            sort=sort, skip=(page - 1) * page_size, limit=page_size + 1,
+    rows = leaderboard_rows(run_id, community=filters.community, platform=filters.platform,
+                            topic=filters.topic, sort=filters.sort,
+                            skip=(page - 1) * page_size, limit=page_size + 1,
                             person_ids=person_ids)
     stats = _cached(("component_stats", run_id),
                     lambda: web_reads.component_stats(store(), run_id))
@@ -275,8 +300,8 @@ def leaderboard(*, community: int | None, platform: str | None, topic: str | Non
         items.append({**row, "why": why, "main_reason": why[0]["component"] if why else None,
                       "url": person_url(row["person_id"])})
     return {"run_id": run_id, "page": page, "has_next": len(rows) > page_size,
-            "filters": {"community": community, "platform": platform, "topic": topic,
-                        "sort": sort}, "items": items}
+            "filters": {"community": filters.community, "platform": filters.platform,
+                        "topic": filters.topic, "sort": filters.sort}, "items": items}
 
 
 def warm() -> None:
@@ -313,8 +338,8 @@ def person(person_id: str) -> dict[str, Any]:
     if run_id and found.get("community_id") is not None and found.get("analyze_run_id") == run_id:
         c = web_reads.community(store(), run_id, int(found["community_id"]))
         out["community"] = _community_summary(c) if c else None
-    refresh_id = current_id("refresh")
-    refresh_run = current("refresh")
+    refresh_id = current_run_id("refresh")
+    refresh_run = current_run("refresh")
     labels = ((refresh_run or {}).get("metrics") or {}).get("recommender") or {}
     out["recommender"] = "; ".join(f"{kind}: {label}" for kind, label in labels.items())
     if refresh_id is not None:
@@ -361,7 +386,8 @@ def search(text: str) -> list[dict[str, Any]]:
 def seeds(k: int, community: int | None, platform: str | None) -> dict[str, Any]:
     """The campaign plan of ``kolgraph seeds`` (RIS seeds next to the top-k by PageRank and
     by followers, with their expected reach), cached per (ingest run, analyze run, k,
-    community, platform): it reads the whole projection."""
+    community, platform): it reads the whole projection. A value the plan refuses is a 400
+    (``web.errors.input_error``); the refusal is cached like a plan."""
     from graph.cli_support import UserError
     from graph.commands.seeds import plan_seeds
 
@@ -371,10 +397,10 @@ def seeds(k: int, community: int | None, platform: str | None) -> dict[str, Any]
         try:
             return plan_seeds(store(), k, community=community, platform=platform)
         except UserError as exc:
-            return {"error": str(exc).replace("--", "parameter ", 1)}
+            return {"error": str(exc)}
 
     plan = _cached(key, compute)
     if "error" in plan:
-        abort(400, description=plan["error"])
+        raise input_error(plan["error"])
     return {**plan, "community": community, "platform": platform,
             "urls": {p: person_url(p) for p in plan["names"]}}

@@ -4,13 +4,12 @@ overlap, CSV export), campaign seeds, person, runs, search. Every page needs a l
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, url_for
 
-from graph.store import web_reads
-from web import data, runs_data
-from web.app import context
+from web import data, params, runs_data
+from web.context import get_context
 from web.export import csv_response
-from web.params import PAGE_SIZE, int_arg, list_arg, page_arg, str_arg
+from web.params import PAGE_SIZE
 from web.render import render_page
 from web.security import requires
 
@@ -31,45 +30,35 @@ def overview() -> str:
 @bp.route("/communities")
 @requires("viewer")
 def communities() -> str:
-    sort = str_arg("sort", data.COMMUNITY_SORTS, "size") or "size"
-    page = page_arg()
+    query = params.communities_query()
     return render_page("communities.html", lambda: {
-        "sorts": data.COMMUNITY_SORTS, "d": data.communities(sort, page, PAGE_SIZE)})
+        "sorts": data.COMMUNITY_SORTS,
+        "d": data.communities(query.sort, query.page, PAGE_SIZE)})
 
 
 @bp.route("/communities/<int:community_id>")
 @requires("viewer")
 def community(community_id: int) -> str:
-    page = page_arg()
+    page = params.page_arg()
     return render_page("community.html", lambda: {
         "d": data.community_page(community_id, page, PAGE_SIZE),
         "network_url": url_for("api.community_network", community_id=community_id),
         "chart_url": url_for("api.community_platforms_chart", community_id=community_id)})
 
 
-def leaderboard_args() -> dict[str, object]:
-    """The leaderboard filters of this request (``community``, ``platform``, ``topic``,
-    ``sort``), checked against the values the data holds."""
-    choices = data.filter_choices()
-    return {"community": int_arg("community", None, low=0),
-            "platform": str_arg("platform", choices["platforms"]),
-            "topic": str_arg("topic", choices["topics"]),
-            "sort": str_arg("sort", web_reads.SORT_COLUMNS, "kol_score") or "kol_score"}
-
-
 @bp.route("/influencers")
 @requires("viewer")
 def influencers() -> str:
-    args = leaderboard_args()
-    selected = list_arg("select")
-    page = page_arg()
+    choices = data.filter_choices()
+    q = params.leaderboard_query(choices)
+    filters, selected = q.filters, q.selected
 
     def make() -> dict[str, object]:
-        query = {k: v for k, v in args.items() if v is not None}
-        return {"d": data.leaderboard(page=page, page_size=PAGE_SIZE, **args),  # type: ignore
-                "chosen": data.leaderboard(page=1, page_size=50, person_ids=selected,
-                                           **args) if selected else None,  # type: ignore
-                "choices": data.filter_choices(), "selected": selected,
+        query = filters.query()
+        return {"d": data.leaderboard(filters, page=q.page, page_size=PAGE_SIZE),
+                "chosen": data.leaderboard(filters, page=1, page_size=params.SELECT_LIMIT,
+                                           person_ids=selected) if selected else None,
+                "choices": choices, "selected": selected,
                 "overlap": data.overlap(selected), "query": query,
                 "export_url": url_for("pages.influencers_csv", **query,
                                       select=selected or None)}
@@ -82,10 +71,9 @@ def influencers() -> str:
 def influencers_csv() -> Response:
     """The leaderboard (or the selected persons, ``select``) as CSV, at most
     ``EXPORT_LIMIT`` rows."""
-    args = leaderboard_args()
-    selected = list_arg("select", limit=EXPORT_LIMIT)
-    d = data.leaderboard(page=1, page_size=EXPORT_LIMIT, person_ids=selected or None,
-                         **args)  # type: ignore[arg-type]
+    q = params.leaderboard_query(data.filter_choices(), select_limit=EXPORT_LIMIT)
+    d = data.leaderboard(q.filters, page=1, page_size=EXPORT_LIMIT,
+                         person_ids=q.selected or None)
     return csv_response(EXPORT_COLUMNS, ([row.get(c) for c in EXPORT_COLUMNS]
                                          for row in d["items"]), "kolgraph-influencers.csv")
 
@@ -107,7 +95,7 @@ def runs() -> str:
                                                                     "secondary": []}
     return render_template(
         "runs.html", runs=runs_data.runs(), models=models, evaluation=evaluation,
-        jobs=context().jobs.list(),
+        jobs=get_context().jobs.list(),
         curve_url=url_for("api.model_curve_chart", model_id=current) if current else None,
         evaluation_url=url_for("api.model_evaluation_chart", model_id=current)
         if current else None)
@@ -116,9 +104,7 @@ def runs() -> str:
 @bp.route("/search")
 @requires("viewer")
 def search() -> str:
-    text = (request.args.get("q") or "").strip()
-    if len(text) > 200:
-        text = text[:200]
+    text = params.search_text()
     return render_template("search.html", q=text, results=data.search(text) if text else [])
 
 
@@ -128,9 +114,7 @@ def seeds() -> str:
     """Campaign seed selection (``k``, ``community``, ``platform``) with the reach
     comparison; computed only when ``k`` is given."""
     choices = data.filter_choices()
-    k = int_arg("k", None, low=1, high=200)
-    community = int_arg("community", None, low=0)
-    platform = str_arg("platform", choices["platforms"])
-    plan = data.seeds(k, community, platform) if k else None
-    return render_template("seeds.html", choices=choices, plan=plan, k=k or 10,
-                           community=community, platform=platform)
+    q = params.seeds_query(choices, default_k=None)
+    plan = data.seeds(q.k, q.community, q.platform) if q.k else None
+    return render_template("seeds.html", choices=choices, plan=plan, k=q.k or 10,
+                           community=q.community, platform=q.platform)

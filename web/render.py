@@ -11,14 +11,14 @@ from typing import Any
 from flask import current_app, render_template, request
 from markupsafe import Markup
 
-from web.app import context, current_id
+from web.context import CURRENT_KINDS, current_run_id, get_context
 
 Context = Callable[[], dict[str, Any]]
 
 
 def run_key() -> tuple[str | None, ...]:
     """The ids of the current ingest, analyze and refresh runs."""
-    return tuple(current_id(kind) for kind in ("ingest", "analyze", "refresh"))
+    return tuple(current_run_id(kind) for kind in CURRENT_KINDS)
 
 
 def _blocks(name: str, values: dict[str, Any]) -> dict[str, Markup]:
@@ -33,5 +33,5 @@ def render_page(name: str, make_context: Context) -> str:
     """``name`` rendered in the page shell; ``make_context`` (the page's data) runs only when
     the blocks are not cached yet. Errors it raises (404, 400) are not cached."""
     key = ("page", name, request.full_path, run_key())
-    parts = context().pages.get(key, lambda: _blocks(name, make_context()))
+    parts = get_context().pages.get(key, lambda: _blocks(name, make_context()))
     return render_template("page.html", **parts)

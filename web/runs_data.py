@@ -12,26 +12,26 @@ from typing import Any
 from flask import abort
 
 from graph.store.runs import list_runs
-from web.app import context
+from web.context import get_settings, get_store
 
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 
 
 def runs(kind: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Runs, newest first (params and metrics decoded)."""
-    return list_runs(context().store, kind, limit=limit)
+    return list_runs(get_store(), kind, limit=limit)
 
 
 def models() -> dict[str, Any]:
     """``{"current": id or None, "items": gnn.registry.list_models rows}``."""
     from gnn.registry import current_model_id, list_models
 
-    models_dir = context().settings.models_dir
+    models_dir = get_settings().models_dir
     return {"current": current_model_id(models_dir), "items": list_models(models_dir)}
 
 
 def _model_file(model_id: str, name: str) -> Path:
-    models_dir = context().settings.models_dir
+    models_dir = get_settings().models_dir
     if not _MODEL_ID.match(model_id) or not (models_dir / model_id / "model.json").is_file():
         abort(404, description=f"model {model_id!r}: not found")
     return models_dir / model_id / name

@@ -1,5 +1,6 @@
 """Security plumbing of the web app: the secret key, CSRF tokens, the current user (session or
-bearer token), role checks, log-in rate limiting and the response security headers."""
+bearer token), role checks and the response security headers (log-in rate limiting is
+``web.limiter``)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,14 @@ import functools
 import hmac
 import os
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, Response, abort, current_app, g, request, session
 
-from web.users import User, UserStore
+from web.context import get_context
+from web.users import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,28 +73,25 @@ def check_csrf() -> None:
         if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
             abort(400, description="missing CSRF token: the browser sent no session cookie. "
                                    "Over plain http the Secure cookie is dropped: serve over "
-                                   "https, or start kolgraph serve with --no-cookie-secure")
+                                   "https, or turn the cookie's Secure flag off "
+                                   "(KOLGRAPH_COOKIE_SECURE=0)")
         abort(400, description="missing or wrong CSRF token; reload the form and try again")
 
 
 # --------------------------------------------------------------------------- users
-def users() -> UserStore:
-    return current_app.extensions["kolgraph"].users
-
-
 def load_user() -> None:
     """Set ``g.user`` (or ``None``) from a bearer token or the session, and ``g.auth``."""
     g.user, g.auth = None, None
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        user = users().user_for_token(header[7:].strip())
+        user = get_context().users.user_for_token(header[7:].strip())
         if user is None:
             abort(401, description="invalid API token")
         g.user, g.auth = user, "token"
         return
     name = session.get("user")
     if name:
-        user = users().get(name)
+        user = get_context().users.get(name)
         if user is None:  # removed while logged in
             session.clear()
             return
@@ -124,34 +120,6 @@ def requires(role: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-# -------------------------------------------------------------------- rate limiting
-class LoginLimiter:
-    """At most ``limit`` failed log-ins per client address within ``window_s`` seconds."""
-
-    def __init__(self, window_s: float = 300.0):
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
-        while failures and failures[0] < now - self.window_s:
-            failures.popleft()
-        return failures
-
-    def blocked(self, key: str, limit: int) -> bool:
-        with self._lock:
-            return len(self._recent(key, time.monotonic())) >= limit
-
-    def failed(self, key: str) -> None:
-        with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
 
 
 def add_security_headers(response: Response) -> Response:

@@ -115,6 +115,32 @@ def test_bad_parameters_name_the_parameter(client_as):
         response = client.get(path)
         assert response.status_code == 400, path
         assert f"parameter {name}" in response.get_json()["message"]
+        assert response.get_json()["parameter"] == name
+
+
+@pytest.mark.parametrize("path,name", [
+    ("/influencers?sort=nonsense", "sort"), ("/communities?page=0", "page"),
+    ("/influencers?select=a&select=b&page=x", "page"), ("/influencers/seeds?k=x", "k"),
+    ("/influencers/seeds?k=2&community=99999", "community"),
+    ("/api/v1/influencers?platform=nowhere", "platform"),
+    ("/api/v1/communities?sort=nonsense", "sort"),
+    ("/api/v1/influencers/seeds?k=2&community=99999", "community"),
+    ("/api/v1/models/current/evaluation.chart?metric=auc", "metric")])
+def test_a_bad_parameter_is_a_400_naming_it(client_as, path, name):
+    """Pages answer an error page, the API a JSON error; both name the parameter (never a
+    command-line option)."""
+    response = client_as("viewer").get(path)
+    assert response.status_code == 400, path
+    if path.startswith("/api/"):
+        body = response.get_json()
+        assert body["parameter"] == name and body["status"] == 400
+        message = body["message"]
+    else:
+        found = re.search(r'<p class="kg-error-message" data-parameter="([^"]+)">([^<]*)</p>',
+                          response.get_data(as_text=True))
+        assert found and found.group(1) == name, path
+        message = found.group(2)
+    assert message.startswith(f"parameter {name}: ") and "--" not in message, message
 
 
 def test_query_api_runs_read_only_cypher(client_as):
@@ -132,6 +158,20 @@ def test_query_api_runs_read_only_cypher(client_as):
     assert bad.status_code == 400 and bad.get_json()["kind"] == "syntax"
     empty = client.post("/api/v1/query", json={"nothing": 1}, headers=headers)
     assert empty.status_code == 400 and "cypher" in empty.get_json()["message"]
+
+
+def test_query_api_and_console_name_a_bad_parameter(client_as):
+    client = client_as("analyst")
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/console").get_data(as_text=True)).group(1)
+    for body, name in [(["not", "an object"], "body"), ({"name": "top_kols", "params": [1]},
+                                                         "params"),
+                       ({"cypher": "  "}, "cypher"), ({"cypher": "RETURN 1 " * 3000}, "cypher")]:
+        response = client.post("/api/v1/query", json=body, headers={"X-CSRF-Token": token})
+        assert response.status_code == 400, body
+        assert response.get_json()["parameter"] == name, response.get_json()
+    page = client.post("/console", data={"cypher": "", "csrf_token": token})
+    assert page.status_code == 400 and 'data-parameter="cypher"' in page.get_data(as_text=True)
 
 
 def test_console_page_table_and_csv(client_as):

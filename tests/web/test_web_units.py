@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import doctest
+import re
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,15 +15,17 @@ import pytest
 import web.cache
 import web.charts
 import web.data
+import web.errors
 import web.export
 import web.html
+import web.limiter
 import web.users
 from graph.analytics import ranking
 from web.cache import RunCache
 
 
-@pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.export, web.html,
-                                    web.users])
+@pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.errors, web.export,
+                                    web.html, web.limiter, web.users])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
@@ -122,3 +127,22 @@ def test_log_in_redirects_only_to_local_paths(target, expected):
     from web.auth import _safe_next
 
     assert _safe_next(target) == expected
+
+
+def _texts(tree: ast.AST) -> list[str]:
+    """The string literals of a module but its docstrings."""
+    docs = {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+            and node.body and isinstance(node.body[0], ast.Expr)}
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docs]
+
+
+def test_no_web_text_names_a_command_line_option():
+    """Errors of the web name parameters; only the CLI entry point names --options."""
+    folder = Path(web.data.__file__).parent
+    found = {path.name: text for path in folder.glob("*.py") if path.name != "commands.py"
+             for text in _texts(ast.parse(path.read_text(encoding="utf-8")))
+             if re.search(r"--[a-z]", text)}
+    assert found == {}

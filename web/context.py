@@ -1,0 +1,92 @@
+"""The per-app context of the web app and its typed accessors (Flask's ``get_db()`` pattern).
+
+``create_app`` builds one ``WebContext`` and ``install``s it on the app; blueprints and the
+modules they use read it through ``get_context()``, ``get_store()`` and ``get_settings()``,
+and the current runs through ``current_run()`` / ``current_run_id()`` (looked up once per
+request). This module imports no blueprint and not ``web.app``, so any module of ``web/`` can
+import it without a cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app, g, has_request_context
+
+from graph.config import Settings
+from graph.store import GraphStore, web_reads
+from graph.store.base import Row
+from graph.store.runs import current_run as _stored_current_run
+from web.cache import RunCache
+from web.jobs import JobRunner
+from web.limiter import LoginLimiter
+from web.users import UserStore
+
+EXTENSION = "kolgraph"
+CURRENT_KINDS = ("ingest", "analyze", "refresh")  # the runs the pages show
+
+
+@dataclass
+class WebContext:
+    """What every request needs: settings, the shared store (thread-safe connection pool),
+    the users file, the per-run caches, the log-in limiter and background jobs."""
+
+    settings: Settings
+    store: GraphStore
+    users: UserStore
+    jobs: JobRunner
+    cache: RunCache = field(default_factory=RunCache)
+    orderings: RunCache = field(default_factory=lambda: RunCache(16))
+    pages: RunCache = field(default_factory=lambda: RunCache(512))
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+
+    @classmethod
+    def for_store(cls, settings: Settings, store: GraphStore) -> WebContext:
+        """The context of an app on ``store``: the users file of ``settings.home``, empty
+        caches, no jobs."""
+        return cls(settings=settings, store=store, users=UserStore.for_home(settings.home),
+                   jobs=JobRunner(settings))
+
+
+def install(app: Flask, context: WebContext) -> None:
+    """Make ``context`` the context of ``app``."""
+    app.extensions[EXTENSION] = context
+
+
+def get_context() -> WebContext:
+    """The ``WebContext`` of the current app (inside an app or request context)."""
+    context = current_app.extensions[EXTENSION]
+    assert isinstance(context, WebContext)
+    return context
+
+
+def get_store() -> GraphStore:
+    """The store of the current app."""
+    return get_context().store
+
+
+def get_settings() -> Settings:
+    """The settings of the current app."""
+    return get_context().settings
+
+
+def current_run(kind: str) -> Row | None:
+    """The current complete run of ``kind`` (``graph.store.runs.current_run``), looked up
+    once per request."""
+    if not has_request_context():
+        return _stored_current_run(get_store(), kind)
+    runs: dict[str, Row | None] = g.setdefault("current_runs", {})
+    if kind not in runs:
+        runs[kind] = _stored_current_run(get_store(), kind)
+    return runs[kind]
+
+
+def current_run_id(kind: str) -> str | None:
+    """The id of the current complete run of ``kind`` (ingest, analyze or refresh); the
+    three are read in one query, once per request."""
+    if not has_request_context():
+        return web_reads.current_run_ids(get_store(), CURRENT_KINDS).get(kind)
+    if "current_run_ids" not in g:
+        g.current_run_ids = web_reads.current_run_ids(get_store(), CURRENT_KINDS)
+    ids: dict[str, str] = g.current_run_ids
+    return ids.get(kind)
