@@ -45,9 +45,6 @@ class FalkorDBBulkWriter(BulkWriter, NodeIdAccess):
 
     store: FalkorDBStore
 
-    def __init__(self, store: FalkorDBStore) -> None:
-        super().__init__(store)
-
     @property
     def node_ids(self) -> NodeIdAccess:
         return self
