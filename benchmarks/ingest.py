@@ -67,7 +67,7 @@ def naive_rate(settings: Settings, sample: Path, rows: int) -> float:
                             "d": f"{r.platform}:{r.dst_account}", "t": r.type,
                             "ts": r.timestamp})
     elapsed = time.perf_counter() - started
-    store.drop_all()  # type: ignore[attr-defined]
+    store.drop_all()
     store.close()
     return len(frame) / elapsed
 
@@ -139,7 +139,7 @@ def _empty_graph(store: GraphStore, settings: Settings, allowed: bool) -> GraphS
             embedded.stop(settings.db_dir)
         raise SystemExit(f"{where} holds {left:,} nodes: the benchmark measures a first load; "
                          "pass --empty-graph to delete it first")
-    store.drop_all()  # type: ignore[attr-defined]
+    store.drop_all()
     if not embedded_db:
         print(f"{where} emptied before the ingest ({left:,} nodes)")
         return store

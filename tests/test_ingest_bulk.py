@@ -1,5 +1,6 @@
 """The FalkorDB fast paths of the ingest (node ids, ``GRAPH.BULK`` nodes and
-relationships) write exactly the graph that the query paths (the one Neo4j takes) write."""
+relationships) write exactly the graph that the query paths (the one Neo4j takes) write,
+and Neo4j writes that graph too."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from graph.config import Settings
 from graph.ingest import events as ev
 from graph.ingest import pipeline
 from graph.ingest.pipeline import ingest_folder
-from graph.store import ingest_writes
+from graph.store import falkordb_writer, ingest_writes
 from graph.store.base import GraphStore, StoreError
 from graph.store.falkordb_bulk import edge_tokens, node_token
 from graph.store.falkordb_store import FalkorDBStore
+from graph.store.falkordb_writer import FalkorDBBulkWriter
 from tests import test_ingest
+from tests.conftest import neo4j_store
 from tests.test_ingest import ACC_H, DAY, ENG_H, INT_H, LINK_H, T0, small_world, state, write
 
 cfg = test_ingest.cfg  # fixtures shared with the ingest tests
@@ -59,6 +62,11 @@ def nodes(store: GraphStore) -> dict[str, list[tuple[object, ...]]]:
     return out
 
 
+def without_node_ids(patch: pytest.MonkeyPatch) -> None:
+    """Make the embedded store hand out no node ids: the ingest takes the key paths."""
+    patch.setattr(FalkorDBBulkWriter, "node_ids", property(lambda self: None))
+
+
 def later_days(folder: Path) -> Path:
     """Days after ``small_world``'s: a new account, one seen only in events, a late link,
     and events on relationships that exist already (merged)."""
@@ -77,7 +85,7 @@ def test_bulk_path_writes_the_key_path_graph(store: FalkorDBStore, other_store: 
     folder, later = small_world(tmp_path / "in"), later_days(tmp_path / "later")
     ingest_folder(store, cfg, folder)
     with monkeypatch.context() as patch:
-        patch.setattr(ingest_writes, "node_ids_known", lambda _store: False)
+        without_node_ids(patch)
         ingest_folder(other_store, cfg, folder)
         ingest_folder(other_store, cfg, later)
     assert relationships(store) != relationships(other_store)
@@ -107,7 +115,7 @@ def test_fresh_kinds_in_many_writes_equal_one_write(
         return job(*args, **kwargs)  # type: ignore[arg-type]
 
     with monkeypatch.context() as patch:
-        patch.setattr(ingest_writes, "FRESH_EVENT_ROWS", 1)
+        patch.setattr(falkordb_writer, "FRESH_EVENT_ROWS", 1)
         patch.setattr(ingest_writes, "event_batches_job", spy)
         ingest_folder(store, cfg, folder)
     assert len(merged_rows) > 3 and sum(merged_rows) > 0
@@ -125,7 +133,9 @@ def test_write_with_edges_creates_typed_properties(store: FalkorDBStore) -> None
                          ("count", np.array([1, 2, 3])),
                          ("amount", np.array([0.0, 9.5, 0.25]))])
     assert len(edges.tokens) == 2  # one token per distinct string value
-    store.write_with_edges(edges, "MERGE (:IngestBatch {batch_key: $k})", {"k": "b1"})
+    rows = store.write_with_edges(edges, "MERGE (b:IngestBatch {batch_key: $k}) "
+                                         "RETURN b.batch_key AS key", {"k": "b1"})
+    assert rows == [{"key": "b1"}]
     rows = store.read("MATCH (a)-[r:ENGAGED]->(b) RETURN a.account_key AS a, "
                       "b.account_key AS b, r.type AS t, r.count AS c, r.amount AS m "
                       "ORDER BY a").rows
@@ -175,8 +185,8 @@ def test_bulk_nodes_write_the_query_graph(store: FalkorDBStore, other_store: Fal
     ingest_folder(other_store, cfg, late)
     with monkeypatch.context() as patch:
         patch.setattr(ingest_writes, "BULK_NODES", 1)
-        patch.setattr(ingest_writes, "BULK_BATCH", 3)  # several commands per label
-        patch.setattr(ingest_writes, "KEY_SCAN", 4)  # several read-back windows
+        patch.setattr(falkordb_writer, "BULK_BATCH", 3)  # several commands per label
+        patch.setattr(falkordb_writer, "KEY_SCAN", 4)  # several read-back windows
         ingest_folder(store, cfg, folder)
         assert nodes(store)["Account"] and nodes(store)["Person"]
         ingest_folder(store, cfg, late)  # new accounts (one from events), a late link
@@ -220,16 +230,16 @@ def test_key_node_ids_reads_every_key(store: FalkorDBStore,
         {"keys": keys})}
     store.write("MATCH (a:Account {account_key: 'a'}) DELETE a")
     del ids["a"]
-    monkeypatch.setattr(ingest_writes, "KEY_SCAN", 2)
-    found = ingest_writes.key_node_ids(store, "Account", "account_key")
+    monkeypatch.setattr(falkordb_writer, "KEY_SCAN", 2)
+    found = store.bulk.key_node_ids("Account", "account_key")
     assert dict(zip(found.keys.to_pylist(), found.ids.tolist(), strict=True)) == ids
-    assert len(ingest_writes.key_node_ids(store, "Topic", "name").keys) == 0
+    assert len(store.bulk.key_node_ids("Topic", "name").keys) == 0
 
 
 def test_bulk_create_refuses_a_key_on_two_nodes(store: FalkorDBStore) -> None:
     store.write("CREATE (:Topic {name: 'AI'})")
     with pytest.raises(StoreError, match="another writer"):
-        ingest_writes._bulk_create(store, "Topic", [("name", pa.array(["AI", "history"]))])
+        store.bulk.create_nodes("Topic", [("name", pa.array(["AI", "history"]))])
 
 
 def test_node_token_refuses_bad_columns() -> None:
@@ -252,10 +262,10 @@ def test_existing_accounts_joined_read_equals_the_row_read(
         "display_name: 'x', created_at: 1700000000}), "
         "(:Person {person_id: 'P4'})-[:HAS_ACCOUNT]->(:Account {account_key: 'zhihu:4', "
         "platform: 'zhihu', display_name: 'a\x1fb', followers: 2, identity_hashes: ['u:c']})")
-    monkeypatch.setattr(ingest_writes, "KEY_SCAN", 3)  # windows; one holds a separator
+    monkeypatch.setattr(falkordb_writer, "KEY_SCAN", 3)  # windows; one holds a separator
     joined = ingest_writes.existing_accounts(store)
     with monkeypatch.context() as patch:
-        patch.setattr(ingest_writes, "node_ids_known", lambda _store: False)
+        without_node_ids(patch)
         by_row = ingest_writes.existing_accounts(store)
 
     def rows(frame: pd.DataFrame) -> list[tuple[object, ...]]:
@@ -335,3 +345,25 @@ def test_large_ingest_compacts_the_servers_log(store: FalkorDBStore, cfg: Settin
     monkeypatch.setattr(ingest_writes, "COMPACT_AFTER", 1)
     ingest_folder(store, cfg, later_days(tmp_path / "later"))
     assert rewrites() == before + 1
+
+
+def test_neo4j_writes_the_embedded_graph(store: FalkorDBStore, cfg: Settings, tmp_path: Path,
+                                         neo4j_env: dict[str, str]) -> None:
+    """The ingest writes through each store's own bulk writer (node ids and ``GRAPH.BULK``
+    on the embedded database, keys on Neo4j) and both end with the same graph: a first
+    load, later days (merged relationships, a late link), and the first folder again."""
+    neo4j = neo4j_store(neo4j_env)
+    assert isinstance(neo4j, GraphStore)
+    try:
+        for folder in (small_world(tmp_path / "in"), later_days(tmp_path / "later"),
+                       tmp_path / "in"):
+            embedded_report = ingest_folder(store, cfg, folder)
+            neo4j_report = ingest_folder(neo4j, cfg, folder)
+            assert neo4j_report.events_new == embedded_report.events_new
+            assert neo4j_report.persons_created == embedded_report.persons_created
+        assert state(neo4j) == state(store)
+        assert relationships(neo4j) == relationships(store)
+        assert nodes(neo4j) == nodes(store)
+    finally:
+        neo4j.drop_all()
+        neo4j.close()

@@ -3,6 +3,8 @@ server, tests/conftest.py) pass every test here."""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from graph.store import (
@@ -11,7 +13,11 @@ from graph.store import (
     ParameterValueError,
     QueryTimeout,
     ReadOnlyViolation,
+    bulk,
+    falkordb_writer,
 )
+from graph.store.bulk import Relationships
+from graph.store.cypher_literal import Table
 
 PERSONS = [{"person_id": f"p{i}", "display_name": f"用户{i}", "platforms": 1} for i in range(50)]
 ACCOUNTS = [{"account_key": f"zhihu:{i}", "platform": "zhihu", "account_id": str(i)}
@@ -200,3 +206,61 @@ def test_drop_all_empties_the_database(any_store):
     any_store.apply_schema()  # FalkorDB's drop_all deletes the graph key, schema and all
     counts = {**any_store.node_counts(), **any_store.relationship_counts()}
     assert set(counts.values()) == {0}
+
+
+def _account_ids(store, count: int) -> list[int]:
+    """Create accounts "0" .. str(count - 1); their node ids in that order."""
+    rows = store.write("UNWIND range(0, $n - 1) AS x CREATE (a:Account {account_key: "
+                       "toString(x)}) RETURN x AS x, id(a) AS i", {"n": count})
+    return [r["i"] for r in sorted(rows, key=lambda r: r["x"])]
+
+
+INTERACTIONS = ("MATCH (a)-[r:INTERACTED]->(b) RETURN a.account_key AS a, b.account_key AS b, "
+                "r.type AS t, r.count AS c, r.amount AS m ORDER BY a")
+
+
+def test_bulk_write_sends_a_table_and_creates_relationships_with_it(any_store):
+    ids = _account_ids(any_store, 3)
+    send = any_store.bulk.prepare(
+        "UNWIND $rows AS row MERGE (b:IngestBatch {batch_key: row[0]}) SET b.events = row[1] "
+        "RETURN b.batch_key AS key, b.events AS events",
+        {"rows": Table([np.array(["b1", "b2"], dtype=object), np.array([5, 6])])},
+        Relationships("INTERACTED", np.array(ids[:2]), np.array(ids[1:]),
+                      [("type", pd.Series(["like", "reply"])), ("count", np.array([2, 3])),
+                       ("amount", np.array([0.5, 0.0]))]))
+    # preparing sends nothing
+    assert any_store.relationship_counts()["INTERACTED"] == 0
+    assert any_store.scalar("MATCH (b:IngestBatch) RETURN count(b) AS n") == 0
+    assert sorted(send(), key=lambda r: r["key"]) == [{"key": "b1", "events": 5},
+                                                      {"key": "b2", "events": 6}]
+    assert any_store.read(INTERACTIONS).rows == [
+        {"a": "0", "b": "1", "t": "like", "c": 2, "m": 0.5},
+        {"a": "1", "b": "2", "t": "reply", "c": 3, "m": 0.0}]
+    # without relationships, or with none, it is the query alone
+    assert any_store.bulk.prepare("MATCH (b:IngestBatch) RETURN count(b) AS n", {},
+                                  Relationships("R", np.array([]), np.array([])))() == [{"n": 2}]
+
+
+def test_bulk_creates_relationships_between_node_ids(any_store, monkeypatch):
+    monkeypatch.setattr(bulk, "RELATIONSHIP_BATCH", 2)  # several writes
+    monkeypatch.setattr(falkordb_writer, "BULK_BATCH", 2)
+    ids = _account_ids(any_store, 5)
+    any_store.bulk.create_relationships(Relationships(
+        "INTERACTED", np.array(ids[:4]), np.array(ids[1:]),
+        [("type", pd.Series(["like"] * 4)), ("count", np.arange(4)),
+         ("amount", np.full(4, 1.5))]))
+    any_store.bulk.create_relationships(Relationships("FOLLOWS", np.array(ids[4:]),
+                                                      np.array(ids[:1])))
+    assert any_store.read(INTERACTIONS).rows == [
+        {"a": str(i), "b": str(i + 1), "t": "like", "c": i, "m": 1.5} for i in range(4)]
+    assert any_store.read("MATCH (a)-[r:FOLLOWS]->(b) RETURN a.account_key AS a, "
+                          "b.account_key AS b, properties(r) AS p").rows == [
+        {"a": "4", "b": "0", "p": {}}]
+
+
+def test_compact_leaves_the_graph_as_it_is(any_store):
+    _load(any_store)
+    before = {**any_store.node_counts(), **any_store.relationship_counts()}
+    any_store.compact()
+    any_store.compact()  # again at once: a compaction under way is no error
+    assert {**any_store.node_counts(), **any_store.relationship_counts()} == before

@@ -157,8 +157,8 @@ def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path |
     report.quarantine_file = (str(p) if (p := write_quarantine(
         settings.quarantine_dir, report.run_id, rejected)) else None)
     try:
-        # on FalkorDB, frees the events' key strings before the nodes are written
-        accounts_named, contents_named = _referenced(frames, w.node_ids_known(store))
+        # frees the events' key strings before the nodes are written
+        accounts_named, contents_named = _referenced(frames)
         release_free_memory()
         events = {k: frames.pop(k) for k in ev.SOURCES if k in frames}
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-batch") as pool:
@@ -231,13 +231,12 @@ ACCOUNT_KEYS = [("interactions", "src"), ("interactions", "dst"), ("engagements"
 CONTENT_KEYS = [("engagements", "content")]
 
 
-def _referenced(frames: dict[str, pd.DataFrame], as_positions: bool
-                ) -> tuple[pd.Index, pd.Index]:
+def _referenced(frames: dict[str, pd.DataFrame]) -> tuple[pd.Index, pd.Index]:
     """The distinct account keys that events, contents and identity links name, and the
-    distinct content keys that engagements name. With ``as_positions``, each endpoint key
-    of the event frames is replaced (in ``frames``) by its position there, so that grouping
-    works on integers and the writer takes node ids by position; the batch digests use the
-    row hashes of the strings (``_dedup``)."""
+    distinct content keys that engagements name. Each endpoint key of the event frames is
+    replaced (in ``frames``) by its position there, so that grouping works on integers and
+    the writer takes node ids (or keys) by position; the batch digests use the row hashes
+    of the strings (``_dedup``)."""
     def encode(kind: str, column: str) -> tuple[np.ndarray, pa.Array]:
         # Arrow hashes the bytes: several times faster, and far smaller, than pandas' hash
         # table of Python strings; and it lets go of the interpreter (two columns at once)
@@ -255,25 +254,24 @@ def _referenced(frames: dict[str, pd.DataFrame], as_positions: bool
                 else pa.array([], type=pa.large_string()))
 
     accounts, contents = distinct(ACCOUNT_KEYS), distinct(CONTENT_KEYS)
-    if as_positions:
-        for (kind, column), (indices, dictionary) in codes.items():
-            if kind in ev.SOURCES:
-                named = contents if (kind, column) in CONTENT_KEYS else accounts
-                position = pc.index_in(dictionary, value_set=named).to_numpy(
-                    zero_copy_only=False).astype(np.int64)
-                frames[kind][column] = position[indices]
+    for (kind, column), (indices, dictionary) in codes.items():
+        if kind in ev.SOURCES:
+            named = contents if (kind, column) in CONTENT_KEYS else accounts
+            position = pc.index_in(dictionary, value_set=named).to_numpy(
+                zero_copy_only=False).astype(np.int64)
+            frames[kind][column] = position[indices]
     return (pd.Index(accounts.to_numpy(zero_copy_only=False), dtype=object),
             pd.Index(contents.to_numpy(zero_copy_only=False), dtype=object))
 
 
 def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: IngestReport,
                  progress: bool, accounts_named: pd.Index, contents_named: pd.Index,
-                 planned: Callable[[], None]) -> w.NodeIds | None:
+                 planned: Callable[[], None]) -> w.NodeIds:
     """Platforms, persons, accounts (``frames["accounts"]`` is popped), contents, given
     the account and content keys that the run references (``_referenced``); ``planned``
     is called once the persons are planned, before the writes that keep the database
-    busy. Returns the node ids of the referenced keys (``None`` where the store does not
-    give node ids)."""
+    busy. Returns the referenced keys with their node ids (-1 where the store gave
+    none)."""
     accounts = frames.pop("accounts", None)
     clock = time.monotonic()
     existing = w.existing_accounts(store).drop_duplicates("account_key")
@@ -368,15 +366,12 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
         content_platform, content_id = _split_keys(keys)
         w.ensure_contents(store, pd.DataFrame({
             "content_key": keys, "platform": content_platform, "content_id": content_id}))
-    node_ids = None
-    if w.node_ids_known(store):
-        ids = pd.concat(account_ids)
-        ids = ids[~ids.index.duplicated(keep="last")]
-        node_ids = w.NodeIds(
-            pd.Series(lookup(ids, accounts_named, -1).astype(np.int64),
-                      index=accounts_named),
-            pd.Series(lookup(w.content_node_ids(store, list(engaged)), contents_named, -1)
-                      .astype(np.int64), index=contents_named))
+    ids = pd.concat(account_ids)
+    ids = ids[~ids.index.duplicated(keep="last")]
+    node_ids = w.NodeIds(
+        pd.Series(lookup(ids, accounts_named, -1).astype(np.int64), index=accounts_named),
+        pd.Series(lookup(w.content_node_ids(store, list(engaged)), contents_named, -1)
+                  .astype(np.int64), index=contents_named))
     report.seconds["contents"] = round(time.monotonic() - clock, 3)
     return node_ids
 
@@ -416,14 +411,13 @@ def _event_batches(frames: dict[str, pd.DataFrame]) -> list[ev.EventBatch]:
 
 
 def _write_events(store: GraphStore, batches: list[ev.EventBatch], report: IngestReport,
-                  progress: bool, node_ids: w.NodeIds | None) -> None:
+                  progress: bool, node_ids: w.NodeIds) -> None:
     """Write the batches not yet in the ledger, several days per write (each with the
     ledger entries of its days); count the skipped ones in ``report``."""
     clock = time.monotonic()
     bar = _progress(progress, sum(b.events for b in batches), "events")
     done = w.loaded_batches(store, [b.key for b in batches])
     fresh = {kind: not w.has_relationships(store, kind) for kind in ev.KEYS}
-    bulk = node_ids is not None and w.node_ids_known(store)
 
     def jobs() -> Iterator[w.Job]:
         for kind in ev.KEYS:
@@ -433,7 +427,7 @@ def _write_events(store: GraphStore, batches: list[ev.EventBatch], report: Inges
             report.events_already_loaded += sum(b.events for b in skipped)
             if bar:
                 bar.update(sum(b.events for b in skipped))
-            for group in ev.groups(todo, w.event_group_rows(fresh[kind], bulk)):
+            for group in ev.groups(todo, w.event_group_rows(store, fresh[kind])):
                 created, merged = ev.combine(kind, group, fresh[kind])
                 yield w.event_batches_job(
                     store, kind, [(b.key, b.events) for b in group], created, merged,

@@ -12,7 +12,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graph.store.bulk import BulkWriter
 
 Row = dict[str, Any]
 Progress = Callable[[int], None]
@@ -183,6 +186,25 @@ class GraphStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections (the embedded server keeps running)."""
+
+    @abstractmethod
+    def drop_all(self) -> None:
+        """Delete every node and relationship (tests and benchmarks only); the schema may
+        go with them (``apply_schema`` again)."""
+
+    # ------------------------------------------------------------- capabilities
+    @property
+    @abstractmethod
+    def bulk(self) -> BulkWriter:
+        """The store's large writes (``graph.store.bulk``): what the ingest writes through,
+        the backend's fast path where it has one."""
+
+    @abstractmethod
+    def compact(self) -> None:
+        """Maintenance after a large write, where the database needs it: shrink what a
+        restart must replay (the embedded server rewrites its append-only log as one
+        snapshot, in the background); nothing where the database does it by itself.
+        Returns at once."""
 
     # ------------------------------------------------------------ built on top
     def write_batches(

@@ -12,6 +12,7 @@ from typing import Any
 
 import redis
 from falkordb import FalkorDB
+from falkordb.query_result import QueryResult as FalkorDBResult
 
 from graph.store import embedded
 from graph.store.base import (
@@ -27,6 +28,7 @@ from graph.store.base import (
 )
 from graph.store.cypher_literal import params_header
 from graph.store.falkordb_bulk import EdgeTokens
+from graph.store.falkordb_writer import FalkorDBBulkWriter
 from graph.store.schema import schema_statements
 
 
@@ -55,6 +57,7 @@ class FalkorDBStore(GraphStore):
         self._db = FalkorDB(unix_socket_path=str(socket))
         self._graph = self._db.select_graph(graph_name)
         self.graph_name = graph_name
+        self._bulk = FalkorDBBulkWriter(self)
         if start and not self._db.connection.exists(graph_name):
             self._graph.query("RETURN 1")  # creates the empty graph so reads can run
 
@@ -101,11 +104,16 @@ class FalkorDBStore(GraphStore):
         result = self._call(query, params, read_only=False)
         return self._rows(result)[1] if result.header else []
 
+    @property
+    def bulk(self) -> FalkorDBBulkWriter:
+        return self._bulk
+
     def write_with_edges(self, edges: EdgeTokens, query: str,
-                         params: Mapping[str, Any] | None = None) -> None:
+                         params: Mapping[str, Any] | None = None) -> list[Row]:
         """Create the relationships of ``edges`` (``GRAPH.BULK``) and run the write
         ``query`` in one ``MULTI``/``EXEC`` transaction: the server runs both or, when the
         client goes away before ``EXEC``, neither; no other command runs in between.
+        Returns the query's rows.
 
         Raises ``StoreError`` when either fails. Redis transactions do not roll back: the
         message says that the other command of the transaction ran."""
@@ -128,6 +136,8 @@ class FalkorDBStore(GraphStore):
                 raise StoreError(f"{failed} (after {edges.count} relationships were created "
                                  "in the same transaction)")
             raise failed
+        result = FalkorDBResult(self._graph, results[-1])
+        return self._rows(result)[1] if result.header else []
 
     def bulk_insert(self, nodes: Sequence[bytes] = (), node_count: int = 0,
                     edges: EdgeTokens | None = None) -> None:
@@ -148,7 +158,7 @@ class FalkorDBStore(GraphStore):
         except redis.exceptions.ConnectionError as exc:
             raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
 
-    def rewrite_log(self) -> None:
+    def compact(self) -> None:
         """Start rewriting the server's append-only file as one snapshot, in the background
         (``BGREWRITEAOF``), so that a restart loads the graph instead of replaying every
         write since the last rewrite; a rewrite already under way is left to finish."""
@@ -191,7 +201,7 @@ class FalkorDBStore(GraphStore):
 
     # ------------------------------------------------------ backend specifics
     def drop_all(self) -> None:
-        """Delete the whole graph (tests and ``kolgraph db reset`` only)."""
+        """Delete the whole graph, its schema with it (tests and benchmarks only)."""
         try:
             self._graph.delete()
         except redis.exceptions.ResponseError as exc:

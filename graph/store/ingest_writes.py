@@ -2,7 +2,11 @@
 of platforms, accounts, persons, contents and topics, and event batches applied together
 with their ledger entry (``IngestBatch``) in one query, hence atomically.
 
-All queries are valid for both FalkorDB and Neo4j 5.
+All queries are valid for both FalkorDB and Neo4j 5, and every write goes through the
+store's ``bulk`` capability (``graph.store.bulk``): nothing here asks which database it
+talks to. Where the store hands out node ids (``store.bulk.node_ids``), nodes are read with
+their ids, created in bulk from ``BULK_NODES`` on, and linked by id; elsewhere every node is
+found by its key. Query rows are lists (a ``Table``), read by position inside the queries.
 """
 
 from __future__ import annotations
@@ -14,64 +18,44 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from graph.store.base import GraphStore, Progress, Row, StoreError, _check_identifier
+from graph.store.base import GraphStore, Progress, Row, StoreError
+from graph.store.bulk import NodeIdAccess, Relationships
 from graph.store.cypher_literal import Table
-from graph.store.falkordb_bulk import EdgeTokens, edge_tokens, node_token
 
 BATCH = 10_000
-#: Rows per event query when several day batches are written together.
-EVENT_ROWS = 50_000
-#: Rows per event write on FalkorDB of a kind that the graph held none of before the run
-#: (mostly new relationships, created in bulk: ``event_group_rows``). There, a query that
-#: MERGEs relationships right after a bulk insert first brings the graph's relationship
-#: matrices up to date, which takes about 0.15 s at 10M relationships however few rows it
-#: merges: fewer, larger writes pay that less often.
-FRESH_EVENT_ROWS = 1_000_000
-#: From this many new nodes of a label on (FalkorDB), they are created with ``GRAPH.BULK``
-#: and their ids read back with one scan of the label; fewer are created by query.
+#: From this many new nodes of a label on, where the store hands out node ids, they are
+#: created with ``NodeIdAccess.create_nodes`` (the embedded FalkorDB: ``GRAPH.BULK``, and
+#: their ids read back with one scan of the label); fewer are created by query.
 BULK_NODES = 50_000
-#: Nodes or relationships per ``GRAPH.BULK`` command.
-BULK_BATCH = 100_000
-#: Node ids per window of ``_read_joined``.
-KEY_SCAN = 200_000
 
 
-def _rows_param(store: GraphStore, frame: pd.DataFrame, columns: Sequence[str]
-                ) -> Table | list[list[object]]:
-    """``frame[columns]`` as the ``$rows`` parameter: a ``Table`` (serialised column-wise)
-    on FalkorDB, a list of lists elsewhere. Queries read a row's values by position."""
-    table = Table([frame[c] for c in columns])
-    return table if store.dialect == "falkordb" else table.rows()
+def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> Table:
+    """``frame[columns]`` as a ``$rows`` parameter (lists of values in the order of
+    ``columns``; the store's ``bulk.prepare`` sends it as its database takes it best)."""
+    return Table([frame[c] for c in columns])
 
 
 @dataclass
 class Job:
-    """One write of a pipelined run: ``query`` with ``params``; ``edges`` (FalkorDB only)
-    are relationships created with ``GRAPH.BULK`` in the same transaction as the query;
-    ``tag`` is handed to the caller's ``done`` once the write has succeeded."""
+    """One write of a pipelined run: ``query`` with ``params``; ``relationships`` (between
+    nodes given by id) are created in the same transaction as the query; ``tag`` is handed
+    to the caller's ``done`` once the write has succeeded."""
 
     query: str
     params: dict[str, object]
     tag: object
-    edges: EdgeTokens | None = None
+    relationships: Relationships | None = None
 
 
 def write_pipelined(store: GraphStore, jobs: Iterable[Job],
                     done: Callable[[object], None] | None = None,
                     returned: Callable[[list[Row]], None] | None = None) -> None:
     """Run the write ``jobs`` in order, one at a time, preparing the next job (whatever the
-    iterator computes, and the serialisation of its ``Table`` parameters) in this thread
-    while the database runs the current one; ``done(tag)`` is called once a job's write has
-    succeeded, and ``returned(rows)`` with the rows each query returned, when given. The
-    first error stops the run and is raised here."""
-    def run(job: Job) -> list[Row]:
-        if job.edges is not None:
-            store.write_with_edges(job.edges, job.query, job.params)  # type: ignore[attr-defined]
-            return []
-        return store.write(job.query, job.params)
-
+    iterator computes, and ``store.bulk.prepare``: the serialisation of its parameters) in
+    this thread while the database runs the current one; ``done(tag)`` is called once a
+    job's write has succeeded, and ``returned(rows)`` with the rows each query returned,
+    when given. The first error stops the run and is raised here."""
     def finish(future: Future[list[Row]], tag: object) -> None:
         rows = future.result()
         if returned is not None:
@@ -82,13 +66,10 @@ def write_pipelined(store: GraphStore, jobs: Iterable[Job],
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as pool:
         pending: tuple[Future[list[Row]], object] | None = None
         for job in jobs:
-            if store.dialect == "falkordb":
-                for value in job.params.values():
-                    if isinstance(value, Table):
-                        value.literal()
+            send = store.bulk.prepare(job.query, job.params, job.relationships)
             if pending is not None:
                 finish(*pending)
-            pending = (pool.submit(run, job), job.tag)
+            pending = (pool.submit(send), job.tag)
         if pending is not None:
             finish(*pending)
 
@@ -102,7 +83,7 @@ def write_frame(store: GraphStore, query: str, frame: pd.DataFrame, columns: Seq
     def jobs() -> Iterator[Job]:
         for start in range(0, len(frame), batch_size):
             part = frame.iloc[start:start + batch_size]
-            yield Job(query, {"rows": _rows_param(store, part, columns)}, len(part))
+            yield Job(query, {"rows": _rows(part, columns)}, len(part))
 
     ids: list[pd.Series] = []
     write_pipelined(store, jobs(), progress,  # type: ignore[arg-type]
@@ -110,15 +91,10 @@ def write_frame(store: GraphStore, query: str, frame: pd.DataFrame, columns: Seq
     return pd.concat(ids) if ids else _id_series([])
 
 
-def node_ids_known(store: GraphStore) -> bool:
-    """True on FalkorDB, where the ingest reads and returns internal node ids, and writes
-    relationships between nodes found by id (no key look-up) or in bulk."""
-    return store.dialect == "falkordb"
-
-
 def _with_ids(store: GraphStore, query: str, var: str) -> str:
-    """``query`` returning each row's key (``row[0]``) and its node's id, on FalkorDB."""
-    if not node_ids_known(store):
+    """``query`` returning each row's key (``row[0]``) and its node's id, where the store
+    hands out node ids."""
+    if store.bulk.node_ids is None:
         return query
     return f"{query} RETURN row[0] AS key, id({var}) AS node_id"
 
@@ -128,96 +104,10 @@ def _id_series(rows: list[Row]) -> pd.Series:
                      dtype=np.int64)
 
 
-#: Separates the values that ``_read_joined`` reads joined into one string (checked: a
-#: value holding it makes that window be read row by row).
-_KEY_SEPARATOR = "\x1f"
-#: Separates the items of a list value inside one joined value (``$inner``).
-_LIST_SEPARATOR = "\x1e"
-
-
-@dataclass(frozen=True)
-class KeyIds:
-    """The key property of nodes (``keys``, Arrow strings) and their node ids (``ids``),
-    in the same order."""
-
-    keys: pa.Array
-    ids: np.ndarray
-
-
-def key_node_ids(store: GraphStore, label: str, key: str) -> KeyIds:
-    """Every ``label`` node's ``key`` property and node id, with one scan of the label, as
-    joined strings (see ``_read_joined``; FalkorDB only, where ``node_ids_known``)."""
-    label, key = _check_identifier(label), _check_identifier(key)
-    window = f"MATCH (n:{label}) WHERE id(n) >= $lo AND id(n) < $hi "
-    values = _read_joined(store, label, window, {"k": f"n.{key}", "i": "toString(id(n))"})
-    return KeyIds(pa.array(values["k"], pa.large_string()),
-                  np.array(values["i"], dtype=np.int64))
-
-
-def _read_joined(store: GraphStore, label: str, match: str, exprs: dict[str, str]
-                 ) -> dict[str, list[str]]:
-    """The value of each string expression of ``exprs`` for every row that ``match``
-    (which reads the ``label`` nodes with ids in ``$lo``..``$hi``) gives, by name. Each
-    window of ``KEY_SCAN`` ids comes back as one joined string per expression, which the
-    client parses once instead of once per row; a window where a value holds the separator
-    is read again row by row. ``$inner`` in ``exprs`` is ``_LIST_SEPARATOR``."""
-    out: dict[str, list[str]] = {name: [] for name in exprs}
-    for bounds in _id_windows(store, label):
-        params = {**bounds, "sep": _KEY_SEPARATOR, "inner": _LIST_SEPARATOR}
-        row = store.read(match + "RETURN " + ", ".join(
-            f"string.join(collect({expr}), $sep) AS {name}" for name, expr in exprs.items())
-            + ", count(*) AS n", params).rows[0]
-        if not row["n"]:
-            continue
-        values = {name: row[name].split(_KEY_SEPARATOR) for name in exprs}
-        if any(len(column) != row["n"] for column in values.values()):
-            rows = store.read(match + "RETURN " + ", ".join(
-                f"{expr} AS {name}" for name, expr in exprs.items()), params).rows
-            values = {name: [r[name] for r in rows] for name in exprs}
-        for name in exprs:
-            out[name] += values[name]
-    return out
-
-
-def _bulk_create(store: GraphStore, label: str, props: list[tuple[str, pa.Array]],
-                 progress: Progress | None = None) -> np.ndarray:
-    """Create one ``label`` node per row of the ``props`` columns with ``GRAPH.BULK`` (the
-    first column holds the node keys: distinct, and none in the graph yet); return their
-    node ids in row order. Raises ``StoreError`` when a key is then found on more than one
-    node (another writer created it meanwhile: this path checks no constraint)."""
-    count = len(props[0][1])
-
-    def token(start: int) -> tuple[bytes, int]:
-        part = [(name, column.slice(start, BULK_BATCH)) for name, column in props]
-        return node_token(label, part), len(part[0][1])
-
-    # the next command is encoded (Arrow kernels, no interpreter lock) while the database
-    # runs this one
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-encode") as pool:
-        starts = range(0, count, BULK_BATCH)
-        coming = pool.submit(token, 0) if count else None
-        for i in range(len(starts)):
-            encoded, rows = coming.result()  # type: ignore[union-attr]
-            coming = pool.submit(token, starts[i + 1]) if i + 1 < len(starts) else None
-            store.bulk_insert([encoded], rows)  # type: ignore[attr-defined]
-            if progress:
-                progress(rows)
-    key, keys = props[0][0], props[0][1].cast(pa.large_string())
-    found = key_node_ids(store, label, key)
-    holding = int(pc.sum(pc.is_in(found.keys, value_set=keys)).as_py() or 0)
-    positions = pc.index_in(keys, value_set=found.keys)
-    if holding != count or positions.null_count:
-        raise StoreError(f"{label} nodes: after a bulk write of {count}, {holding} nodes hold "
-                         f"their {key} values (another writer changed the graph during the "
-                         "ingest)")
-    return found.ids[positions.to_numpy(zero_copy_only=False)]
-
-
-def _bulk_edges(store: GraphStore, rel_type: str, src: np.ndarray, dst: np.ndarray) -> None:
+def _create_relationships(store: GraphStore, rel_type: str, src: np.ndarray,
+                          dst: np.ndarray) -> None:
     """Create ``rel_type`` relationships (no properties) from node ids ``src`` to ``dst``."""
-    for start in range(0, len(src), BULK_BATCH):
-        store.bulk_insert(edges=edge_tokens(  # type: ignore[attr-defined]
-            rel_type, src[start:start + BULK_BATCH], dst[start:start + BULK_BATCH], []))
+    store.bulk.create_relationships(Relationships(rel_type, src, dst))
 
 
 #: The columns of ``existing_accounts``.
@@ -231,9 +121,10 @@ _EXISTING = ("MATCH (a:Account) WHERE id(a) >= $lo AND id(a) < $hi "
 def existing_accounts(store: GraphStore) -> pd.DataFrame:
     """The accounts in the graph (``EXISTING_COLUMNS``): account_key, platform, account_id,
     display_name, followers (0 where absent), created_at (-1 where absent),
-    identity_hashes (a list), person_id (None without one), node_id (None where
-    ``node_ids_known`` is false), on_platform (whether it has its ON relationship)."""
-    if not node_ids_known(store):
+    identity_hashes (a list), person_id (None without one), node_id (None where the store
+    hands out no node ids), on_platform (whether it has its ON relationship)."""
+    ids = store.bulk.node_ids
+    if ids is None:
         rows = [r for batch in store.stream(
             _EXISTING + "RETURN a.account_key AS account_key, a.platform AS platform, "
             "coalesce(a.account_id, '') AS account_id, "
@@ -244,20 +135,18 @@ def existing_accounts(store: GraphStore) -> pd.DataFrame:
             anchor_label="Account", batch_size=100_000) for r in batch]
         return pd.DataFrame(rows, columns=EXISTING_COLUMNS).astype(
             {"followers": np.int64, "created_at": np.int64})
-    values = _read_joined(store, "Account", _EXISTING, {
+    values = ids.read_columns("Account", _EXISTING, {
         "account_key": "a.account_key", "platform": "a.platform",
         "account_id": "coalesce(a.account_id, '')",
         "display_name": "coalesce(a.display_name, '')",
         "followers": "toString(coalesce(a.followers, 0))",
         "created_at": "toString(coalesce(a.created_at, -1))",
-        "identity_hashes": "string.join(coalesce(a.identity_hashes, []), $inner)",
+        "identity_hashes": "coalesce(a.identity_hashes, [])",
         "person_id": "coalesce(p.person_id, '')", "node_id": "toString(id(a))",
         "on_platform": "CASE WHEN on IS NULL THEN '0' ELSE '1' END",
-    })
+    }, lists=["identity_hashes"])
     frame = pd.DataFrame(values, columns=EXISTING_COLUMNS).astype(
         {"followers": np.int64, "created_at": np.int64, "node_id": np.int64})
-    frame["identity_hashes"] = [h.split(_LIST_SEPARATOR) if h else []
-                                for h in values["identity_hashes"]]
     frame["person_id"] = frame["person_id"].where(frame["person_id"] != "", None)
     frame["on_platform"] = frame["on_platform"] == "1"
     return frame
@@ -268,16 +157,17 @@ PERSON_STATE = ["person_id", "display_name", "platforms", "followers_total", "no
 
 
 def existing_persons(store: GraphStore) -> pd.DataFrame:
-    """Every Person in the graph (``PERSON_STATE``; node_id None where ``node_ids_known``
-    is false), with or without accounts."""
+    """Every Person in the graph (``PERSON_STATE``; node_id None where the store hands out
+    no node ids), with or without accounts."""
     match = "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
-    if not node_ids_known(store):
+    ids = store.bulk.node_ids
+    if ids is None:
         rows = [r for batch in store.stream(
             match + "RETURN p.person_id AS person_id, p.display_name AS display_name, "
             "p.platforms AS platforms, p.followers_total AS followers_total, "
             "null AS node_id", anchor_label="Person", batch_size=100_000) for r in batch]
         return pd.DataFrame(rows, columns=PERSON_STATE)
-    values = _read_joined(store, "Person", match, {
+    values = ids.read_columns("Person", match, {
         "person_id": "p.person_id", "display_name": "coalesce(p.display_name, '')",
         "platforms": "toString(coalesce(p.platforms, -1))",
         "followers_total": "toString(coalesce(p.followers_total, -1))",
@@ -286,23 +176,17 @@ def existing_persons(store: GraphStore) -> pd.DataFrame:
         {"platforms": np.int64, "followers_total": np.int64, "node_id": np.int64})
 
 
-def _id_windows(store: GraphStore, label: str) -> Iterator[dict[str, int]]:
-    """``lo``/``hi`` bounds covering the node ids of ``label``, ``KEY_SCAN`` ids each."""
-    top = store.scalar(f"MATCH (n:{_check_identifier(label)}) RETURN max(id(n)) AS top")
-    for lo in range(0, -1 if top is None else int(top) + 1, KEY_SCAN):
-        yield {"lo": lo, "hi": lo + KEY_SCAN}
-
-
-#: Writes (nodes and event rows) from which an ingest ends by compacting the server's log.
+#: Writes (nodes and event rows) from which an ingest ends by compacting the database.
 COMPACT_AFTER = 1_000_000
 
 
 def compact_after_large_write(store: GraphStore, written: int) -> None:
     """After an ingest that wrote ``written`` nodes and events, from ``COMPACT_AFTER`` on:
-    on FalkorDB, rewrite the append-only file in the background (a restart after the 1M
-    sample then loads a snapshot instead of replaying every write of the ingest)."""
-    if written >= COMPACT_AFTER and store.dialect == "falkordb":
-        store.rewrite_log()  # type: ignore[attr-defined]
+    ``store.compact()`` (the embedded server rewrites its append-only file in the
+    background: a restart after the 1M sample then loads a snapshot instead of replaying
+    every write of the ingest)."""
+    if written >= COMPACT_AFTER:
+        store.compact()
 
 
 def upsert_platforms(store: GraphStore, names: Iterable[str]) -> None:
@@ -379,9 +263,11 @@ class OwnerIds:
 def _create_new(store: GraphStore, frame: pd.DataFrame, columns: list[str], by_key: str,
                 by_id: str, owners: OwnerIds | None, progress: Progress | None) -> pd.Series:
     """CREATE the accounts of ``frame`` with their ON and HAS_ACCOUNT: rows whose platform
-    and person have known node ids with ``by_id``, the others with ``by_key``."""
+    and person have known node ids with ``by_id`` (or in bulk), the others with
+    ``by_key``."""
     found = np.zeros(len(frame), dtype=bool)
-    if owners is not None and node_ids_known(store) and len(frame):
+    ids = store.bulk.node_ids
+    if owners is not None and ids is not None and len(frame):
         platform = owners.platforms.index.get_indexer(frame["platform"])
         person = owners.persons.index.get_indexer(frame["person_id"])
         found = (platform >= 0) & (person >= 0)
@@ -389,7 +275,7 @@ def _create_new(store: GraphStore, frame: pd.DataFrame, columns: list[str], by_k
             platform_node=owners.platforms.to_numpy()[platform[found]],
             person_node=owners.persons.to_numpy()[person[found]])
         if len(linked) >= BULK_NODES:
-            rows = _bulk_accounts(store, linked, progress)
+            rows = _bulk_accounts(store, ids, linked, progress)
         else:
             rows = write_frame(store, _with_ids(store, by_id, "a"), linked,
                                [*columns, "platform_node", "person_node"], progress=progress)
@@ -407,11 +293,12 @@ def _arrow_column(values: pd.Series | np.ndarray) -> pa.Array:
     return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
-def _bulk_accounts(store: GraphStore, frame: pd.DataFrame, progress: Progress | None
-                   ) -> pd.Series:
+def _bulk_accounts(store: GraphStore, ids: NodeIdAccess, frame: pd.DataFrame,
+                   progress: Progress | None) -> pd.Series:
     """``_NEW_ACCOUNTS_BY_ID`` (or ``_NEW_STUBS_BY_ID`` where ``frame`` has only
-    ``STUB_COLUMNS``) with ``GRAPH.BULK``: the account nodes, then their HAS_ACCOUNT and
-    ON. Returns their node ids indexed by account key."""
+    ``STUB_COLUMNS``) in bulk: the account nodes (``ids.create_nodes``), then their
+    HAS_ACCOUNT and ON (``store.bulk.create_relationships``). Returns their node ids
+    indexed by account key."""
     if "display_name" in frame:
         props = [(c, _arrow_column(frame[c])) for c in ACCOUNT_COLUMNS]
     else:  # accounts seen only in events
@@ -421,10 +308,11 @@ def _bulk_accounts(store: GraphStore, frame: pd.DataFrame, progress: Progress | 
             ("display_name", _arrow_column(frame["account_id"])),
             ("followers", pa.array(np.zeros(len(frame), dtype=np.int64))),
             ("identity_hashes", empty)]
-    ids = _bulk_create(store, "Account", props, progress)
-    _bulk_edges(store, "HAS_ACCOUNT", frame["person_node"].to_numpy(np.int64), ids)
-    _bulk_edges(store, "ON", ids, frame["platform_node"].to_numpy(np.int64))
-    return pd.Series(ids, index=frame["account_key"].to_numpy(object), dtype=np.int64)
+    created = ids.create_nodes("Account", props, progress)
+    _create_relationships(store, "HAS_ACCOUNT", frame["person_node"].to_numpy(np.int64),
+                          created)
+    _create_relationships(store, "ON", created, frame["platform_node"].to_numpy(np.int64))
+    return pd.Series(created, index=frame["account_key"].to_numpy(object), dtype=np.int64)
 
 
 def upsert_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
@@ -435,8 +323,8 @@ def upsert_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
     read as not in the graph) are CREATEd together with their ``HAS_ACCOUNT`` from their
     (existing) person, which skips the key lookups (all of them where ``owners`` gives
     the node ids); the others keep their person here (``assign_persons`` moves them).
-    Returns the node ids of the created accounts, indexed by account key (empty where
-    ``node_ids_known`` is false; the caller read the others' ids with the accounts)."""
+    Returns the node ids of the created accounts, indexed by account key (empty where the
+    store hands out no node ids; the caller read the others' ids with the accounts)."""
     rows = _create_new(store, frame[absent], ACCOUNT_COLUMNS, _NEW_ACCOUNTS,
                        _NEW_ACCOUNTS_BY_ID, owners, progress)
     write_frame(store, _ACCOUNTS, frame[~absent], ACCOUNT_COLUMNS, progress=progress)
@@ -456,8 +344,8 @@ def ensure_accounts(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray,
 
 
 def platform_node_ids(store: GraphStore) -> pd.Series:
-    """Node ids of the platforms by name (empty where ``node_ids_known`` is false)."""
-    if not node_ids_known(store):
+    """Node ids of the platforms by name (empty where the store hands out no node ids)."""
+    if store.bulk.node_ids is None:
         return _id_series([])
     return _id_series(store.read(
         "MATCH (p:Platform) RETURN p.name AS key, id(p) AS node_id").rows)
@@ -465,8 +353,8 @@ def platform_node_ids(store: GraphStore) -> pd.Series:
 
 def content_node_ids(store: GraphStore, keys: Sequence[str]) -> pd.Series:
     """The node ids of the contents with ``keys`` that exist, indexed by content key
-    (empty where ``node_ids_known`` is false)."""
-    if not node_ids_known(store):
+    (empty where the store hands out no node ids)."""
+    if store.bulk.node_ids is None:
         return _id_series([])
     rows: list[Row] = []
     for start in range(0, len(keys), BATCH):
@@ -524,13 +412,14 @@ PERSON_COLUMNS = ["person_id", "display_name", "platforms", "followers_total"]
 def upsert_persons(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray) -> pd.Series:
     """Write persons with display_name, platforms, followers_total (``frame``: person_id
     and those three): CREATE the rows of ``absent`` (persons the caller knows are not in
-    the graph; with ``GRAPH.BULK`` from ``BULK_NODES`` rows on), MERGE and SET the
-    others. Returns their node ids by person_id (empty where ``node_ids_known`` is
-    false)."""
+    the graph; in bulk from ``BULK_NODES`` rows on, where the store hands out node ids),
+    MERGE and SET the others. Returns their node ids by person_id (empty where the store
+    hands out none)."""
     new = frame[absent]
-    if node_ids_known(store) and len(new) >= BULK_NODES:
+    ids = store.bulk.node_ids
+    if ids is not None and len(new) >= BULK_NODES:
         created = pd.Series(
-            _bulk_create(store, "Person", [(c, _arrow_column(new[c])) for c in PERSON_COLUMNS]),
+            ids.create_nodes("Person", [(c, _arrow_column(new[c])) for c in PERSON_COLUMNS]),
             index=new["person_id"].to_numpy(object), dtype=np.int64)
     else:
         created = write_frame(
@@ -664,8 +553,10 @@ _LEDGER = (" WITH count(*) AS n UNWIND $ledger AS entry "
 
 @dataclass(frozen=True)
 class NodeIds:
-    """Node ids by key, for writing relationships without key look-ups: ``accounts``
-    (indexed by account_key) and ``contents`` (by content_key); -1 where unknown."""
+    """The account and content keys that a run's events name and their node ids, for
+    writing relationships without key look-ups: ``accounts`` (indexed by account_key) and
+    ``contents`` (by content_key); -1 where unknown (every one where the store hands out
+    no node ids). Events may name their ends by position in these indexes."""
 
     accounts: pd.Series
     contents: pd.Series
@@ -709,14 +600,14 @@ def _known_ends(kind: str, rows: pd.DataFrame, node_ids: NodeIds
 
 
 def _bulk_split(kind: str, created: pd.DataFrame, node_ids: NodeIds
-                ) -> tuple[EdgeTokens, pd.DataFrame]:
-    """The rows of ``created`` whose two endpoints have known ids, as bulk tokens, and the
-    other rows (written with CREATE)."""
+                ) -> tuple[Relationships, pd.DataFrame]:
+    """The rows of ``created`` whose two endpoints have known ids, as relationships
+    between node ids, and the other rows (written with CREATE)."""
     src, dst, found = _known_ends(kind, created, node_ids)
     rows = created[found]
-    tokens = edge_tokens(EVENT_TYPES[kind], src[found], dst[found],
-                         [(name, rows[column]) for name, column in _BULK_PROPERTIES[kind]])
-    return tokens, created[~found]
+    return Relationships(EVENT_TYPES[kind], src[found], dst[found],
+                         [(name, rows[column]) for name, column in _BULK_PROPERTIES[kind]]
+                         ), created[~found]
 
 
 def _ids_split(kind: str, merged: pd.DataFrame, node_ids: NodeIds
@@ -739,18 +630,11 @@ def _with_keys(kind: str, rows: pd.DataFrame, node_ids: NodeIds | None) -> pd.Da
                           second: targets.index.take(rows[second].to_numpy()).to_numpy()})
 
 
-def event_group_rows(fresh: bool, bulk: bool) -> int:
-    """About how many event rows one write of ``event_batches_job`` should hold: many
-    (``FRESH_EVENT_ROWS``) when its new relationships go in bulk (``bulk``: FalkorDB with
-    node ids) and the graph held no relationship of the kind (``fresh``); otherwise
-    ``EVENT_ROWS``, a moderate transaction for one query.
-
-    >>> event_group_rows(True, True) == FRESH_EVENT_ROWS
-    True
-    >>> event_group_rows(True, False) == event_group_rows(False, True) == EVENT_ROWS
-    True
-    """
-    return FRESH_EVENT_ROWS if fresh and bulk else EVENT_ROWS
+def event_group_rows(store: GraphStore, fresh: bool) -> int:
+    """About how many event rows one write of ``event_batches_job`` should hold, as the
+    store's writer says (``BulkWriter.rows_per_write``); ``fresh``: the graph held no
+    relationship of the kind before the run, so that the rows mostly create new ones."""
+    return store.bulk.rows_per_write(fresh)
 
 
 def event_batches_job(store: GraphStore, kind: str, ledger: Sequence[tuple[str, int]],
@@ -760,26 +644,29 @@ def event_batches_job(store: GraphStore, kind: str, ledger: Sequence[tuple[str, 
     events) in one transaction (all or nothing); run it with ``write_pipelined``.
     ``created`` holds relationships known to be absent from the graph, ``merged`` the
     others (MERGE, counts and times accumulated); both have ``EVENT_COLUMNS[kind]``. With
-    ``node_ids`` (FalkorDB), the created relationships between nodes of known id go in
-    bulk (``GRAPH.BULK``) and the merged ones find their nodes by id; the rest look their
-    nodes up by key. The caller skips keys that ``loaded_batches`` reports."""
+    ``node_ids``, where the store hands out node ids, the created relationships between
+    nodes of known id go in bulk (``store.bulk``, in the same transaction) and the merged
+    ones find their nodes by id; the rest look their nodes up by key. The caller skips
+    keys that ``loaded_batches`` reports."""
     cols = EVENT_COLUMNS[kind]
-    edges = None
-    by_id = node_ids is not None and node_ids_known(store)
-    if by_id and len(created):
-        edges, created = _bulk_split(kind, created, node_ids)  # type: ignore[arg-type]
+    relationships = None
     merged_ids = merged.iloc[:0]
-    if by_id and len(merged):
-        merged_ids, merged = _ids_split(kind, merged, node_ids)  # type: ignore[arg-type]
+    if node_ids is not None and store.bulk.node_ids is not None:
+        if len(created):
+            relationships, created = _bulk_split(kind, created, node_ids)
+        if len(merged):
+            merged_ids, merged = _ids_split(kind, merged, node_ids)
+        by_id = True
+    else:
+        by_id = False
     created, merged = _with_keys(kind, created, node_ids), _with_keys(kind, merged, node_ids)
     query = (
         "UNWIND $created AS row " + _MATCH_ENDS[kind] + _CREATE[kind]
         + " WITH count(*) AS n UNWIND $merged AS row " + _MATCH_ENDS[kind] + _MERGE[kind])
-    params: dict[str, object] = {"created": _rows_param(store, created, cols),
-                                 "merged": _rows_param(store, merged, cols)}
+    params: dict[str, object] = {"created": _rows(created, cols), "merged": _rows(merged, cols)}
     if by_id:
         query += " WITH count(*) AS n UNWIND $merged_ids AS row " + _MATCH_IDS[kind] + \
             _MERGE[kind]
-        params["merged_ids"] = _rows_param(store, merged_ids, cols)
+        params["merged_ids"] = _rows(merged_ids, cols)
     return Job(query + _LEDGER, {**params, "ledger": [[k, int(e)] for k, e in ledger],
-                                 "kind": kind, "run_id": run_id}, tag, edges)
+                                 "kind": kind, "run_id": run_id}, tag, relationships)

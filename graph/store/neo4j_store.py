@@ -25,6 +25,7 @@ from graph.store.base import (
     StoreError,
     clean_value,
 )
+from graph.store.bulk import BulkWriter
 from graph.store.schema import schema_statements
 
 _NO_UPPER_BOUND = 2**62
@@ -62,6 +63,16 @@ class Neo4jStore(GraphStore):
         except (ServiceUnavailable, neo4j.exceptions.AuthError, ValueError) as exc:
             raise StoreError(f"cannot reach Neo4j at NEO4J_URI={uri}: {exc}") from exc
         self.database = database
+        self._bulk = BulkWriter(self)
+
+    @property
+    def bulk(self) -> BulkWriter:
+        """The portable path: batched ``UNWIND $rows`` queries, every node found by its key
+        (Neo4j's internal ids are not handed to a run: no ``node_ids``)."""
+        return self._bulk
+
+    def compact(self) -> None:
+        """Nothing: Neo4j checkpoints its transaction log and prunes it by itself."""
 
     def apply_schema(self) -> list[str]:
         statements = schema_statements(self.dialect)
@@ -136,7 +147,7 @@ class Neo4jStore(GraphStore):
         self._driver.close()
 
     def drop_all(self) -> None:
-        """Delete every node and relationship (tests and ``kolgraph db reset`` only), in
+        """Delete every node and relationship (tests and benchmarks only), in
         transactions of 10,000 nodes.
 
         ``CALL { ... } IN TRANSACTIONS`` commits as it goes, so Neo4j runs it only in an
