@@ -4,14 +4,15 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint wheel-check install install-dev install-bench browser-deps neo4j-deps bench \
-	clean neo4j
+.PHONY: demo test lint wheel-check docs docs-check install install-dev install-bench browser-deps \
+	neo4j-deps bench clean neo4j
 
 demo: install
 	$(BIN)/kolgraph demo
 
 test: install-dev browser-deps neo4j-deps wheel-check
 	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory docs-check
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # A Neo4j 5.26 server for development (Maven Central; OpenJDK 17 and Maven): prints its URI
@@ -28,6 +29,17 @@ lint: install-dev
 # (db schema, query --list, sample -> ingest -> analyze): catches files missing from the wheel.
 wheel-check: install
 	tests/tools/wheel_check.sh $(BIN)/python
+
+# The documentation site (mkdocs.yml, docs/) into site/ (git-ignored). --strict: a broken link,
+# a missing anchor or a page left out of the nav fails the build. docs-check also checks that
+# every relative link of README.md points to an existing file and heading.
+docs: install-dev
+	$(BIN)/mkdocs build --strict --site-dir site
+	@echo "docs: open site/index.html"
+
+docs-check: install-dev
+	$(BIN)/mkdocs build --strict --quiet --site-dir site
+	$(BIN)/python tests/tools/check_readme_links.py README.md
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (kolgraph needs Python 3.11)"; exit 1; }
@@ -80,4 +92,4 @@ bench: install-bench
 	$(BIN)/python benchmarks/web.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts tests/neo4j_server/target
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts tests/neo4j_server/target site
