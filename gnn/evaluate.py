@@ -17,9 +17,14 @@ All metrics take scores of positive pairs and of sampled negative pairs:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeAlias
 
 import numpy as np
 from scipy.stats import rankdata
+
+#: One row of a metrics table: ``split``, ``task``, ``method`` and other labels (text), the
+#: metrics and timings (numbers).
+MetricRow: TypeAlias = dict[str, str | float]
 
 HITS_K = (20, 50, 100)
 METRICS = ("auc", "ap") + tuple(f"hits@{k}" for k in HITS_K) + ("mrr",)
@@ -75,32 +80,32 @@ def link_metrics(pos: np.ndarray, neg: np.ndarray, neg_per_pos: np.ndarray) -> d
     return out
 
 
-def best_heuristic(rows: Iterable[dict[str, object]], split: str, task: str,
+def best_heuristic(rows: Iterable[MetricRow], split: str, task: str,
                    metric: str = "hits@50") -> tuple[str, float]:
     """The heuristic with the highest ``metric`` on ``split``/``task`` (name, value)."""
     best = ("none", float("-inf"))
     for row in rows:
         if row["split"] == split and row["task"] == task and row["method"] != GNN:
-            value = float(row[metric])  # type: ignore[arg-type]
+            value = float(row[metric])
             if value > best[1]:
                 best = (str(row["method"]), value)
     return best
 
 
-def method_value(rows: Iterable[dict[str, object]], split: str, task: str, method: str,
+def method_value(rows: Iterable[MetricRow], split: str, task: str, method: str,
                  metric: str = "hits@50") -> float:
     """The ``metric`` of one method on ``split``/``task`` (NaN when absent)."""
     for row in rows:
         if row["split"] == split and row["task"] == task and row["method"] == method:
-            return float(row[metric])  # type: ignore[arg-type]
+            return float(row[metric])
     return float("nan")
 
 
-def format_table(rows: list[dict[str, object]]) -> str:
+def format_table(rows: list[MetricRow]) -> str:
     """The metrics table as aligned text, one line per (split, task, method)."""
     header = ["split", "task", "method", *METRICS]
     lines = [header] + [[str(r["split"]), str(r["task"]), str(r["method"])]
-                        + [f"{float(r[m]):.4f}" for m in METRICS] for r in rows]  # type: ignore[arg-type]
+                        + [f"{float(r[m]):.4f}" for m in METRICS] for r in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
                      for line in lines)
@@ -160,7 +165,7 @@ def ranking_metrics(person: np.ndarray, target: np.ndarray, rank: np.ndarray,
     return out
 
 
-def format_ranking_table(rows: list[dict[str, object]],
+def format_ranking_table(rows: list[MetricRow],
                          metrics: tuple[str, ...] = RANK_METRICS) -> str:
     """Ranking rows (``split, task, method`` + metrics + optional ``seconds``) as text."""
     extra = ("seconds",) if any("seconds" in r for r in rows) else ()
@@ -168,8 +173,8 @@ def format_ranking_table(rows: list[dict[str, object]],
     lines = [header]
     for r in rows:
         cells = [str(r.get("split", "")), str(r["task"]), str(r["method"])]
-        cells += [f"{float(r[m]):.4f}" for m in metrics]  # type: ignore[arg-type]
-        cells += [f"{float(r.get('seconds', 0.0)):.1f}" for _ in extra]  # type: ignore[arg-type]
+        cells += [f"{float(r[m]):.4f}" for m in metrics]
+        cells += [f"{float(r.get('seconds', 0.0)):.1f}" for _ in extra]
         lines.append(cells)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()

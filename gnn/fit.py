@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 
 from gnn.data.graph import GraphData
 from gnn.data.split import holdout_mask
+from gnn.evaluate import MetricRow
 from gnn.pairs import Embeddings, Limits, RecGraph
 from gnn.ranking import RankerParams, Truth, evaluate, fit_ranker, sample_persons
 from gnn.recommenders import (
@@ -94,7 +95,7 @@ class FitResult:
     rankers: dict[str, LearnedRanker]
     heuristics: dict[str, list[Heuristic]]
     choice: dict[str, str]
-    rows: list[dict[str, object]]
+    rows: list[MetricRow]
     decision: str
     promoted: bool
     split: dict[str, str]
@@ -115,7 +116,7 @@ class FitResult:
             recs: list[Recommender] = [*self.heuristics.get(kind, [])]
             if kind in self.rankers:
                 recs.append(self.rankers[kind])
-            out[kind] = {r.name: r.calibration.to_dict() for r in recs}  # type: ignore[misc]
+            out[kind] = {r.name: r.calibration.to_dict() for r in recs}
         return out
 
 
@@ -136,13 +137,13 @@ def _tasks(data: GraphData) -> list[str]:
     return tasks
 
 
-def best_heuristic(rows: list[dict[str, object]], kind: str,
+def best_heuristic(rows: list[MetricRow], kind: str,
                    metric: str) -> tuple[str, float]:
     """The heuristic of ``kind`` with the highest ``metric`` (name, value)."""
     best = (DEFAULT_HEURISTIC[kind], float("-inf"))
     for row in rows:
         if row["task"] == kind and row["method"] != LEARNED:
-            value = float(row[metric])  # type: ignore[arg-type]
+            value = float(row[metric])
             if value > best[1]:
                 best = (str(row["method"]), value)
     return best
@@ -156,7 +157,7 @@ def fit_recommender(data: GraphData, params: FitParams | None = None,
     started = time.perf_counter()
     say = log or (lambda _m: None)
 
-    def log(message: str) -> None:
+    def timed(message: str) -> None:
         say(f"[{time.perf_counter() - started:6.1f}s] {message}")
 
     outer = hold_out(data, params.val_frac, params.seed)
@@ -164,17 +165,17 @@ def fit_recommender(data: GraphData, params: FitParams | None = None,
     fit_graph = inner.graph
     gnn: TrainResult | None = None
     if len(fit_graph.pp_src) >= params.min_ties_for_gnn and fit_graph.num_persons >= 10:
-        log(f"training GraphSAGE on {len(fit_graph.pp_src)} ties, "
-            f"{len(fit_graph.pc_person)} engagements")
-        gnn = train(fit_graph, params.gnn, log=log)
-        log("GraphSAGE trained")
+        timed(f"training GraphSAGE on {len(fit_graph.pp_src)} ties, "
+              f"{len(fit_graph.pc_person)} engagements")
+        gnn = train(fit_graph, params.gnn, log=timed)
+        timed("GraphSAGE trained")
     device = params.gnn.device
     g_fit = RecGraph.build(fit_graph, embeddings=embeddings_for(gnn, fit_graph, device))
     g_train = RecGraph.build(outer.graph, embeddings=embeddings_for(gnn, outer.graph, device))
     rankers: dict[str, LearnedRanker] = {}
     heuristics: dict[str, list[Heuristic]] = {}
     choice: dict[str, str] = {}
-    rows: list[dict[str, object]] = []
+    rows: list[MetricRow] = []
     reasons: list[str] = []
     metric = f"recall@{params.promote_k}"
     for kind in _tasks(data):
@@ -182,8 +183,8 @@ def fit_recommender(data: GraphData, params: FitParams | None = None,
         ranker = fit_ranker(g_fit, inner.truth[kind], params.ranker, limits=limits)
         if ranker is not None:
             rankers[kind] = ranker
-            log(f"{kind}: ranker trained ({ranker.booster.best_iteration} rounds, "  # type: ignore[attr-defined]
-                f"{len(ranker.features)} features)")
+            timed(f"{kind}: ranker trained ({ranker.booster.best_iteration} rounds, "
+                  f"{len(ranker.features)} features)")
         truth = outer.truth[kind]
         persons = sample_persons(truth, params.eval_persons, params.seed)
         recs: list[Recommender] = [*heuristics[kind], *([ranker] if ranker else [])]
@@ -195,14 +196,13 @@ def fit_recommender(data: GraphData, params: FitParams | None = None,
         task_rows = evaluate(g_train, recs, truth, persons, k=params.promote_k,
                              limits=limits)
         rows.extend(task_rows)
-        log(f"{kind}: {len(recs)} recommenders evaluated on {len(persons)} persons")
+        timed(f"{kind}: {len(recs)} recommenders evaluated on {len(persons)} persons")
         name, best = best_heuristic(task_rows, kind, metric)
         if ranker is None:
             choice[kind] = name
             reasons.append(f"{kind}: too few labelled persons to train a ranker; {name}")
             continue
-        mine = next(float(r[metric]) for r in task_rows  # type: ignore[arg-type]
-                    if r["method"] == LEARNED)
+        mine = next(float(r[metric]) for r in task_rows if r["method"] == LEARNED)
         won = mine > best
         choice[kind] = LEARNED if won else name
         reasons.append(f"{kind}: {LEARNED} val {metric} {mine:.4f} "
@@ -214,8 +214,8 @@ def fit_recommender(data: GraphData, params: FitParams | None = None,
             final = fit_ranker(g_train, truth, params.ranker, limits=limits)
             if final is not None:
                 rankers[kind] = final
-                log(f"{kind}: ranker refitted on the validation pairs "
-                    f"({final.booster.best_iteration} rounds)")  # type: ignore[attr-defined]
+                timed(f"{kind}: ranker refitted on the validation pairs "
+                      f"({final.booster.best_iteration} rounds)")
     promoted = any(c == LEARNED for c in choice.values())
     return FitResult(gnn, rankers, heuristics, choice, rows, "; ".join(reasons) or "no data",
                      promoted, {f"{k}_split": v for k, v in outer.how.items()},
@@ -231,14 +231,14 @@ def calibrated_heuristic(kind: str, name: str,
 
 def choose_heuristics(data: GraphData, params: FitParams | None = None,
                       limits: Limits | None = None
-                      ) -> tuple[dict[str, Heuristic], list[dict[str, object]]]:
+                      ) -> tuple[dict[str, Heuristic], list[MetricRow]]:
     """Without a model: the best heuristic of each task on a hold-out of ``data``, with its
     calibration (the default heuristic, uncalibrated, when nothing can be held out)."""
     params = params or FitParams()
     outer = hold_out(data, params.val_frac, params.seed)
     g = RecGraph.build(outer.graph)
     chosen: dict[str, Heuristic] = {}
-    rows: list[dict[str, object]] = []
+    rows: list[MetricRow] = []
     for kind in _tasks(data) or ["people"]:
         persons = sample_persons(outer.truth[kind], params.eval_persons, params.seed)
         candidates = heuristics_for(kind)

@@ -57,7 +57,7 @@ def _first_seen(ties: pd.DataFrame) -> pd.DataFrame:
     """Earliest ``first_at`` of each directed person pair: ``src, dst, time``."""
     frame = pd.DataFrame({"src": ties["src_person"], "dst": ties["dst_person"],
                           "time": pd.to_numeric(ties["first_at"], errors="coerce")})
-    return frame.groupby(["src", "dst"], as_index=False, sort=False)["time"].min()
+    return frame.groupby(["src", "dst"], as_index=False, sort=False)[["time"]].min()
 
 
 def _community_labels(store: GraphStore) -> dict[object, str]:

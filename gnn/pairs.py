@@ -23,8 +23,9 @@ and the most engaged contents overall, of the person's community and of its favo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,10 @@ from graph.arrays import sorted_unique
 
 if TYPE_CHECKING:
     import torch
+
+    from gnn.nn.model import LinkPredictor
+
+_T = TypeVar("_T")
 
 #: Restart probability of the personalized PageRank walks.
 PPR_ALPHA = 0.25
@@ -82,7 +87,7 @@ class Embeddings:
     model whose decoders give the ``gnn_logit`` features."""
 
     h: torch.Tensor
-    model: torch.nn.Module | None
+    model: LinkPredictor | None
 
     @property
     def normalised(self) -> np.ndarray:
@@ -162,10 +167,10 @@ class RecGraph:
             creator=creator, embeddings=embeddings)
 
     # -- derived, computed once per graph ------------------------------------------------
-    def _memo(self, key: str, make: object) -> object:
+    def _memo(self, key: str, make: Callable[[], _T]) -> _T:
         if key not in self._cache:
-            self._cache[key] = make()  # type: ignore[operator]
-        return self._cache[key]
+            self._cache[key] = make()
+        return cast(_T, self._cache[key])  # each key is made by one ``make`` only
 
     @property
     def inv_degree(self) -> np.ndarray:
@@ -180,12 +185,12 @@ class RecGraph:
     @property
     def walk(self) -> sp.csr_matrix:
         """Row-stochastic random-walk matrix ``D^-1 A``."""
-        return self._memo("walk", lambda: canonical(  # type: ignore[return-value]
+        return self._memo("walk", lambda: canonical(
             sp.diags(self.inv_degree) @ self.adjacency))
 
     @property
     def neighbour_degree(self) -> np.ndarray:
-        return self._memo("nbr_deg", lambda: np.divide(  # type: ignore[return-value]
+        return self._memo("nbr_deg", lambda: np.divide(
             self.adjacency @ self.degree, self.degree, out=np.zeros_like(self.degree),
             where=self.degree > 0))
 
@@ -196,7 +201,7 @@ class RecGraph:
     @property
     def standing(self) -> np.ndarray:
         """How well known each person is: ties first, then followers (always > 0)."""
-        return self._memo("standing", lambda: (  # type: ignore[return-value]
+        return self._memo("standing", lambda: (
             self.degree + self.followers_log / (1.0 + self.followers_log.max(initial=0.0))
             + 1e-3))
 
@@ -214,23 +219,23 @@ class RecGraph:
         def make() -> sp.csr_matrix:
             m = self.community_onehot.T.tocsr() @ sp.diags(self.standing)
             return prune_rows(m, count)
-        return self._memo(f"comm_people_{count}", make)  # type: ignore[return-value]
+        return self._memo(f"comm_people_{count}", make)
 
     def platform_top_people(self, count: int) -> sp.csr_matrix:
         """Platform × person matrix of each platform's ``count`` best-known persons."""
         def make() -> sp.csr_matrix:
             m = sp.csr_matrix(self.person_platforms.T) @ sp.diags(self.standing)
             return prune_rows(m, count)
-        return self._memo(f"plat_people_{count}", make)  # type: ignore[return-value]
+        return self._memo(f"plat_people_{count}", make)
 
     @property
     def community_engaged(self) -> sp.csr_matrix:
         """Community × content: members of each community who engaged each content."""
-        return self._memo("comm_engaged", lambda: canonical(  # type: ignore[return-value]
+        return self._memo("comm_engaged", lambda: canonical(
             self.community_onehot.T.tocsr() @ self.engagements))
 
     def community_top_content(self, count: int) -> sp.csr_matrix:
-        return self._memo(f"comm_content_{count}", lambda: prune_rows(  # type: ignore[return-value]
+        return self._memo(f"comm_content_{count}", lambda: prune_rows(
             self.community_engaged, count))
 
     def topic_top_content(self, count: int) -> sp.csr_matrix:
@@ -241,12 +246,12 @@ class RecGraph:
                                (self.content_topic[known], known)),
                               shape=(max(len(self.topics), 1), self.data.num_contents))
             return prune_rows(m, count)
-        return self._memo(f"topic_content_{count}", make)  # type: ignore[return-value]
+        return self._memo(f"topic_content_{count}", make)
 
     @property
     def engaged_by(self) -> sp.csr_matrix:
         """Content × person: the transpose of ``engagements``."""
-        return self._memo("engaged_by", lambda: canonical(  # type: ignore[return-value]
+        return self._memo("engaged_by", lambda: canonical(
             self.engagements.T.tocsr()))
 
     @property
@@ -257,7 +262,7 @@ class RecGraph:
             return canonical(sp.csr_matrix(
                 (np.ones(len(known), dtype=np.float32), (self.creator[known], known)),
                 shape=(self.data.num_persons, self.data.num_contents)))
-        return self._memo("created_by", make)  # type: ignore[return-value]
+        return self._memo("created_by", make)
 
     def favourite_topic(self, persons: np.ndarray) -> np.ndarray:
         """Index of each person's most engaged topic, -1 when it engaged none."""
@@ -360,13 +365,13 @@ def _gnn_pair_features(g: RecGraph, kind: str, u: np.ndarray, v: np.ndarray,
         return np.zeros(len(u)), np.zeros(len(u))
     from gnn.train import score_pairs  # torch-heavy; only when a model is there
 
-    hn = g._memo("hn", lambda: g.embeddings.normalised)  # type: ignore[union-attr]
+    emb = g.embeddings
+    hn = g._memo("hn", lambda: emb.normalised)
     offset = 0 if kind == "people" else g.data.num_persons
-    cosine = _row_dot(hn, u, v + offset)  # type: ignore[arg-type]
-    if g.embeddings.model is None:
+    cosine = _row_dot(hn, u, v + offset)
+    if emb.model is None:
         return cosine, np.zeros(len(u))
-    logit = score_pairs(g.embeddings.model, g.embeddings.h, kind, u, v,  # type: ignore[arg-type]
-                        decoder_features, g.data.num_persons)
+    logit = score_pairs(emb.model, emb.h, kind, u, v, decoder_features, g.data.num_persons)
     return cosine, logit.astype(np.float64)
 
 
@@ -469,7 +474,7 @@ def content_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None
     created = canonical(s @ g.created_by)
 
     parts = [top_per_row(ce, lim.contacts_content)[:2], top_per_row(icf, lim.item_cf)[:2],
-             top_per_row(created.multiply(g.popularity[None, :] + 1.0).tocsr(),
+             top_per_row(sp.csr_matrix(created.multiply(g.popularity[None, :] + 1.0)),
                          lim.creator_content)[:2]]
     popular = g.top_content(lim.popular_content)
     parts.append((np.repeat(np.arange(len(persons)), len(popular)),

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gnn.data.graph import GraphData
-from gnn.evaluate import ranking_metrics
+from gnn.evaluate import MetricRow, ranking_metrics
 from gnn.jobs import load_graph
 from gnn.pairs import RecGraph
 from gnn.ranking import Truth, evaluate, sample_persons
@@ -58,7 +58,7 @@ def _truth(data: GraphData, owner: pd.Series, kind: str, hidden: pd.DataFrame) -
 
 def measure_stored(store: GraphStore, hidden: dict[str, pd.DataFrame], *,
                    persons: int = 2000, seed: int = 0, k: int = 50
-                   ) -> list[dict[str, object]]:
+                   ) -> list[MetricRow]:
     """Ranking metrics of the stored recommendations and of every heuristic against the
     ``hidden`` pairs of each kind, for up to ``persons`` persons per kind that have one.
     Rows: ``task, method`` + metrics + ``seconds`` (+ ``recommender`` for the stored)."""
@@ -74,7 +74,7 @@ def measure_stored(store: GraphStore, hidden: dict[str, pd.DataFrame], *,
     started = time.perf_counter()
     graph = RecGraph.build(data)
     build = time.perf_counter() - started
-    rows: list[dict[str, object]] = []
+    rows: list[MetricRow] = []
     for kind, pairs in hidden.items():
         truth = _truth(data, owner, kind, pairs)
         chosen = sample_persons(truth, persons, seed)
@@ -90,23 +90,23 @@ def measure_stored(store: GraphStore, hidden: dict[str, pd.DataFrame], *,
                      "recommender": str(labels.get(kind, ""))})
         for row in evaluate(graph, heuristics_for(kind), truth, chosen, k=k, calibrate=False,
                             split="hidden"):
-            row["seconds"] = round(build + float(row["candidates_s"])  # type: ignore[arg-type]
-                                   + float(row["seconds"]), 2)  # type: ignore[arg-type]
+            row["seconds"] = round(build + float(row["candidates_s"]) + float(row["seconds"]),
+                                   2)
             row["persons"] = len(chosen)
             rows.append(row)
     return rows
 
 
-def best_baseline(rows: list[dict[str, object]], kind: str = "people",
+def best_baseline(rows: list[MetricRow], kind: str = "people",
                   metric: str = "recall@50") -> tuple[str, float]:
     """The heuristic row of ``kind`` with the highest ``metric`` (name, value)."""
     best = max((r for r in rows if r["method"] != STORED and r["task"] == kind),
-               key=lambda r: float(r[metric]))  # type: ignore[arg-type]
-    return str(best["method"]), float(best[metric])  # type: ignore[arg-type]
+               key=lambda r: float(r[metric]))
+    return str(best["method"]), float(best[metric])
 
 
-def stored_value(rows: list[dict[str, object]], kind: str = "people",
+def stored_value(rows: list[MetricRow], kind: str = "people",
                  metric: str = "recall@50") -> float:
     """The stored recommendations' ``metric`` for ``kind``."""
-    return float(next(r[metric] for r in rows  # type: ignore[arg-type]
+    return float(next(r[metric] for r in rows
                       if r["method"] == STORED and r["task"] == kind))

@@ -10,13 +10,14 @@ LightGBM ranker on candidates of a graph whose labels are ties hidden from it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
 from gnn.data.split import contains
-from gnn.evaluate import RANK_KS, ranking_metrics
+from gnn.evaluate import RANK_KS, MetricRow, ranking_metrics
 from gnn.pairs import Limits, PairBatch, RecGraph, pairs_for
 from gnn.recommend import rank_batch
 from gnn.recommenders import Calibration, LearnedRanker, Recommender
@@ -67,7 +68,7 @@ def batches(g: RecGraph, kind: str, persons: np.ndarray, batch_size: int,
 def evaluate(g: RecGraph, recommenders: Sequence[Recommender], truth: Truth,
              persons: np.ndarray, *, k: int = max(RANK_KS), batch_size: int = 1000,
              limits: Limits | None = None, calibrate: bool = True,
-             split: str = "val") -> list[dict[str, object]]:
+             split: str = "val") -> list[MetricRow]:
     """One metrics row per recommender (``split, task, method``, the ranking metrics,
     ``candidates_s`` shared and ``seconds`` of its own ranking); with ``calibrate``,
     each recommender's ``calibration`` is fitted on the candidates' labels."""
@@ -89,7 +90,7 @@ def evaluate(g: RecGraph, recommenders: Sequence[Recommender], truth: Truth,
             if calibrate:
                 signals[rec.name].append(rec.signal(batch))
         t0 = time.perf_counter()
-    rows = []
+    rows: list[MetricRow] = []
     y = np.concatenate(labels) if labels else np.zeros(0)
     for rec in recommenders:
         parts = found[rec.name]
@@ -166,7 +167,8 @@ def fit_ranker(g: RecGraph, truth: Truth, params: RankerParams | None = None, *,
     valid_all = matrix(parts[True])
     positive = [(_rows(b, np.isin(b.u, b.u[y])), y[np.isin(b.u, b.u[y])])
                 for b, y in parts[True]]
-    sets, callbacks = [], []
+    sets: list[lightgbm.Dataset] = []
+    callbacks: list[Callable[..., Any]] = []  # lightgbm.train's own type
     if sum(len(y) for _, y in positive) and any(y.any() for _, y in positive):
         vx, vy, vg = matrix(positive)
         sets = [lightgbm.Dataset(vx, vy, group=vg, reference=train_set)]

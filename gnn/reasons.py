@@ -42,7 +42,7 @@ def _community_labels(g: RecGraph) -> np.ndarray:
         labels = persons.get("community_label", ids)
         good = labels.map(lambda x: isinstance(x, str) and bool(x))
         return labels.where(good, ids).astype(str).to_numpy()
-    return g._memo("community_labels", make)  # type: ignore[return-value]
+    return g._memo("community_labels", make)
 
 
 def _community_label(g: RecGraph, person: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,11 +21,15 @@ from gnn.pairs import Embeddings, Limits, PairBatch, RecGraph, pairs_for
 from gnn.reasons import reasons_for
 from gnn.recommenders import Recommender
 
+if TYPE_CHECKING:
+    from gnn.data.features import FeatureSchema
+    from gnn.nn.model import LinkPredictor
+
 REC_COLUMNS = ["person_id", "kind", "rank", "target_id", "score", "reason", "evidence"]
 
 
-def embed_graph(model: object, schema: object, data: GraphData, device: str = "auto"
-                ) -> Embeddings:
+def embed_graph(model: LinkPredictor, schema: FeatureSchema, data: GraphData,
+                device: str = "auto") -> Embeddings:
     """Check ``data`` against the model's feature schema, compute the node features on
     ``data``'s whole graph and embed every node.
 
@@ -35,15 +40,15 @@ def embed_graph(model: object, schema: object, data: GraphData, device: str = "a
     from gnn.data.features import check_compatible, node_features
     from gnn.train import Graphs, embed, pick_device, to_torch_adjacency
 
-    check_compatible(schema, data)  # type: ignore[arg-type]
+    check_compatible(schema, data)
     dev = pick_device(device)
-    graphs = Graphs.build(data, schema, data.pp_src, data.pp_dst,  # type: ignore[arg-type]
+    graphs = Graphs.build(data, schema, data.pp_src, data.pp_dst,
                           data.pc_person, data.pc_content)
     x = torch.from_numpy(node_features(data, graphs.adjacency, graphs.engagements,
-                                       schema)).to(dev)  # type: ignore[arg-type]
-    model = model.to(dev)  # type: ignore[attr-defined]
-    h = embed(model, x, to_torch_adjacency(graphs.node_adjacency(), dev))  # type: ignore[arg-type]
-    return Embeddings(h, model)  # type: ignore[arg-type]
+                                       schema)).to(dev)
+    model = model.to(dev)
+    h = embed(model, x, to_torch_adjacency(graphs.node_adjacency(), dev))
+    return Embeddings(h, model)
 
 
 @dataclass

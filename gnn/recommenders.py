@@ -20,11 +20,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from gnn.pairs import PairBatch
+
+if TYPE_CHECKING:
+    import lightgbm
 
 #: The baselines every model is compared with, by task, and the feature each ranks by.
 PEOPLE_HEURISTICS: dict[str, str] = {
@@ -99,9 +102,10 @@ class Calibration:
         return {"x": self.x, "y": self.y}
 
     @classmethod
-    def from_dict(cls, raw: dict[str, object]) -> Calibration:
-        return cls(x=[float(v) for v in raw.get("x", [])],  # type: ignore[attr-defined]
-                   y=[float(v) for v in raw.get("y", [])])  # type: ignore[attr-defined]
+    def from_dict(cls, raw: dict[str, Any]) -> Calibration:
+        """From ``to_dict``'s output, as read back from JSON."""
+        return cls(x=[float(v) for v in raw.get("x", [])],
+                   y=[float(v) for v in raw.get("y", [])])
 
 
 class Recommender(Protocol):
@@ -152,7 +156,7 @@ class LearnedRanker:
     """A LightGBM ranking model over the pair features named ``features``."""
 
     kind: str
-    booster: object  # lightgbm.Booster
+    booster: lightgbm.Booster
     features: tuple[str, ...]
     calibration: Calibration = field(default_factory=Calibration)
     name: str = LEARNED
@@ -164,8 +168,8 @@ class LearnedRanker:
     def order(self, batch: PairBatch) -> np.ndarray:
         if len(batch) == 0:
             return np.zeros(0)
-        return np.asarray(self.booster.predict(self._matrix(batch),  # type: ignore[attr-defined]
-                                               num_threads=_threads()), dtype=np.float64)
+        return np.asarray(self.booster.predict(self._matrix(batch), num_threads=_threads()),
+                          dtype=np.float64)
 
     def signal(self, batch: PairBatch) -> np.ndarray:
         return self.order(batch)
@@ -177,7 +181,7 @@ class LearnedRanker:
     def save(self, folder: Path) -> None:
         """``ranker_<kind>.txt`` (LightGBM's text format) and ``ranker_<kind>.json``."""
         folder.mkdir(parents=True, exist_ok=True)
-        self.booster.save_model(str(folder / f"ranker_{self.kind}.txt"))  # type: ignore[attr-defined]
+        self.booster.save_model(str(folder / f"ranker_{self.kind}.txt"))
         (folder / f"ranker_{self.kind}.json").write_text(json.dumps(
             {"features": list(self.features), "calibration": self.calibration.to_dict()},
             indent=2) + "\n", encoding="utf-8")

@@ -26,7 +26,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -42,6 +42,17 @@ from graph.store import gnn_io
 from graph.store.base import GraphStore
 from graph.store.runs import finish_run, get_run, start_run
 
+
+class Progress(Protocol):
+    """What a refresh calls on a progress bar (a ``tqdm`` bar has both)."""
+
+    def update(self, n: int, /) -> object: ...
+
+    def close(self) -> None: ...
+
+
+#: Makes a progress bar of ``total`` steps described by ``desc``; it returns a ``Progress``
+#: (typed ``Any`` until the command-line side types its bar factory).
 BarFactory = Callable[[int, str], Any]
 
 
@@ -220,7 +231,7 @@ def refresh(store: GraphStore, home: Path, opts: RefreshOptions | None = None,
                          plan.trained, plan.labels)
 
 
-def _bar(bar: BarFactory | None, total: int, desc: str) -> Any:
+def _bar(bar: BarFactory | None, total: int, desc: str) -> Progress:
     if bar is None:
         class _Null:
             def update(self, _n: int) -> None: ...
@@ -232,8 +243,11 @@ def _bar(bar: BarFactory | None, total: int, desc: str) -> Any:
 def _embeddings(plan: Plan, data: GraphData, device: str, log: Log) -> Embeddings | None:
     if plan.embedder is None:
         return None
+    model, schema = plan.embedder.model, plan.embedder.schema
+    if model is None or schema is None:  # not kept by ``_plan``: it has no GraphSAGE model
+        return None
     try:
-        return embed_graph(plan.embedder.model, plan.embedder.schema, data, device)
+        return embed_graph(model, schema, data, device)
     except Exception as exc:
         if plan.embedder.model_id == plan.model_id:
             raise  # the current model must fit the data (it says how to retrain)
@@ -272,10 +286,12 @@ def _write_all(store: GraphStore, plan: Plan, data: GraphData, opts: RefreshOpti
             persons = np.arange(lo, hi)
             for kind, rec in plan.recommenders.items():
                 recs = recommend_batch(graph, rec, persons, opts.k)
-                rows = recs[["person_id", "target_id", "score", "rank", "reason",
-                             "evidence"]].to_dict("records")
-                for start in range(0, len(rows), 5000):
-                    gnn_io.write_recommendations(store, rows[start:start + 5000], run_id, kind)
+                records = cast("list[dict[str, Any]]",  # the column labels are strings
+                               recs[["person_id", "target_id", "score", "rank", "reason",
+                                     "evidence"]].to_dict("records"))
+                for start in range(0, len(records), 5000):
+                    gnn_io.write_recommendations(store, records[start:start + 5000], run_id,
+                                                 kind)
                 written += len(recs)
             state.values["written"] = written
             state.mark("recommendation_batches", b)

@@ -15,6 +15,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,7 +34,7 @@ from gnn.data.structural import (
     pp_decoder_features,
     pp_scores,
 )
-from gnn.evaluate import GNN, link_metrics
+from gnn.evaluate import GNN, MetricRow, link_metrics
 from gnn.loader.sampler import NeighborSampler
 from gnn.nn.model import LinkPredictor
 
@@ -101,7 +102,9 @@ class Graphs:
         if drop_pc is not None and drop_pc.shape[1]:
             b = b - _pairs_matrix(drop_pc[0], drop_pc[1], n_p, n_c)
             b.eliminate_zeros()
-        full = sp.bmat([[a, b], [b.T, None]], format="csr", dtype=np.float32)
+        # scipy-stubs type bmat(format="csr") as any sparse matrix: it is CSR
+        full = cast(sp.csr_matrix,
+                    sp.bmat([[a, b], [b.T, None]], format="csr", dtype=np.float32))
         full.sort_indices()
         return full
 
@@ -255,10 +258,10 @@ def make_eval_set(task: str, graphs: Graphs, u: np.ndarray, v: np.ndarray,
     return es
 
 
-def heuristic_rows(es: EvalSet, split: str, k: int) -> list[dict[str, object]]:
+def heuristic_rows(es: EvalSet, split: str, k: int) -> list[MetricRow]:
     """One metrics row per heuristic for this evaluation set."""
     names = PP_HEURISTICS if es.task == "people" else PC_HEURISTICS
-    rows = []
+    rows: list[MetricRow] = []
     for name in names:
         m = link_metrics(es.scores["pos"][name], es.scores["neg"][name],
                          es.scores["mrr"][name].reshape(-1, k))
@@ -283,7 +286,7 @@ def score_pairs(model: LinkPredictor, h: Tensor, task: str, u: np.ndarray, v: np
 
 
 def gnn_row(model: LinkPredictor, h: Tensor, es: EvalSet, split: str, k: int,
-            n_persons: int) -> dict[str, object]:
+            n_persons: int) -> MetricRow:
     scored = {name: score_pairs(model, h, es.task, *pairs, es.feats[name], n_persons)
               for name, pairs in (("pos", es.pos), ("neg", es.neg), ("mrr", es.mrr))}
     m = link_metrics(scored["pos"], scored["neg"], scored["mrr"].reshape(-1, k))
@@ -304,7 +307,7 @@ class TrainResult:
     model: LinkPredictor
     schema: FeatureSchema
     params: TrainParams
-    metrics: list[dict[str, object]]
+    metrics: list[MetricRow]
     curve: list[dict[str, float]]
     counts: dict[str, int]
     split: GraphSplit
@@ -373,8 +376,8 @@ def train(data: GraphData, params: TrainParams | None = None,
         point = {"epoch": epoch, "loss": loss, "seconds": time.perf_counter() - t0}
         if epoch % params.eval_every == 0 or epoch == params.epochs:
             h = embed(model, x, full_adj)
-            val = np.mean([float(gnn_row(model, h, es, "val", k, n_p)["hits@50"])
-                           for es in evals["val"]])
+            val = float(np.mean([float(gnn_row(model, h, es, "val", k, n_p)["hits@50"])
+                                 for es in evals["val"]]))
             point["val_hits@50"] = float(val)
             log(f"epoch {epoch:4d}  loss {loss:.4f}  val hits@50 {val:.4f}")
             if val > best_val:
@@ -390,7 +393,7 @@ def train(data: GraphData, params: TrainParams | None = None,
     if best_state is not None:
         model.load_state_dict(best_state)
     h = embed(model, x, full_adj)
-    rows: list[dict[str, object]] = []
+    rows: list[MetricRow] = []
     for name in ("val", "test"):
         for es in evals[name]:
             rows.append(gnn_row(model, h, es, name, k, n_p))
@@ -411,6 +414,13 @@ def _mask(n: int, params: TrainParams, rng: np.random.Generator) -> np.ndarray:
 class Supervision:
     pp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # u, v, feats, labels
     pc: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+    def take(self, ip: np.ndarray, ic: np.ndarray) -> Supervision:
+        """The person pairs ``ip`` and the person-content pairs ``ic``."""
+        u, v, feats, labels = self.pp
+        cu, cv, cfeats, clabels = self.pc
+        return Supervision((u[ip], v[ip], feats[ip], labels[ip]),
+                           (cu[ic], cv[ic], cfeats[ic], clabels[ic]))
 
 
 def _supervision(graphs: Graphs, sup_pp: np.ndarray, sup_pc: np.ndarray,
@@ -478,8 +488,7 @@ def _minibatch_epoch(model: LinkPredictor, opt: torch.optim.Optimizer, x: Tensor
     for s in range(steps):
         ip = order_pp[s * n_pp // steps:(s + 1) * n_pp // steps]
         ic = order_pc[s * n_pc // steps:(s + 1) * n_pc // steps]
-        part = Supervision(tuple(a[ip] for a in sup.pp),  # type: ignore[arg-type]
-                           tuple(a[ic] for a in sup.pc))  # type: ignore[arg-type]
+        part = sup.take(ip, ic)
         seeds = np.unique(np.concatenate([part.pp[0], part.pp[1], part.pc[0],
                                           part.pc[1] + n_p]))
         nodes, edge_index = sampler.sample(seeds, rng)

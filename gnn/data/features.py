@@ -14,6 +14,7 @@ data that does not fit its schema raises ``FeatureSchemaError`` naming what is w
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -59,19 +60,19 @@ class FeatureSchema:
         return {**asdict(self), "names": self.names}
 
     @classmethod
-    def from_dict(cls, raw: dict[str, object]) -> FeatureSchema:
+    def from_dict(cls, raw: dict[str, Any]) -> FeatureSchema:
         """Rebuild a saved schema; a missing field or a stale version is an error."""
         try:
-            schema = cls(platforms=list(raw["platforms"]), topics=list(raw["topics"]),  # type: ignore[arg-type]
-                         mean=list(raw["mean"]), std=list(raw["std"]),  # type: ignore[arg-type]
-                         version=int(raw["version"]))  # type: ignore[arg-type]
+            schema = cls(platforms=list(raw["platforms"]), topics=list(raw["topics"]),
+                         mean=list(raw["mean"]), std=list(raw["std"]),
+                         version=int(raw["version"]))
         except KeyError as exc:
             raise FeatureSchemaError(f"feature schema: missing field {exc.args[0]!r}") from exc
         if schema.version != SCHEMA_VERSION:
             raise FeatureSchemaError(
                 f"feature schema: version {schema.version}, this code computes version "
                 f"{SCHEMA_VERSION}; retrain the model (kolgraph train)")
-        if "names" in raw and list(raw["names"]) != schema.names:  # type: ignore[call-overload]
+        if "names" in raw and list(raw["names"]) != schema.names:
             raise FeatureSchemaError("feature schema: saved feature names differ from the "
                                      "names this code computes; retrain the model")
         return schema

@@ -64,7 +64,8 @@ class GraphData:
                          self.pp_dst[keep_pp], self.pp_weight[keep_pp],
                          self.pc_person[keep_pc], self.pc_content[keep_pc],
                          self.pc_count[keep_pc], self.pc_amount[keep_pc],
-                         self.pp_time[keep_pp], self.pc_time[keep_pc])  # type: ignore[index]
+                         None if self.pp_time is None else self.pp_time[keep_pp],
+                         None if self.pc_time is None else self.pc_time[keep_pc])
 
     @property
     def num_persons(self) -> int:
@@ -199,7 +200,7 @@ def symmetric_adjacency(src: np.ndarray, dst: np.ndarray, n: int) -> sp.csr_matr
 
 
 def _with_columns(frame: pd.DataFrame, columns: tuple[str, ...],
-                  defaults: dict[str, object]) -> pd.DataFrame:
+                  defaults: dict[str, str | float | None]) -> pd.DataFrame:
     frame = frame.copy()
     for col in columns:
         if col not in frame:

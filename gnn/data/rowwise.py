@@ -19,11 +19,17 @@ of persons is a block of rows, and every candidate is a (row, column) pair of it
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
 import scipy.sparse as sp
 
+#: What these functions take: a sparse matrix of a format that converts to CSR (products,
+#: transposes and element-wise products of CSR matrices come out as CSR, CSC, COO or BSR).
+SparseMatrix: TypeAlias = sp.csr_matrix | sp.csc_matrix | sp.coo_matrix | sp.bsr_matrix
 
-def canonical(matrix: sp.spmatrix) -> sp.csr_matrix:
+
+def canonical(matrix: SparseMatrix) -> sp.csr_matrix:
     """``matrix`` as CSR with summed duplicates and sorted column indices (in place when it
     already is CSR)."""
     out = matrix.tocsr()
@@ -38,7 +44,7 @@ def entry_keys(matrix: sp.csr_matrix) -> np.ndarray:
     return rows * matrix.shape[1] + matrix.indices.astype(np.int64)
 
 
-def lookup(matrix: sp.spmatrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def lookup(matrix: SparseMatrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """``matrix[rows[i], cols[i]]`` for every ``i`` (0.0 where nothing is stored), float64."""
     m = canonical(matrix)
     keys = entry_keys(m)
@@ -52,7 +58,7 @@ def lookup(matrix: sp.spmatrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarra
     return out
 
 
-def top_per_row(matrix: sp.spmatrix, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def top_per_row(matrix: SparseMatrix, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``m`` largest stored entries of each row (ties: smaller column first), as
     ``(rows, cols, values)`` grouped by row (in column order within a row)."""
     mat = canonical(matrix)
@@ -72,7 +78,7 @@ def top_per_row(matrix: sp.spmatrix, m: int) -> tuple[np.ndarray, np.ndarray, np
     return rows[keep], mat.indices[keep].astype(np.int64), mat.data[keep]
 
 
-def prune_rows(matrix: sp.spmatrix, m: int) -> sp.csr_matrix:
+def prune_rows(matrix: SparseMatrix, m: int) -> sp.csr_matrix:
     """``matrix`` keeping only the ``m`` largest entries of each row (rows with at most
     ``m`` entries unchanged)."""
     mat = canonical(matrix)

@@ -155,8 +155,8 @@ def holdout_mask(src: np.ndarray, dst: np.ndarray, n_src: int, n_dst: int, frac:
     noise = rng.random(m)
     known = times is not None and m > 0 and np.isfinite(times).mean() >= 0.9 \
         and len(np.unique(times[np.isfinite(times)])) > 1
-    if known:
-        t = np.where(np.isfinite(times), times, -np.inf)  # type: ignore[arg-type]
+    if known and times is not None:
+        t = np.where(np.isfinite(times), times, -np.inf)
         order = np.lexsort((noise, -t))
         how = "time"
     else:

@@ -9,6 +9,8 @@ on several platforms, contents engaged mostly within the community's topic.
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 import numpy as np
 import pandas as pd
 
@@ -88,8 +90,18 @@ def synthetic_frames(persons: int = 2000, seed: int = 0, mean_degree: float = 8.
             "engagements": engagements}
 
 
-def synthetic_graph(persons: int = 2000, seed: int = 0, **kwargs: float) -> GraphData:
+class SyntheticOptions(TypedDict, total=False):
+    """The keyword arguments of ``synthetic_frames`` after ``persons`` and ``seed``."""
+
+    mean_degree: float
+    community_size: int
+    topics: int
+    closure: float
+
+
+def synthetic_graph(persons: int = 2000, seed: int = 0,
+                    **kwargs: Unpack[SyntheticOptions]) -> GraphData:
     """``synthetic_frames`` indexed as ``GraphData``."""
-    f = synthetic_frames(persons, seed, **kwargs)  # type: ignore[arg-type]
+    f = synthetic_frames(persons, seed, **kwargs)
     return GraphData.from_frames(f["persons"], f["person_edges"], f["contents"],
                                  f["engagements"])

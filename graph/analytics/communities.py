@@ -111,7 +111,7 @@ def reference_louvain(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarr
                           "pip install 'kolgraph[bench]'") from exc
     import networkx as nx
 
-    g = nx.Graph()
+    g: nx.Graph[int] = nx.Graph()
     g.add_nodes_from(range(n))
     g.add_weighted_edges_from(zip(src.tolist(), dst.tolist(), weight.tolist(), strict=True))
     best = community_louvain.best_partition(g, weight="weight", resolution=resolution,

@@ -30,7 +30,7 @@ def audience_overlap(pairs: pd.DataFrame, persons: Sequence[str]) -> pd.DataFram
     if len(persons) < 2:
         return pd.DataFrame({c: [] for c in OVERLAP_COLUMNS})
     chosen = pairs[pairs["person"].isin(persons)].drop_duplicates()
-    row = pd.Index(persons).get_indexer(chosen["person"])
+    row = pd.Index(persons).get_indexer(pd.Index(chosen["person"]))
     members, col = np.unique(chosen["member"].astype(str).to_numpy(), return_inverse=True)
     incidence = sp.csr_matrix((np.ones(len(chosen)), (row, col)),
                               shape=(len(persons), max(len(members), 1)))

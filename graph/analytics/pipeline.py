@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from graph.analytics import communities, overlap, profiles, ranking
+from graph.analytics.communities import Partition
 from graph.analytics.graphs import PersonIndex
 from graph.analytics.projection import (
     EDGE_COLUMNS,
@@ -48,7 +49,7 @@ class AnalysisResult:
 
     persons: pd.DataFrame
     communities: pd.DataFrame
-    partition: communities.Partition
+    partition: Partition
     overlap: pd.DataFrame
     metrics: dict[str, Any] = field(default_factory=dict)
 

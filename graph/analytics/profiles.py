@@ -9,6 +9,8 @@ database stores a map as a property).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,13 @@ PROFILE_COLUMNS = ["community_id", "size", "label", "top_platform", "density",
 
 def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _by_int(frame: pd.DataFrame, column: str) -> Iterator[tuple[int, pd.DataFrame]]:
+    """``frame`` grouped by its integer ``column`` (community numbers), keys as ``int``:
+    pandas types a group key as any scalar."""
+    for key, group in frame.groupby(column):
+        yield int(cast(int, key)), group
 
 
 def edge_summary(membership: np.ndarray, src: np.ndarray, dst: np.ndarray,
@@ -55,23 +64,23 @@ def strongest_links(membership: np.ndarray, src: np.ndarray, dst: np.ndarray,
                           "weight": np.r_[weight[across], weight[across]]})
     if frame.empty:
         return {}
-    sums = frame.groupby(["a", "b"], as_index=False)["weight"].sum()
+    sums = frame.groupby(["a", "b"], as_index=False)[["weight"]].sum()
     sums = sums.sort_values(["a", "weight", "b"], ascending=[True, False, True])
     best = sums.groupby("a").head(top)
-    return {int(a): [{"community_id": int(b), "weight": round(float(w), 4)}
-                     for b, w in zip(g["b"], g["weight"], strict=True)]
-            for a, g in best.groupby("a")}
+    return {a: [{"community_id": int(b), "weight": round(float(w), 4)}
+                for b, w in zip(g["b"], g["weight"], strict=True)]
+            for a, g in _by_int(best, "a")}
 
 
 def _top_shares(frame: pd.DataFrame, key: str, value: str, top: int) -> dict[int, dict]:
     """Per community, the ``top`` values of ``key`` by their share of ``value``."""
-    sums = frame.groupby(["community_id", key], as_index=False)[value].sum()
+    sums = frame.groupby(["community_id", key], as_index=False)[[value]].sum()
     totals = sums.groupby("community_id")[value].transform("sum")
     sums["share"] = np.where(totals > 0, sums[value] / totals, 0.0)
     sums = sums.sort_values(["community_id", "share", key], ascending=[True, False, True])
     best = sums.groupby("community_id").head(top)
-    return {int(c): {str(k): round(float(s), 4) for k, s in zip(g[key], g["share"], strict=True)}
-            for c, g in best.groupby("community_id")}
+    return {c: {str(k): round(float(s), 4) for k, s in zip(g[key], g["share"], strict=True)}
+            for c, g in _by_int(best, "community_id")}
 
 
 def community_profiles(ids: np.ndarray, membership: np.ndarray, src: np.ndarray,
@@ -107,10 +116,11 @@ def community_profiles(ids: np.ndarray, membership: np.ndarray, src: np.ndarray,
     order = np.lexsort((np.arange(n), -np.asarray(kol_score, dtype=float), membership))
     firsts = pd.DataFrame({"community_id": membership[order], "person": ids[order],
                            "kol_score": np.asarray(kol_score, dtype=float)[order]})
-    kols = {int(c): [{"person_id": str(p), "kol_score": round(float(s), 4)}
-                     for p, s in zip(g["person"], g["kol_score"], strict=True)]
-            for c, g in firsts.groupby("community_id").head(top_kols).groupby("community_id")}
+    kols = {c: [{"person_id": str(p), "kol_score": round(float(s), 4)}
+                for p, s in zip(g["person"], g["kol_score"], strict=True)]
+            for c, g in _by_int(firsts.groupby("community_id").head(top_kols), "community_id")}
 
+    modularity_share = summary["modularity_share"].to_numpy(dtype=float)
     rows = []
     for c in range(count):
         topic_share = topics.get(c, {})
@@ -120,7 +130,7 @@ def community_profiles(ids: np.ndarray, membership: np.ndarray, src: np.ndarray,
             "label": " / ".join(list(topic_share)[:3]),
             "top_platform": next(iter(mix), ""),
             "density": float(density[c]),
-            "modularity_share": float(summary["modularity_share"].iat[c]),
+            "modularity_share": float(modularity_share[c]),
             "topics": _dumps(topic_share), "platform_mix": _dumps(mix),
             "top_kols": _dumps(kols.get(c, [])), "links": _dumps(links.get(c, [])),
         })

@@ -65,7 +65,7 @@ def person_projection(edges: pd.DataFrame, weights: Mapping[str, float],
     frame = pd.DataFrame({"src": edges["src_person"].to_numpy(),
                           "dst": edges["dst_person"].to_numpy(), "weight": weight})
     frame = frame[(frame["src"] != frame["dst"]) & (frame["weight"] > 0)]
-    out = frame.groupby(["src", "dst"], as_index=False, sort=True)["weight"].sum()
+    out = frame.groupby(["src", "dst"], as_index=False, sort=True)[["weight"]].sum()
     return out.reset_index(drop=True)
 
 
@@ -76,7 +76,7 @@ def symmetrize(directed: pd.DataFrame) -> pd.DataFrame:
     dst = directed["dst"].astype(str).to_numpy()
     lo, hi = np.where(src < dst, src, dst), np.where(src < dst, dst, src)
     frame = pd.DataFrame({"src": lo, "dst": hi, "weight": directed["weight"].to_numpy()})
-    return frame.groupby(["src", "dst"], as_index=False, sort=True)["weight"].sum()
+    return frame.groupby(["src", "dst"], as_index=False, sort=True)[["weight"]].sum()
 
 
 def combine(*projections: pd.DataFrame) -> pd.DataFrame:
@@ -86,4 +86,4 @@ def combine(*projections: pd.DataFrame) -> pd.DataFrame:
         return projections[0] if projections else person_projection(
             pd.DataFrame(columns=EDGE_COLUMNS), {}, 1.0)
     both = pd.concat(frames, ignore_index=True)
-    return both.groupby(["src", "dst"], as_index=False, sort=True)["weight"].sum()
+    return both.groupby(["src", "dst"], as_index=False, sort=True)[["weight"]].sum()

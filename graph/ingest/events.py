@@ -44,7 +44,7 @@ class EventBatch:
 
     def records(self) -> list[dict[str, Any]]:
         """The rows as dicts (for reading and tests)."""
-        return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+        return [{str(k): (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
                 for r in self.rows.to_dict("records")]
 
 
@@ -92,7 +92,7 @@ def _aggregate(frame: pd.DataFrame, day: np.ndarray, keys: list[str],
                      else frame[k].to_numpy() for k in keys]
     packed = _pack(codes[1:]) if all(c.dtype.kind in "iu" for c in codes) else None
     both = _pack([codes[0], packed]) if packed is not None else None
-    if both is None:
+    if packed is None or both is None:
         grouped = frame.groupby([pd.Series(day, index=frame.index, name="_day"), *keys],
                                 sort=True, observed=True).agg(**aggregate).reset_index()
         return grouped, ~grouped.duplicated(subset=keys, keep="first").to_numpy()
@@ -102,9 +102,10 @@ def _aggregate(frame: pd.DataFrame, day: np.ndarray, keys: list[str],
     at = order[starts]
     out: dict[str, object] = {"_day": day[at]}
     for k in keys:
+        dtype = frame[k].dtype
         out[k] = frame[k].to_numpy()[at] if not isinstance(
-            frame[k].dtype, pd.CategoricalDtype) else pd.Categorical.from_codes(
-            frame[k].cat.codes.to_numpy()[at], dtype=frame[k].dtype)
+            dtype, pd.CategoricalDtype) else pd.Categorical.from_codes(
+            frame[k].cat.codes.to_numpy()[at], dtype=dtype)
     reduce = {"min": np.minimum, "max": np.maximum, "sum": np.add}
     for name, (column, how) in aggregate.items():
         if how == "size":

@@ -138,8 +138,8 @@ def generate_sample(out_dir: Path, persons: int = 1000, seed: int = 7, fmt: str 
     identities = build_identities(rng, world, name_pinyin(surname, given1, given2))
     acc_ids = np.empty(world.n_accounts, dtype=object)
     for p, platform in enumerate(PLATFORMS):
-        rows = np.nonzero(world.acc_platform == p)[0]
-        acc_ids[rows] = account_ids(rng, platform, rows.size)
+        on_platform = np.nonzero(world.acc_platform == p)[0]
+        acc_ids[on_platform] = account_ids(rng, platform, on_platform.size)
     ids = _Ids(platform=pa.array(PLATFORMS, type=pa.string()),
                account=pa.array(acc_ids, type=pa.string()))
     del acc_ids

@@ -62,7 +62,7 @@ def build_identities(rng: np.random.Generator, world: World, pinyin: np.ndarray)
     columns = []
     for k in range(3):
         has = (in_group & (kind[person] == k)) | own[:, k]
-        columns.append(np.where(has, values[k][person], None))
+        columns.append(np.where(has, values[k][person], np.array(None)))  # None: no value
 
     star = np.isin(acc_mode, [2, 3]) & (rank >= 1)
     chained = (acc_mode == 4) & (rank >= 2)
