@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, session
+from flask import Blueprint, current_app, redirect, render_template, request, session
 from werkzeug.exceptions import TooManyRequests
+from werkzeug.wrappers import Response as BaseResponse
 
 from web.context import get_context
 from web.security import csrf_token, requires
@@ -26,7 +27,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str | tuple[str, int]:
+def login() -> BaseResponse | str | tuple[str, int]:
     """GET: the form. POST ``username``, ``password``, ``csrf_token``: log in and go to
     ``next``; a wrong password shows the form again (401)."""
     next_url = _safe_next(request.values.get("next"))
@@ -52,7 +53,7 @@ def login() -> Response | str | tuple[str, int]:
 
 @bp.route("/logout", methods=["POST"])
 @requires("viewer")
-def logout() -> Response:
+def logout() -> BaseResponse:
     """POST (with the CSRF token): end the session."""
     session.clear()
     return redirect("/login", code=303)

@@ -217,8 +217,8 @@ def _weights(run_id: str) -> dict[str, float]:
     from graph.store.runs import get_run
 
     def compute() -> dict[str, float]:
-        run = get_run(store(), run_id) or {}
-        params = run.get("params") if isinstance(run.get("params"), dict) else {}
+        recorded = (get_run(store(), run_id) or {}).get("params")
+        params: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
         path = params.get("weights_file")
         try:
             return dict(load_weights(Path(path) if path else None).kol_score)
@@ -321,8 +321,11 @@ def overlap(person_ids: list[str]) -> list[dict[str, Any]]:
     pairs = pd.DataFrame(web_reads.audience_pairs(store(), person_ids),
                          columns=["person", "member"])
     table = audience_overlap(pairs, person_ids)
-    return [{"a": r.a, "b": r.b, "shared": int(r.shared), "union": int(r.union),
-             "jaccard": round(float(r.jaccard), 4)} for r in table.itertuples()]
+    return [{"a": a, "b": b, "shared": int(shared), "union": int(union),
+             "jaccard": round(float(jaccard), 4)}
+            for a, b, shared, union, jaccard in zip(
+                table["a"], table["b"], table["shared"].astype(int),
+                table["union"].astype(int), table["jaccard"].astype(float), strict=True)]
 
 
 # --------------------------------------------------------------------------- persons

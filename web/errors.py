@@ -12,6 +12,7 @@ import re
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+from werkzeug.wrappers import Response as BaseResponse
 
 log = logging.getLogger("kolgraph.web")
 
@@ -61,7 +62,7 @@ def wants_json() -> bool:
 
 
 def _render(code: int, message: str,
-            parameter: str | None = None) -> Response | tuple[Response | str, int]:
+            parameter: str | None = None) -> BaseResponse | tuple[Response | str, int]:
     if wants_json():
         body: dict[str, str | int] = {"error": TITLES.get(code, "Error"), "status": code,
                                       "message": message}
@@ -74,14 +75,14 @@ def _render(code: int, message: str,
                            message=message, parameter=parameter), code
 
 
-def handle_http(exc: HTTPException) -> Response | tuple[Response | str, int]:
+def handle_http(exc: HTTPException) -> BaseResponse | tuple[Response | str, int]:
     code = exc.code or 500
     message = exc.description if code != 500 else "something went wrong on the server"
     parameter = exc.parameter if isinstance(exc, ParameterError) else None
     return _render(code, message or "", parameter)
 
 
-def handle_unexpected(exc: Exception) -> Response | tuple[Response | str, int]:
+def handle_unexpected(exc: Exception) -> BaseResponse | tuple[Response | str, int]:
     if isinstance(exc, HTTPException):
         return handle_http(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)

@@ -4,6 +4,8 @@ overlap, CSV export), campaign seeds, person, runs, search. Every page needs a l
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, render_template, url_for
 
 from web import data, params, runs_data
@@ -54,7 +56,7 @@ def influencers() -> str:
     filters, selected = q.filters, q.selected
 
     def make() -> dict[str, object]:
-        query = filters.query()
+        query: dict[str, Any] = filters.query()
         return {"d": data.leaderboard(filters, page=q.page, page_size=PAGE_SIZE),
                 "chosen": data.leaderboard(filters, page=1, page_size=params.SELECT_LIMIT,
                                            person_ids=selected) if selected else None,

@@ -232,6 +232,6 @@ def job_kind() -> str:
 # ------------------------------------------------------------------------------- URLs
 def page_url(page: int) -> str:
     """The URL of this page with ``page`` replaced (other parameters kept)."""
-    args = request.args.to_dict(flat=False)
+    args: dict[str, Any] = request.args.to_dict(flat=False)
     args["page"] = [str(page)]
     return url_for(str(request.endpoint), **(request.view_args or {}), **args)

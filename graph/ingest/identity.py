@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,8 @@ def resolve(accounts: Sequence[str], hashes: Mapping[str, Sequence[str]],
         pd.DataFrame(hash_rows, columns=["account", "hash"], dtype=object),
         pd.DataFrame(list(links), columns=["a", "b"], dtype=object),
         pd.DataFrame(group_rows, columns=["account", "group"]), max_accounts_per_value)
-    return Resolution(person_of.to_dict(), conflicts)
+    # account key -> person id, both strings (resolve_frame's index and values)
+    return Resolution(cast(dict[str, str], person_of.to_dict()), conflicts)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -434,7 +434,8 @@ def _write_events(store: GraphStore, batches: list[ev.EventBatch], report: Inges
                     report.run_id, (len(group), sum(b.events for b in group)), node_ids)
 
     def written(tag: object) -> None:
-        batches_written, events = tag  # type: ignore[misc]
+        # the tag of every job of jobs() above: (batches, events) written by it
+        batches_written, events = cast(tuple[int, int], tag)
         report.batches_written += batches_written
         report.events_new += events
         if bar:
@@ -473,7 +474,8 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
         extra = stubs[~is_in(stubs["account_key"], pd.Series(table.index))].set_index(
             "account_key")
         extra = extra.assign(display_name=extra["account_id"], followers=0,
-                             identity_hashes=[[] for _ in range(len(extra))])
+                             identity_hashes=pd.Series([[] for _ in range(len(extra))],
+                                                       index=extra.index, dtype=object))
         table = pd.concat([table, extra[["platform", "display_name", "followers",
                                          "identity_hashes"]]])
     old_person = existing.set_index("account_key")["person_id"].dropna()

@@ -19,9 +19,9 @@ import pandas as pd
 def read_persons(truth_dir: Path) -> pd.DataFrame:
     """``persons.csv``: person, community (int), topic, is_kol (0/1), accounts (``;``-joined
     ``platform:account_id`` keys, the person's first account first)."""
-    return pd.read_csv(Path(truth_dir) / "persons.csv",
-                       dtype={"person": str, "community": "int64", "topic": str,
-                              "is_kol": "int64", "accounts": str})
+    dtypes: dict[str, type[str] | str] = {"person": str, "community": "int64", "topic": str,
+                                          "is_kol": "int64", "accounts": str}
+    return pd.read_csv(Path(truth_dir) / "persons.csv", dtype=dtypes)
 
 
 def truth_accounts(truth_dir: Path) -> pd.DataFrame:

@@ -173,7 +173,7 @@ class FalkorDBStore(GraphStore):
         timeout_ms = max(1, int(timeout_s * 1000)) if timeout_s else None
         result = self._call(query, params, read_only=True, timeout_ms=timeout_ms)
         columns, rows = self._rows(result) if result.header else ([], [])
-        truncated = bool(limit) and len(rows) > limit
+        truncated = limit is not None and 0 < limit < len(rows)
         return QueryResult(columns, rows[:limit] if truncated else rows, truncated)
 
     def stream(self, query: str, params: Mapping[str, Any] | None = None, *,

@@ -226,15 +226,17 @@ def write_frames(store: GraphStore, frames: dict[str, pd.DataFrame],
     account by key; edge ends may be persons already in the store). For tests and
     benchmarks without a sample folder; idempotent."""
     persons = frames["persons"]
-    accounts, person_rows = [], []
-    for row in persons.itertuples(index=False):
-        plats = [p for p in str(row.platforms).split("|") if p] or ["unknown"]
-        person_rows.append({"person_id": row.person_id, "display_name": row.person_id,
-                            "platforms": len(plats),
-                            "followers_total": int(row.followers_total)})
+    accounts: list[dict[str, Any]] = []
+    person_rows: list[dict[str, Any]] = []
+    for person_id, platforms, followers in zip(
+            persons["person_id"].astype(str), persons["platforms"].astype(str),
+            persons["followers_total"].astype(int), strict=True):
+        plats = [p for p in platforms.split("|") if p] or ["unknown"]
+        person_rows.append({"person_id": person_id, "display_name": person_id,
+                            "platforms": len(plats), "followers_total": int(followers)})
         for p in plats:
-            accounts.append({"account_key": f"{p}:{row.person_id}", "platform": p,
-                             "account_id": row.person_id, "person_id": row.person_id,
+            accounts.append({"account_key": f"{p}:{person_id}", "platform": p,
+                             "account_id": person_id, "person_id": person_id,
                              "followers": 0})
     first = {a["person_id"]: a["account_key"] for a in sorted(
         accounts, key=lambda a: a["account_key"], reverse=True)}
@@ -265,10 +267,12 @@ def write_frames(store: GraphStore, frames: dict[str, pd.DataFrame],
     contents = frames["contents"]
     store.upsert_nodes("Topic", "name", ({"name": t} for t in sorted(set(contents["topic"]))))
     store.upsert_nodes("Content", "content_key", (
-        {"content_key": r.content_key, "platform": r.platform,
-         "content_id": r.content_key.split(":", 1)[-1], "title": r.content_key,
-         "kind": "course", "price": float(r.price)}
-        for r in contents.itertuples(index=False)), batch_size=batch_size)
+        {"content_key": key, "platform": platform, "content_id": key.split(":", 1)[-1],
+         "title": key, "kind": "course", "price": float(price)}
+        for key, platform, price in zip(contents["content_key"].astype(str),
+                                        contents["platform"].astype(str),
+                                        contents["price"].astype(float), strict=True)),
+        batch_size=batch_size)
     store.write_batches(
         "UNWIND $rows AS row MATCH (c:Content {content_key: row.c}) "
         "MATCH (t:Topic {name: row.t}) MERGE (c)-[:ABOUT]->(t)",

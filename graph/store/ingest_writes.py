@@ -268,8 +268,8 @@ def _create_new(store: GraphStore, frame: pd.DataFrame, columns: list[str], by_k
     found = np.zeros(len(frame), dtype=bool)
     ids = store.bulk.node_ids
     if owners is not None and ids is not None and len(frame):
-        platform = owners.platforms.index.get_indexer(frame["platform"])
-        person = owners.persons.index.get_indexer(frame["person_id"])
+        platform = owners.platforms.index.get_indexer(pd.Index(frame["platform"]))
+        person = owners.persons.index.get_indexer(pd.Index(frame["person_id"]))
         found = (platform >= 0) & (person >= 0)
         linked = frame[found].assign(
             platform_node=owners.platforms.to_numpy()[platform[found]],
@@ -575,7 +575,7 @@ def _positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
     are positions already."""
     if pd.api.types.is_integer_dtype(keys.dtype):
         return keys.to_numpy()
-    return index.get_indexer(keys)
+    return index.get_indexer(pd.Index(keys))
 
 
 def _node_ids(ids: pd.Series, positions: np.ndarray) -> np.ndarray:
