@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from gnn.data.features import topic_profile
 from gnn.data.graph import GraphData
-from gnn.data.rowwise import canonical, lookup, prune_rows, rank_within, top_per_row
+from gnn.data.rowwise import canonical, lookup, product, prune_rows, rank_within, top_per_row
 from gnn.data.structural import pc_decoder_features, pp_decoder_features
 from graph.arrays import sorted_unique
 
@@ -174,13 +174,19 @@ class RecGraph:
 
     @property
     def inv_degree(self) -> np.ndarray:
-        return np.divide(1.0, self.degree, out=np.zeros_like(self.degree),
-                         where=self.degree > 0)
+        return self._memo("inv_deg", lambda: np.divide(
+            1.0, self.degree, out=np.zeros_like(self.degree), where=self.degree > 0))
 
     @property
     def inv_log_degree(self) -> np.ndarray:
-        return np.divide(1.0, np.log(np.maximum(self.degree, 1.0)),
-                         out=np.zeros_like(self.degree), where=self.degree > 1)
+        return self._memo("inv_log_deg", lambda: np.divide(
+            1.0, np.log(np.maximum(self.degree, 1.0)), out=np.zeros_like(self.degree),
+            where=self.degree > 1))
+
+    def diagonal(self, name: str) -> sp.csr_matrix:
+        """``diag(inv_degree)`` or ``diag(inv_log_degree)`` by ``name``, as CSR (what a
+        product with ``sp.diags`` converts it to, made once per graph)."""
+        return self._memo(f"diag_{name}", lambda: sp.diags(getattr(self, name)).tocsr())
 
     @property
     def walk(self) -> sp.csr_matrix:
@@ -196,7 +202,8 @@ class RecGraph:
 
     @property
     def followers_log(self) -> np.ndarray:
-        return np.log1p(self.data.persons["followers_total"].to_numpy(float).clip(0))
+        return self._memo("followers_log", lambda: np.log1p(
+            self.data.persons["followers_total"].to_numpy(float).clip(0)))
 
     @property
     def standing(self) -> np.ndarray:
@@ -207,11 +214,13 @@ class RecGraph:
 
     def top_people(self, count: int) -> np.ndarray:
         """The ``count`` best-known persons (ties: smaller index first)."""
-        return np.lexsort((np.arange(len(self.degree)), -self.standing))[:count]
+        return self._memo(f"top_people_{count}", lambda: np.lexsort(
+            (np.arange(len(self.degree)), -self.standing))[:count])
 
     def top_content(self, count: int) -> np.ndarray:
         """The ``count`` most engaged contents."""
-        return np.lexsort((np.arange(len(self.popularity)), -self.popularity))[:count]
+        return self._memo(f"top_content_{count}", lambda: np.lexsort(
+            (np.arange(len(self.popularity)), -self.popularity))[:count])
 
     def community_top_people(self, count: int) -> sp.csr_matrix:
         """Community × person matrix holding each community's ``count`` best-known
@@ -302,6 +311,33 @@ class PairBatch:
     def __len__(self) -> int:
         return len(self.u)
 
+    @classmethod
+    def concat(cls, parts: list[PairBatch]) -> PairBatch:
+        """The pairs of ``parts`` (at least one, of one kind) one after the other."""
+        first = parts[0]
+        if len(parts) == 1:
+            return first
+        return cls(first.kind, np.concatenate([p.u for p in parts]),
+                   np.concatenate([p.v for p in parts]),
+                   np.concatenate([p.features for p in parts]), first.names)
+
+
+#: Persons whose candidates are computed together. Every candidate and feature depends on
+#: its own person's row only, so the result is the same for any chunk size; chunks bound
+#: the memory of a batch (walk rows reach thousands of persons each on a 1M-person graph)
+#: and keep the sorts and temporaries small.
+PAIR_CHUNK = 1000
+
+
+def _in_chunks(make: Callable[[RecGraph, np.ndarray, Limits], PairBatch], g: RecGraph,
+               persons: np.ndarray, lim: Limits) -> PairBatch:
+    """``make`` for ``persons``, ``PAIR_CHUNK`` at a time, concatenated."""
+    persons = np.asarray(persons, dtype=np.int64)
+    if len(persons) <= PAIR_CHUNK:
+        return make(g, persons, lim)
+    return PairBatch.concat([make(g, persons[lo:lo + PAIR_CHUNK], lim)
+                             for lo in range(0, len(persons), PAIR_CHUNK)])
+
 
 def _candidates(parts: list[tuple[np.ndarray, np.ndarray]], persons: np.ndarray,
                 existing: sp.csr_matrix, self_pairs: bool
@@ -347,16 +383,6 @@ def _row_dot(a: np.ndarray, u: np.ndarray, v: np.ndarray, b: np.ndarray | None =
     return out
 
 
-def _pair_overlap(left: sp.csr_matrix, u: np.ndarray, right: sp.csr_matrix, v: np.ndarray,
-                  chunk: int = 500_000) -> np.ndarray:
-    """``|left[u] ∩ right[v]|`` (dot product of the two 0/1 rows), pair by pair."""
-    out = np.zeros(len(u), dtype=np.float64)
-    for lo in range(0, len(u), chunk):
-        prod = left[u[lo:lo + chunk]].multiply(right[v[lo:lo + chunk]])
-        out[lo:lo + chunk] = np.asarray(prod.sum(axis=1)).ravel()
-    return out
-
-
 def _gnn_pair_features(g: RecGraph, kind: str, u: np.ndarray, v: np.ndarray,
                        decoder_features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cosine of the two embeddings and the GraphSAGE decoder's logit (zeros without a
@@ -376,19 +402,22 @@ def _gnn_pair_features(g: RecGraph, kind: str, u: np.ndarray, v: np.ndarray,
 
 
 def people_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None) -> PairBatch:
-    """Candidates and ``PEOPLE_FEATURES`` for each of ``persons`` (sorted person indices)."""
-    lim = limits or Limits()
-    persons = np.asarray(persons, dtype=np.int64)
+    """Candidates and ``PEOPLE_FEATURES`` for each of ``persons`` (sorted person indices),
+    ``PAIR_CHUNK`` persons at a time."""
+    return _in_chunks(_people_pairs, g, persons, limits or Limits())
+
+
+def _people_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
     a = g.adjacency
     s = a[persons]
     deg = g.degree
     c2 = canonical(s @ a)
-    aa = canonical(s @ sp.diags(g.inv_log_degree) @ a)
-    ra = canonical(s @ sp.diags(g.inv_degree) @ a)
+    aa = canonical(s @ g.diagonal("inv_log_degree") @ a)
+    ra = canonical(s @ g.diagonal("inv_degree") @ a)
     x2 = canonical(sp.diags(np.divide(1.0, deg[persons], out=np.zeros(len(persons)),
                                       where=deg[persons] > 0)) @ ra)
-    x3 = canonical(prune_rows(x2, lim.walk_prune) @ g.walk)
-    x4 = canonical(prune_rows(x3, lim.walk_prune // 4) @ g.walk)
+    x3 = product(prune_rows(x2, lim.walk_prune), g.walk)
+    x4 = product(prune_rows(x3, lim.walk_prune // 4), g.walk)
     beta = 1.0 - PPR_ALPHA
     ppr = canonical(PPR_ALPHA * (beta ** 2 * x2 + beta ** 3 * x3 + beta ** 4 * x4))
 
@@ -402,8 +431,9 @@ def people_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None)
     parts.append(_product_rows(sp.csr_matrix(g.person_platforms[persons]),
                                g.platform_top_people(lim.platform_people)))
     eu = g.engagements[persons]
+    co = product(eu, g.engaged_by)  # persons who engaged the same contents, how many
     if eu.nnz:
-        parts.append(top_per_row(eu @ g.engaged_by, lim.co_engaged_people)[:2])
+        parts.append(top_per_row(co, lim.co_engaged_people)[:2])
     rows, v, u = _candidates(parts, persons, a, self_pairs=True)
 
     cn = lookup(c2, rows, v)
@@ -439,7 +469,7 @@ def people_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None)
         "platform_overlap": _row_dot(g.person_platforms, u, v),
         "topic_similarity": _row_dot(g.profile, u, v) if g.profile.shape[1] else np.zeros(
             len(u)),
-        "co_engaged": _pair_overlap(g.engagements, u, g.engagements, v),
+        "co_engaged": lookup(co, rows, v),
         "followers_v": g.followers_log[v],
         "gnn_cosine": cosine,
         "gnn_logit": logit,
@@ -448,9 +478,12 @@ def people_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None)
 
 
 def content_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None) -> PairBatch:
-    """Candidates and ``CONTENT_FEATURES`` for each of ``persons`` (sorted person indices)."""
-    lim = limits or Limits()
-    persons = np.asarray(persons, dtype=np.int64)
+    """Candidates and ``CONTENT_FEATURES`` for each of ``persons`` (sorted person indices),
+    ``PAIR_CHUNK`` persons at a time."""
+    return _in_chunks(_content_pairs, g, persons, limits or Limits())
+
+
+def _content_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
     n_c = g.data.num_contents
     if n_c == 0 or len(persons) == 0:
         empty = np.zeros(0, dtype=np.int64)
