@@ -273,6 +273,18 @@ class RecGraph:
                 shape=(self.data.num_persons, self.data.num_contents)))
         return self._memo("created_by", make)
 
+    def platform_overlap(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Platforms both ``u[i]`` and ``v[i]`` are on, pair by pair (float64): a count of
+        common bits of each person's platform mask (what the dot product of the 0/1 rows
+        gives, without gathering them)."""
+        n_plat = self.person_platforms.shape[1]
+        if n_plat > 16:
+            return _row_dot(self.person_platforms, u, v)
+        masks = self._memo("platform_masks", lambda: (
+            (self.person_platforms > 0).astype(np.int64) @ (1 << np.arange(n_plat))))
+        bits = np.array([bin(m).count("1") for m in range(1 << n_plat)], dtype=np.float64)
+        return bits[masks[u] & masks[v]]
+
     def favourite_topic(self, persons: np.ndarray) -> np.ndarray:
         """Index of each person's most engaged topic, -1 when it engaged none."""
         if self.profile.shape[1] == 0:
@@ -326,7 +338,7 @@ class PairBatch:
 #: its own person's row only, so the result is the same for any chunk size; chunks bound
 #: the memory of a batch (walk rows reach thousands of persons each on a 1M-person graph)
 #: and keep the sorts and temporaries small.
-PAIR_CHUNK = 1000
+PAIR_CHUNK = 250
 
 
 def _in_chunks(make: Callable[[RecGraph, np.ndarray, Limits], PairBatch], g: RecGraph,
@@ -419,7 +431,8 @@ def _people_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
     x3 = product(prune_rows(x2, lim.walk_prune), g.walk)
     x4 = product(prune_rows(x3, lim.walk_prune // 4), g.walk)
     beta = 1.0 - PPR_ALPHA
-    ppr = canonical(PPR_ALPHA * (beta ** 2 * x2 + beta ** 3 * x3 + beta ** 4 * x4))
+    ppr = canonical(beta ** 2 * x2 + beta ** 3 * x3 + beta ** 4 * x4)
+    ppr.data *= PPR_ALPHA  # in place: one temporary as large as the walk rows less
 
     parts = [top_per_row(aa, lim.two_hop)[:2],
              top_per_row(ppr, lim.walk)[:2]]
@@ -466,7 +479,7 @@ def _people_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
         "same_community": ((comm_u == comm_v) & (comm_u >= 0)).astype(np.float64),
         "community_share": share,
         "community_size_v": np.where(comm_v >= 0, g.community_size[np.maximum(comm_v, 0)], 0),
-        "platform_overlap": _row_dot(g.person_platforms, u, v),
+        "platform_overlap": g.platform_overlap(u, v),
         "topic_similarity": _row_dot(g.profile, u, v) if g.profile.shape[1] else np.zeros(
             len(u)),
         "co_engaged": lookup(co, rows, v),
@@ -533,7 +546,7 @@ def _content_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
     creator = g.creator[c]
     creator_tie = np.zeros(len(u))
     okc = creator >= 0
-    creator_tie[okc] = lookup(a, u[okc], creator[okc])
+    creator_tie[okc] = lookup(s, rows[okc], creator[okc])
     creator_followers = np.where(okc, g.followers_log[np.maximum(creator, 0)], 0.0)
     deg_u = g.degree[u]
     decoder = pc_decoder_features({"connections_engaged": ce_v,
@@ -563,12 +576,12 @@ def _content_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
 
 
 def _stack(columns: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
-    """The named columns side by side, as one float32 matrix."""
+    """The named columns side by side, as one float32 matrix (C order)."""
     n = len(next(iter(columns.values()))) if columns else 0
-    out = np.empty((n, len(names)), dtype=np.float32)
+    out = np.empty((len(names), n), dtype=np.float32)
     for i, name in enumerate(names):
-        out[:, i] = columns[name]
-    return out
+        out[i] = columns[name]  # contiguous writes, then one transposing copy
+    return np.ascontiguousarray(out.T)
 
 
 def pairs_for(kind: str, g: RecGraph, persons: np.ndarray,

@@ -64,19 +64,22 @@ def product(left: SparseMatrix, right: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def entry_keys(matrix: sp.csr_matrix) -> np.ndarray:
-    """``row * n_cols + col`` of every stored entry of a canonical CSR matrix: sorted."""
-    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-    return rows * matrix.shape[1] + matrix.indices.astype(np.int64)
+    """``row * n_cols + col`` of every stored entry of a canonical CSR matrix: sorted.
+    32-bit when every key fits (a block of rows of a graph), else 64-bit."""
+    n_rows, n_cols = matrix.shape
+    dtype = np.int32 if n_rows * n_cols < 2**31 else np.int64
+    starts = np.arange(n_rows, dtype=dtype) * dtype(n_cols)
+    return np.repeat(starts, np.diff(matrix.indptr)) + matrix.indices.astype(dtype, copy=False)
 
 
 def lookup(matrix: SparseMatrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """``matrix[rows[i], cols[i]]`` for every ``i`` (0.0 where nothing is stored), float64."""
     m = canonical(matrix)
     keys = entry_keys(m)
-    query = rows.astype(np.int64) * m.shape[1] + cols.astype(np.int64)
-    out = np.zeros(len(query), dtype=np.float64)
-    if len(keys) == 0 or len(query) == 0:
+    out = np.zeros(len(rows), dtype=np.float64)
+    if len(keys) == 0 or len(rows) == 0:
         return out
+    query = rows.astype(keys.dtype) * keys.dtype.type(m.shape[1]) + cols.astype(keys.dtype)
     pos = np.searchsorted(keys, query).clip(0, len(keys) - 1)
     found = keys[pos] == query
     out[found] = m.data[pos[found]]
