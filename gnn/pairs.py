@@ -280,8 +280,13 @@ class RecGraph:
         n_plat = self.person_platforms.shape[1]
         if n_plat > 16:
             return _row_dot(self.person_platforms, u, v)
-        masks = self._memo("platform_masks", lambda: (
-            (self.person_platforms > 0).astype(np.int64) @ (1 << np.arange(n_plat))))
+        def make() -> np.ndarray:
+            masks = np.zeros(len(self.person_platforms), dtype=np.int64)
+            for p in range(n_plat):
+                masks |= (self.person_platforms[:, p] > 0).astype(np.int64) << p
+            return masks
+
+        masks = self._memo("platform_masks", make)
         bits = np.array([bin(m).count("1") for m in range(1 << n_plat)], dtype=np.float64)
         return bits[masks[u] & masks[v]]
 

@@ -116,12 +116,13 @@ def _recommend_chunk(g: RecGraph, recommender: Recommender, persons: np.ndarray,
         probability = rank_within(top.batch.u, recommender.signal(top.batch))[top.rows]
     reasons, evidence = reasons_for(g, top.batch, top.rows)
     data = g.data
-    targets = data.person_ids if recommender.kind == "people" else data.content_keys
-    return pd.DataFrame({
-        "person_id": data.person_ids[top.person],
+    targets = (data.persons["person_id"] if recommender.kind == "people"
+               else data.contents["content_key"])
+    return pd.DataFrame({  # ids read for these rows only, not for the whole graph
+        "person_id": data.persons["person_id"].take(top.person).to_numpy(),
         "kind": recommender.kind,
         "rank": top.rank.astype(np.int64),
-        "target_id": targets[top.target],
+        "target_id": targets.take(top.target).to_numpy(),
         "score": np.round(probability, 6),
         "reason": reasons,
         "evidence": [json.dumps(e, ensure_ascii=False) for e in evidence],

@@ -67,8 +67,8 @@ def entry_keys(matrix: sp.csr_matrix) -> np.ndarray:
     """``row * n_cols + col`` of every stored entry of a canonical CSR matrix: sorted.
     32-bit when every key fits (a block of rows of a graph), else 64-bit."""
     n_rows, n_cols = matrix.shape
-    dtype = np.int32 if n_rows * n_cols < 2**31 else np.int64
-    starts = np.arange(n_rows, dtype=dtype) * dtype(n_cols)
+    dtype = np.dtype(np.int32 if max(n_rows, 1) * n_cols < 2**31 else np.int64)
+    starts = np.arange(0, n_rows * n_cols, n_cols, dtype=dtype)
     return np.repeat(starts, np.diff(matrix.indptr)) + matrix.indices.astype(dtype, copy=False)
 
 
@@ -79,7 +79,7 @@ def lookup(matrix: SparseMatrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarr
     out = np.zeros(len(rows), dtype=np.float64)
     if len(keys) == 0 or len(rows) == 0:
         return out
-    query = rows.astype(keys.dtype) * keys.dtype.type(m.shape[1]) + cols.astype(keys.dtype)
+    query = rows.astype(keys.dtype) * m.shape[1] + cols.astype(keys.dtype)
     pos = np.searchsorted(keys, query).clip(0, len(keys) - 1)
     found = keys[pos] == query
     out[found] = m.data[pos[found]]
