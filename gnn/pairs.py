@@ -33,7 +33,15 @@ import scipy.sparse as sp
 
 from gnn.data.features import topic_profile
 from gnn.data.graph import GraphData
-from gnn.data.rowwise import canonical, lookup, product, prune_rows, rank_within, top_per_row
+from gnn.data.rowwise import (
+    canonical,
+    entry_keys,
+    lookup,
+    product,
+    prune_rows,
+    rank_within,
+    top_per_row,
+)
 from gnn.data.structural import pc_decoder_features, pp_decoder_features
 from graph.arrays import sorted_unique
 
@@ -183,9 +191,27 @@ class RecGraph:
             1.0, np.log(np.maximum(self.degree, 1.0)), out=np.zeros_like(self.degree),
             where=self.degree > 1))
 
+    @property
+    def engaged_count(self) -> np.ndarray:
+        """Contents engaged, per person."""
+        return self._memo("engaged_count", lambda: np.asarray(
+            self.engagements.sum(axis=1)).ravel())
+
+    @property
+    def inv_engaged(self) -> np.ndarray:
+        return self._memo("inv_engaged", lambda: np.divide(
+            1.0, self.engaged_count, out=np.zeros_like(self.engaged_count),
+            where=self.engaged_count > 0))
+
+    @property
+    def inv_popularity(self) -> np.ndarray:
+        return self._memo("inv_popularity", lambda: np.divide(
+            1.0, self.popularity, out=np.zeros_like(self.popularity),
+            where=self.popularity > 0))
+
     def diagonal(self, name: str) -> sp.csr_matrix:
-        """``diag(inv_degree)`` or ``diag(inv_log_degree)`` by ``name``, as CSR (what a
-        product with ``sp.diags`` converts it to, made once per graph)."""
+        """``diag`` of the vector property ``name`` (``inv_degree``, ``inv_popularity``…)
+        as CSR: what a product with ``sp.diags`` converts it to, made once per graph."""
         return self._memo(f"diag_{name}", lambda: sp.diags(getattr(self, name)).tocsr())
 
     @property
@@ -511,18 +537,15 @@ def _content_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
     a, e = g.adjacency, g.engagements
     s = a[persons]
     eu = e[persons]
-    ce = canonical(s @ e)
-    inv_pop = np.divide(1.0, g.popularity, out=np.zeros_like(g.popularity),
-                        where=g.popularity > 0)
-    engaged_count = np.asarray(e.sum(axis=1)).ravel()
-    inv_eng = np.divide(1.0, engaged_count, out=np.zeros_like(engaged_count),
-                        where=engaged_count > 0)
+    ce = product(s, e)
+    engaged_count = g.engaged_count
     # u -> contents it engaged -> persons who engaged them -> their contents
-    middle = prune_rows(canonical(eu @ sp.diags(inv_pop) @ g.engaged_by), lim.walk_prune)
-    middle_counts = canonical(eu @ g.engaged_by)
-    icf = canonical(middle @ sp.diags(inv_eng) @ e)
-    paths = canonical(prune_rows(middle_counts, lim.walk_prune) @ e)
-    created = canonical(s @ g.created_by)
+    middle = prune_rows(canonical(eu @ g.diagonal("inv_popularity") @ g.engaged_by),
+                        lim.walk_prune)
+    middle_counts = product(eu, g.engaged_by)
+    icf = canonical(middle @ g.diagonal("inv_engaged") @ e)
+    paths = product(prune_rows(middle_counts, lim.walk_prune), e)
+    created = product(s, g.created_by)
 
     parts = [top_per_row(ce, lim.contacts_content)[:2], top_per_row(icf, lim.item_cf)[:2],
              top_per_row(sp.csr_matrix(created.multiply(g.popularity[None, :] + 1.0)),
@@ -537,7 +560,8 @@ def _content_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
     ce_v = lookup(ce, rows, c)
     icf_v = lookup(icf, rows, c)
     comm_u = g.community[u]
-    comm_pop = lookup(g.community_engaged, np.maximum(comm_u, 0), c)
+    comm_pop = lookup(g.community_engaged, np.maximum(comm_u, 0), c,
+                      g._memo("comm_engaged_keys", lambda: entry_keys(g.community_engaged)))
     comm_pop = np.where(comm_u >= 0, comm_pop / np.maximum(
         g.community_size[np.maximum(comm_u, 0)], 1.0), 0.0)
     topic = g.content_topic[c]

@@ -72,10 +72,13 @@ def entry_keys(matrix: sp.csr_matrix) -> np.ndarray:
     return np.repeat(starts, np.diff(matrix.indptr)) + matrix.indices.astype(dtype, copy=False)
 
 
-def lookup(matrix: SparseMatrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``matrix[rows[i], cols[i]]`` for every ``i`` (0.0 where nothing is stored), float64."""
+def lookup(matrix: SparseMatrix, rows: np.ndarray, cols: np.ndarray,
+           keys: np.ndarray | None = None) -> np.ndarray:
+    """``matrix[rows[i], cols[i]]`` for every ``i`` (0.0 where nothing is stored), float64.
+    ``keys``: ``entry_keys`` of the canonical ``matrix``, when a matrix that does not change
+    is looked up again and again."""
     m = canonical(matrix)
-    keys = entry_keys(m)
+    keys = entry_keys(m) if keys is None else keys
     out = np.zeros(len(rows), dtype=np.float64)
     if len(keys) == 0 or len(rows) == 0:
         return out
