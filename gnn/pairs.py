@@ -37,6 +37,7 @@ from gnn.data.rowwise import (
     canonical,
     entry_keys,
     lookup,
+    lookup_many,
     product,
     prune_rows,
     rank_within,
@@ -385,14 +386,15 @@ def _in_chunks(make: Callable[[RecGraph, np.ndarray, Limits], PairBatch], g: Rec
 def _candidates(parts: list[tuple[np.ndarray, np.ndarray]], persons: np.ndarray,
                 existing: sp.csr_matrix, self_pairs: bool
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct candidate pairs of several lists, sorted, without existing pairs (and
-    the person itself): block rows, targets and persons."""
+    """The distinct candidate pairs of several lists, sorted, without existing pairs
+    (``existing``: the persons' rows of the ties or engagements) and the person itself:
+    block rows, targets and persons."""
     rows = np.concatenate([p[0] for p in parts]).astype(np.int64)
     cols = np.concatenate([p[1] for p in parts]).astype(np.int64)
     n_cols = existing.shape[1]
     key = sorted_unique(rows * n_cols + cols)
     rows, cols = key // n_cols, key % n_cols
-    keep = lookup(existing[persons], rows, cols) == 0
+    keep = lookup(existing, rows, cols) == 0
     if self_pairs:
         keep &= cols != persons[rows]
     return rows[keep], cols[keep], persons[rows[keep]]
@@ -481,11 +483,9 @@ def _people_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
     co = product(eu, g.engaged_by)  # persons who engaged the same contents, how many
     if eu.nnz:
         parts.append(top_per_row(co, lim.co_engaged_people)[:2])
-    rows, v, u = _candidates(parts, persons, a, self_pairs=True)
+    rows, v, u = _candidates(parts, persons, s, self_pairs=True)
 
-    cn = lookup(c2, rows, v)
-    aa_v = lookup(aa, rows, v)
-    ra_v = lookup(ra, rows, v)
+    cn, aa_v, ra_v = lookup_many([c2, aa, ra], rows, v)
     ppr_v = lookup(ppr, rows, v)
     walk3 = lookup(x3, rows, v)
     walk4 = lookup(x4, rows, v)
@@ -558,7 +558,7 @@ def _content_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
                   np.tile(popular, len(persons))))
     parts.append(_per_row(g.community[persons], g.community_top_content(lim.community_content)))
     parts.append(_per_row(g.favourite_topic(persons), g.topic_top_content(lim.topic_content)))
-    rows, c, u = _candidates(parts, persons, e, self_pairs=False)
+    rows, c, u = _candidates(parts, persons, eu, self_pairs=False)
 
     ce_v = lookup(ce, rows, c)
     icf_v = lookup(icf, rows, c)

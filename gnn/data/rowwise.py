@@ -78,13 +78,45 @@ def lookup(matrix: SparseMatrix, rows: np.ndarray, cols: np.ndarray,
     ``keys``: ``entry_keys`` of the canonical ``matrix``, when a matrix that does not change
     is looked up again and again."""
     m = canonical(matrix)
-    keys = entry_keys(m) if keys is None else keys
-    out = np.zeros(len(rows), dtype=np.float64)
+    pos, found = _positions(m, entry_keys(m) if keys is None else keys, rows, cols)
+    return _values(m, pos, found)
+
+
+def lookup_many(matrices: list[sp.csr_matrix], rows: np.ndarray, cols: np.ndarray
+                ) -> list[np.ndarray]:
+    """``lookup`` of each of ``matrices`` at the same pairs; a matrix that stores the same
+    entries as the one before it (products of one pattern with other weights) reuses its
+    positions instead of searching again.
+
+    >>> a = sp.csr_matrix(np.array([[0, 2.0], [1.0, 0]]))
+    >>> [x.tolist() for x in lookup_many([a, a * 3], np.array([0, 1]), np.array([1, 1]))]
+    [[2.0, 0.0], [6.0, 0.0]]
+    """
+    out: list[np.ndarray] = []
+    previous: sp.csr_matrix | None = None
+    for matrix in matrices:
+        m = canonical(matrix)
+        if (previous is None or not np.array_equal(m.indptr, previous.indptr)
+                or not np.array_equal(m.indices, previous.indices)):
+            pos, found = _positions(m, entry_keys(m), rows, cols)
+        out.append(_values(m, pos, found))
+        previous = m
+    return out
+
+
+def _positions(m: sp.csr_matrix, keys: np.ndarray, rows: np.ndarray, cols: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Where each pair ``(rows[i], cols[i])`` is stored in ``m`` (``keys`` its
+    ``entry_keys``), and whether it is."""
     if len(keys) == 0 or len(rows) == 0:
-        return out
+        return np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=bool)
     query = rows.astype(keys.dtype) * m.shape[1] + cols.astype(keys.dtype)
     pos = np.searchsorted(keys, query).clip(0, len(keys) - 1)
-    found = keys[pos] == query
+    return pos, keys[pos] == query
+
+
+def _values(m: sp.csr_matrix, pos: np.ndarray, found: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(pos), dtype=np.float64)
     out[found] = m.data[pos[found]]
     return out
 
