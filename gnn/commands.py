@@ -50,10 +50,7 @@ def train(ctx: click.Context, epochs: int, hidden: int, lr: float, seed: int, de
     with store_from(ctx) as store:
         data = load_graph(store)
         _echo(f"graph: {data.counts()}")
-        try:
-            outcome = train_job(store, settings.models_dir, data, params, log=_echo)
-        except ValueError as exc:
-            raise UserError(str(exc)) from exc
+        outcome = train_job(store, settings.models_dir, data, params, log=_echo)
     click.echo(outcome.table)
     click.echo("recommender per task: " + ", ".join(
         f"{kind} {name}" for kind, name in outcome.result.choice.items()))
@@ -113,7 +110,7 @@ def models(ctx: click.Context, fmt: str, promote_id: str | None) -> None:
 def refresh(ctx: click.Context, retrain: bool, k: int, seed: int, device: str,
             batch_persons: int, epochs: int, hidden: int) -> None:
     from gnn.data.features import FeatureSchemaError
-    from gnn.refresh import RefreshError, RefreshOptions
+    from gnn.refresh import RefreshOptions
     from gnn.refresh import refresh as run_refresh
     from gnn.train import TrainParams
 
@@ -128,8 +125,6 @@ def refresh(ctx: click.Context, retrain: bool, k: int, seed: int, device: str,
         except FeatureSchemaError as exc:
             raise UserError(f"{exc} (current model in {settings.models_dir}; "
                             "use kolgraph refresh --retrain)") from exc
-        except (RefreshError, ValueError) as exc:
-            raise UserError(str(exc)) from exc
     click.echo(f"refresh {result.run_id}: {result.persons} persons, "
                f"{result.recommendations} recommendations ("
                + ", ".join(f"{kind} by {label}" for kind, label in result.recommender.items())

@@ -11,11 +11,14 @@ from typing import IO, Any
 
 import click
 
-from graph.config import ConfigError, Settings, load_settings
+from graph.config import Settings, load_settings
+from graph.errors import KolgraphError
 
 
-class UserError(Exception):
-    """An expected failure shown as one ``error: ...`` line and exit status ``exit_code``."""
+class UserError(KolgraphError):
+    """A failure worded for the command line (it may name a ``--flag``), shown as one
+    ``error: ...`` line and exit status ``exit_code``. Errors of the layers below are
+    ``graph.errors`` classes naming the parameter; the CLI words them (``cli_error``)."""
 
     def __init__(self, message: str, exit_code: int = 1):
         super().__init__(message)
@@ -25,28 +28,17 @@ class UserError(Exception):
 def settings_from(ctx: click.Context) -> Settings:
     """The settings for this invocation (environment + ``--config`` file)."""
     root = ctx.find_root()
-    config_file = (root.obj or {}).get("config_file")
-    try:
-        return load_settings(config_file)
-    except ConfigError as exc:
-        raise UserError(str(exc), 2) from exc
+    return load_settings((root.obj or {}).get("config_file"))
 
 
 @contextlib.contextmanager
 def store_from(ctx: click.Context, *, apply_schema: bool = True) -> Iterator[Any]:
-    """Open the configured store for the length of a command; store errors become one line."""
-    from graph.store import StoreError, open_store
-    from graph.store.embedded import EmbeddedServerError
+    """Open the configured store for the length of a command."""
+    from graph.store import open_store
 
-    settings = settings_from(ctx)
-    try:
-        store = open_store(settings, apply_schema=apply_schema)
-    except (EmbeddedServerError, StoreError) as exc:
-        raise UserError(str(exc)) from exc
+    store = open_store(settings_from(ctx), apply_schema=apply_schema)
     try:
         yield store
-    except StoreError as exc:
-        raise UserError(str(exc)) from exc
     finally:
         store.close()
 

@@ -13,6 +13,7 @@ from test_analytics_helpers import load_two_cliques
 from graph.analytics.weights import load_weights
 from graph.cli import cli
 from graph.commands.analyze import AnalyzeParams, load_input, run_analysis
+from graph.errors import InvalidInput
 from graph.store import analytics_io
 from graph.store.runs import current_run, list_runs, start_run
 
@@ -112,7 +113,7 @@ def test_readers_see_the_previous_run_until_the_new_one_is_complete(store):
 def test_a_failed_run_leaves_the_previous_one_current(store):
     load_two_cliques(store, 4)
     first, _ = run_analysis(store, W, AnalyzeParams(seed=1))
-    with pytest.raises(ValueError, match="--algorithm"):
+    with pytest.raises(InvalidInput, match="^algorithm: unknown"):
         run_analysis(store, W, AnalyzeParams(algorithm="spectral"))
     assert current_run(store, "analyze")["run_id"] == first
     failed = [r for r in list_runs(store, "analyze") if r["status"] == "failed"]

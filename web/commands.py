@@ -10,6 +10,7 @@ import threading
 
 import click
 
+from graph.cli import KolgraphGroup
 from graph.cli_support import UserError, settings_from, write_rows
 
 ROLE_CHOICE = click.Choice(["viewer", "analyst", "admin"])
@@ -98,7 +99,7 @@ def _warm(app: object) -> None:
         logging.getLogger("kolgraph.web").exception("cache warm-up failed")
 
 
-@click.group()
+@click.group(cls=KolgraphGroup)
 def user() -> None:
     """Web users: add (or change the password/role of) one, list, remove, new API token."""
 

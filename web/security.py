@@ -74,7 +74,8 @@ def check_csrf() -> None:
         if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
             abort(400, description="missing CSRF token: the browser sent no session cookie. "
                                    "Over plain http the Secure cookie is dropped: serve over "
-                                   "https, or start kolgraph serve with --no-cookie-secure")
+                                   "https, or turn its Secure flag off "
+                                   "(KOLGRAPH_COOKIE_SECURE=0)")
         abort(400, description="missing or wrong CSRF token; reload the form and try again")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from graph.cli import KolgraphGroup
 from graph.cli_support import UserError, settings_from, store_from
 from graph.store import embedded
 
@@ -19,7 +20,7 @@ def _embedded_dir(ctx: click.Context) -> Path:
     return settings.db_dir
 
 
-@click.group()
+@click.group(cls=KolgraphGroup)
 def db() -> None:
     """Manage the database (the embedded FalkorDB server, or the schema on Neo4j)."""
 

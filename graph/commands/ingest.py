@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from graph.cli_support import UserError, settings_from, store_from
+from graph.cli_support import settings_from, store_from
 
 
 @click.command()
@@ -23,18 +23,11 @@ def ingest(ctx: click.Context, folder: Path, mapping: Path | None, as_json: bool
 
     Example: kolgraph ingest data/export-2025-07-02 --mapping mapping.toml --json
     """
-    from graph.ingest.mapping import MappingError
-    from graph.ingest.pii import MissingSaltError
     from graph.ingest.pipeline import ingest_folder
-    from graph.ingest.readers import InputError
-    from graph.ingest.run_lock import IngestBusyError
 
     settings = settings_from(ctx)
     with store_from(ctx) as store:
-        try:
-            report = ingest_folder(store, settings, folder, mapping, progress=not as_json)
-        except (InputError, MappingError, MissingSaltError, IngestBusyError) as exc:
-            raise UserError(str(exc)) from exc
+        report = ingest_folder(store, settings, folder, mapping, progress=not as_json)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

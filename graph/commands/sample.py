@@ -9,9 +9,6 @@ import click
 
 from graph.cli_support import UserError
 
-# generate_sample's parameter names and the options that set them.
-_OPTIONS = {"out_dir": "--out", "persons": "--persons", "fmt": "--format", "truth_dir": "--truth"}
-
 
 @click.command()
 @click.option("--out", "out_dir", required=True,
@@ -21,12 +18,13 @@ _OPTIONS = {"out_dir": "--out", "persons": "--persons", "fmt": "--format", "trut
               show_default=True, help="Number of persons (1,000 to 1,000,000).")
 @click.option("--seed", type=int, default=7, show_default=True,
               help="Random seed; the same seed writes byte-identical files.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]),
+@click.option("--format", "file_format", type=click.Choice(["csv", "parquet", "jsonl"]),
               default="csv", show_default=True, help="File format of the input files.")
 @click.option("--truth", "truth_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Folder for the ground truth (persons.csv, kols.csv); "
               "default: the sibling folder OUT.truth. Never inside OUT.")
-def sample(out_dir: Path, persons: int, seed: int, fmt: str, truth_dir: Path | None) -> None:
+def sample(out_dir: Path, persons: int, seed: int, file_format: str,
+           truth_dir: Path | None) -> None:
     """Write sample data in the canonical input format (accounts, interactions, contents,
     engagements, identity_links) for PERSONS persons on five knowledge-paid platforms, and
     the planted communities and KOLs to a separate truth folder that ingest never reads.
@@ -37,10 +35,8 @@ def sample(out_dir: Path, persons: int, seed: int, fmt: str, truth_dir: Path | N
 
     started = time.monotonic()
     try:
-        summary = generate_sample(out_dir, persons=persons, seed=seed, fmt=fmt,
-                                  truth_dir=truth_dir)
-    except ValueError as exc:
-        raise UserError(_option_names(str(exc)), 2) from exc
+        summary = generate_sample(out_dir, persons=persons, seed=seed,
+                                  file_format=file_format, truth_dir=truth_dir)
     except OSError as exc:
         raise UserError(f"{exc.filename or out_dir}: {exc.strerror or exc}") from exc
     elapsed = time.monotonic() - started
@@ -50,8 +46,3 @@ def sample(out_dir: Path, persons: int, seed: int, fmt: str, truth_dir: Path | N
     for name, rows in summary.rows().items():
         click.echo(f"  {name:<15} {rows:>11,} rows  {summary.files[name]}")
 
-
-def _option_names(message: str) -> str:
-    """Name the option rather than the Python parameter: ``truth_dir: ...`` -> ``--truth: ...``."""
-    name, sep, rest = message.partition(": ")
-    return f"{_OPTIONS[name]}: {rest}" if sep and name in _OPTIONS else message

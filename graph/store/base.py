@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from graph.errors import KolgraphError
+
 Row = dict[str, Any]
 Progress = Callable[[int], None]
 
 DEFAULT_BATCH_SIZE = 5_000
 
 
-class StoreError(RuntimeError):
+class StoreError(KolgraphError, RuntimeError):
     """A database call failed; the message says which call and why."""
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import redis
 
+from graph.errors import KolgraphError
+
 SOCKET_NAME = "falkordb.sock"
 PID_NAME = "falkordb.pid"
 LOCK_NAME = "server.lock"
@@ -29,7 +31,7 @@ LOG_NAME = "falkordb.log"
 MAX_SOCKET_PATH = 107
 
 
-class EmbeddedServerError(RuntimeError):
+class EmbeddedServerError(KolgraphError, RuntimeError):
     """The embedded database could not be started, reached or stopped (one-line message)."""
 
 
