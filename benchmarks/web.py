@@ -76,9 +76,9 @@ def prepare(store: GraphStore, settings: Settings, sample: Path, persons: int, s
     from gnn.registry import current_model_id, list_models, set_current
     from gnn.train import TrainParams
     from graph.analytics.weights import load_weights
-    from graph.commands.analyze import AnalyzeParams, run_analysis
     from graph.ingest.pipeline import ingest_folder
     from graph.ingest.sample import generate_sample
+    from kolgraph.cli.commands.analyze import AnalyzeParams, run_analysis
 
     done: dict[str, str] = {}
     if current_run(store, "analyze") is None:

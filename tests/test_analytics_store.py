@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from test_analytics_helpers import load_two_cliques
 
 from graph.analytics.weights import load_weights
-from graph.cli import cli
-from graph.commands.analyze import AnalyzeParams, load_input, run_analysis
 from graph.errors import InvalidInput
 from graph.store import analytics_io
 from graph.store.runs import current_run, list_runs, start_run
+from kolgraph.cli import cli
+from kolgraph.cli.commands.analyze import AnalyzeParams, load_input, run_analysis
 
 W = load_weights()
 

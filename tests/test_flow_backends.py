@@ -29,9 +29,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from graph.cli import cli
 from graph.config import Settings, load_settings
 from graph.store import GraphStore, embedded, gnn_io, open_store
+from kolgraph.cli import cli
 from tests.conftest import neo4j_store
 from tests.web.conftest import csrf_token, log_in
 

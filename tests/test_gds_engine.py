@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from graph.analytics.weights import load_weights
-from graph.cli_support import UserError
-from graph.commands.analyze import AnalyzeParams, run_analysis
 from graph.config import Settings
 from graph.ingest.pipeline import ingest_folder
 from graph.ingest.sample import generate_sample
 from graph.store import gds_io
 from graph.store.runs import current_run, get_run
+from kolgraph.cli.commands.analyze import AnalyzeParams, run_analysis
+from kolgraph.cli.support import UserError
 from tests.conftest import neo4j_store
 
 

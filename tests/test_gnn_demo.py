@@ -10,10 +10,10 @@ from pathlib import Path
 from gnn.refresh import RefreshOptions, refresh
 from gnn.train import TrainParams
 from graph.analytics.weights import load_weights
-from graph.commands.analyze import AnalyzeParams, run_analysis
 from graph.ingest.pipeline import ingest_folder
 from graph.ingest.sample import generate_sample
 from graph.store import gnn_io
+from kolgraph.cli.commands.analyze import AnalyzeParams, run_analysis
 
 PERSONS = 1000
 K = 5

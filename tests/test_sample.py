@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from graph.cli import cli
-from graph.cli_support import UserError
 from graph.errors import InvalidInput
 from graph.ingest.sample import INPUT_FILES, SampleSummary, generate_sample
 from graph.ingest.sample_truth import truth_accounts
+from kolgraph.cli import cli
+from kolgraph.cli.support import UserError
 
 COLUMNS = {
     "accounts": ["platform", "account_id", "display_name", "followers", "created_at", "phone",

@@ -362,8 +362,8 @@ def seeds(k: int, community: int | None, platform: str | None) -> dict[str, Any]
     """The campaign plan of ``kolgraph seeds`` (RIS seeds next to the top-k by PageRank and
     by followers, with their expected reach), cached per (ingest run, analyze run, k,
     community, platform): it reads the whole projection."""
-    from graph.cli_support import UserError
-    from graph.commands.seeds import plan_seeds
+    from kolgraph.cli.commands.seeds import plan_seeds
+    from kolgraph.cli.support import UserError
 
     key = ("seeds", _ingest_key(), analyze_run_id(required=False), k, community, platform)
 

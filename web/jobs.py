@@ -74,7 +74,7 @@ class JobRunner:
             log_file = folder / f"{job_id}.log"
             with log_file.open("wb") as out:
                 process = subprocess.Popen(
-                    [sys.executable, "-c", "from graph.cli import main; main()",
+                    [sys.executable, "-c", "from kolgraph.cli import main; main()",
                      *JOB_COMMANDS[kind]],
                     stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     env=job_env(self.settings), cwd=str(Path.cwd()))

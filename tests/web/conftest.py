@@ -80,9 +80,9 @@ def _load(store: GraphStore, settings: Settings, home: Path) -> str:
     from gnn.registry import set_current
     from gnn.train import TrainParams
     from graph.analytics.weights import load_weights
-    from graph.commands.analyze import AnalyzeParams, run_analysis
     from graph.ingest.pipeline import ingest_folder
     from graph.ingest.sample import generate_sample
+    from kolgraph.cli.commands.analyze import AnalyzeParams, run_analysis
 
     sample_dir = home / "input" / "sample"
     generate_sample(sample_dir, WEB_PERSONS, seed=WEB_SEED,

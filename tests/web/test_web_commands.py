@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph.cli import cli
-from graph.cli_support import UserError
 from graph.config import load_settings
 from graph.store import embedded
-from web.commands import _is_loopback
+from kolgraph.cli import cli
+from kolgraph.cli.commands.serve import _is_loopback
+from kolgraph.cli.support import UserError
 from web.jobs import JobRunner
 from web.users import UserStore
 
@@ -118,7 +118,7 @@ def test_kolgraph_serve_serves_the_app(web_sample, workers):
     env.pop("KOLGRAPH_CONFIG", None)
     env.pop("KOLGRAPH_COOKIE_SECURE", None)
     process = subprocess.Popen(
-        [sys.executable, "-c", "from graph.cli import main; main()", "serve", "--port",
+        [sys.executable, "-c", "from kolgraph.cli import main; main()", "serve", "--port",
          str(port), "--threads", "2", "--workers", str(workers)], env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     children = []

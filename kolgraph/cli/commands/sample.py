@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from graph.cli_support import UserError
+from kolgraph.cli.support import UserError
 
 
 @click.command()

@@ -10,8 +10,8 @@ import threading
 
 import click
 
-from graph.cli import KolgraphGroup
-from graph.cli_support import UserError, settings_from, write_rows
+from kolgraph.cli.main import KolgraphGroup
+from kolgraph.cli.support import UserError, settings_from, write_rows
 
 ROLE_CHOICE = click.Choice(["viewer", "analyst", "admin"])
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import click
 
-from graph.cli import PluginGroup
-from graph.cli_support import UserError, store_from
 from graph.store import analytics_io
 from graph.store.base import GraphStore
+from kolgraph.cli.main import PluginGroup
+from kolgraph.cli.support import UserError, store_from
 
 EXPORT_GROUP = "kolgraph.export"
 PERSON_COLUMNS: list[str] = ["person_id", "display_name", "accounts", "followers_total",

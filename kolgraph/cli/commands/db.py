@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from graph.cli import KolgraphGroup
-from graph.cli_support import UserError, settings_from, store_from
 from graph.store import embedded
+from kolgraph.cli.main import KolgraphGroup
+from kolgraph.cli.support import UserError, settings_from, store_from
 
 
 def _embedded_dir(ctx: click.Context) -> Path:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import click
 
-from graph.cli_support import UserError, settings_from
+from kolgraph.cli.support import UserError, settings_from
 
 
 def _run_step(title: str, args: list[str]) -> None:
     """Run ``kolgraph ARGS`` in this process, with a heading and its duration."""
-    from graph.cli import cli
+    from kolgraph.cli import cli
 
     click.secho(f"\n== {title}: kolgraph {' '.join(args)}", bold=True)
     started = time.monotonic()

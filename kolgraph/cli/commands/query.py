@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from graph.cli_support import UserError, settings_from, store_from, write_rows
+from kolgraph.cli.support import UserError, settings_from, store_from, write_rows
 
 
 def parse_param(text: str) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from graph.cli_support import settings_from, store_from
+from kolgraph.cli.support import settings_from, store_from
 
 
 @click.command()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from graph.cli_support import UserError, progress_bar, settings_from, store_from, write_rows
+from graph.progress import progress_bar
+from kolgraph.cli.support import UserError, settings_from, store_from, write_rows
 
 FORMATS = click.Choice(["table", "json", "csv"])
 DEVICES = click.Choice(["auto", "cpu", "cuda"])

@@ -43,14 +43,6 @@ def store_from(ctx: click.Context, *, apply_schema: bool = True) -> Iterator[Any
         store.close()
 
 
-def progress_bar(total: int | None, desc: str, unit: str = "rows") -> Any:
-    """A tqdm progress bar on a terminal, silent otherwise (batch jobs, tests)."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit=unit, disable=not sys.stderr.isatty(),
-                file=sys.stderr, dynamic_ncols=True, unit_scale=True)
-
-
 def _cell(value: Any) -> str:
     if value is None:
         return ""

@@ -6,8 +6,8 @@ import json
 
 import click
 
-from graph.cli_support import store_from, write_rows
 from graph.store.runs import RUN_KINDS, list_runs
+from kolgraph.cli.support import store_from, write_rows
 
 
 @click.command()

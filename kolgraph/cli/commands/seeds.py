@@ -16,10 +16,10 @@ from graph.analytics.graphs import PersonIndex
 from graph.analytics.pipeline import AnalyticsInput, projection
 from graph.analytics.seeds import InfluenceGraph
 from graph.analytics.weights import Weights, load_weights
-from graph.cli_support import UserError, store_from, write_rows
-from graph.commands.analyze import load_input, weights_option
 from graph.store import analytics_io
 from graph.store.base import GraphStore
+from kolgraph.cli.commands.analyze import load_input, weights_option
+from kolgraph.cli.support import UserError, store_from, write_rows
 
 
 def allowed_mask(index: PersonIndex, data: AnalyticsInput, *, community: int | None,

@@ -19,10 +19,10 @@ from graph.analytics import pipeline
 from graph.analytics.communities import ALGORITHMS, DEFAULT_ALGORITHM
 from graph.analytics.pipeline import AnalysisResult, AnalyticsInput
 from graph.analytics.weights import Weights, WeightsError, load_weights
-from graph.cli_support import UserError, store_from, write_rows
 from graph.store import analytics_io, gds_io
 from graph.store.base import GraphStore
 from graph.store.runs import start_run
+from kolgraph.cli.support import UserError, store_from, write_rows
 
 Echo = Callable[[str], None]
 

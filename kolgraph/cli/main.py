@@ -1,8 +1,8 @@
 """The ``kolgraph`` console script.
 
 Commands are plugins: each is a ``click`` command registered under the entry-point group
-``kolgraph.commands`` in ``pyproject.toml`` and imported only when it runs, so ``graph/``
-never imports ``gnn/`` or ``web/`` and ``kolgraph --help`` stays fast.
+``kolgraph.commands`` in ``pyproject.toml`` and imported only when it runs, so that
+``kolgraph --help`` stays fast (the GNN commands need PyTorch, the web ones Flask).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from importlib.metadata import EntryPoint, entry_points
 
 import click
 
-from graph.cli_support import UserError
 from graph.errors import InvalidInput, KolgraphError
+from kolgraph.cli.support import UserError
 
 COMMAND_GROUP = "kolgraph.commands"
 
