@@ -78,7 +78,7 @@ def prepare(store: GraphStore, settings: Settings, sample: Path, persons: int, s
     from graph.analytics.weights import load_weights
     from graph.ingest.pipeline import ingest_folder
     from graph.ingest.sample import generate_sample
-    from kolgraph.cli.commands.analyze import AnalyzeParams, run_analysis
+    from kolgraph.usecases.analyze import AnalyzeParams, run_analysis
 
     done: dict[str, str] = {}
     if current_run(store, "analyze") is None:

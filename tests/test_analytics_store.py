@@ -15,7 +15,7 @@ from graph.errors import InvalidInput
 from graph.store import analytics_io
 from graph.store.runs import current_run, list_runs, start_run
 from kolgraph.cli import cli
-from kolgraph.cli.commands.analyze import AnalyzeParams, load_input, run_analysis
+from kolgraph.usecases.analyze import AnalyzeParams, load_input, run_analysis
 
 W = load_weights()
 

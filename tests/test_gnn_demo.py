@@ -13,7 +13,7 @@ from graph.analytics.weights import load_weights
 from graph.ingest.pipeline import ingest_folder
 from graph.ingest.sample import generate_sample
 from graph.store import gnn_io
-from kolgraph.cli.commands.analyze import AnalyzeParams, run_analysis
+from kolgraph.usecases.analyze import AnalyzeParams, run_analysis
 
 PERSONS = 1000
 K = 5

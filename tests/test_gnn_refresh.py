@@ -178,10 +178,8 @@ def test_cli_commands(graph_store, first_refresh, kolgraph_home, tmp_path, monke
     assert out.exit_code == 0 and len(out.output.strip().splitlines()) == 4
     missing = runner.invoke(cli, ["recommend", "nobody"])
     assert isinstance(missing.exception, UserError) and "PERSON_ID" in str(missing.exception)
-    from kolgraph.cli.commands.train import export_recommendations
-
     target = tmp_path / "recs.csv"
-    out = runner.invoke(export_recommendations, ["--out", str(target)])
+    out = runner.invoke(cli, ["export", "recommendations", "--out", str(target)])
     assert out.exit_code == 0, out.output
     with target.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))

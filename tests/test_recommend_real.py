@@ -16,7 +16,7 @@ from gnn.refresh import RefreshOptions, refresh
 from graph.analytics.weights import load_weights
 from graph.ingest.edge_list import write_edge_list
 from graph.ingest.pipeline import ingest_folder
-from kolgraph.cli.commands.analyze import AnalyzeParams, run_analysis
+from kolgraph.usecases.analyze import AnalyzeParams, run_analysis
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 

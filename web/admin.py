@@ -38,14 +38,10 @@ def users() -> Response | tuple[str, int]:
             ctx.users.add(name, request.form.get("role", ""), request.form.get("password", ""))
             message = f"user {name} saved"
         elif action == "remove":
-            if name == user.name:
-                raise UserError("name: you cannot remove yourself")
-            ctx.users.remove(name)
+            ctx.users.remove(name, by=user.name)
             message = f"user {name} removed"
         elif action == "role":
-            if name == user.name:
-                raise UserError("name: you cannot change your own role")
-            ctx.users.set_role(name, request.form.get("role", ""))
+            ctx.users.set_role(name, request.form.get("role", ""), by=user.name)
             message = f"user {name} is now {request.form.get('role')}"
         else:
             abort(400, description=f"parameter action: add, remove or role; got {action!r}")

@@ -359,22 +359,23 @@ def search(text: str) -> list[dict[str, Any]]:
 
 
 def seeds(k: int, community: int | None, platform: str | None) -> dict[str, Any]:
-    """The campaign plan of ``kolgraph seeds`` (RIS seeds next to the top-k by PageRank and
+    """The campaign plan of the seeds use-case (RIS seeds next to the top-k by PageRank and
     by followers, with their expected reach), cached per (ingest run, analyze run, k,
-    community, platform): it reads the whole projection."""
-    from kolgraph.cli.commands.seeds import plan_seeds
-    from kolgraph.cli.support import UserError
+    community, platform): it reads the whole projection. A bad parameter raises
+    ``InvalidInput`` (a 400 naming it), remembered like a plan."""
+    from graph.errors import InvalidInput
+    from kolgraph.usecases.seeds import plan_seeds
 
     key = ("seeds", _ingest_key(), analyze_run_id(required=False), k, community, platform)
 
     def compute() -> dict[str, Any]:
         try:
             return plan_seeds(store(), k, community=community, platform=platform)
-        except UserError as exc:
-            return {"error": str(exc).replace("--", "parameter ", 1)}
+        except InvalidInput as exc:
+            return {"error": exc}
 
     plan = _cached(key, compute)
     if "error" in plan:
-        abort(400, description=plan["error"])
+        raise InvalidInput(plan["error"].param, plan["error"].message)
     return {**plan, "community": community, "platform": platform,
             "urls": {p: person_url(p) for p in plan["names"]}}

@@ -82,7 +82,7 @@ def _load(store: GraphStore, settings: Settings, home: Path) -> str:
     from graph.analytics.weights import load_weights
     from graph.ingest.pipeline import ingest_folder
     from graph.ingest.sample import generate_sample
-    from kolgraph.cli.commands.analyze import AnalyzeParams, run_analysis
+    from kolgraph.usecases.analyze import AnalyzeParams, run_analysis
 
     sample_dir = home / "input" / "sample"
     generate_sample(sample_dir, WEB_PERSONS, seed=WEB_SEED,

@@ -1,4 +1,5 @@
-"""``kolgraph ingest DIR``: load platform exports into the graph (see graph/ingest)."""
+"""``kolgraph ingest DIR``: load platform exports into the graph
+(``kolgraph.usecases.ingest``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import click
 
 from kolgraph.cli.support import settings_from, store_from
+from kolgraph.usecases.ingest import ingest as run_ingest
 
 
 @click.command()
@@ -23,11 +25,9 @@ def ingest(ctx: click.Context, folder: Path, mapping: Path | None, as_json: bool
 
     Example: kolgraph ingest data/export-2025-07-02 --mapping mapping.toml --json
     """
-    from graph.ingest.pipeline import ingest_folder
-
     settings = settings_from(ctx)
     with store_from(ctx) as store:
-        report = ingest_folder(store, settings, folder, mapping, progress=not as_json)
+        report = run_ingest(store, settings, folder, mapping, progress=not as_json)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -1,4 +1,5 @@
-"""``kolgraph runs``: the history of ingest / analyze / refresh / train runs."""
+"""``kolgraph runs``: the history of ingest / analyze / refresh / train runs
+(``kolgraph.usecases.runs``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import json
 
 import click
 
-from graph.store.runs import RUN_KINDS, list_runs
 from kolgraph.cli.support import store_from, write_rows
+from kolgraph.usecases.runs import RUN_KINDS
+from kolgraph.usecases.runs import runs as list_runs
 
 
 @click.command()
@@ -20,11 +22,8 @@ def runs(ctx: click.Context, kind: str | None, limit: int, as_json: bool) -> Non
     with store_from(ctx) as store:
         rows = list_runs(store, kind, limit)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json.dumps([{k: v for k, v in r.items() if k != "recommender"}
+                               for r in rows], ensure_ascii=False, indent=2))
         return
-    for row in rows:
-        written_by = (row.get("metrics") or {}).get("recommender")
-        row["recommender"] = ("; ".join(f"{k}: {v}" for k, v in written_by.items())
-                              if isinstance(written_by, dict) else "")
     write_rows(rows, ["run_id", "kind", "status", "started_at", "finished_at", "recommender"],
                "table")

@@ -1,4 +1,5 @@
-"""``kolgraph sample``: write a realistic multi-platform sample dataset and its ground truth."""
+"""``kolgraph sample``: write a realistic multi-platform sample dataset and its ground truth
+(``kolgraph.usecases.sample``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kolgraph.cli.support import UserError
+from kolgraph.usecases.sample import make_sample
 
 
 @click.command()
@@ -31,14 +32,9 @@ def sample(out_dir: Path, persons: int, seed: int, file_format: str,
 
     Example: kolgraph sample --out data/sample --persons 100000 --format parquet
     """
-    from graph.ingest.sample import generate_sample
-
     started = time.monotonic()
-    try:
-        summary = generate_sample(out_dir, persons=persons, seed=seed,
-                                  file_format=file_format, truth_dir=truth_dir)
-    except OSError as exc:
-        raise UserError(f"{exc.filename or out_dir}: {exc.strerror or exc}") from exc
+    summary = make_sample(out_dir, persons=persons, seed=seed, file_format=file_format,
+                          truth_dir=truth_dir)
     elapsed = time.monotonic() - started
     click.echo(f"sample: {summary.persons:,} persons in {summary.communities} communities, "
                f"{summary.kols} planted KOLs, {summary.multi_platform_persons:,} on 2+ "
