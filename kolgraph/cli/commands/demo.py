@@ -1,8 +1,7 @@
 """``kolgraph demo``: the whole flow on sample data, ending with the web UI running.
 
-sample data -> ingest -> analyze -> refresh (GraphSAGE) -> admin user -> serve. Each step is
-the same command a user would run; steps whose results are already there are skipped on a
-second run (the ingest is idempotent anyway).
+schema -> sample data -> ingest -> analyze -> refresh (``kolgraph.workflow``) -> admin user ->
+serve. A sample already written is reused on a second run (the ingest is idempotent anyway).
 """
 
 from __future__ import annotations
@@ -10,22 +9,42 @@ from __future__ import annotations
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
-from kolgraph.cli.support import UserError, settings_from
+from kolgraph.cli.commands.analyze import show_analysis
+from kolgraph.cli.support import settings_from, store_from
+from kolgraph.usecases import db
+from kolgraph.workflow import FlowOptions, Reporter, run_flow
 
 
-def _run_step(title: str, args: list[str]) -> None:
-    """Run ``kolgraph ARGS`` in this process, with a heading and its duration."""
-    from kolgraph.cli import cli
+class _Steps(Reporter):
+    """Each step as a heading, its outcome as the step's own command prints it, and its
+    duration."""
 
-    click.secho(f"\n== {title}: kolgraph {' '.join(args)}", bold=True)
-    started = time.monotonic()
-    status = cli.main(args=args, prog_name="kolgraph", standalone_mode=False)
-    if isinstance(status, int) and status:
-        raise UserError(f"demo step '{title}' failed with exit status {status}", status)
-    click.echo(f"   ({time.monotonic() - started:.1f}s)")
+    def start(self, step: str, detail: str) -> None:
+        click.secho(f"\n== {step}: {detail}", bold=True)
+
+    def done(self, step: str, result: Any, seconds: float) -> None:
+        if step == "schema":
+            click.echo(f"schema applied: {len(result)} new statements")
+        elif step == "sample":
+            click.echo(f"sample: {result.persons:,} persons in {result.communities} "
+                       f"communities, {result.kols} planted KOLs")
+        elif step == "ingest":
+            click.echo(result.text())
+        elif step == "analyze":
+            show_analysis(*result)
+        elif step == "train":
+            click.echo(f"model {result} is current")
+        elif step == "refresh":
+            click.echo(f"refresh {result.run_id}: {result.persons} persons, "
+                       f"{result.recommendations} recommendations")
+        click.echo(f"   ({seconds:.1f}s)")
+
+    def log(self, message: str) -> None:
+        click.echo(message, err=True)
 
 
 @click.command()
@@ -39,36 +58,36 @@ def _run_step(title: str, args: list[str]) -> None:
 @click.pass_context
 def demo(ctx: click.Context, persons: int, seed: int, serve: bool, host: str, port: int) -> None:
     """Generate sample data and run ingest, analyze, refresh and the web UI on it."""
+    home = settings_from(ctx).home
+    home.mkdir(parents=True, exist_ok=True)
+    if not settings_from(ctx).pii_salt:
+        _demo_secret(home / "demo" / "pii-salt", "KOLGRAPH_PII_SALT")
+        click.echo(f"KOLGRAPH_PII_SALT not set: using the demo salt in {home / 'demo'}")
     settings = settings_from(ctx)
-    settings.home.mkdir(parents=True, exist_ok=True)
-    data = settings.home / "demo" / f"sample-{persons}-{seed}"
     click.echo(f"kolgraph home: {settings.home} (backend: {settings.backend})")
-    if not settings.pii_salt:
-        _demo_secret(settings.home / "demo" / "pii-salt", "KOLGRAPH_PII_SALT")
-        click.echo(f"KOLGRAPH_PII_SALT not set: using the demo salt in {settings.home / 'demo'}")
-    _run_step("schema", ["db", "schema"])
-    complete = data.with_name(data.name + ".complete")
-    if not complete.exists():
-        _run_step("sample data", ["sample", "--out", str(data), "--persons", str(persons),
-                                  "--seed", str(seed)])
-        complete.write_text("ok\n")
-    _run_step("ingest", ["ingest", str(data)])
-    _run_step("analyze", ["analyze", "--seed", str(seed)])
-    _run_step("refresh", ["refresh"])
-    _run_step("counts", ["db", "counts"])
+    started = time.monotonic()
+    with store_from(ctx) as store:
+        run_flow(store, settings, FlowOptions(persons=persons, seed=seed), _Steps())
+        click.secho("\n== counts", bold=True)
+        for row in db.counts(store):
+            click.echo(f"{row['name']:14} {row['count']:>12,}")
+    click.echo(f"   (flow: {time.monotonic() - started:.1f}s)")
     if not serve:
         return
+    from kolgraph.cli.commands.serve import serve as serve_command
+    from kolgraph.usecases.users import UserStore
+
     password = _demo_secret(settings.home / "demo" / "admin-password", "KOLGRAPH_DEMO_PASSWORD")
-    _run_step("admin user", ["user", "add", "admin", "--role", "admin", "--password-env",
-                             "KOLGRAPH_DEMO_PASSWORD"])
+    UserStore.for_home(settings.home).add("admin", "admin", password)
     click.secho(f"\nweb UI: http://{host}:{port}/   user: admin   password: {password}",
                 bold=True, fg="green")
-    _run_step("serve", ["serve", "--host", host, "--port", str(port)])
+    ctx.invoke(serve_command, host=host, port=port)
 
 
 def _demo_secret(path: Path, variable: str) -> str:
     """A generated secret kept in ``path`` (mode 0600, created on first use so that later demo
-    runs reuse it) and exported as the environment variable ``variable`` for the next steps."""
+    runs reuse it) and exported as the environment variable ``variable`` (the web app's jobs
+    run kolgraph in child processes that need it too)."""
     import os
 
     if path.exists():
