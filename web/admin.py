@@ -1,10 +1,12 @@
-"""Admin pages (admin role): users (list, add, remove, change role) and starting analyze or
-refresh runs in the background."""
+"""Admin pages (admin role): users (list, add, remove, change role) and starting analyze (at
+a resolution, by default the current run's) or refresh runs in the background."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
+from graph.errors import Conflict, InvalidInput
+from graph.store.runs import current_run
 from web.app import context
 from web.security import current_user, requires
 from web.users import ROLES, UserError
@@ -15,8 +17,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _page(message: str | None = None, error: str | None = None,
           status: int = 200) -> tuple[str, int]:
     ctx = context()
+    analysis = current_run(ctx.store, "analyze")
+    resolution = ((analysis or {}).get("params") or {}).get("resolution", 1.0)
     return render_template("admin.html", users=ctx.users.list(), roles=ROLES,
-                           jobs=ctx.jobs.list(), message=message, error=error), status
+                           jobs=ctx.jobs.list(), message=message, error=error,
+                           resolution=resolution), status
 
 
 @bp.route("/")
@@ -53,11 +58,13 @@ def users() -> Response | tuple[str, int]:
 @bp.route("/jobs", methods=["POST"])
 @requires("admin")
 def jobs() -> Response | tuple[str, int]:
-    """POST ``kind`` (analyze or refresh): start that run in a child process."""
+    """POST ``kind`` (analyze or refresh; an analyze with ``resolution``): start that run in
+    a child process."""
     user = current_user()
     assert user is not None
     try:
-        job = context().jobs.start(request.form.get("kind", ""), user.name)
-    except ValueError as exc:
-        return _page(error=str(exc), status=400)
+        job = context().jobs.start(request.form.get("kind", ""), user.name,
+                                   {"resolution": request.form.get("resolution", "")})
+    except (InvalidInput, Conflict) as exc:
+        return _page(error=str(exc), status=409 if isinstance(exc, Conflict) else 400)
     return redirect(url_for("admin.admin", message=f"started {job.job_id}"), code=303)

@@ -14,11 +14,13 @@ import web.charts
 import web.data
 import web.export
 import web.html
+import web.jobs
 from graph.analytics import ranking
 from web.cache import RunCache
 
 
-@pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.export, web.html])
+@pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.export, web.html,
+                                    web.jobs])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
