@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -146,7 +147,7 @@ def test_cli_analyze_seeds_and_export(store, cli_env, tmp_path):
     assert "2 communities" in out.output and "top 10 KOLs" in out.output
     assert "modularity" in out.output
 
-    as_json = runner.invoke(cli, ["seeds", "--k", "2", "--json", "--rr-sets", "2000",
+    as_json = runner.invoke(cli, ["seeds", "--k", "2", "--format", "json", "--rr-sets", "2000",
                                   "--runs", "50", "--exclude", "a0"])
     assert as_json.exit_code == 0, as_json.output
     plan = json.loads(as_json.output)
@@ -176,6 +177,10 @@ def test_cli_analyze_seeds_and_export(store, cli_env, tmp_path):
         assert column in rows[0]
     a0 = next(r for r in rows if r["person_id"] == "a0")
     assert a0["accounts"] == "bilibili:a0b;zhihu:a0"
+    to_stdout = runner.invoke(cli, ["export", "persons", "--out", "-"])
+    assert to_stdout.exit_code == 0, to_stdout.output
+    assert list(csv.DictReader(to_stdout.stdout.splitlines())) == rows
+    assert "wrote 10 persons" in to_stdout.stderr and not Path("-").exists()
     comm_csv = tmp_path / "communities.csv"
     done = runner.invoke(cli, ["export", "communities", "--out", str(comm_csv)])
     assert done.exit_code == 0, done.output

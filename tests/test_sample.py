@@ -240,15 +240,16 @@ def test_truth_dir_and_arguments_are_checked(tmp_path: Path) -> None:
 def test_cli_help_run_and_errors(tmp_path: Path) -> None:
     runner = CliRunner()
     helped = runner.invoke(cli, ["sample", "--help"])
-    assert helped.exit_code == 0 and "--truth" in helped.output and "--format" in helped.output
+    assert helped.exit_code == 0 and "--truth" in helped.output
+    assert "--file-format" in helped.output
     out = tmp_path / "cli"
     ran = runner.invoke(cli, ["sample", "--out", str(out), "--persons", "1000", "--seed", "2",
-                              "--format", "parquet", "--truth", str(tmp_path / "truth")])
+                              "--file-format", "parquet", "--truth", str(tmp_path / "truth")])
     assert ran.exit_code == 0, ran.output
     assert "1,000 persons" in ran.output
     assert (out / "interactions.parquet").exists()
     assert (tmp_path / "truth" / "kols.csv").exists()
-    inside = runner.invoke(cli, ["sample", "--out", str(out), "--format", "parquet",
+    inside = runner.invoke(cli, ["sample", "--out", str(out), "--file-format", "parquet",
                                  "--truth", str(out / "t")])
     assert isinstance(inside.exception, UserError) and "--truth" in str(inside.exception)
     small = runner.invoke(cli, ["sample", "--out", str(out), "--persons", "10"])

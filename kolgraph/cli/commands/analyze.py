@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from graph.analytics.pipeline import AnalysisResult
-from kolgraph.cli.support import store_from, write_rows
+from kolgraph.cli.support import format_option, store_from, write_rows, write_value
 from kolgraph.usecases.analyze import (
     ALGORITHMS,
     DEFAULT_ALGORITHM,
@@ -20,6 +19,9 @@ from kolgraph.usecases.analyze import (
     summary,
     weights_from,
 )
+
+KOL_COLUMNS = ["kol_rank", "person_id", "display_name", "community_id", "kol_score", "pagerank",
+               "reach"]
 
 
 def _stderr(message: str) -> None:
@@ -38,10 +40,10 @@ def _stderr(message: str) -> None:
 @click.option("--engine", type=click.Choice(ENGINES), default="python", show_default=True,
               help="gds: Leiden and PageRank inside Neo4j with the Graph Data Science "
                    "library (Neo4j backend only); the rest of the analysis is the same.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@format_option("table: the summary as tables; json: the whole summary; csv: the top KOLs.")
 @click.pass_context
 def analyze(ctx: click.Context, algorithm: str, resolution: float, seed: int,
-            weights_file: Path | None, engine: str, as_json: bool) -> None:
+            weights_file: Path | None, engine: str, fmt: str) -> None:
     """Detect communities, rank KOLs and record the results as an analyze run.
 
     Prints the number of communities, the modularity, the largest communities and the top
@@ -52,11 +54,12 @@ def analyze(ctx: click.Context, algorithm: str, resolution: float, seed: int,
     weights = weights_from(weights_file)
     with store_from(ctx) as store:
         run_id, result = run_analysis(store, weights, params, _stderr)
-    if as_json:
-        click.echo(json.dumps(summary(run_id, result), ensure_ascii=False, indent=2,
-                              default=str))
-        return
-    show_analysis(run_id, result)
+    if fmt == "json":
+        write_value(summary(run_id, result))
+    elif fmt == "csv":
+        write_rows(summary(run_id, result)["top_kols"], KOL_COLUMNS, "csv")
+    else:
+        show_analysis(run_id, result)
 
 
 def show_analysis(run_id: str, result: AnalysisResult) -> None:
@@ -71,8 +74,7 @@ def show_analysis(run_id: str, result: AnalysisResult) -> None:
     write_rows(shown["communities"], ["community_id", "size", "label", "top_platform",
                                       "density"], "table")
     click.echo("\ntop 10 KOLs:")
-    write_rows(shown["top_kols"], ["kol_rank", "person_id", "display_name", "community_id",
-                                   "kol_score", "pagerank", "reach"], "table")
+    write_rows(shown["top_kols"], KOL_COLUMNS, "table")
     if shown["overlap"]:
         click.echo("\nlargest audience overlaps among the top KOLs:")
         write_rows(shown["overlap"], ["a", "b", "shared", "jaccard"], "table")

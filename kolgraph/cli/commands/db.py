@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import click
 
 from kolgraph.cli.main import KolgraphGroup
-from kolgraph.cli.support import settings_from, store_from
+from kolgraph.cli.support import format_option, settings_from, store_from, write_rows, write_value
 from kolgraph.usecases import db as usecase
 
 
@@ -34,14 +34,18 @@ def stop(ctx: click.Context) -> None:
 
 
 @db.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@format_option()
 @click.pass_context
-def status(ctx: click.Context, as_json: bool) -> None:
-    """Say whether the embedded database runs, where, and how big it is."""
+def status(ctx: click.Context, fmt: str) -> None:
+    """Say whether the embedded database runs, where, and how big it is (exit status 3 when
+    it does not run)."""
     info = usecase.status(settings_from(ctx))
-    if as_json:
-        click.echo(json.dumps(info))
-        return
+    if fmt == "json":
+        write_value(info)
+    elif fmt == "csv":
+        write_rows([info], list(info), "csv")
+    if fmt != "table":
+        ctx.exit(0 if info["running"] else 3)
     if not info["running"]:
         click.echo(f"embedded database not running (data in {info['data_dir']})")
         ctx.exit(3)
@@ -61,9 +65,19 @@ def schema(ctx: click.Context) -> None:
 
 
 @db.command()
+@format_option()
 @click.pass_context
-def counts(ctx: click.Context) -> None:
+def counts(ctx: click.Context, fmt: str) -> None:
     """Print the number of nodes per label and relationships per type."""
     with store_from(ctx) as store:
-        for row in usecase.counts(store):
-            click.echo(f"{row['name']:14} {row['count']:>12,}")
+        rows = usecase.counts(store)
+    if fmt == "table":
+        show_counts(rows)
+    else:
+        write_rows(rows, ["name", "count"], fmt)
+
+
+def show_counts(rows: list[dict[str, Any]]) -> None:
+    """Nodes per label and relationships per type, one per line."""
+    for row in rows:
+        click.echo(f"{row['name']:14} {row['count']:>12,}")

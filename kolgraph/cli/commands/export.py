@@ -1,5 +1,5 @@
 """``kolgraph export persons|communities|recommendations --out FILE.csv``: the current
-results as CSV (``kolgraph.usecases.export``)."""
+results as CSV (``kolgraph.usecases.export``); ``--out -`` writes them to standard output."""
 
 from __future__ import annotations
 
@@ -11,28 +11,19 @@ import click
 
 from graph.store.base import GraphStore
 from kolgraph.cli.main import KolgraphGroup
-from kolgraph.cli.support import UserError, store_from
+from kolgraph.cli.support import open_out, out_option, store_from
 from kolgraph.usecases import export as usecase
 
 Exporter = Callable[[GraphStore, TextIO], tuple[str, int]]
 
-_OUT = click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-                    required=True, help="CSV file to write (UTF-8).")
+_OUT = out_option("CSV file to write (UTF-8)")
 
 
 def _export(ctx: click.Context, out: Path, what: str, exporter: Exporter) -> None:
-    """Write to a part file renamed to ``out`` once complete: a failed export leaves no file
-    and a reader never sees half of one."""
-    if not out.parent.exists():
-        raise UserError(f"--out: folder {out.parent} does not exist")
-    part = out.with_name(f".{out.name}.part")
-    try:
-        with store_from(ctx) as store, part.open("w", newline="", encoding="utf-8") as fh:
-            run_id, count = exporter(store, fh)
-        part.replace(out)
-    finally:
-        part.unlink(missing_ok=True)
-    click.echo(f"wrote {count} {what} of {run_id} to {out}")
+    with store_from(ctx) as store, open_out(out) as fh:
+        run_id, count = exporter(store, fh)
+    where = "standard output" if str(out) == "-" else out
+    click.echo(f"wrote {count} {what} of {run_id} to {where}", err=True)
 
 
 @click.group(cls=KolgraphGroup)

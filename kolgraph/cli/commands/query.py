@@ -17,7 +17,7 @@ import click
 
 from graph.querylib import NAME_PATTERN, LibraryQuery
 from graph.store import QuerySyntaxError, QueryTimeout, ReadOnlyViolation
-from kolgraph.cli.support import UserError, settings_from, store_from, write_rows
+from kolgraph.cli.support import UserError, format_option, settings_from, store_from, write_rows
 from kolgraph.usecases import query as usecase
 
 
@@ -104,8 +104,7 @@ def _run(ctx: click.Context, text: str | None, library: LibraryQuery | None,
 @click.option("--explain", is_flag=True, help="Print the database's plan instead of running.")
 @click.option("--show", is_flag=True,
               help="Print the query text (a library query: for this database) and exit.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="Output format (json: a list of row objects).")
+@format_option("Output format (json: a list of row objects).")
 @click.option("--limit", type=click.IntRange(min=0), default=None,
               help="Row cap (default from KOLGRAPH_QUERY_ROW_CAP, 1000; 0 for no cap).")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.001), default=None,

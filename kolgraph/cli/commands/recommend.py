@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from kolgraph.cli.commands.train import FORMATS, echo_err
-from kolgraph.cli.support import store_from, write_rows
+from kolgraph.cli.commands.train import echo_err
+from kolgraph.cli.support import format_option, store_from, write_rows
 from kolgraph.usecases import recommend as usecase
 
 
@@ -14,7 +14,7 @@ from kolgraph.usecases import recommend as usecase
 @click.argument("person_id")
 @click.option("--kind", type=click.Choice(usecase.KINDS), default="people", show_default=True)
 @click.option("--k", "k", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_option()
 @click.pass_context
 def recommend(ctx: click.Context, person_id: str, kind: str, k: int, fmt: str) -> None:
     with store_from(ctx) as store:
@@ -31,7 +31,7 @@ def recommend(ctx: click.Context, person_id: str, kind: str, k: int, fmt: str) -
 @click.command(help="Look-alike persons by embedding, through the vector index.")
 @click.argument("person_id")
 @click.option("--k", "k", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_option()
 @click.pass_context
 def similar(ctx: click.Context, person_id: str, k: int, fmt: str) -> None:
     with store_from(ctx) as store:

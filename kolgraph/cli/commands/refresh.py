@@ -7,7 +7,14 @@ import click
 
 from graph.progress import progress_bar
 from kolgraph.cli.commands.train import DEVICES, echo_err
-from kolgraph.cli.support import UserError, settings_from, store_from
+from kolgraph.cli.support import (
+    UserError,
+    format_option,
+    settings_from,
+    store_from,
+    write_rows,
+    write_value,
+)
 
 
 def _bar(total: int, desc: str) -> object:
@@ -29,9 +36,10 @@ def _bar(total: int, desc: str) -> object:
               help="Maximum training epochs, when the refresh trains a model.")
 @click.option("--hidden", type=click.IntRange(4), default=64, show_default=True,
               help="Embedding dimension, when the refresh trains a model.")
+@format_option("table: one line; json, csv: the run's figures.")
 @click.pass_context
 def refresh(ctx: click.Context, retrain: bool, k: int, seed: int, device: str,
-            batch_persons: int, epochs: int, hidden: int) -> None:
+            batch_persons: int, epochs: int, hidden: int, fmt: str) -> None:
     from gnn.data.features import FeatureSchemaError
     from kolgraph.usecases.refresh import RefreshOptions, TrainParams
     from kolgraph.usecases.refresh import refresh as run_refresh
@@ -47,6 +55,16 @@ def refresh(ctx: click.Context, retrain: bool, k: int, seed: int, device: str,
         except FeatureSchemaError as exc:
             raise UserError(f"{exc} (current model in {settings.models_dir}; "
                             "use kolgraph refresh --retrain)") from exc
+    if fmt != "table":
+        row = {"run_id": result.run_id, "model_id": result.model_id, "persons": result.persons,
+               "recommendations": result.recommendations, "resumed": result.resumed,
+               "trained": result.trained, **{f"{kind}_recommender": label for kind, label
+                                             in result.recommender.items()}}
+        if fmt == "json":
+            write_value(row)
+        else:
+            write_rows([row], list(row), "csv")
+        return
     click.echo(f"refresh {result.run_id}: {result.persons} persons, "
                f"{result.recommendations} recommendations ("
                + ", ".join(f"{kind} by {label}" for kind, label in result.recommender.items())

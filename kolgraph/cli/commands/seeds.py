@@ -3,12 +3,11 @@ top-k by PageRank and by followers (``kolgraph.usecases.seeds``)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from kolgraph.cli.support import store_from, write_rows
+from kolgraph.cli.support import format_option, store_from, write_rows, write_value
 from kolgraph.usecases.analyze import weights_from
 from kolgraph.usecases.seeds import plan_seeds
 
@@ -28,11 +27,12 @@ from kolgraph.usecases.seeds import plan_seeds
               help="Monte Carlo cascades per compared set (default from the weights file).")
 @click.option("--weights", "weights_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="TOML file overriding graph/analytics/weights.toml.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@format_option("table: the seeds and the reach of each strategy; json: the plan; csv: one "
+               "row per strategy.")
 @click.pass_context
 def seeds(ctx: click.Context, k: int, community: int | None, platform: str | None,
           exclude: tuple[str, ...], seed: int, rr_sets: int | None, runs: int | None,
-          weights_file: Path | None, as_json: bool) -> None:
+          weights_file: Path | None, fmt: str) -> None:
     """Choose K persons maximising expected reach under the independent cascade model.
 
     Edge probabilities come from the interaction weights (weighted cascade); the seeds are
@@ -46,9 +46,12 @@ def seeds(ctx: click.Context, k: int, community: int | None, platform: str | Non
                             seed=seed, weights=weights, rr_sets=rr_sets, runs=runs)
     plan, allowed_count = result["strategies"], result["allowed"]
     names = result["names"]
-    if as_json:
-        click.echo(json.dumps({"k": k, "allowed": allowed_count, "strategies": plan},
-                              ensure_ascii=False, indent=2))
+    if fmt == "json":
+        write_value({"k": k, "allowed": allowed_count, "strategies": plan})
+        return
+    if fmt == "csv":
+        write_rows([{**r, "seeds": ";".join(r["seeds"])} for r in plan],
+                   ["strategy", "reach", "ci_low", "ci_high", "runs", "seeds"], "csv")
         return
     chosen = plan[0]["seeds"]
     if len(chosen) < k:

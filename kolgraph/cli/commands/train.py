@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import click
 
-from kolgraph.cli.support import settings_from, store_from, write_rows
+from kolgraph.cli.support import format_option, settings_from, store_from, write_rows, write_value
 
-FORMATS = click.Choice(["table", "json", "csv"])
 DEVICES = click.Choice(["auto", "cpu", "cuda"])
 
 
@@ -30,9 +29,11 @@ def echo_err(message: str) -> None:
 @click.option("--batch-size", type=click.IntRange(0), default=0, show_default=True,
               help="Mini-batches of this many target pairs with neighbour sampling "
                    "(0: full batch up to 20M training edges, mini-batches of 4096 above).")
+@format_option("table: the evaluation and the decision; json: both; csv: the evaluation "
+               "rows.")
 @click.pass_context
 def train(ctx: click.Context, epochs: int, hidden: int, lr: float, seed: int, device: str,
-          batch_size: int) -> None:
+          batch_size: int, fmt: str) -> None:
     from gnn.train import TrainParams
     from kolgraph.usecases.train import FitParams
     from kolgraph.usecases.train import train as run_train
@@ -42,6 +43,15 @@ def train(ctx: click.Context, epochs: int, hidden: int, lr: float, seed: int, de
                                        device=device, batch_size=batch_size), seed=seed)
     with store_from(ctx) as store:
         outcome = run_train(store, settings.models_dir, params, log=echo_err)
+    if fmt == "json":
+        write_value({"model_id": outcome.model_id, "promoted": outcome.promoted,
+                     "decision": outcome.decision, "previous": outcome.previous,
+                     "recommender": outcome.result.choice, "evaluation": outcome.result.rows})
+        return
+    if fmt == "csv":
+        rows = outcome.result.rows
+        write_rows(rows, list(dict.fromkeys(c for r in rows for c in r)), "csv")
+        return
     click.echo(outcome.table)
     click.echo("recommender per task: " + ", ".join(
         f"{kind} {name}" for kind, name in outcome.result.choice.items()))
@@ -56,7 +66,7 @@ def train(ctx: click.Context, epochs: int, hidden: int, lr: float, seed: int, de
 
 @click.command(help="List the trained models (newest first; * = current). --promote MODEL_ID "
                     "makes a model current by hand, even one that did not beat the heuristics.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_option()
 @click.option("--promote", "model_id", metavar="MODEL_ID", default=None,
               help="Make this model the current one (an operator's decision; the automatic "
                    "promotion rule is in kolgraph train).")

@@ -9,7 +9,7 @@ import sys
 import click
 
 from kolgraph.cli.main import KolgraphGroup
-from kolgraph.cli.support import UserError, settings_from, write_rows
+from kolgraph.cli.support import UserError, format_option, settings_from, write_rows
 from kolgraph.usecases.users import ROLES, UserStore
 
 ROLE_CHOICE = click.Choice(ROLES)
@@ -60,8 +60,7 @@ def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool,
 
 
 @user.command(name="list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True)
+@format_option()
 @click.pass_context
 def user_list(ctx: click.Context, fmt: str) -> None:
     """List the users and their roles."""
