@@ -14,6 +14,8 @@ from typing import Any
 import click
 
 from kolgraph.cli.commands.analyze import show_analysis
+from kolgraph.cli.commands.db import show_counts
+from kolgraph.cli.commands.refresh import refresh_line
 from kolgraph.cli.support import settings_from, store_from
 from kolgraph.usecases import db
 from kolgraph.workflow import FlowOptions, Reporter, run_flow
@@ -39,8 +41,7 @@ class _Steps(Reporter):
         elif step == "train":
             click.echo(f"model {result} is current")
         elif step == "refresh":
-            click.echo(f"refresh {result.run_id}: {result.persons} persons, "
-                       f"{result.recommendations} recommendations")
+            click.echo(refresh_line(result))
         click.echo(f"   ({seconds:.1f}s)")
 
     def log(self, message: str) -> None:
@@ -66,11 +67,10 @@ def demo(ctx: click.Context, persons: int, seed: int, serve: bool, host: str, po
     settings = settings_from(ctx)
     click.echo(f"kolgraph home: {settings.home} (backend: {settings.backend})")
     started = time.monotonic()
-    with store_from(ctx) as store:
+    with store_from(ctx, apply_schema=False) as store:
         run_flow(store, settings, FlowOptions(persons=persons, seed=seed), _Steps())
         click.secho("\n== counts", bold=True)
-        for row in db.counts(store):
-            click.echo(f"{row['name']:14} {row['count']:>12,}")
+        show_counts(db.counts(store))
     click.echo(f"   (flow: {time.monotonic() - started:.1f}s)")
     if not serve:
         return

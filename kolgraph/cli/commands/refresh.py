@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from graph.progress import progress_bar
@@ -15,6 +17,9 @@ from kolgraph.cli.support import (
     write_rows,
     write_value,
 )
+
+if TYPE_CHECKING:
+    from gnn.refresh import RefreshResult
 
 
 def _bar(total: int, desc: str) -> object:
@@ -65,7 +70,13 @@ def refresh(ctx: click.Context, retrain: bool, k: int, seed: int, device: str,
         else:
             write_rows([row], list(row), "csv")
         return
-    click.echo(f"refresh {result.run_id}: {result.persons} persons, "
-               f"{result.recommendations} recommendations ("
-               + ", ".join(f"{kind} by {label}" for kind, label in result.recommender.items())
-               + ")" + (" (resumed)" if result.resumed else ""))
+    click.echo(refresh_line(result))
+
+
+def refresh_line(result: RefreshResult) -> str:
+    """One line: the run, how many persons and recommendations, which recommender wrote
+    each kind."""
+    return (f"refresh {result.run_id}: {result.persons} persons, "
+            f"{result.recommendations} recommendations ("
+            + ", ".join(f"{kind} by {label}" for kind, label in result.recommender.items())
+            + ")" + (" (resumed)" if result.resumed else ""))
