@@ -530,7 +530,7 @@ def test_runaway_query_stops_at_the_timeout(lib_store: tuple[FalkorDBStore, dict
 def kolgraph(lib_store: tuple[FalkorDBStore, dict], kolgraph_home: Path,
              monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
     """Run ``kolgraph ARGS`` on the library graph; returns (exit code, stdout, stderr)."""
-    from graph.cli import main
+    from kolgraph.cli import main
 
     monkeypatch.setenv("KOLGRAPH_HOME", str(kolgraph_home))
     monkeypatch.setenv("KOLGRAPH_GRAPH", GRAPH)

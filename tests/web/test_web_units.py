@@ -18,6 +18,7 @@ import web.data
 import web.errors
 import web.export
 import web.html
+import web.jobs
 import web.limiter
 import web.users
 from graph.analytics import ranking
@@ -25,7 +26,7 @@ from web.cache import RunCache
 
 
 @pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.errors, web.export,
-                                    web.html, web.limiter, web.users])
+                                    web.html, web.jobs, web.limiter])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
