@@ -12,6 +12,8 @@ demo: install
 
 test: install-dev browser-deps neo4j-deps wheel-check
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory docs-check
 	$(BIN)/pytest -q -p no:cacheprovider
 
@@ -24,6 +26,8 @@ neo4j: install-dev neo4j-deps
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Build the wheel, install it into a fresh venv and run kolgraph from it outside the repo
 # (db schema, query --list, sample -> ingest -> analyze): catches files missing from the wheel.

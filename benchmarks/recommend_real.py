@@ -36,7 +36,7 @@ from graph.ingest.edge_list import hide_in_folder, write_edge_list  # noqa: E402
 from graph.store import open_store  # noqa: E402
 from tests.paths import DATASETS  # noqa: E402
 
-KOLGRAPH = [sys.executable, "-c", "from graph.cli import main; main()"]
+KOLGRAPH = [sys.executable, "-c", "from kolgraph.cli import main; main()"]
 
 
 def run(step: str, args: list[str], env: dict[str, str]) -> float:

@@ -1,7 +1,7 @@
 """Load benchmark of the web UI: leaderboard, community and person pages under 16 clients.
 
-Prepares (once) a KOLGRAPH_HOME holding the ``--persons`` sample through the functions the
-commands call — ``kolgraph sample``, the real ingest, analyze, a model trained for ``--epochs``
+Prepares (once) a KOLGRAPH_HOME holding the ``--persons`` sample through ``kolgraph.workflow``
+(the flow of ``kolgraph demo``) — sample, the real ingest, analyze, a model trained for ``--epochs``
 epochs (made current whatever its quality) and a refresh; an existing complete sample folder
 and an already analysed/refreshed home are reused — then serves the app with ``kolgraph
 serve`` (waitress) in a subprocess (its log: ``HOME/web-bench-server.log``), logs in as a
@@ -56,59 +56,28 @@ CSRF = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
 
 
 # ----------------------------------------------------------------------------- preparation
-def _sample_complete(folder: Path, persons: int) -> bool:
-    """True when ``folder`` holds a finished sample of ``persons`` (its truth file is written
-    last and has one line per person plus the header)."""
-    truth = folder.parent / f"{folder.name}.truth" / "persons.csv"
-    if not (folder / "interactions.csv").exists() or not truth.exists():
-        return False
-    with truth.open("rb") as fh:
-        return sum(1 for _ in fh) == persons + 1
-
-
 def prepare(store: GraphStore, settings: Settings, sample: Path, persons: int, seed: int,
             epochs: int) -> dict[str, str]:
     """Make sure the store holds the sample, a complete analyze run and a refresh run (with a
-    model trained for ``epochs`` when the home has none); returns what was done."""
-    from gnn.fit import FitParams
-    from gnn.jobs import load_graph, train_job
-    from gnn.refresh import RefreshOptions, refresh
-    from gnn.registry import current_model_id, list_models, set_current
-    from gnn.train import TrainParams
-    from graph.analytics.weights import load_weights
-    from graph.commands.analyze import AnalyzeParams, run_analysis
-    from graph.ingest.pipeline import ingest_folder
-    from graph.ingest.sample import generate_sample
+    model trained for ``epochs`` when the home has none), through the workflow of ``kolgraph
+    demo`` reusing what is there; returns what was done."""
+    from kolgraph.workflow import FlowOptions, Reporter, run_flow
 
     done: dict[str, str] = {}
-    if current_run(store, "analyze") is None:
-        if not _sample_complete(sample, persons):
-            t = time.perf_counter()
-            generate_sample(sample, persons, seed=seed)
-            done["sample"] = f"{time.perf_counter() - t:.0f} s"
-        if current_run(store, "ingest") is None:
-            t = time.perf_counter()
-            ingest_folder(store, settings, sample)
-            done["ingest"] = f"{time.perf_counter() - t:.0f} s"
-        t = time.perf_counter()
-        run_analysis(store, load_weights(None), AnalyzeParams(seed=seed))
-        done["analyze"] = f"{time.perf_counter() - t:.0f} s"
-    models = settings.models_dir
-    if current_run(store, "refresh") is None:
-        t = time.perf_counter()
-        if current_model_id(models) is None:
-            if not list_models(models):
-                train_job(store, models, load_graph(store),
-                          FitParams(gnn=TrainParams(epochs=epochs, seed=seed, device="cpu"),
-                                    seed=seed))
-            # The load wants recommendations on the person pages whatever the model's quality
-            # (tested in tests/test_gnn_*.py): the newest model is made current even when its
-            # training did not promote it, as tests/web/conftest.py does.
-            newest = list_models(models)[0]
-            set_current(models, newest["model_id"])
-            done["model"] = f"{newest['model_id']} current (promoted: {newest['promoted']})"
-        refresh(store, settings.home, RefreshOptions(k=10, seed=seed, device="cpu"))
-        done["refresh"] = f"{time.perf_counter() - t:.0f} s"
+
+    class Times(Reporter):
+        def done(self, step: str, result: object, seconds: float) -> None:
+            if step == "train":
+                # The load wants recommendations on the person pages whatever the model's
+                # quality (tested in tests/test_gnn_*.py): the flow makes the newest model
+                # current even when its training did not promote it.
+                done["model"] = f"{result} current"
+            elif step != "schema":
+                done[step] = f"{seconds:.0f} s"
+
+    run_flow(store, settings, FlowOptions(persons=persons, seed=seed, sample_dir=sample,
+                                          train_epochs=epochs, k=10, device="cpu",
+                                          reuse=True), Times())
     return done
 
 
@@ -381,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     persons = store.read("MATCH (p:Person) RETURN count(p) AS n").rows[0]["n"]
     store.close()
 
-    from web.users import UserStore
+    from kolgraph.usecases.users import UserStore
 
     password = secrets.token_urlsafe(16)
     users = UserStore.for_home(args.home)

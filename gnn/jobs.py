@@ -17,6 +17,7 @@ from gnn.evaluate import format_ranking_table
 from gnn.fit import FitParams, FitResult, fit_recommender
 from gnn.registry import current_model_id, save_model, set_current
 from graph.analytics.projection import person_projection
+from graph.errors import NotReady
 from graph.store import analytics_io, gnn_io
 from graph.store.base import GraphStore
 from graph.store.runs import finish_run, start_run, utc_now
@@ -85,7 +86,7 @@ def train_job(store: GraphStore, models_dir: Path, data: GraphData, params: FitP
     ``train`` Run, and make it current only when it beats the best heuristic of a task on
     validation recall@K."""
     if data.num_persons < 10 or (len(data.pp_src) < 20 and len(data.pc_person) < 20):
-        raise ValueError(f"too little data to train on: {data.num_persons} persons, "
+        raise NotReady(f"too little data to train on: {data.num_persons} persons, "
                          f"{len(data.pp_src)} ties, {len(data.pc_person)} engagements "
                          "(need at least 10 persons and 20 ties or engagements)")
     run_id = start_run(store, "train", params.to_dict())

@@ -38,6 +38,7 @@ from gnn.recommend import embed_graph, recommend_batch
 from gnn.recommenders import DEFAULT_HEURISTIC, Heuristic, Recommender
 from gnn.registry import LoadedModel, current_model_id, latest_model_id, load_model
 from gnn.train import TrainParams
+from graph.errors import KolgraphError
 from graph.store import gnn_io
 from graph.store.base import GraphStore
 from graph.store.runs import finish_run, get_run, start_run
@@ -56,7 +57,7 @@ class Progress(Protocol):
 BarFactory = Callable[[int, str], Any]
 
 
-class RefreshError(RuntimeError):
+class RefreshError(KolgraphError, RuntimeError):
     """The refresh cannot run (e.g. no model good enough to promote); says why."""
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from gnn.data.features import FeatureSchema, FeatureSchemaError
 from gnn.recommenders import LEARNED, LearnedRanker, Recommender
+from graph.errors import KolgraphError
 
 if TYPE_CHECKING:
     from gnn.fit import FitParams, FitResult
@@ -28,7 +29,7 @@ CURRENT = "CURRENT"
 KINDS = ("people", "content")
 
 
-class RegistryError(RuntimeError):
+class RegistryError(KolgraphError, RuntimeError):
     """A model folder is missing or unreadable; the message names the path."""
 
 
@@ -139,7 +140,7 @@ def load_model(models_dir: Path, model_id: str | None = None) -> LoadedModel:
         raise RegistryError(f"{folder}: unreadable model file ({exc})") from exc
     if "choice" not in rec:
         raise RegistryError(f"{folder}: made by an older kolgraph (no recommender choice); "
-                            "retrain (kolgraph refresh --retrain)")
+                            "retrain it (a refresh with retrain)")
     model, schema = _load_gnn(folder, info)
     rankers = {kind: r for kind in KINDS if (r := LearnedRanker.load(folder, kind))}
     return LoadedModel(model_id, model, schema, info, rankers, dict(rec["choice"]),

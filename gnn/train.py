@@ -37,6 +37,7 @@ from gnn.data.structural import (
 from gnn.evaluate import GNN, MetricRow, link_metrics
 from gnn.loader.sampler import NeighborSampler
 from gnn.nn.model import LinkPredictor
+from graph.errors import InvalidInput
 
 Log = Callable[[str], None]
 
@@ -213,7 +214,7 @@ def pick_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda: no CUDA device is available")
+        raise InvalidInput("device", "cuda: no CUDA device is available")
     return torch.device(name)
 
 

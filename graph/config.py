@@ -14,12 +14,17 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from graph.errors import InvalidInput
+
 DEFAULT_HOME = ".kolgraph"
 GRAPH_NAME = "kolgraph"
 
 
-class ConfigError(ValueError):
+class ConfigError(InvalidInput):
     """A configuration value is missing or malformed; the message names the setting."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
 
 
 @dataclass(frozen=True)

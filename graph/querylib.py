@@ -32,6 +32,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path, PurePath
 
+from graph.errors import InvalidInput, KolgraphError
 from graph.store.base import GraphStore, QueryResult, QueryTimeout
 
 DIALECTS = ("falkordb", "neo4j")
@@ -51,17 +52,23 @@ _PARAM = re.compile(
 _PARAM_USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
-class LibraryError(ValueError):
+class LibraryError(KolgraphError, ValueError):
     """A library file is malformed (the message starts with ``file:line:``), or the library
     folder holds no query."""
 
 
-class UnknownQuery(ValueError):
+class UnknownQuery(InvalidInput):
     """No library query of that name; the message suggests close names."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
 
-class ParameterError(ValueError):
+
+class ParameterError(InvalidInput):
     """A parameter is missing, unknown or of the wrong type; the message names it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
 
 
 @dataclass(frozen=True)
@@ -382,7 +389,7 @@ def get_query(name: str,
     close += [n for n in names if name and name in n and n not in close][:3 - len(close)]
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise UnknownQuery(f"unknown library query {name!r}{hint} "
-                       "(kolgraph query --list shows them all)")
+                       "(the library lists them all)")
 
 
 def bind_params(query: LibraryQuery, raw: Mapping[str, object]) -> dict[str, object]:

@@ -8,9 +8,9 @@ import pytest
 
 from graph.analytics.evaluation import nmi, precision_at_k
 from graph.analytics.weights import load_weights
-from graph.commands.analyze import AnalyzeParams, run_analysis
 from graph.store import analytics_io
 from graph.store.falkordb_store import FalkorDBStore
+from kolgraph.usecases.analyze import AnalyzeParams, run_analysis
 
 PERSONS = 10_000  # enough persons for the sample to plant more than 50 KOLs
 SAMPLE_SEED = 11

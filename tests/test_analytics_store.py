@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from test_analytics_helpers import load_two_cliques
 
 from graph.analytics.weights import load_weights
-from graph.cli import cli
-from graph.commands.analyze import AnalyzeParams, load_input, run_analysis
+from graph.errors import InvalidInput
 from graph.store import analytics_io
 from graph.store.runs import current_run, list_runs, start_run
+from kolgraph.cli import cli
+from kolgraph.usecases.analyze import AnalyzeParams, load_input, run_analysis
 
 W = load_weights()
 
@@ -112,7 +114,7 @@ def test_readers_see_the_previous_run_until_the_new_one_is_complete(store):
 def test_a_failed_run_leaves_the_previous_one_current(store):
     load_two_cliques(store, 4)
     first, _ = run_analysis(store, W, AnalyzeParams(seed=1))
-    with pytest.raises(ValueError, match="--algorithm"):
+    with pytest.raises(InvalidInput, match="^algorithm: unknown"):
         run_analysis(store, W, AnalyzeParams(algorithm="spectral"))
     assert current_run(store, "analyze")["run_id"] == first
     failed = [r for r in list_runs(store, "analyze") if r["status"] == "failed"]
@@ -145,7 +147,7 @@ def test_cli_analyze_seeds_and_export(store, cli_env, tmp_path):
     assert "2 communities" in out.output and "top 10 KOLs" in out.output
     assert "modularity" in out.output
 
-    as_json = runner.invoke(cli, ["seeds", "--k", "2", "--json", "--rr-sets", "2000",
+    as_json = runner.invoke(cli, ["seeds", "--k", "2", "--format", "json", "--rr-sets", "2000",
                                   "--runs", "50", "--exclude", "a0"])
     assert as_json.exit_code == 0, as_json.output
     plan = json.loads(as_json.output)
@@ -175,6 +177,10 @@ def test_cli_analyze_seeds_and_export(store, cli_env, tmp_path):
         assert column in rows[0]
     a0 = next(r for r in rows if r["person_id"] == "a0")
     assert a0["accounts"] == "bilibili:a0b;zhihu:a0"
+    to_stdout = runner.invoke(cli, ["export", "persons", "--out", "-"])
+    assert to_stdout.exit_code == 0, to_stdout.output
+    assert list(csv.DictReader(to_stdout.stdout.splitlines())) == rows
+    assert "wrote 10 persons" in to_stdout.stderr and not Path("-").exists()
     comm_csv = tmp_path / "communities.csv"
     done = runner.invoke(cli, ["export", "communities", "--out", str(comm_csv)])
     assert done.exit_code == 0, done.output

@@ -13,6 +13,7 @@ from graph.analytics.graphs import PersonIndex
 from graph.analytics.pipeline import AnalyticsInput, analyze, content_ties
 from graph.analytics.projection import person_projection, recency_factor, symmetrize
 from graph.analytics.weights import WeightsError, load_weights
+from graph.errors import InvalidInput
 
 W = load_weights()
 
@@ -96,12 +97,14 @@ def test_same_seed_same_partition_and_reference_agrees():
         communities.modularity(n, s, d, w, ref.membership), abs=1e-9)
 
 
-def test_bad_algorithm_and_resolution_name_the_option():
+def test_bad_algorithm_and_resolution_name_the_parameter():
     one = np.array([0])
-    with pytest.raises(ValueError, match="--algorithm"):
+    with pytest.raises(InvalidInput, match="^algorithm: unknown algorithm 'spectral'") as bad:
         communities.detect_communities(2, one, one + 1, np.ones(1), algorithm="spectral")
-    with pytest.raises(ValueError, match="--resolution"):
+    assert bad.value.param == "algorithm" and "--" not in str(bad.value)
+    with pytest.raises(InvalidInput, match="^resolution: must be > 0") as bad:
         communities.detect_communities(2, one, one + 1, np.ones(1), resolution=0)
+    assert bad.value.param == "resolution" and "--" not in str(bad.value)
 
 
 def test_star_centre_ranks_first_and_pagerank_matches_networkx():

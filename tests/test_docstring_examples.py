@@ -1,6 +1,6 @@
-"""Every docstring example of the ``graph`` and ``gnn`` packages runs and holds (they
-document the plain functions; pytest's own collection covers only ``tests``; ``web`` has
-its own in ``tests/web``)."""
+"""Every docstring example of the ``graph``, ``gnn`` and ``kolgraph`` packages runs and holds
+(they document the plain functions; pytest's own collection covers only ``tests``; ``web``
+has its own in ``tests/web``)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import pytest
 
 import gnn
 import graph
+import kolgraph
 
-MODULES = sorted(m.name for package in (graph, gnn)
-                 for m in pkgutil.walk_packages(package.__path__, f"{package.__name__}."))
+MODULES = sorted(m.name for package in (graph, gnn, kolgraph)
+                 for m in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
+                 if not m.name.endswith(".__main__"))
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -29,9 +29,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from graph.cli import cli
 from graph.config import Settings, load_settings
 from graph.store import GraphStore, embedded, gnn_io, open_store
+from kolgraph.cli import cli
 from tests.conftest import neo4j_store
 from tests.web.conftest import csrf_token, log_in
 
@@ -77,11 +77,12 @@ def _run_flow(backend: str, env: dict[str, str | None], sample: Path,
               store: GraphStore) -> Flow:
     flow = Flow(backend, load_settings(env={k: v for k, v in env.items() if v is not None}),
                 store)
-    flow.ingest = json.loads(kolgraph(env, "ingest", str(sample), "--json"))
+    flow.ingest = json.loads(kolgraph(env, "ingest", str(sample), "--format", "json"))
     flow.counts_after_ingest = _counts(store)
-    flow.reingest = json.loads(kolgraph(env, "ingest", str(sample), "--json"))
+    flow.reingest = json.loads(kolgraph(env, "ingest", str(sample), "--format", "json"))
     flow.counts_after_reingest = _counts(store)
-    flow.analyze = json.loads(kolgraph(env, "analyze", "--seed", str(SEED), "--json"))
+    flow.analyze = json.loads(kolgraph(env, "analyze", "--seed", str(SEED), "--format",
+                                       "json"))
     # What an operator does: train; when the model did not beat the heuristics (its quality is
     # the recommender's tests' business), make it current by hand; then refresh.
     flow.train_line = kolgraph(env, "train", "--epochs", "40", "--seed", str(SEED),

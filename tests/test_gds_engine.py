@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from graph.analytics.weights import load_weights
-from graph.cli_support import UserError
-from graph.commands.analyze import AnalyzeParams, run_analysis
 from graph.config import Settings
+from graph.errors import InvalidInput
 from graph.ingest.pipeline import ingest_folder
 from graph.ingest.sample import generate_sample
 from graph.store import gds_io
 from graph.store.runs import current_run, get_run
+from kolgraph.usecases.analyze import AnalyzeParams, run_analysis
 from tests.conftest import neo4j_store
 
 
@@ -62,6 +62,6 @@ def test_gds_engine_writes_the_same_properties_under_the_same_run_rules(gds_stor
 
 
 def test_gds_engine_needs_neo4j(store, settings: Settings, tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="engine: gds needs the Neo4j backend"):
+    with pytest.raises(InvalidInput, match="engine: gds needs the Neo4j backend"):
         run_analysis(store, load_weights(), AnalyzeParams(engine="gds"))
     assert current_run(store, "analyze") is None

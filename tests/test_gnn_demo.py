@@ -1,19 +1,17 @@
-"""``refresh`` on the demo data: a ``kolgraph sample`` put through the real ingest and analyze;
-then a person added by a later ingest gets recommendations at the next refresh, with the same
-model (no retraining)."""
+"""``refresh`` on the demo data: the flow of ``kolgraph demo`` (``kolgraph.workflow``: sample,
+ingest, analyze, refresh); then a person added by a later ingest gets recommendations at the
+next refresh, with the same model (no retraining)."""
 
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
-from gnn.refresh import RefreshOptions, refresh
-from gnn.train import TrainParams
-from graph.analytics.weights import load_weights
-from graph.commands.analyze import AnalyzeParams, run_analysis
-from graph.ingest.pipeline import ingest_folder
-from graph.ingest.sample import generate_sample
 from graph.store import gnn_io
+from kolgraph.usecases.ingest import ingest
+from kolgraph.usecases.refresh import RefreshOptions, refresh
+from kolgraph.workflow import FlowOptions, run_flow
 
 PERSONS = 1000
 K = 5
@@ -40,13 +38,12 @@ def _newcomer_folder(folder: Path, peers: list[str]) -> None:
 def test_refresh_on_the_demo_data_then_a_newcomer_without_retraining(store, settings,
                                                                       tmp_path):
     sample = tmp_path / "sample"
-    generate_sample(sample, persons=PERSONS, seed=7)
-    ingest_folder(store, settings, sample)
-    run_analysis(store, load_weights(None), AnalyzeParams(seed=7))
     home = tmp_path / "home"
-    opts = RefreshOptions(k=K, seed=0, device="cpu",
-                          train_params=TrainParams(seed=0, device="cpu"))
-    first = refresh(store, home, opts)
+    settings = replace(settings, home=home)
+    flow = run_flow(store, settings, FlowOptions(persons=PERSONS, seed=7, sample_dir=sample, k=K,
+                                                   device="cpu"))
+    assert flow.sample.persons == PERSONS and flow.analysis is not None
+    first = flow.refresh
     assert first.trained == first.model_id and first.persons == PERSONS
     assert store.scalar("MATCH (p:Person) WHERE p.embedding IS NOT NULL "
                         "RETURN count(p)") == PERSONS
@@ -58,11 +55,11 @@ def test_refresh_on_the_demo_data_then_a_newcomer_without_retraining(store, sett
 
     peers = _zhihu_accounts(sample, 3)
     _newcomer_folder(tmp_path / "later", peers)
-    ingest_folder(store, settings, tmp_path / "later")
+    ingest(store, settings, tmp_path / "later")
     newcomer = store.scalar("MATCH (p:Person)-[:HAS_ACCOUNT]->(:Account {account_key: $k}) "
                             "RETURN p.person_id", {"k": "zhihu:newcomer-1"})
     assert newcomer and gnn_io.person_embedding(store, newcomer) is None
-    second = refresh(store, home, RefreshOptions(k=K, seed=0, device="cpu"))
+    second = refresh(store, home, RefreshOptions(k=K, seed=7, device="cpu"))
     assert second.trained is None and second.model_id == first.model_id
     assert second.persons == PERSONS + 1
     assert gnn_io.person_embedding(store, newcomer) is not None

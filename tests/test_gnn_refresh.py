@@ -19,11 +19,11 @@ from gnn.recommenders import LEARNED
 from gnn.refresh import RefreshOptions, refresh
 from gnn.registry import current_model_id, list_models, set_current
 from gnn.train import TrainParams
-from graph.cli import cli
-from graph.cli_support import UserError
 from graph.store import gnn_io
 from graph.store.falkordb_store import FalkorDBStore
 from graph.store.runs import current_run, get_run
+from kolgraph.cli import cli
+from kolgraph.cli.support import UserError
 
 PERSONS = 1500
 K = 5
@@ -178,10 +178,8 @@ def test_cli_commands(graph_store, first_refresh, kolgraph_home, tmp_path, monke
     assert out.exit_code == 0 and len(out.output.strip().splitlines()) == 4
     missing = runner.invoke(cli, ["recommend", "nobody"])
     assert isinstance(missing.exception, UserError) and "PERSON_ID" in str(missing.exception)
-    from gnn.commands import export_recommendations
-
     target = tmp_path / "recs.csv"
-    out = runner.invoke(export_recommendations, ["--out", str(target)])
+    out = runner.invoke(cli, ["export", "recommendations", "--out", str(target)])
     assert out.exit_code == 0, out.output
     with target.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))

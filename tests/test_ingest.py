@@ -240,15 +240,15 @@ def test_sample_ingest_matches_sample_counts(store: GraphStore, cfg: Settings,
 
 def test_cli_json_report_and_run(kolgraph_home: Path, settings: Settings, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from graph.cli import cli
     from graph.store.runs import current_run
+    from kolgraph.cli import cli
 
     monkeypatch.setenv("KOLGRAPH_HOME", str(kolgraph_home))
     monkeypatch.setenv("KOLGRAPH_PII_SALT", "cli-salt")
     monkeypatch.setenv("KOLGRAPH_GRAPH", "ingest_cli")
     folder = write(tmp_path / "in", {"accounts.csv": ACC_H + "zhihu,1,a,1,,,,\nzhihu,1,a,1,,,,\n"
                                      "zhihu,,b,1,,,,\n"})
-    result = CliRunner().invoke(cli, ["ingest", str(folder), "--json"])
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--format", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["totals"] == {"read": 3, "loaded": 1, "quarantined": 1, "duplicates": 1}
@@ -265,7 +265,7 @@ def test_second_ingest_into_the_same_graph_is_refused(kolgraph_home: Path, setti
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """While one process ingests into a graph, another's ingest stops at once with an error
     naming the holder; a dead holder's lock is free (the kernel drops it)."""
-    from graph.cli import cli
+    from kolgraph.cli import cli
 
     monkeypatch.setenv("KOLGRAPH_HOME", str(kolgraph_home))
     monkeypatch.setenv("KOLGRAPH_PII_SALT", "cli-salt")
@@ -286,7 +286,7 @@ def test_second_ingest_into_the_same_graph_is_refused(kolgraph_home: Path, setti
     finally:
         holder.kill()
         holder.wait()
-    result = CliRunner().invoke(cli, ["ingest", str(folder), "--json"])
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--format", "json"])
     assert result.exit_code == 0, result.output
     with FalkorDBStore(settings.db_dir, "ingest_locked") as s:
         assert s.node_counts()["Account"] == 1

@@ -25,7 +25,7 @@ def test_killed_ingest_rerun_equals_uninterrupted(store: GraphStore, settings: S
     generate_sample(folder, persons=5000, seed=11)
     env = {**os.environ, "KOLGRAPH_HOME": str(settings.home), "KOLGRAPH_GRAPH": "ingest_crash",
            "KOLGRAPH_PII_SALT": settings.pii_salt or ""}
-    command = [sys.executable, "-m", "graph.cli", "ingest", str(folder), "--json"]
+    command = [sys.executable, "-m", "kolgraph", "ingest", str(folder), "--format", "json"]
     killed = FalkorDBStore(settings.db_dir, "ingest_crash")
     try:
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,

@@ -12,9 +12,9 @@ from gnn.evaluate import format_ranking_table
 from gnn.product_eval import best_baseline, measure_stored, stored_value
 from gnn.refresh import RefreshOptions, refresh
 from graph.analytics.weights import load_weights
-from graph.commands.analyze import AnalyzeParams, run_analysis
 from graph.ingest.edge_list import write_edge_list
 from graph.ingest.pipeline import ingest_folder
+from kolgraph.usecases.analyze import AnalyzeParams, run_analysis
 from tests.paths import DATASETS
 
 

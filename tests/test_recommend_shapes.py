@@ -16,8 +16,8 @@ from gnn.fit import FitParams
 from gnn.refresh import RefreshOptions, refresh
 from gnn.train import TrainParams
 from graph.analytics.weights import load_weights
-from graph.commands.analyze import AnalyzeParams, run_analysis
 from graph.ingest.pipeline import ingest_folder
+from kolgraph.usecases.analyze import AnalyzeParams, run_analysis
 
 FAST = FitParams(gnn=TrainParams(epochs=20, eval_every=5, hidden=16, device="cpu"))
 T0 = 1_760_000_000

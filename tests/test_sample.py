@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from graph.cli import cli
-from graph.cli_support import UserError
+from graph.errors import InvalidInput
 from graph.ingest.sample import INPUT_FILES, SampleSummary, generate_sample
 from graph.ingest.sample_truth import truth_accounts
+from kolgraph.cli import cli
+from kolgraph.cli.support import UserError
 
 COLUMNS = {
     "accounts": ["platform", "account_id", "display_name", "followers", "created_at", "phone",
@@ -74,7 +75,7 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
 def test_every_format_has_the_canonical_columns(tmp_path: Path, fmt: str) -> None:
-    summary = generate_sample(tmp_path / "out", persons=1000, seed=5, fmt=fmt)
+    summary = generate_sample(tmp_path / "out", persons=1000, seed=5, file_format=fmt)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         f"{name}.{fmt}" for name in INPUT_FILES)
     for name in INPUT_FILES:
@@ -227,26 +228,28 @@ def test_truth_dir_and_arguments_are_checked(tmp_path: Path) -> None:
         generate_sample(tmp_path / "out", truth_dir=tmp_path / "out" / "truth")
     with pytest.raises(ValueError, match="persons"):
         generate_sample(tmp_path / "out", persons=999)
-    with pytest.raises(ValueError, match="fmt"):
-        generate_sample(tmp_path / "out", fmt="xlsx")
+    with pytest.raises(InvalidInput, match="file_format"):
+        generate_sample(tmp_path / "out", file_format="xlsx")
     summary = generate_sample(tmp_path / "out", persons=1000, truth_dir=tmp_path / "t")
     assert summary.files["persons"] == tmp_path / "t" / "persons.csv"
     with pytest.raises(ValueError, match=re.escape("accounts.csv")):
-        generate_sample(tmp_path / "out", persons=1000, fmt="parquet", truth_dir=tmp_path / "t")
+        generate_sample(tmp_path / "out", persons=1000, file_format="parquet",
+                        truth_dir=tmp_path / "t")
 
 
 def test_cli_help_run_and_errors(tmp_path: Path) -> None:
     runner = CliRunner()
     helped = runner.invoke(cli, ["sample", "--help"])
-    assert helped.exit_code == 0 and "--truth" in helped.output and "--format" in helped.output
+    assert helped.exit_code == 0 and "--truth" in helped.output
+    assert "--file-format" in helped.output
     out = tmp_path / "cli"
     ran = runner.invoke(cli, ["sample", "--out", str(out), "--persons", "1000", "--seed", "2",
-                              "--format", "parquet", "--truth", str(tmp_path / "truth")])
+                              "--file-format", "parquet", "--truth", str(tmp_path / "truth")])
     assert ran.exit_code == 0, ran.output
     assert "1,000 persons" in ran.output
     assert (out / "interactions.parquet").exists()
     assert (tmp_path / "truth" / "kols.csv").exists()
-    inside = runner.invoke(cli, ["sample", "--out", str(out), "--format", "parquet",
+    inside = runner.invoke(cli, ["sample", "--out", str(out), "--file-format", "parquet",
                                  "--truth", str(out / "t")])
     assert isinstance(inside.exception, UserError) and "--truth" in str(inside.exception)
     small = runner.invoke(cli, ["sample", "--out", str(out), "--persons", "10"])

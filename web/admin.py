@@ -1,13 +1,14 @@
-"""Admin pages (admin role): users (list, add, remove, change role) and starting analyze or
-refresh runs in the background."""
+"""Admin pages (admin role): users (list, add, remove, change role) and starting analyze (at
+a resolution, by default the current run's) or refresh runs in the background."""
 
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from graph.errors import Conflict, InvalidInput
 from web import params
-from web.context import get_context
+from web.context import current_run, get_context
 from web.security import current_user, requires
 from web.users import ROLES, UserError
 
@@ -17,8 +18,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _page(message: str | None = None, error: str | None = None,
           status: int = 200) -> tuple[str, int]:
     ctx = get_context()
+    analysis = current_run("analyze")
+    resolution = ((analysis or {}).get("params") or {}).get("resolution", 1.0)
     return render_template("admin.html", users=ctx.users.list(), roles=ROLES,
-                           jobs=ctx.jobs.list(), message=message, error=error), status
+                           jobs=ctx.jobs.list(), message=message, error=error,
+                           resolution=resolution), status
 
 
 @bp.route("/")
@@ -40,14 +44,10 @@ def users() -> Response | tuple[str, int]:
             ctx.users.add(form.name, form.role, form.password)
             message = f"user {form.name} saved"
         elif form.action == "remove":
-            if form.name == user.name:
-                raise UserError("name: you cannot remove yourself")
-            ctx.users.remove(form.name)
+            ctx.users.remove(form.name, by=user.name)
             message = f"user {form.name} removed"
         else:  # "role"
-            if form.name == user.name:
-                raise UserError("name: you cannot change your own role")
-            ctx.users.set_role(form.name, form.role)
+            ctx.users.set_role(form.name, form.role, by=user.name)
             message = f"user {form.name} is now {form.role}"
     except UserError as exc:
         return _page(error=str(exc), status=400)
@@ -57,11 +57,13 @@ def users() -> Response | tuple[str, int]:
 @bp.route("/jobs", methods=["POST"])
 @requires("admin")
 def jobs() -> Response | tuple[str, int]:
-    """POST ``kind`` (analyze or refresh): start that run in a child process."""
+    """POST ``kind`` (analyze or refresh; an analyze with ``resolution``): start that run in
+    a child process."""
     user = current_user()
     assert user is not None
     try:
-        job = get_context().jobs.start(params.job_kind(), user.name)
-    except ValueError as exc:
-        return _page(error=str(exc), status=400)
+        job = get_context().jobs.start(params.job_kind(), user.name,
+                                       {"resolution": request.form.get("resolution", "")})
+    except (InvalidInput, Conflict) as exc:
+        return _page(error=str(exc), status=409 if isinstance(exc, Conflict) else 400)
     return redirect(url_for("admin.admin", message=f"started {job.job_id}"), code=303)

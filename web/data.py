@@ -16,10 +16,11 @@ import pandas as pd
 from flask import abort, g, has_request_context, url_for
 
 from graph.analytics.overlap import audience_overlap
+from graph.errors import InvalidInput
 from graph.store import GraphStore, gnn_io, web_reads
 from graph.store.runs import list_runs
+from kolgraph.usecases.seeds import plan_seeds
 from web.context import CURRENT_KINDS, current_run, current_run_id, get_context, get_store
-from web.errors import input_error
 
 NETWORK_CORE = 150
 NEIGHBOURS = 40
@@ -387,23 +388,20 @@ def search(text: str) -> list[dict[str, Any]]:
 
 
 def seeds(k: int, community: int | None, platform: str | None) -> dict[str, Any]:
-    """The campaign plan of ``kolgraph seeds`` (RIS seeds next to the top-k by PageRank and
+    """The campaign plan of the seeds use-case (RIS seeds next to the top-k by PageRank and
     by followers, with their expected reach), cached per (ingest run, analyze run, k,
-    community, platform): it reads the whole projection. A value the plan refuses is a 400
-    (``web.errors.input_error``); the refusal is cached like a plan."""
-    from graph.cli_support import UserError
-    from graph.commands.seeds import plan_seeds
-
+    community, platform): it reads the whole projection. A bad parameter raises
+    ``InvalidInput`` (a 400 naming it), remembered like a plan."""
     key = ("seeds", _ingest_key(), analyze_run_id(required=False), k, community, platform)
 
     def compute() -> dict[str, Any]:
         try:
             return plan_seeds(store(), k, community=community, platform=platform)
-        except UserError as exc:
-            return {"error": str(exc)}
+        except InvalidInput as exc:
+            return {"error": exc}
 
     plan = _cached(key, compute)
     if "error" in plan:
-        raise input_error(plan["error"])
+        raise InvalidInput(plan["error"].param, plan["error"].message)
     return {**plan, "community": community, "platform": platform,
             "urls": {p: person_url(p) for p in plan["names"]}}

@@ -1,24 +1,28 @@
 """Error pages and JSON errors: status, a short message, never a stack trace.
 
-A bad request parameter raises ``ParameterError`` (``web.params`` raises it for every
-parameter it parses): a 400 whose message starts with ``parameter NAME:``; the API's JSON error
-names it in ``parameter`` too. Input errors raised below the web reach it through
-``input_error``."""
+A bad request parameter is a 400 naming it: ``ParameterError`` for the parameters the web
+parses itself (``web.params``), and the use-cases' ``InvalidInput`` (``graph.errors``). Every
+error of the use-cases is answered here, in one place: ``InvalidInput`` a 400 (``parameter k:
+...``; the JSON error object names it in ``parameter`` too), ``NotFound`` a 404, ``NotReady``
+a 503, ``Conflict`` a 409; any other ``KolgraphError`` is an unexpected server error (500,
+logged)."""
 
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.wrappers import Response as BaseResponse
 
+from graph.errors import Conflict, InvalidInput, KolgraphError, NotFound, NotReady
+
 log = logging.getLogger("kolgraph.web")
 
 TITLES = {400: "Bad request", 401: "Log-in needed", 403: "Forbidden", 404: "Not found",
-          405: "Method not allowed", 413: "Request too large", 429: "Too many attempts",
-          500: "Server error"}
+          405: "Method not allowed", 409: "Conflict", 413: "Request too large",
+          429: "Too many attempts", 500: "Server error", 503: "Not ready"}
+STATUS = ((InvalidInput, 400), (NotFound, 404), (Conflict, 409), (NotReady, 503))
 
 
 class ParameterError(BadRequest):
@@ -33,26 +37,6 @@ class ParameterError(BadRequest):
         super().__init__(description=f"parameter {parameter}: {message}")
         self.parameter = parameter
         self.message = message
-
-
-_OPTION = re.compile(r"^--([a-z][a-z0-9-]*): ")
-
-
-def input_error(message: str) -> BadRequest:
-    """The 400 for an input error raised below the web (an analysis or a plan refusing a
-    value). Those errors name the option of the command line (``--community: no community
-    7 ...``); the option becomes the parameter of a ``ParameterError``, and a message that
-    names none is a plain 400.
-
-    >>> input_error("--community: no community 7 in the current analyze run").description
-    'parameter community: no community 7 in the current analyze run'
-    >>> input_error("the graph has no persons").description
-    'the graph has no persons'
-    """
-    found = _OPTION.match(message)
-    if found is None:
-        return BadRequest(description=message)
-    return ParameterError(found.group(1).replace("-", "_"), message[found.end():])
 
 
 def wants_json() -> bool:
@@ -82,6 +66,16 @@ def handle_http(exc: HTTPException) -> BaseResponse | tuple[Response | str, int]
     return _render(code, message or "", parameter)
 
 
+def handle_kolgraph(exc: KolgraphError) -> BaseResponse | tuple[Response | str, int]:
+    """A use-case's error: its status, and its message naming the parameter at fault."""
+    code = next((status for cls, status in STATUS if isinstance(exc, cls)), None)
+    if code is None:
+        return handle_unexpected(exc)
+    if exc.param is None:
+        return _render(code, exc.message)
+    return _render(code, f"parameter {exc.param}: {exc.message}", exc.param)
+
+
 def handle_unexpected(exc: Exception) -> BaseResponse | tuple[Response | str, int]:
     if isinstance(exc, HTTPException):
         return handle_http(exc)
@@ -91,5 +85,6 @@ def handle_unexpected(exc: Exception) -> BaseResponse | tuple[Response | str, in
 
 def install(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(KolgraphError, handle_kolgraph)
     app.register_error_handler(InternalServerError, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

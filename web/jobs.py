@@ -1,5 +1,5 @@
-"""Runs started from the admin page: ``kolgraph analyze`` or ``kolgraph refresh`` in a child
-process (so a long run never blocks a web thread), its output in
+"""Runs started from the admin page: ``kolgraph analyze`` (with the form's resolution) or
+``kolgraph refresh`` in a child process (so a long run never blocks a web thread), its output in
 ``KOLGRAPH_HOME/logs/web-jobs/<job>.log``. The run itself shows in the Runs page through its
 ``Run`` node; the job list adds the process view (exit status, log file)."""
 
@@ -10,11 +10,14 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from graph.config import Settings
+from graph.errors import Conflict, InvalidInput
+from kolgraph.usecases.analyze import AnalyzeParams, check_params
 
 JOB_COMMANDS = {"analyze": ["analyze"], "refresh": ["refresh"]}
 _SETTING_ENV = {"home": "KOLGRAPH_HOME", "backend": "KOLGRAPH_BACKEND",
@@ -40,6 +43,28 @@ class Job:
                 "log_file": self.log_file}
 
 
+def job_args(kind: str, options: Mapping[str, str]) -> list[str]:
+    """The ``kolgraph`` arguments of a job of ``kind`` with the form's ``options``, checked
+    by the use-case before any process starts: an analyze job takes ``resolution`` (empty:
+    1.0). ``InvalidInput`` names the parameter at fault.
+
+    >>> job_args("analyze", {"resolution": "2.5"})
+    ['analyze', '--resolution', '2.5']
+    """
+    if kind not in JOB_COMMANDS:
+        raise InvalidInput("kind", f"one of {', '.join(JOB_COMMANDS)}; got {kind!r}")
+    args = list(JOB_COMMANDS[kind])
+    if kind == "analyze":
+        raw = (options.get("resolution") or "").strip() or "1.0"
+        try:
+            resolution = float(raw)
+        except ValueError:
+            raise InvalidInput("resolution", f"expected a number, got {raw!r}") from None
+        check_params(AnalyzeParams(resolution=resolution))
+        args += ["--resolution", repr(resolution)]
+    return args
+
+
 def job_env(settings: Settings) -> dict[str, str]:
     """The environment of a child ``kolgraph`` process working on the same store."""
     env = dict(os.environ)
@@ -59,14 +84,13 @@ class JobRunner:
         self._jobs: list[Job] = []
         self._lock = threading.Lock()
 
-    def start(self, kind: str, user: str) -> Job:
-        """Start ``kolgraph <kind>``; ``ValueError`` for an unknown kind or one already
-        running."""
-        if kind not in JOB_COMMANDS:
-            raise ValueError(f"kind: one of {', '.join(JOB_COMMANDS)}, got {kind!r}")
+    def start(self, kind: str, user: str, options: Mapping[str, str] | None = None) -> Job:
+        """Start ``kolgraph <kind>`` with ``options`` (``job_args``); ``InvalidInput`` for an
+        unknown kind or a bad option, ``Conflict`` when a job of that kind is running."""
+        args = job_args(kind, options or {})
         with self._lock:
             if any(j.kind == kind and j.process.poll() is None for j in self._jobs):
-                raise ValueError(f"kind: a {kind} job is already running")
+                raise Conflict(f"a {kind} job is already running", param="kind")
             stamp = dt.datetime.now(dt.UTC)
             job_id = f"{kind}-{stamp:%Y%m%dT%H%M%S}-{len(self._jobs) + 1}"
             folder = self.settings.logs_dir / "web-jobs"
@@ -74,8 +98,7 @@ class JobRunner:
             log_file = folder / f"{job_id}.log"
             with log_file.open("wb") as out:
                 process = subprocess.Popen(
-                    [sys.executable, "-c", "from graph.cli import main; main()",
-                     *JOB_COMMANDS[kind]],
+                    [sys.executable, "-c", "from kolgraph.cli import main; main()", *args],
                     stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     env=job_env(self.settings), cwd=str(Path.cwd()))
             job = Job(job_id, kind, user, stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), str(log_file),

@@ -23,11 +23,11 @@ def runs(kind: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def models() -> dict[str, Any]:
-    """``{"current": id or None, "items": gnn.registry.list_models rows}``."""
-    from gnn.registry import current_model_id, list_models
+    """``{"current": id or None, "items": the train use-case's model rows}``."""
+    from kolgraph.usecases import train  # imports the GNN code: only when a page needs it
 
     models_dir = get_settings().models_dir
-    return {"current": current_model_id(models_dir), "items": list_models(models_dir)}
+    return {"current": train.current_model(models_dir), "items": train.models(models_dir)}
 
 
 def _model_file(model_id: str, name: str) -> Path:

@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from gnn.data.graph import GraphData
+from graph.errors import KolgraphError
 
 SCHEMA_VERSION = 1
 PERSON_NUMERIC = ("deg_log", "nbr_deg_log", "followers_log", "platforms_count",
@@ -27,7 +28,7 @@ PERSON_NUMERIC = ("deg_log", "nbr_deg_log", "followers_log", "platforms_count",
 CONTENT_NUMERIC = ("price_log", "popularity_log")
 
 
-class FeatureSchemaError(ValueError):
+class FeatureSchemaError(KolgraphError, ValueError):
     """A saved model's feature schema does not fit the data; the message names the field."""
 
 

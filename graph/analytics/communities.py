@@ -23,6 +23,7 @@ import igraph as ig
 import numpy as np
 
 from graph.analytics.graphs import igraph_graph
+from graph.errors import InvalidInput
 
 ALGORITHMS: tuple[str, ...] = ("louvain", "leiden")
 DEFAULT_ALGORITHM = "leiden"
@@ -75,10 +76,10 @@ def detect_communities(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndar
     modularity objective). Isolated persons each form their own community.
     """
     if algorithm not in ALGORITHMS:
-        raise ValueError(f"--algorithm: unknown algorithm {algorithm!r}; one of "
-                         f"{', '.join(ALGORITHMS)}")
+        raise InvalidInput("algorithm", f"unknown algorithm {algorithm!r}; one of "
+                                        f"{', '.join(ALGORITHMS)}")
     if resolution <= 0:
-        raise ValueError(f"--resolution: must be > 0, got {resolution}")
+        raise InvalidInput("resolution", f"must be > 0, got {resolution}")
     if n == 0:
         return Partition(np.zeros(0, dtype=np.int64), 0.0, algorithm, resolution)
     g = igraph_graph(n, src, dst, weight, directed=False)

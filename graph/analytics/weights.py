@@ -16,11 +16,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from graph.errors import KolgraphError
+
 KOL_COMPONENTS: tuple[str, ...] = ("pagerank", "in_strength", "reach", "engagement_rate",
                                    "betweenness")
 
 
-class WeightsError(ValueError):
+class WeightsError(KolgraphError, ValueError):
     """A weights file is malformed; the message names the file and the key."""
 
 

@@ -19,10 +19,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graph.errors import KolgraphError
 from graph.ingest.formats import KINDS
 
 
-class MappingError(ValueError):
+class MappingError(KolgraphError, ValueError):
     """The mapping file is malformed; the message names the file and the key at fault."""
 
 

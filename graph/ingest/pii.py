@@ -10,12 +10,13 @@ import hmac
 
 import pandas as pd
 
+from graph.errors import KolgraphError
 from graph.ingest.formats import PII_COLUMNS
 
 SALT_VARIABLE = "KOLGRAPH_PII_SALT"
 
 
-class MissingSaltError(ValueError):
+class MissingSaltError(KolgraphError, ValueError):
     """PII is present but no salt is configured."""
 
 

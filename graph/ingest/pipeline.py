@@ -76,7 +76,7 @@ def _plan(folder: Path, mapping: dict[str, FileMapping], mapping_path: Path | No
 def _progress(enabled: bool, total: int, desc: str) -> Any:
     if not enabled:
         return None
-    from graph.cli_support import progress_bar
+    from graph.progress import progress_bar
 
     return progress_bar(total, desc)
 

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from graph.errors import KolgraphError
 from graph.ingest.formats import KINDS, format_of
 from graph.ingest.mapping import FileMapping
 
 LINE = "_line"
 
 
-class InputError(ValueError):
+class InputError(KolgraphError, ValueError):
     """A file cannot be read at all; the message names the file (and column or line)."""
 
 

@@ -14,8 +14,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from graph.errors import Conflict
 
-class IngestBusyError(RuntimeError):
+
+class IngestBusyError(Conflict, RuntimeError):
     """Another ingest into the same graph is running."""
 
 

@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph.errors import InvalidInput
 from graph.ingest.sample_activity import (
     ENGAGEMENT_TYPES,
     INTERACTION_TYPES,
@@ -68,7 +69,7 @@ class SampleSummary:
 
     out_dir: Path
     truth_dir: Path
-    fmt: str
+    file_format: str
     seed: int
     persons: int
     communities: int
@@ -95,39 +96,41 @@ def default_truth_dir(out_dir: Path) -> Path:
     return out_dir.with_name(out_dir.name + ".truth")
 
 
-def _check_args(out_dir: Path, persons: int, fmt: str, truth_dir: Path) -> None:
+def _check_args(out_dir: Path, persons: int, file_format: str, truth_dir: Path) -> None:
     if isinstance(persons, bool) or not isinstance(persons, (int, np.integer)) \
             or not MIN_PERSONS <= persons <= MAX_PERSONS:
-        raise ValueError(f"persons: expected an integer from {MIN_PERSONS} to {MAX_PERSONS}, "
-                         f"got {persons!r}")
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise InvalidInput("persons", f"expected an integer from {MIN_PERSONS} to "
+                                      f"{MAX_PERSONS}, got {persons!r}")
+    if file_format not in FORMATS:
+        raise InvalidInput("file_format", f"expected one of {', '.join(FORMATS)}, "
+                                          f"got {file_format!r}")
     out, truth = out_dir.resolve(), truth_dir.resolve()
     if truth == out or truth.is_relative_to(out):
-        raise ValueError(f"truth_dir: {truth_dir} is inside out_dir {out_dir}; ingest reads "
-                         "every file there, so the ground truth must live elsewhere")
+        raise InvalidInput("truth_dir", f"{truth_dir} is inside out_dir {out_dir}; ingest "
+                           "reads every file there, so the ground truth must live elsewhere")
     if out.exists() and not out.is_dir():
-        raise ValueError(f"out_dir: {out_dir} exists and is not a folder")
+        raise InvalidInput("out_dir", f"{out_dir} exists and is not a folder")
     for stem in INPUT_FILES:
         for other in FORMATS:
-            if other != fmt and (out / f"{stem}.{other}").exists():
-                raise ValueError(f"out_dir: {out / f'{stem}.{other}'} is left from another "
-                                 f"format; ingest would read it too. Remove it or pick "
-                                 "another folder")
+            if other != file_format and (out / f"{stem}.{other}").exists():
+                raise InvalidInput("out_dir", f"{out / f'{stem}.{other}'} is left from another "
+                                   "format; ingest would read it too. Remove it or pick "
+                                   "another folder")
 
 
-def generate_sample(out_dir: Path, persons: int = 1000, seed: int = 7, fmt: str = "csv",
+def generate_sample(out_dir: Path, persons: int = 1000, seed: int = 7, file_format: str = "csv",
                     truth_dir: Path | None = None) -> SampleSummary:
-    """Write a sample of ``persons`` persons to ``out_dir`` in format ``fmt`` (csv, parquet or
+    """Write a sample of ``persons`` persons to ``out_dir`` in ``file_format`` (csv, parquet or
     jsonl) and its ground truth (``persons.csv``, ``kols.csv``) to ``truth_dir`` (default
     ``<out_dir>.truth``); folders are created, our files overwritten. Returns the counts.
 
-    Raises ``ValueError`` naming the parameter at fault (``persons`` out of 1,000..1,000,000,
-    unknown ``fmt``, ``truth_dir`` inside ``out_dir``, files of another format in ``out_dir``).
+    Raises ``InvalidInput`` naming the parameter at fault (``persons`` out of
+    1,000..1,000,000, unknown ``file_format``, ``truth_dir`` inside ``out_dir``, files of
+    another format in ``out_dir``).
     """
     out_dir = Path(out_dir)
     truth_dir = Path(truth_dir) if truth_dir is not None else default_truth_dir(out_dir)
-    _check_args(out_dir, persons, fmt, truth_dir)
+    _check_args(out_dir, persons, file_format, truth_dir)
     n = int(persons)
     rng = np.random.default_rng(seed)
 
@@ -150,7 +153,7 @@ def generate_sample(out_dir: Path, persons: int = 1000, seed: int = 7, fmt: str 
     rows: dict[str, int] = {}
 
     def put(name: str, table: pa.Table) -> None:
-        files[name] = write_table(table, out_dir / f"{name}.{fmt}", fmt)
+        files[name] = write_table(table, out_dir / f"{name}.{file_format}", file_format)
         rows[name] = table.num_rows
 
     # One table at a time, so the largest ones are never in memory together.
@@ -172,7 +175,7 @@ def generate_sample(out_dir: Path, persons: int = 1000, seed: int = 7, fmt: str 
     files["persons"] = write_table(persons_truth, truth_dir / "persons.csv", "csv")
     files["kols"] = write_table(kols_truth, truth_dir / "kols.csv", "csv")
     return SampleSummary(
-        out_dir=out_dir, truth_dir=truth_dir, fmt=fmt, seed=seed, persons=n,
+        out_dir=out_dir, truth_dir=truth_dir, file_format=file_format, seed=seed, persons=n,
         communities=world.n_communities, kols=int(world.is_kol.sum()),
         accounts=world.n_accounts, multi_platform_persons=int((world.n_platforms() >= 2).sum()),
         interactions=rows["interactions"], contents=rows["contents"],

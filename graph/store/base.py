@@ -17,13 +17,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from graph.store.bulk import BulkWriter
 
+from graph.errors import KolgraphError
+
 Row = dict[str, Any]
 Progress = Callable[[int], None]
 
 DEFAULT_BATCH_SIZE = 5_000
 
 
-class StoreError(RuntimeError):
+class StoreError(KolgraphError, RuntimeError):
     """A database call failed; the message says which call and why."""
 
 

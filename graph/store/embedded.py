@@ -21,6 +21,8 @@ from pathlib import Path
 
 import redis
 
+from graph.errors import KolgraphError
+
 SOCKET_NAME = "falkordb.sock"
 PID_NAME = "falkordb.pid"
 LOCK_NAME = "server.lock"
@@ -29,7 +31,7 @@ LOG_NAME = "falkordb.log"
 MAX_SOCKET_PATH = 107
 
 
-class EmbeddedServerError(RuntimeError):
+class EmbeddedServerError(KolgraphError, RuntimeError):
     """The embedded database could not be started, reached or stopped (one-line message)."""
 
 
@@ -323,7 +325,7 @@ def status(data_dir: Path) -> ServerStatus:
     paths = ServerPaths(data_dir)
     pid = _read_pid(paths)
     alive = pid is not None and _is_our_server(pid, paths)
-    running = alive and _loaded(paths, pid) and _ping(paths)  # type: ignore[arg-type]
+    running = alive and pid is not None and _loaded(paths, pid) and _ping(paths)
     detail: dict[str, str] = {}
     if alive and not running:
         detail = {"state": f"starting: loading its data (log: {paths.log_file})"}

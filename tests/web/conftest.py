@@ -1,8 +1,8 @@
 """Fixtures of the web tests (Flask test client and headless-browser tests).
 
 ``web_sample`` builds, once per test session, a loaded ``KOLGRAPH_HOME`` with its own embedded
-database: a ~1,000-person sample (``graph.ingest.sample.generate_sample``) put through the real
-pipeline — ingest, analyze, refresh (few epochs) — plus one extra person whose display name is
+database: a ~1,000-person sample put through the real pipeline (``kolgraph.workflow``: ingest,
+analyze, train for few epochs, refresh) plus one extra person whose display name is
 ``XSS_NAME`` (ingested from an extra input folder) and one user per role with a known password.
 ``client_as(role)`` gives a logged-in Flask test client; ``live_server`` serves the app with
 waitress in a thread and yields its base URL.
@@ -73,40 +73,27 @@ def _write_xss_input(sample_dir: Path, out_dir: Path) -> str:
 
 
 def _load(store: GraphStore, settings: Settings, home: Path) -> str:
-    """Sample -> ingest (sample, then the XSS folder) -> analyze -> refresh; the platform."""
-    from gnn.fit import FitParams
-    from gnn.jobs import load_graph, train_job
-    from gnn.refresh import RefreshOptions, refresh
-    from gnn.registry import set_current
-    from gnn.train import TrainParams
-    from graph.analytics.weights import load_weights
-    from graph.commands.analyze import AnalyzeParams, run_analysis
-    from graph.ingest.pipeline import ingest_folder
-    from graph.ingest.sample import generate_sample
+    """Sample -> ingest (sample, then the XSS folder) -> analyze -> train -> refresh, through
+    the workflow of ``kolgraph demo``; the platform."""
+    from kolgraph.usecases.sample import make_sample
+    from kolgraph.workflow import FlowOptions, run_flow
 
     sample_dir = home / "input" / "sample"
-    generate_sample(sample_dir, WEB_PERSONS, seed=WEB_SEED,
-                    truth_dir=home / "input" / "sample.truth")
+    make_sample(sample_dir, persons=WEB_PERSONS, seed=WEB_SEED)
     platform = _write_xss_input(sample_dir, home / "input" / "xss")
-    ingest_folder(store, settings, sample_dir)
-    ingest_folder(store, settings, home / "input" / "xss")
-    run_analysis(store, load_weights(None), AnalyzeParams(seed=WEB_SEED))
-    # What `kolgraph train` runs. The pages need a current model whatever its quality (that is
-    # tested in tests/test_gnn_*.py), so one that did not beat the heuristics is made current
-    # here instead of failing the whole web suite.
-    outcome = train_job(store, settings.models_dir, load_graph(store),
-                        FitParams(gnn=TrainParams(epochs=60, seed=WEB_SEED, device="cpu"),
-                                  seed=WEB_SEED))
-    if not outcome.promoted:
-        set_current(settings.models_dir, outcome.model_id)
-    refresh(store, home, RefreshOptions(k=5, seed=WEB_SEED, device="cpu"))
+    # The pages need a current model whatever its quality (that is tested in
+    # tests/test_gnn_*.py): the flow trains one and makes it current even when it did not
+    # beat the heuristics, instead of failing the whole web suite.
+    run_flow(store, settings, FlowOptions(
+        persons=WEB_PERSONS, seed=WEB_SEED, sample_dir=sample_dir,
+        extra_inputs=(home / "input" / "xss",), train_epochs=60, k=5, device="cpu"))
     return platform
 
 
 @pytest.fixture(scope="session")
 def web_sample() -> Iterator[WebSample]:
     """The loaded home of the web tests (built once per session; about a minute)."""
-    from web.users import UserStore
+    from kolgraph.usecases.users import UserStore
 
     home = Path(tempfile.mkdtemp(prefix="kgw-"))
     settings = load_settings(env={"KOLGRAPH_HOME": str(home),

@@ -264,8 +264,19 @@ def test_seeds_api_names_bad_parameters(client_as):
     client = client_as("viewer")
     response = client.get("/api/v1/influencers/seeds?k=2&platform=nowhere")
     assert response.status_code == 400 and "parameter platform" in response.get_json()["message"]
-    response = client.get("/api/v1/influencers/seeds?k=2&community=99999")
-    assert response.status_code == 400 and "community" in response.get_json()["message"]
+    for _ in range(2):  # the second answer comes from the cache
+        response = client.get("/api/v1/influencers/seeds?k=2&community=99999")
+        error = response.get_json()
+        assert response.status_code == 400 and error["parameter"] == "community"
+        assert error["message"].startswith("parameter community: no community 99999")
+        assert error["error"] == "Bad request" and "--" not in error["message"]
+
+
+def test_seeds_page_names_a_bad_parameter_without_a_flag(client_as):
+    response = client_as("viewer").get("/influencers/seeds?k=2&community=99999")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "parameter community: no community 99999" in text and "--community" not in text
 
 
 def test_lookalikes_are_kols_nearest_first(client_as, web_sample):

@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph.cli import cli
-from graph.cli_support import UserError
 from graph.config import load_settings
+from graph.errors import Conflict
 from graph.store import embedded
-from web.commands import _is_loopback
-from web.jobs import JobRunner
+from graph.store.runs import current_run
+from kolgraph.cli import cli
+from kolgraph.cli.commands.serve import _is_loopback
+from kolgraph.cli.support import UserError
+from web.jobs import JobRunner, job_args
 from web.users import UserStore
 
 
@@ -118,7 +120,7 @@ def test_kolgraph_serve_serves_the_app(web_sample, workers):
     env.pop("KOLGRAPH_CONFIG", None)
     env.pop("KOLGRAPH_COOKIE_SECURE", None)
     process = subprocess.Popen(
-        [sys.executable, "-c", "from graph.cli import main; main()", "serve", "--port",
+        [sys.executable, "-c", "from kolgraph.cli import main; main()", "serve", "--port",
          str(port), "--threads", "2", "--workers", str(workers)], env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     children = []
@@ -191,13 +193,32 @@ def test_admin_job_kind_is_checked(client_as):
     assert response.status_code == 400 and "kind" in response.get_data(as_text=True)
 
 
+def test_admin_analyze_job_takes_the_resolution(client_as, web_sample):
+    client = client_as("admin")
+    page = client.get("/admin/").get_data(as_text=True)
+    analysis = current_run(web_sample.store, "analyze")
+    assert f'name="resolution" type="number" step="any" min="0" value="' \
+           f'{analysis["params"]["resolution"]}"' in page
+    for bad in ("0", "-1", "many"):
+        response = client.post("/admin/jobs", data={"kind": "analyze", "resolution": bad,
+                                                    "csrf_token": _csrf(client, "/admin/")})
+        error = re.search(r'class="kg-error" role="alert">([^<]*)<',
+                          response.get_data(as_text=True))
+        assert response.status_code == 400 and error, bad
+        assert error.group(1).startswith("resolution: ") and "--" not in error.group(1), bad
+    assert job_args("analyze", {"resolution": "2.5"}) == ["analyze", "--resolution", "2.5"]
+    assert job_args("analyze", {}) == ["analyze", "--resolution", "1.0"]
+    assert job_args("refresh", {"resolution": "2.5"}) == ["refresh"]
+
+
 def test_job_runner_runs_kolgraph_in_a_child_process(tmp_path: Path):
     home = Path(os.path.realpath(tmp_path)) / "h"
     settings = load_settings(env={"KOLGRAPH_HOME": str(home)})
     runner = JobRunner(settings)
     try:
-        job = runner.start("analyze", "tester")
-        with pytest.raises(ValueError, match="already running"):
+        job = runner.start("analyze", "tester", {"resolution": "1.5"})
+        assert job.process.args[-3:] == ["analyze", "--resolution", "1.5"]
+        with pytest.raises(Conflict, match="already running"):
             runner.start("analyze", "tester")  # the child is still starting Python
         job.process.wait(timeout=300)
         listed = runner.list()[0]

@@ -9,13 +9,17 @@ file is a query file; anything else is inline Cypher.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from graph.cli_support import UserError, settings_from, store_from, write_rows
+from graph.querylib import NAME_PATTERN, LibraryQuery
+from graph.store import QuerySyntaxError, QueryTimeout, ReadOnlyViolation
+from kolgraph.cli.support import UserError, format_option, settings_from, store_from, write_rows
+from kolgraph.usecases import query as usecase
 
 
 def parse_param(text: str) -> tuple[str, str]:
@@ -56,67 +60,39 @@ def load_query_text(source: str) -> tuple[str, str]:
 
 def _library_rows(fmt: str) -> tuple[list[dict[str, Any]], list[str]]:
     """One row per library query; the table leaves the description out (JSON, CSV: in)."""
-    from graph.querylib import LibraryError, list_queries
-
-    try:
-        queries = list_queries()
-    except LibraryError as exc:
-        raise UserError(str(exc), 2) from exc
-    rows = [{"name": q.name, "title": q.title, "description": q.description,
-             "example": q.example,
-             "parameters": " ".join(
-                 p.name if p.required else f"[{p.name}={json.dumps(p.default, ensure_ascii=False)}]"
-                 for p in q.params)} for q in queries]
     columns = ["name", "title", "parameters"]
-    return rows, columns if fmt == "table" else columns + ["description", "example"]
+    return usecase.library(), columns if fmt == "table" else columns + ["description", "example"]
 
 
-def _library_query(name: str, params: tuple[str, ...], *,
-                   bind: bool) -> tuple[Any, dict[str, Any]]:
-    """The library query ``name`` and its typed parameters (when ``bind``); errors before
-    anything runs."""
-    from graph.querylib import LibraryError, ParameterError, UnknownQuery, bind_params, get_query
-
-    try:
-        query = get_query(name)
-        raw = dict(parse_param(p) for p in params)
-        return query, (bind_params(query, raw) if bind else {})
-    except (UnknownQuery, ParameterError, LibraryError) as exc:
-        raise UserError(str(exc), 2) from exc
-
-
-def _run(ctx: click.Context, text: str | None, library: Any, bound: dict[str, Any], label: str,
-         *, fmt: str, limit: int | None, timeout_s: float | None, explain: bool,
-         show: bool) -> None:
-    from graph.store import QuerySyntaxError, QueryTimeout, ReadOnlyViolation
-
+def _run(ctx: click.Context, text: str | None, library: LibraryQuery | None,
+         bound: dict[str, Any], label: str, *, fmt: str, limit: int | None,
+         timeout_s: float | None, explain: bool, show: bool) -> None:
+    """Run (``--explain``: plan, ``--show``: print) the query; the store's refusals worded
+    with the query's ``label`` and this command's options."""
     settings = settings_from(ctx)
-    cap = settings.query_row_cap if limit is None else limit
-    timeout = settings.query_timeout_s if timeout_s is None else timeout_s
     with store_from(ctx, apply_schema=False) as store:
-        query_text = library.text(store.dialect) if library is not None else text
+        query_text = usecase.text_of(store, library) if library is not None else text
+        assert query_text is not None
         if show:
             click.echo(query_text)
             return
         try:
             if explain:
-                click.echo(store.explain(query_text, bound))
+                click.echo(usecase.explain(store, query_text, bound))
                 return
-            if library is not None:
-                from graph.querylib import run_bound
-
-                result = run_bound(store, library, bound, limit=cap, timeout_s=timeout)
-            else:
-                result = store.read(query_text, bound, timeout_s=timeout, limit=cap or None)
+            result = usecase.run(store, settings, text=text, query=library, params=bound,
+                                 limit=limit, timeout_s=timeout_s)
         except ReadOnlyViolation as exc:
             raise UserError(f"{label}: refused: queries are read-only ({exc})") from exc
         except QueryTimeout as exc:
+            timeout = settings.query_timeout_s if timeout_s is None else timeout_s
             raise UserError(f"{label}: stopped after the {timeout:g}s timeout "
                             "(raise it with --timeout)") from exc
         except QuerySyntaxError as exc:
             raise UserError(f"{label}: {exc}", 2) from exc
     write_rows(result.rows, result.columns, fmt)
     if result.truncated:
+        cap = settings.query_row_cap if limit is None else limit
         click.echo(f"-- truncated at {cap} rows (--limit 0 for all)", err=True)
 
 
@@ -129,8 +105,7 @@ def _run(ctx: click.Context, text: str | None, library: Any, bound: dict[str, An
 @click.option("--explain", is_flag=True, help="Print the database's plan instead of running.")
 @click.option("--show", is_flag=True,
               help="Print the query text (a library query: for this database) and exit.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="Output format (json: a list of row objects).")
+@format_option("Output format (json: a list of row objects).")
 @click.option("--limit", type=click.IntRange(min=0), default=None,
               help="Row cap (default from KOLGRAPH_QUERY_ROW_CAP, 1000; 0 for no cap).")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.001), default=None,
@@ -149,8 +124,6 @@ def query(ctx: click.Context, source: str | None, params: tuple[str, ...], list_
         kolgraph query --explain kol_audience -p person_id=P7380c7553d4f240c
         kolgraph query "MATCH (p:Person) RETURN p.display_name AS name LIMIT $n" -p n=5
     """
-    from graph.querylib import NAME_PATTERN
-
     if list_:
         rows, columns = _library_rows(fmt)
         write_rows(rows, columns, fmt)
@@ -158,12 +131,13 @@ def query(ctx: click.Context, source: str | None, params: tuple[str, ...], list_
     if not source:
         raise UserError("give a query: kolgraph query NAME (see --list), "
                         "'MATCH ... RETURN ...' or FILE.cypher", 2)
-    options = {"fmt": fmt, "limit": limit, "timeout_s": timeout_s, "explain": explain,
-               "show": show}
+    run = functools.partial(_run, ctx, fmt=fmt, limit=limit, timeout_s=timeout_s,
+                            explain=explain, show=show)
     if NAME_PATTERN.match(source):
-        library, bound = _library_query(source, params, bind=not show)
-        _run(ctx, None, library, bound, f"library query {source}", **options)
+        raw = dict(parse_param(p) for p in params)
+        library, bound = usecase.library_query(source, raw, bind=not show)
+        run(None, library, bound, f"library query {source}")
         return
     text, label = load_query_text(source)
     bound = {name: json_value(raw) for name, raw in (parse_param(p) for p in params)}
-    _run(ctx, text, None, bound, label, **options)
+    run(text, None, bound, label)

@@ -1,8 +1,8 @@
 """The ``kolgraph`` console script.
 
 Commands are plugins: each is a ``click`` command registered under the entry-point group
-``kolgraph.commands`` in ``pyproject.toml`` and imported only when it runs, so ``graph/``
-never imports ``gnn/`` or ``web/`` and ``kolgraph --help`` stays fast.
+``kolgraph.commands`` in ``pyproject.toml`` and imported only when it runs, so that
+``kolgraph --help`` stays fast (the GNN commands need PyTorch, the web ones Flask).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from importlib.metadata import EntryPoint, entry_points
 
 import click
 
-from graph.cli_support import UserError
+from graph.errors import InvalidInput, KolgraphError
+from kolgraph.cli.support import UserError
 
 COMMAND_GROUP = "kolgraph.commands"
 
@@ -21,7 +22,55 @@ def _entry_points(group: str) -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=group)}
 
 
-class PluginGroup(click.Group):
+LEAF = "kolgraph.command"  # ctx.meta key (shared by nested contexts): the command running
+
+
+class KolgraphGroup(click.Group):
+    """A click group that records the command it runs in ``ctx.meta`` and words the errors
+    of the layers below for the command line (``cli_error``)."""
+
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            ctx.meta[LEAF] = command
+        return name, command, rest
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except UserError:
+            raise
+        except KolgraphError as exc:
+            raise cli_error(exc, ctx.meta.get(LEAF)) from exc
+
+
+def cli_error(exc: KolgraphError, command: click.Command | None) -> UserError:
+    """``exc`` worded for the command line, the one place that does it: the parameter it
+    names becomes that command's flag (``resolution`` -> ``--resolution``, an argument its
+    metavar, ``PERSON_ID``); exit status 2 for invalid input, 1 otherwise.
+
+    >>> @click.command()
+    ... @click.option("--weights", "weights_file")
+    ... def analyze(weights_file: str) -> None: ...
+    >>> str(cli_error(InvalidInput("weights_file", "no such file"), analyze))
+    '--weights: no such file'
+    """
+    where = _param_name(command, exc.param) if exc.param else None
+    return UserError(f"{where}: {exc.message}" if where else str(exc),
+                     2 if isinstance(exc, InvalidInput) else 1)
+
+
+def _param_name(command: click.Command | None, param: str) -> str:
+    for option in command.params if command is not None else []:
+        if option.name == param:
+            if isinstance(option, click.Option):
+                return max(option.opts, key=len)
+            return option.human_readable_name
+    return param
+
+
+class PluginGroup(KolgraphGroup):
     """A click group whose subcommands come from an entry-point group."""
 
     def __init__(self, *args: object, plugin_group: str, **kwargs: object) -> None:
@@ -81,9 +130,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except UserError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+    except KolgraphError as exc:
+        error = exc if isinstance(exc, UserError) else cli_error(exc, None)
+        click.echo(f"error: {error}", err=True)
+        sys.exit(error.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
 

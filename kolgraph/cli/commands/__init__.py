@@ -1,0 +1,1 @@
+"""One module per ``kolgraph`` command (entry points ``kolgraph.commands``)."""

@@ -1,0 +1,83 @@
+"""``kolgraph db``: start, stop and inspect the embedded database; apply the schema
+(``kolgraph.usecases.db``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from kolgraph.cli.main import KolgraphGroup
+from kolgraph.cli.support import format_option, settings_from, store_from, write_rows, write_value
+from kolgraph.usecases import db as usecase
+
+
+@click.group(cls=KolgraphGroup)
+def db() -> None:
+    """Manage the database (the embedded FalkorDB server, or the schema on Neo4j)."""
+
+
+@db.command()
+@click.pass_context
+def start(ctx: click.Context) -> None:
+    """Start the embedded database server (no-op when it already runs)."""
+    info = usecase.start(settings_from(ctx))
+    click.echo(f"embedded database running: pid {info.pid}, socket {info.socket}")
+
+
+@db.command()
+@click.pass_context
+def stop(ctx: click.Context) -> None:
+    """Stop the embedded database server after flushing its append-only file."""
+    stopped = usecase.stop(settings_from(ctx))
+    click.echo("embedded database stopped" if stopped else "embedded database was not running")
+
+
+@db.command()
+@format_option()
+@click.pass_context
+def status(ctx: click.Context, fmt: str) -> None:
+    """Say whether the embedded database runs, where, and how big it is (exit status 3 when
+    it does not run)."""
+    info = usecase.status(settings_from(ctx))
+    if fmt == "json":
+        write_value(info)
+    elif fmt == "csv":
+        write_rows([info], list(info), "csv")
+    if fmt != "table":
+        ctx.exit(0 if info["running"] else 3)
+    if not info["running"]:
+        click.echo(f"embedded database not running (data in {info['data_dir']})")
+        ctx.exit(3)
+    click.echo(f"embedded database running: pid {info['pid']}, socket {info['socket']}")
+    for key, value in info.items():
+        if key not in ("running", "pid", "socket", "data_dir"):
+            click.echo(f"  {key}: {value}")
+
+
+@db.command()
+@click.pass_context
+def schema(ctx: click.Context) -> None:
+    """Apply the unique keys and indexes of cypher/schema/ (idempotent)."""
+    with store_from(ctx, apply_schema=False) as store:
+        applied = usecase.apply_schema(store)
+    click.echo(f"schema applied ({store.dialect}): {len(applied)} new statements")
+
+
+@db.command()
+@format_option()
+@click.pass_context
+def counts(ctx: click.Context, fmt: str) -> None:
+    """Print the number of nodes per label and relationships per type."""
+    with store_from(ctx) as store:
+        rows = usecase.counts(store)
+    if fmt == "table":
+        show_counts(rows)
+    else:
+        write_rows(rows, ["name", "count"], fmt)
+
+
+def show_counts(rows: list[dict[str, Any]]) -> None:
+    """Nodes per label and relationships per type, one per line."""
+    for row in rows:
+        click.echo(f"{row['name']:14} {row['count']:>12,}")

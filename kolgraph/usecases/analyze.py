@@ -1,0 +1,152 @@
+"""Analyze: communities, KOL ranking and audience overlap, written back as an analyze Run.
+
+``load_input`` reads what the analysis needs out of the store; ``run_analysis`` runs it and
+publishes the result (Community nodes, IN_COMMUNITY, Person values) as one analyze Run, so
+the previous run stays visible until the new one is complete; ``summary`` is what a front end
+shows of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from graph.analytics import pipeline
+from graph.analytics.communities import ALGORITHMS, DEFAULT_ALGORITHM
+from graph.analytics.pipeline import AnalysisResult, AnalyticsInput
+from graph.analytics.weights import Weights, WeightsError, load_weights
+from graph.errors import InvalidInput, NotReady
+from graph.store import analytics_io, gds_io
+from graph.store.base import GraphStore
+from graph.store.runs import start_run
+
+Echo = Callable[[str], None]
+ENGINES = ("python", "gds")
+
+__all__ = ["ALGORITHMS", "DEFAULT_ALGORITHM", "ENGINES", "AnalyzeParams", "check_params",
+           "load_input", "run_analysis", "summary", "weights_from"]
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class AnalyzeParams:
+    """The parameters of one analyze run (recorded in ``Run.params``)."""
+
+    algorithm: str = DEFAULT_ALGORITHM
+    resolution: float = 1.0
+    seed: int = 0
+    weights_file: str | None = None
+    engine: str = "python"  # or "gds": Leiden and PageRank inside Neo4j (graph/store/gds_io)
+
+
+def check_params(params: AnalyzeParams) -> AnalyzeParams:
+    """``params`` when its values are usable; ``InvalidInput`` naming the first that is not.
+
+    >>> check_params(AnalyzeParams(resolution=0))
+    Traceback (most recent call last):
+    ...
+    graph.errors.InvalidInput: resolution: must be > 0, got 0
+    """
+    if not params.resolution > 0:
+        raise InvalidInput("resolution", f"must be > 0, got {params.resolution}")
+    if params.engine not in ENGINES:
+        raise InvalidInput("engine", f"one of {', '.join(ENGINES)}; got {params.engine!r}")
+    if params.engine == "gds" and params.algorithm != "leiden":
+        raise InvalidInput("engine", "gds runs Leiden; algorithm must be leiden")
+    return params
+
+
+def weights_from(path: Path | str | None) -> Weights:
+    """The weights of the file ``path`` (the defaults when ``None``); ``InvalidInput``
+    naming ``weights_file`` when it cannot be used."""
+    try:
+        return load_weights(Path(path) if path is not None else None)
+    except WeightsError as exc:
+        raise InvalidInput("weights_file", str(exc)) from exc
+
+
+def load_input(store: GraphStore, echo: Echo | None = None) -> AnalyticsInput:
+    """Persons, accounts, account ties and engagements, read out of ``store``."""
+    say = echo or _quiet
+    persons = analytics_io.read_persons(store)
+    accounts = analytics_io.read_accounts(store)
+    say(f"read {len(persons)} persons, {len(accounts)} accounts")
+    edges = analytics_io.read_interaction_edges(store, accounts)
+    engagements = analytics_io.read_engagements(store, accounts)
+    say(f"read {len(edges)} account ties, {len(engagements)} engagements")
+    return AnalyticsInput(persons, accounts, edges, engagements)
+
+
+def _gds_engine(store: GraphStore, params: AnalyzeParams) -> pipeline.CommunitiesAndRank:
+    """Leiden and PageRank inside Neo4j through GDS; ``InvalidInput`` when it is not there."""
+    version = gds_io.gds_version(store)
+    if version is None:
+        raise InvalidInput("engine", "gds needs the Neo4j backend with the Graph Data Science "
+                           f"library loaded (backend here: {store.dialect}; gds.version() "
+                           "did not answer)")
+
+    def engine(person_ids: list[str]) -> tuple[Any, Any]:
+        return gds_io.leiden_and_pagerank(store, person_ids, resolution=params.resolution,
+                                          seed=params.seed)
+
+    return engine
+
+
+def run_analysis(store: GraphStore, weights: Weights, params: AnalyzeParams,
+                 echo: Echo | None = None,
+                 data: AnalyticsInput | None = None) -> tuple[str, AnalysisResult]:
+    """Read, analyse and publish one analyze Run; returns its id and the result.
+
+    Invalid parameters raise ``InvalidInput`` before anything is written; on a later failure
+    the run is marked ``failed``, what it wrote is removed, and the error is raised again;
+    the previous run stays current.
+    """
+    say = echo or _quiet
+    check_params(params)
+    engine = _gds_engine(store, params) if params.engine != "python" else None
+    run_id = start_run(store, "analyze", params.__dict__,
+                       run_id=analytics_io.new_analyze_run_id())
+    try:
+        data = load_input(store, say) if data is None else data
+        if data.persons.empty:
+            raise NotReady("the graph has no persons: run kolgraph ingest first")
+        result = pipeline.analyze(data, weights, algorithm=params.algorithm,
+                                  resolution=params.resolution, seed=params.seed,
+                                  engine=engine)
+        result.metrics["engine"] = params.engine
+        analytics_io.write_communities(store, run_id, result.communities,
+                                       result.persons[["person_id", "community_id"]])
+        analytics_io.stage_person_values(store, run_id, result.persons)
+        metrics = {**result.metrics, "top_kols": result.persons.nsmallest(
+            10, "kol_rank")["person_id"].tolist()}
+        analytics_io.publish_run(store, run_id, metrics)
+    except BaseException as exc:
+        analytics_io.abandon_run(store, run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    deleted = analytics_io.delete_older_communities(store, run_id)
+    say(f"run {run_id} complete; removed {deleted} communities of older runs")
+    return run_id, result
+
+
+def summary(run_id: str, result: AnalysisResult) -> dict[str, Any]:
+    """What to show of an analysis: ``run_id``, ``metrics``, the 20 largest
+    ``communities``, the ``top_kols`` (10) and the largest audience ``overlap`` among them."""
+    top = result.persons.nsmallest(10, "kol_rank")
+    return {
+        "run_id": run_id,
+        "metrics": result.metrics,
+        "communities": result.communities[["community_id", "size", "label", "top_platform",
+                                           "density"]].head(20).to_dict("records"),
+        "top_kols": [{"kol_rank": int(row["kol_rank"]), "person_id": row["person_id"],
+                      "display_name": row["display_name"] or "",
+                      "community_id": int(row["community_id"]),
+                      "kol_score": float(row["kol_score"]),
+                      "pagerank": float(row["pagerank"]), "reach": int(row["reach"])}
+                     for row in top.to_dict("records")],
+        "overlap": result.overlap.head(5).to_dict("records"),
+    }

@@ -1,0 +1,60 @@
+"""Export: the current results as CSV (UTF-8) on a text stream — persons and communities of
+the current analyze run, recommendations of the current refresh run. Each function returns
+the run id and the number of rows written."""
+
+from __future__ import annotations
+
+import csv
+from typing import IO
+
+from graph.errors import NotReady
+from graph.store import analytics_io, gnn_io
+from graph.store.base import GraphStore
+from kolgraph.usecases.recommend import current_refresh_run
+
+PERSON_COLUMNS: list[str] = ["person_id", "display_name", "accounts", "followers_total",
+                             *analytics_io.PERSON_VALUES]
+COMMUNITY_COLUMNS: list[str] = ["run_id", *analytics_io.COMMUNITY_PROPERTIES]
+RECOMMENDATION_COLUMNS = ["person_id", "kind", "rank", "target_id", "score", "reason"]
+TARGETS = ("persons", "communities", "recommendations")
+
+
+def _current_analysis(store: GraphStore) -> str:
+    run_id = analytics_io.current_analyze_run_id(store)
+    if run_id is None:
+        raise NotReady("no complete analyze run: run kolgraph analyze first")
+    return run_id
+
+
+def export_persons(store: GraphStore, out: IO[str]) -> tuple[str, int]:
+    """Every person with accounts, community and KOL values, best KOL first."""
+    run_id = _current_analysis(store)
+    frame = analytics_io.read_person_results(store)
+    frame = frame.sort_values(["kol_rank", "person_id"], na_position="last", kind="stable")
+    frame["accounts"] = [";".join(a) if isinstance(a, list) else "" for a in frame["accounts"]]
+    for column in ("community_id", "reach", "kol_rank", "community_rank", "followers_total"):
+        frame[column] = frame[column].astype("Int64")
+    frame[PERSON_COLUMNS].to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    return run_id, len(frame)
+
+
+def export_communities(store: GraphStore, out: IO[str]) -> tuple[str, int]:
+    """Every community of the current run with its profile (JSON columns as text)."""
+    run_id = _current_analysis(store)
+    frame = analytics_io.read_communities(store, run_id)
+    frame.insert(0, "run_id", run_id)
+    frame[COMMUNITY_COLUMNS].to_csv(out, index=False, lineterminator="\n")
+    return run_id, len(frame)
+
+
+def export_recommendations(store: GraphStore, out: IO[str]) -> tuple[str, int]:
+    """Every recommendation of the current refresh run, person by person."""
+    run_id = str(current_refresh_run(store)["run_id"])
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(RECOMMENDATION_COLUMNS)
+    count = 0
+    for batch in gnn_io.stream_recommendations(store, run_id):
+        for row in batch:
+            writer.writerow([row[c] for c in RECOMMENDATION_COLUMNS])
+            count += 1
+    return run_id, count
