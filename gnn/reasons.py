@@ -25,13 +25,27 @@ def _names(g: RecGraph, left: sp.csr_matrix, u: np.ndarray, right: sp.csr_matrix
     if len(u) == 0:
         return []
     both = left[u].multiply(right[v]).tocsr()
-    weight = both @ sp.diags(g.degree + g.followers_log + 1.0)
+    both.eliminate_zeros()
+    # ``both @ diag(connectedness)``: each stored 1 becomes the person's connectedness
+    weight = sp.csr_matrix((both.data.astype(np.float64) * _connectedness(g)[both.indices],
+                            both.indices, both.indptr), shape=both.shape)
     rows, cols, _ = top_per_row(weight, MAX_NAMES)
-    names = g.data.persons["display_name"].astype(str).to_numpy()
+    names = _display_names(g, cols)
     out: list[list[str]] = [[] for _ in range(len(u))]
-    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-        out[r].append(str(names[c]))
+    for r, name in zip(rows.tolist(), names, strict=True):
+        out[r].append(name)
     return out
+
+
+def _connectedness(g: RecGraph) -> np.ndarray:
+    """What orders the names of a reason: ties, then followers (always > 0)."""
+    return g._memo("connectedness", lambda: g.degree + g.followers_log + 1.0)
+
+
+def _display_names(g: RecGraph, persons: np.ndarray) -> list[str]:
+    """Display names of ``persons`` (read for them only, not for the whole graph)."""
+    return [str(x) for x in
+            g.data.persons["display_name"].take(persons).astype(str).tolist()]
 
 
 def _community_labels(g: RecGraph) -> np.ndarray:
@@ -121,15 +135,16 @@ def content_reasons(g: RecGraph, batch: PairBatch, rows: np.ndarray
     comm = batch.column("community_popularity")[rows]
     match = batch.column("topic_match")[rows]
     contacts = _names(g, g.adjacency, u, g.engaged_by, c)
-    names = g.data.persons["display_name"].astype(str).to_numpy()
+    creators = dict(zip(np.flatnonzero(creator_tie).tolist(),
+                        _display_names(g, g.creator[c[creator_tie]]), strict=True))
     topics = g.data.contents["topic"].astype(str).to_numpy()
     reasons, evidence = [], []
     for i in range(len(u)):
         parts: list[str] = []
         ev: dict[str, object] = {}
         if creator_tie[i]:
-            creator = names[int(g.creator[c[i]])]
-            ev["creator_contact"] = str(creator)
+            creator = creators[i]
+            ev["creator_contact"] = creator
             parts.append(f"by {creator}, one of your contacts")
         if ce[i] > 0:
             ev["contacts_engaged"] = int(ce[i])

@@ -17,7 +17,7 @@ import pandas as pd
 
 from gnn.data.graph import GraphData
 from gnn.data.rowwise import rank_within, top_k_per_group
-from gnn.pairs import Embeddings, Limits, PairBatch, RecGraph, pairs_for
+from gnn.pairs import PAIR_CHUNK, Embeddings, Limits, PairBatch, RecGraph, pairs_for
 from gnn.reasons import reasons_for
 from gnn.recommenders import Recommender
 
@@ -90,8 +90,22 @@ def recommend_batch(g: RecGraph, recommender: Recommender, persons: np.ndarray, 
     """Top-``k`` recommendations of ``recommender.kind`` for ``persons``, as rows of
     ``REC_COLUMNS``: ``score`` is the calibrated probability (see ``Calibration``; without
     a calibration, the percentile of the candidate among the person's candidates),
-    ``reason`` names the evidence and ``evidence`` holds it as JSON."""
-    top = top_k(g, recommender, np.sort(np.asarray(persons, dtype=np.int64)), k, limits)
+    ``reason`` names the evidence and ``evidence`` holds it as JSON.
+
+    Computed ``PAIR_CHUNK`` persons at a time (each person's rows depend on its own
+    candidates only), so that a large batch never holds all its candidates at once."""
+    persons = np.sort(np.asarray(persons, dtype=np.int64))
+    frames = [_recommend_chunk(g, recommender, persons[lo:lo + PAIR_CHUNK], k, limits)
+              for lo in range(0, len(persons), PAIR_CHUNK)]
+    frames = [frame for frame in frames if len(frame)]
+    if not frames:
+        return pd.DataFrame(columns=REC_COLUMNS)
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def _recommend_chunk(g: RecGraph, recommender: Recommender, persons: np.ndarray, k: int,
+                     limits: Limits | None) -> pd.DataFrame:
+    top = top_k(g, recommender, persons, k, limits)
     if len(top.rows) == 0:
         return pd.DataFrame(columns=REC_COLUMNS)
     sub = PairBatch(top.batch.kind, top.batch.u[top.rows], top.batch.v[top.rows],
@@ -102,12 +116,13 @@ def recommend_batch(g: RecGraph, recommender: Recommender, persons: np.ndarray, 
         probability = rank_within(top.batch.u, recommender.signal(top.batch))[top.rows]
     reasons, evidence = reasons_for(g, top.batch, top.rows)
     data = g.data
-    targets = data.person_ids if recommender.kind == "people" else data.content_keys
-    return pd.DataFrame({
-        "person_id": data.person_ids[top.person],
+    targets = (data.persons["person_id"] if recommender.kind == "people"
+               else data.contents["content_key"])
+    return pd.DataFrame({  # ids read for these rows only, not for the whole graph
+        "person_id": data.persons["person_id"].take(top.person).to_numpy(),
         "kind": recommender.kind,
         "rank": top.rank.astype(np.int64),
-        "target_id": targets[top.target],
+        "target_id": targets.take(top.target).to_numpy(),
         "score": np.round(probability, 6),
         "reason": reasons,
         "evidence": [json.dumps(e, ensure_ascii=False) for e in evidence],

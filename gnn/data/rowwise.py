@@ -38,22 +38,85 @@ def canonical(matrix: SparseMatrix) -> sp.csr_matrix:
     return out
 
 
+def product(left: SparseMatrix, right: sp.csr_matrix) -> sp.csr_matrix:
+    """``canonical(left @ right)`` for a short ``left`` (a block of rows) and a large
+    ``right``, computed as the transpose of ``right[K]ᵀ @ left[:, K]ᵀ`` over the columns
+    ``K`` that ``left`` uses.
+
+    Each entry is the same sum as in the row-wise product, in the same order (over the
+    inner index ascending; products commute exactly), so the result is identical. But
+    the row-wise product accumulates each row in arrays as long as ``right`` is wide (a
+    cache miss per step through a hub's neighbours on a large graph) and leaves the
+    columns unsorted; here the accumulator is as long as the block and the final
+    transpose sorts the columns.
+
+    >>> left = sp.csr_matrix(np.array([[1.0, 2.0], [0.0, 3.0]]))
+    >>> right = sp.csr_matrix(np.array([[0.0, 1.0, 4.0], [5.0, 0.0, 6.0]]))
+    >>> product(left, right).toarray().tolist()
+    [[10.0, 1.0, 16.0], [15.0, 0.0, 18.0]]
+    """
+    left = canonical(left)
+    used = np.flatnonzero(np.bincount(left.indices, minlength=left.shape[1]))
+    if len(used) == 0:
+        return sp.csr_matrix((left.shape[0], right.shape[1]),
+                             dtype=np.result_type(left.dtype, right.dtype))
+    return canonical((right[used].T.tocsr() @ left[:, used].T.tocsr()).T.tocsr())
+
+
 def entry_keys(matrix: sp.csr_matrix) -> np.ndarray:
-    """``row * n_cols + col`` of every stored entry of a canonical CSR matrix: sorted."""
-    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-    return rows * matrix.shape[1] + matrix.indices.astype(np.int64)
+    """``row * n_cols + col`` of every stored entry of a canonical CSR matrix: sorted.
+    32-bit when every key fits (a block of rows of a graph), else 64-bit."""
+    n_rows, n_cols = matrix.shape
+    dtype = np.dtype(np.int32 if max(n_rows, 1) * n_cols < 2**31 else np.int64)
+    starts = np.arange(0, n_rows * n_cols, n_cols, dtype=dtype)
+    return np.repeat(starts, np.diff(matrix.indptr)) + matrix.indices.astype(dtype, copy=False)
 
 
-def lookup(matrix: SparseMatrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``matrix[rows[i], cols[i]]`` for every ``i`` (0.0 where nothing is stored), float64."""
+def lookup(matrix: SparseMatrix, rows: np.ndarray, cols: np.ndarray,
+           keys: np.ndarray | None = None) -> np.ndarray:
+    """``matrix[rows[i], cols[i]]`` for every ``i`` (0.0 where nothing is stored), float64.
+    ``keys``: ``entry_keys`` of the canonical ``matrix``, when a matrix that does not change
+    is looked up again and again."""
     m = canonical(matrix)
-    keys = entry_keys(m)
-    query = rows.astype(np.int64) * m.shape[1] + cols.astype(np.int64)
-    out = np.zeros(len(query), dtype=np.float64)
-    if len(keys) == 0 or len(query) == 0:
-        return out
+    pos, found = _positions(m, entry_keys(m) if keys is None else keys, rows, cols)
+    return _values(m, pos, found)
+
+
+def lookup_many(matrices: list[sp.csr_matrix], rows: np.ndarray, cols: np.ndarray
+                ) -> list[np.ndarray]:
+    """``lookup`` of each of ``matrices`` at the same pairs; a matrix that stores the same
+    entries as the one before it (products of one pattern with other weights) reuses its
+    positions instead of searching again.
+
+    >>> a = sp.csr_matrix(np.array([[0, 2.0], [1.0, 0]]))
+    >>> [x.tolist() for x in lookup_many([a, a * 3], np.array([0, 1]), np.array([1, 1]))]
+    [[2.0, 0.0], [6.0, 0.0]]
+    """
+    out: list[np.ndarray] = []
+    previous: sp.csr_matrix | None = None
+    for matrix in matrices:
+        m = canonical(matrix)
+        if (previous is None or not np.array_equal(m.indptr, previous.indptr)
+                or not np.array_equal(m.indices, previous.indices)):
+            pos, found = _positions(m, entry_keys(m), rows, cols)
+        out.append(_values(m, pos, found))
+        previous = m
+    return out
+
+
+def _positions(m: sp.csr_matrix, keys: np.ndarray, rows: np.ndarray, cols: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Where each pair ``(rows[i], cols[i])`` is stored in ``m`` (``keys`` its
+    ``entry_keys``), and whether it is."""
+    if len(keys) == 0 or len(rows) == 0:
+        return np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=bool)
+    query = rows.astype(keys.dtype) * m.shape[1] + cols.astype(keys.dtype)
     pos = np.searchsorted(keys, query).clip(0, len(keys) - 1)
-    found = keys[pos] == query
+    return pos, keys[pos] == query
+
+
+def _values(m: sp.csr_matrix, pos: np.ndarray, found: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(pos), dtype=np.float64)
     out[found] = m.data[pos[found]]
     return out
 
@@ -94,7 +157,7 @@ def rank_within(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
     broken by position). ``groups`` need not be sorted."""
     if len(values) == 0:
         return np.zeros(0, dtype=np.float64)
-    order = np.lexsort((np.arange(len(values)), values, groups))
+    order = np.lexsort((values, groups))  # a stable sort: equal values keep their order
     g = groups[order]
     start = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1]
     size = np.diff(np.r_[start, len(g)])
