@@ -5,11 +5,11 @@ returns the valid rows with typed columns and the rejected rows as ``Rejected`` 
 (line, reason, the row's text cells). Each rejected row gets the reason of the first rule
 it breaks, in the order the rules are listed below.
 
-Every kind's rows are first checked for text no database can carry (a NUL character, a lone
-UTF-16 surrogate) and for platform codes outside ``PLATFORM_CODE`` (which keeps the account
-key ``<platform>:<id>`` unambiguous); numbers must be finite and within ``MAX_NUMBER``;
-timestamps must be in a documented form and inside the ingest's ``TimeWindow``
-(``timestamps``).
+Every kind's rows are first checked for text no database can carry (a NUL character, a
+U+0001, a lone UTF-16 surrogate; in ids any control character) and for platform codes
+outside ``PLATFORM_CODE`` (which keeps the account key ``<platform>:<id>`` unambiguous);
+numbers must be finite and within ``MAX_NUMBER``; timestamps must be in a documented form
+and inside the ingest's ``TimeWindow`` (``timestamps``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ from graph.ingest.timestamps import TimeWindow, check_window, parse_epoch
 #: A platform code: lower-case letters, digits, ``_``, ``-`` or ``.``, 1 to 32 characters
 #: (so it never holds the ``:`` that ends it in an account key).
 PLATFORM_CODE = r"[a-z0-9][a-z0-9_.\-]{0,31}"
+#: Columns that hold ids (parts of the unique keys): no control character at all there.
+KEY_COLUMNS = frozenset({"account_id", "src_account", "dst_account", "content_id",
+                         "creator_account", "account_a", "account_b"})
+KEY_CONTROLS = "[\x00-\x1f\x7f]"
 #: The largest accepted value of a numeric column (followers, weight, price, amount).
 MAX_NUMBER = 10**12
 
@@ -121,12 +125,17 @@ def _surrogate_rows(frame: pd.DataFrame, columns: tuple[str, ...]
 
 def _text_checks(frame: pd.DataFrame, check: _Checker, columns: tuple[str, ...],
                  surrogates: dict[str, np.ndarray]) -> None:
-    """Rows holding a NUL in any of ``columns`` or a lone surrogate (``surrogates``: the
-    rows by column), and rows whose platform code is not a ``PLATFORM_CODE``, fail with
-    the reason (the column named)."""
+    """Rows holding, in any of ``columns``, a NUL, a U+0001 (FalkorDB's indexes split
+    texts there), a control character in an id (``KEY_COLUMNS``) or a lone surrogate
+    (``surrogates``: the rows by column), and rows whose platform code is not a
+    ``PLATFORM_CODE``, fail with the reason (the column named)."""
     for column in columns:
-        check.fail(frame[column].str.contains("\x00", regex=False).to_numpy(dtype=bool),
+        values = frame[column]
+        check.fail(values.str.contains("\x00", regex=False).to_numpy(dtype=bool),
                    f"NUL character in column {column!r}")
+        controls = KEY_CONTROLS if column in KEY_COLUMNS else "[\x01]"
+        check.fail(values.str.contains(controls, regex=True).to_numpy(dtype=bool),
+                   f"control character in column {column!r}")
         if column in surrogates:
             check.fail(surrogates[column],
                        f"lone surrogate (invalid Unicode) in column {column!r}")
@@ -138,9 +147,16 @@ def _text_checks(frame: pd.DataFrame, check: _Checker, columns: tuple[str, ...],
                                "digits, '_', '-' or '.', at most 32):", frame[column]))
 
 
+#: Characters of a quarantined cell written as escapes: NUL, and the line breaks that JSON
+#: leaves as they are (a quarantine file has one rejected row a line).
+_ESCAPED = str.maketrans({"\x00": "\\x00", "\x85": "\\x85", "\u2028": "\\u2028",
+                          "\u2029": "\\u2029"})
+
+
 def _printable(value: object) -> str:
-    """``value`` with NUL and lone surrogates written as escapes (a quarantined cell)."""
-    text = str(value).replace("\x00", "\\x00")
+    """``value`` with NUL, lone surrogates and the line breaks that JSON keeps written as
+    escapes (a quarantined cell)."""
+    text = str(value).translate(_ESCAPED)
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 

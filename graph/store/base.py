@@ -53,9 +53,11 @@ class ParameterValueError(StoreError, ValueError):
 
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-#: What a text parameter may not hold: NUL (FalkorDB's strings end there) and lone UTF-16
-#: surrogates (not Unicode: no UTF-8 for them).
-UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
+#: What a text parameter may not hold: NUL (FalkorDB's strings end there), U+0001
+#: (FalkorDB's string indexes split a text there: lookups miss it, and a unique key holding
+#: one crashes the server) and lone UTF-16 surrogates (not Unicode: no UTF-8 for them).
+UNSAFE_TEXT = re.compile("[\x00\x01\ud800-\udfff]")
+_UNSAFE_NAMES = {"\x00": "a NUL character", "\x01": "a U+0001 control character"}
 
 
 def check_text(value: str) -> str:
@@ -70,9 +72,9 @@ def check_text(value: str) -> str:
     """
     found = UNSAFE_TEXT.search(value)
     if found is not None:
-        what = "a NUL character" if found.group() == "\x00" else "a lone surrogate"
+        what = _UNSAFE_NAMES.get(found.group(), "a lone surrogate")
         raise ParameterValueError(f"a text holds {what} at position {found.start()}, "
-                                  "which no database stores")
+                                  "which a database cannot store or index")
     return value
 
 

@@ -8,7 +8,7 @@ with ``\\`` and ``"`` escaped, ``None``/NaN as ``null``, map keys in backticks),
 paths for lists of strings and for tables (``Table``: columns serialised with Arrow
 compute kernels into a list of lists), and the client's own code for everything else.
 Values are still parameters: nothing here is pasted into a query's text. A text that no
-database can store (a NUL, which ends FalkorDB's strings, or a lone surrogate) raises
+database can store (``base.UNSAFE_TEXT``: NUL, U+0001, a lone surrogate) raises
 ``ParameterValueError`` naming the parameter, on every path, before anything is sent.
 """
 
@@ -110,7 +110,7 @@ def _column_literals(column: pa.Array) -> pa.Array:
     kind = column.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         column = column.cast(pa.large_string())
-        nul = pc.fill_null(pc.match_substring(column, "\x00"), False)
+        nul = pc.fill_null(pc.match_substring_regex(column, "[\\x00\\x01]"), False)
         if pc.any(nul).as_py():
             at = pc.index(nul, True).as_py()
             check_text(column[at].as_py())  # raises, saying where
