@@ -229,3 +229,14 @@ def test_one_future_dated_row_changes_no_community(store: FalkorDBStore, setting
     assert let_in.metrics["modularity"] >= 0.9 * before.metrics["modularity"]
     assert nmi(_memberships(before).to_numpy(),
                _memberships(let_in).reindex(_memberships(before).index).to_numpy()) >= 0.9
+
+
+def test_analyze_as_of_option_names_itself(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kolgraph.cli import cli
+
+    result = CliRunner().invoke(cli, ["analyze", "--as-of", "yesterday"],
+                                env={"KOLGRAPH_HOME": str(tmp_path)})
+    assert result.exit_code == 2
+    assert "Invalid value for --as-of: must be epoch seconds or an ISO-8601" in result.output

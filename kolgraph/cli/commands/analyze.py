@@ -63,7 +63,8 @@ def analyze(ctx: click.Context, algorithm: str, resolution: float, seed: int,
     try:
         when = settings_from(ctx).as_of if as_of is None else parse_as_of(as_of, "--as-of")
     except ConfigError as exc:
-        raise click.BadParameter(str(exc), param_hint="--as-of") from exc
+        raise click.BadParameter(str(exc).removeprefix("--as-of: "),
+                                 param_hint="--as-of") from exc
     params = check_params(AnalyzeParams(algorithm, resolution, seed,
                                         str(weights_file) if weights_file else None, engine,
                                         when))
