@@ -90,7 +90,7 @@ neo4j-deps:
 	else echo "note: java or mvn missing (apt-get install openjdk-17-jdk-headless maven); the Neo4j tests will be skipped, or fail under CI"; fi
 
 bench: install-bench
-	KOLGRAPH_HOME=/tmp/kg-bench-1m KOLGRAPH_PII_SALT=bench $(BIN)/python benchmarks/ingest.py --empty-graph
+	KOLGRAPH_HOME=/tmp/kg-bench-1m KOLGRAPH_PII_SALT=bench-salt-0123456 $(BIN)/python benchmarks/ingest.py --empty-graph
 	$(BIN)/python benchmarks/analytics.py
 	$(BIN)/python benchmarks/gnn.py
 	$(BIN)/python benchmarks/web.py

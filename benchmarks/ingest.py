@@ -3,7 +3,7 @@ stage, peak memory, and a naive loader (one MERGE query per interaction row) mea
 subset in the same run, before and after the ingest, extrapolated, as a ratio (to the faster
 of the two).
 
-    KOLGRAPH_HOME=/tmp/kg-bench-1m KOLGRAPH_PII_SALT=bench \\
+    KOLGRAPH_HOME=/tmp/kg-bench-1m KOLGRAPH_PII_SALT=bench-salt-0123456 \\
         python benchmarks/ingest.py --persons 1000000 --sample /tmp/sample-1m --empty-graph
 
 With ``--backend neo4j`` it loads the Neo4j 5 server of ``NEO4J_URI`` (``NEO4J_USERNAME``,

@@ -70,7 +70,7 @@ def bench(name: str, root: Path, persons: int, seed: int) -> list[dict[str, obje
     print(f"\n== {name}", flush=True)
     hidden = prepare(name, work, seed)
     home = work / "home"
-    env = {**os.environ, "KOLGRAPH_HOME": str(home), "KOLGRAPH_PII_SALT": "bench",
+    env = {**os.environ, "KOLGRAPH_HOME": str(home), "KOLGRAPH_PII_SALT": "bench-salt-0123456",
            "KOLGRAPH_BACKEND": "embedded"}
     env.pop("NEO4J_URI", None)
     times = {"ingest": run("ingest", ["ingest", str(work / "input")], env),
@@ -78,7 +78,8 @@ def bench(name: str, root: Path, persons: int, seed: int) -> list[dict[str, obje
              "refresh": run("refresh", ["refresh", "--k", "50"], env),
              "export": run("export", ["export", "recommendations", "--out",
                                       str(work / "recommendations.csv")], env)}
-    settings = load_settings(env={"KOLGRAPH_HOME": str(home), "KOLGRAPH_PII_SALT": "bench"})
+    settings = load_settings(env={"KOLGRAPH_HOME": str(home),
+                                  "KOLGRAPH_PII_SALT": "bench-salt-0123456"})
     store = open_store(settings)
     try:
         rows = measure_stored(store, hidden, persons=persons or 10**9, seed=seed)

@@ -31,7 +31,7 @@ def measure(work: Path, persons: int, seed: int, algorithm: str) -> dict[str, ob
     """Sample (once per seed), ingest, analyse with ``algorithm``; the quality figures."""
     sample = work / f"sample-{persons}-{seed}"
     env = dict(os.environ, KOLGRAPH_HOME=str(work / f"home-{persons}-{seed}"),
-               KOLGRAPH_PII_SALT=os.environ.get("KOLGRAPH_PII_SALT", "sample-quality"))
+               KOLGRAPH_PII_SALT=os.environ.get("KOLGRAPH_PII_SALT", "sample-quality-salt"))
     truth_dir = sample.with_name(sample.name + ".truth")
     if not truth_dir.exists():
         _kolgraph(env, "sample", "--out", str(sample), "--persons", str(persons),

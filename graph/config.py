@@ -8,6 +8,8 @@ without the ``KOLGRAPH_`` prefix, e.g. ``home = "/data/kolgraph"`` or ``neo4j_ur
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -18,6 +20,8 @@ from graph.errors import InvalidInput
 
 DEFAULT_HOME = ".kolgraph"
 GRAPH_NAME = "kolgraph"
+#: The shortest accepted PII salt (characters).
+MIN_SALT_LENGTH = 16
 
 
 class ConfigError(InvalidInput):
@@ -42,6 +46,10 @@ class Settings:
     pii_salt: str | None = None
     query_timeout_s: float = 30.0
     query_row_cap: int = 1000
+    #: How far into the future (seconds past the ingest's clock) an input row may be dated.
+    future_skew_s: float = 86_400.0
+    #: The "now" of the analysis (epoch seconds); ``None``: the analyze run's clock.
+    as_of: float | None = None
 
     @property
     def db_dir(self) -> Path:
@@ -73,17 +81,43 @@ _ENV_NAMES = {
     "pii_salt": "KOLGRAPH_PII_SALT",
     "query_timeout_s": "KOLGRAPH_QUERY_TIMEOUT",
     "query_row_cap": "KOLGRAPH_QUERY_ROW_CAP",
+    "future_skew_s": "KOLGRAPH_FUTURE_SKEW",
+    "as_of": "KOLGRAPH_AS_OF",
 }
 
 BACKENDS = ("embedded", "neo4j")
 
 
+def check_salt(salt: str, setting: str = "KOLGRAPH_PII_SALT") -> str:
+    """``salt`` when it is usable as the PII salt: at least ``MIN_SALT_LENGTH`` characters
+    and no surrounding whitespace; else ``ConfigError`` naming ``setting``.
+
+    >>> check_salt("a")
+    Traceback (most recent call last):
+    ...
+    graph.config.ConfigError: KOLGRAPH_PII_SALT must be at least 16 characters (got 1)
+    """
+    if salt != salt.strip():
+        raise ConfigError(f"{setting} must not begin or end with whitespace")
+    if len(salt) < MIN_SALT_LENGTH:
+        raise ConfigError(f"{setting} must be at least {MIN_SALT_LENGTH} characters "
+                          f"(got {len(salt)})")
+    return salt
+
+
 def _coerce(name: str, raw: Any, source: str) -> Any:
     kinds = {f.name: f.type for f in fields(Settings)}
     kind = kinds[name]
+    if name == "pii_salt":
+        return check_salt(str(raw), _ENV_NAMES[name] if source.startswith("environment")
+                          else f"{source}: {name}")
+    if name == "as_of":
+        return parse_as_of(raw, source)
     try:
         if name == "home":
             return Path(str(raw)).expanduser().resolve()
+        if name == "future_skew_s" and not float(raw) >= 0:
+            raise ValueError(raw)
         if kind == "float":
             return float(raw)
         if kind == "int":
@@ -91,6 +125,36 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{source}: {name} must be a {kind}, got {raw!r}") from exc
     return None if raw == "" else str(raw)
+
+
+def parse_as_of(raw: Any, source: str) -> float | None:
+    """An ``as_of`` value (``None`` for empty): epoch seconds, or an ISO-8601 date/time
+    (naive: UTC); ``ConfigError`` naming ``source`` otherwise.
+
+    >>> parse_as_of("2025-07-01T00:00:00Z", "--as-of")
+    1751328000.0
+    """
+    if raw in ("", None):
+        return None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return float(raw)
+    if isinstance(raw, dt.datetime):
+        return (raw if raw.tzinfo else raw.replace(tzinfo=dt.UTC)).timestamp()
+    text = str(raw).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is not None:
+        if not math.isfinite(number):
+            raise ConfigError(f"{source}: must be a finite epoch time, got {raw!r}")
+        return number
+    try:
+        stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(f"{source}: must be epoch seconds or an ISO-8601 date/time, "
+                          f"got {raw!r}") from exc
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)).timestamp()
 
 
 def load_settings(

@@ -35,7 +35,7 @@ def kolgraph_home() -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def settings(kolgraph_home: Path) -> Settings:
     return load_settings(env={"KOLGRAPH_HOME": str(kolgraph_home),
-                              "KOLGRAPH_PII_SALT": "test-salt",
+                              "KOLGRAPH_PII_SALT": "test-salt-0123456789",
                               "KOLGRAPH_SECRET_KEY": "test-secret"})
 
 

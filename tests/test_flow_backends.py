@@ -38,7 +38,7 @@ from tests.web.conftest import csrf_token, log_in
 PERSONS = 1000
 SEED = 7
 K = 5
-SALT = "flow-test-salt"
+SALT = "flow-test-salt-01234"
 ADMIN, PASSWORD = "flow_admin", "flow-Passw0rd!"
 
 

@@ -244,7 +244,7 @@ def test_cli_json_report_and_run(kolgraph_home: Path, settings: Settings, tmp_pa
     from kolgraph.cli import cli
 
     monkeypatch.setenv("KOLGRAPH_HOME", str(kolgraph_home))
-    monkeypatch.setenv("KOLGRAPH_PII_SALT", "cli-salt")
+    monkeypatch.setenv("KOLGRAPH_PII_SALT", "cli-salt-0123456789")
     monkeypatch.setenv("KOLGRAPH_GRAPH", "ingest_cli")
     folder = write(tmp_path / "in", {"accounts.csv": ACC_H + "zhihu,1,a,1,,,,\nzhihu,1,a,1,,,,\n"
                                      "zhihu,,b,1,,,,\n"})
@@ -268,7 +268,7 @@ def test_second_ingest_into_the_same_graph_is_refused(kolgraph_home: Path, setti
     from kolgraph.cli import cli
 
     monkeypatch.setenv("KOLGRAPH_HOME", str(kolgraph_home))
-    monkeypatch.setenv("KOLGRAPH_PII_SALT", "cli-salt")
+    monkeypatch.setenv("KOLGRAPH_PII_SALT", "cli-salt-0123456789")
     monkeypatch.setenv("KOLGRAPH_GRAPH", "ingest_locked")
     folder = write(tmp_path / "in", {"accounts.csv": ACC_H + "zhihu,1,a,1,,,,\n"})
     holder = subprocess.Popen(

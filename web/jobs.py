@@ -23,7 +23,8 @@ JOB_COMMANDS = {"analyze": ["analyze"], "refresh": ["refresh"]}
 _SETTING_ENV = {"home": "KOLGRAPH_HOME", "backend": "KOLGRAPH_BACKEND",
                 "graph_name": "KOLGRAPH_GRAPH", "neo4j_uri": "NEO4J_URI",
                 "neo4j_username": "NEO4J_USERNAME", "neo4j_password": "NEO4J_PASSWORD",
-                "neo4j_database": "NEO4J_DATABASE", "pii_salt": "KOLGRAPH_PII_SALT"}
+                "neo4j_database": "NEO4J_DATABASE", "pii_salt": "KOLGRAPH_PII_SALT",
+                "as_of": "KOLGRAPH_AS_OF"}
 
 
 @dataclass

@@ -19,7 +19,6 @@ from graph.analytics.graphs import PersonIndex
 from graph.analytics.projection import (
     EDGE_COLUMNS,
     combine,
-    latest_time,
     person_projection,
     symmetrize,
 )
@@ -81,10 +80,11 @@ def projection(data: AnalyticsInput, weights: Weights,
                now: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """The directed person projection of account ties and content ties (the latter weighted
     by ``weights.content_interaction``), all ties together, and the "now" of the decay
-    (default: the newest tie)."""
+    (epoch seconds; default: this clock, never a time taken from the data, so that one
+    row dated in the future cannot age every other tie)."""
     content = content_ties(data.engagements)
     ties = all_ties(data)
-    now = latest_time(ties) if now is None else float(now)
+    now = time.time() if now is None else float(now)
     directed = combine(
         person_projection(data.edges[EDGE_COLUMNS], weights.interaction,
                           weights.half_life_days, now),
@@ -101,7 +101,8 @@ def analyze(data: AnalyticsInput, weights: Weights, *,
             algorithm: str = communities.DEFAULT_ALGORITHM, resolution: float = 1.0,
             seed: int = 0, now: float | None = None,
             engine: CommunitiesAndRank | None = None) -> AnalysisResult:
-    """Run the whole analysis; ``now`` (epoch seconds) defaults to the newest tie.
+    """Run the whole analysis; ``now`` (epoch seconds, the time the ties' recency is
+    measured from) defaults to this clock; ties dated after it count as new.
 
     With ``engine``, communities and PageRank come from it instead of igraph and the sparse
     power iteration (the rest is the same); its partition's modularity is measured on this

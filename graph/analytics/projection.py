@@ -19,6 +19,7 @@ types weigh 0, self-ties (two accounts of one person) are dropped.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 import numpy as np
@@ -39,24 +40,17 @@ def recency_factor(last_at: np.ndarray, now: float, half_life_days: float) -> np
     return np.power(0.5, age_days / half_life_days)
 
 
-def latest_time(edges: pd.DataFrame) -> float:
-    """The newest ``last_at`` of ``edges`` (the default "now" of the decay), 0 when none."""
-    if edges.empty or edges["last_at"].isna().all():
-        return 0.0
-    return float(pd.to_numeric(edges["last_at"], errors="coerce").max())
-
-
 def person_projection(edges: pd.DataFrame, weights: Mapping[str, float],
                       half_life_days: float, now: float | None = None) -> pd.DataFrame:
     """Directed weighted person graph ``DataFrame[src, dst, weight]``, sorted by (src, dst).
 
     ``edges`` has the columns of ``EDGE_COLUMNS`` (as ``read_interaction_edges`` returns);
-    ``now`` defaults to the newest ``last_at`` in ``edges``. Edges of weight 0 are dropped.
+    ``now`` (epoch seconds) defaults to this clock. Edges of weight 0 are dropped.
     """
     if edges.empty:
         return pd.DataFrame({"src": pd.Series(dtype=object), "dst": pd.Series(dtype=object),
                              "weight": pd.Series(dtype=float)})
-    now = latest_time(edges) if now is None else float(now)
+    now = time.time() if now is None else float(now)
     type_w = edges["type"].map(dict(weights)).fillna(0.0).to_numpy(dtype=float)
     count = pd.to_numeric(edges["count"], errors="coerce").fillna(1).to_numpy(dtype=float)
     last_at = pd.to_numeric(edges["last_at"], errors="coerce").to_numpy(dtype=float)

@@ -111,7 +111,10 @@ def _aggregate(frame: pd.DataFrame, day: np.ndarray, keys: list[str],
         if how == "size":
             out[name] = np.diff(np.append(starts, len(order)))
         else:
-            out[name] = reduce[how].reduceat(frame[column].to_numpy()[order], starts)
+            # validation bounds every value (``validate.MAX_NUMBER``): a sum cannot overflow,
+            # and if it ever did this raises instead of storing inf
+            with np.errstate(over="raise", invalid="raise"):
+                out[name] = reduce[how].reduceat(frame[column].to_numpy()[order], starts)
     first = np.zeros(len(starts), dtype=bool)
     first[np.unique(packed[at], return_index=True)[1]] = True  # the earliest day's row
     return pd.DataFrame(out), first

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from graph.errors import KolgraphError
 from graph.ingest.formats import KINDS
+from graph.ingest.timestamps import EPOCH_UNITS
 
 
 class MappingError(KolgraphError, ValueError):
@@ -84,8 +85,10 @@ def _file_mapping(path: Path, name: str, spec: object) -> FileMapping:
         except LookupError as exc:
             raise MappingError(f"{where}.encoding: unknown encoding {encoding!r}") from exc
     ts_format = spec.get("timestamp_format")
-    if ts_format is not None and (not isinstance(ts_format, str) or "%" not in ts_format):
-        raise MappingError(f"{where}.timestamp_format: not a strptime format: {ts_format!r}")
+    if ts_format is not None and (not isinstance(ts_format, str) or (
+            "%" not in ts_format and ts_format not in EPOCH_UNITS)):
+        raise MappingError(f"{where}.timestamp_format: not a strptime format or one of "
+                           f"{', '.join(EPOCH_UNITS)}: {ts_format!r}")
     columns = spec.get("columns", {})
     if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
         raise MappingError(f"{where}.columns must map column names to canonical names")

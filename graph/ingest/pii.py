@@ -10,6 +10,7 @@ import hmac
 
 import pandas as pd
 
+from graph.config import check_salt
 from graph.errors import KolgraphError
 from graph.ingest.formats import PII_COLUMNS
 
@@ -35,7 +36,7 @@ def identity_hashes(accounts: pd.DataFrame, salt: str | None, file_hint: str = "
     """For each account row, the sorted list of hashes of its non-empty PII columns.
 
     Raises ``MissingSaltError`` naming ``KOLGRAPH_PII_SALT`` when a value is present and
-    ``salt`` is empty.
+    ``salt`` is empty, ``ConfigError`` naming it when ``salt`` is too short (``check_salt``).
     """
     present = {c: accounts[c] != "" for c in PII_COLUMNS if c in accounts}
     if any(mask.any() for mask in present.values()) and not salt:
@@ -43,6 +44,8 @@ def identity_hashes(accounts: pd.DataFrame, salt: str | None, file_hint: str = "
         raise MissingSaltError(
             f"{file_hint}: column {column!r} holds personal data but {SALT_VARIABLE} is not "
             f"set; set {SALT_VARIABLE} (a secret) to ingest it pseudonymised")
+    if salt and any(mask.any() for mask in present.values()):
+        check_salt(salt, SALT_VARIABLE)
     out: list[list[str]] = [[] for _ in range(len(accounts))]
     for column, mask in present.items():
         values = accounts[column].to_numpy()

@@ -43,6 +43,7 @@ from graph.ingest.quarantine import write_quarantine
 from graph.ingest.readers import LINE, InputError, read_file
 from graph.ingest.report import FileCounts, IngestReport
 from graph.ingest.run_lock import ingest_lock
+from graph.ingest.timestamps import TimeWindow
 from graph.ingest.validate import Rejected
 from graph.store import ingest_writes as w
 from graph.store.base import GraphStore
@@ -99,6 +100,8 @@ def ingest_folder(store: GraphStore, settings: Settings, folder: Path,
 def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path | None,
             progress: bool) -> IngestReport:
     clock = time.monotonic()
+    # rows dated beyond the ingest's clock plus the allowed skew are quarantined
+    window = TimeWindow.from_clock(time.time(), settings.future_skew_s)
     report = IngestReport(folder=str(folder))
     planned, report.ignored_files = _plan(folder, load_mapping(mapping), mapping)
 
@@ -130,7 +133,7 @@ def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path |
                                                 table.encoding)
             fc.read = len(table.frame) + len(table.unreadable)
             prepared = [pool.submit(prepare_chunk, kind, part, spec.timestamp_format,
-                                    path.name, settings.pii_salt)
+                                    path.name, settings.pii_salt, window)
                         for part in chunks(table.frame)]
             unreadable = table.unreadable
             del table

@@ -22,6 +22,7 @@ import pandas as pd
 
 from graph.ingest import events as ev
 from graph.ingest.pii import identity_hashes
+from graph.ingest.timestamps import TimeWindow
 from graph.ingest.validate import Rejected, validate
 
 #: Rows prepared at a time (validation copies its input a few times).
@@ -44,15 +45,17 @@ T = TypeVar("T")
 
 
 def prepare_chunk(kind: str, rows: pd.DataFrame, ts_format: str | None, file_name: str,
-                  salt: str | None) -> tuple[pd.DataFrame, list[Rejected]]:
-    """Validate ``rows`` (text cells of one ``kind`` file, ``file_name``) and return
+                  salt: str | None, window: TimeWindow = TimeWindow()
+                  ) -> tuple[pd.DataFrame, list[Rejected]]:
+    """Validate ``rows`` (text cells of one ``kind`` file, ``file_name``; timestamps
+    outside ``window`` are rejected) and return
     ``(valid typed rows, rejected rows)``; the valid rows of events get ``ROW_HASH``, those
     of accounts ``identity_hashes`` (their raw identity columns stay, for de-duplication).
 
     Raises ``MissingSaltError`` (naming ``file_name``) when an account row holds personal
     data and ``salt`` is empty.
     """
-    good, rejected = validate(kind, rows, ts_format)
+    good, rejected = validate(kind, rows, ts_format, window)
     if kind in ev.SOURCES:
         good[ev.ROW_HASH] = ev.row_hashes(good, DEDUP_KEYS[kind] or [])
     elif kind == "accounts":

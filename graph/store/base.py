@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,10 +48,34 @@ class ConstraintViolation(StoreError):
 
 class ParameterValueError(StoreError, ValueError):
     """A query parameter holds a value that no backend can carry (an integer outside the
-    signed 64-bit range); refused before anything is sent."""
+    signed 64-bit range, a text with a NUL character or a lone surrogate); refused before
+    anything is sent."""
 
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+#: What a text parameter may not hold: NUL (FalkorDB's strings end there), U+0001
+#: (FalkorDB's string indexes split a text there: lookups miss it, and a unique key holding
+#: one crashes the server) and lone UTF-16 surrogates (not Unicode: no UTF-8 for them).
+UNSAFE_TEXT = re.compile("[\x00\x01\ud800-\udfff]")
+_UNSAFE_NAMES = {"\x00": "a NUL character", "\x01": "a U+0001 control character"}
+
+
+def check_text(value: str) -> str:
+    """``value`` when every backend can store it exactly; else ``ParameterValueError``
+    saying what it holds and where.
+
+    >>> check_text("ok")
+    'ok'
+    >>> check_text("a" + chr(0))  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ParameterValueError: a text holds a NUL character at position 1
+    """
+    found = UNSAFE_TEXT.search(value)
+    if found is not None:
+        what = _UNSAFE_NAMES.get(found.group(), "a lone surrogate")
+        raise ParameterValueError(f"a text holds {what} at position {found.start()}, "
+                                  "which a database cannot store or index")
+    return value
 
 
 @dataclass(frozen=True)
@@ -79,7 +104,8 @@ def clean_value(value: Any) -> Any:
 
     NaN and infinities become null, NumPy scalars become Python scalars, dates become ISO
     strings, and map keys become strings. An integer outside the signed 64-bit range raises
-    ``ParameterValueError`` (Neo4j's driver refuses it; FalkorDB would silently clamp it).
+    ``ParameterValueError`` (Neo4j's driver refuses it; FalkorDB would silently clamp it), as
+    does a text holding a NUL or a lone surrogate (``check_text``).
 
     >>> clean_value({"a": float("nan"), "b": [1, 2.5]})
     {'a': None, 'b': [1, 2.5]}
@@ -87,8 +113,10 @@ def clean_value(value: Any) -> Any:
     Traceback (most recent call last):
     ParameterValueError: integer 18446744073709551616 is outside the signed 64-bit range
     """
-    if value is None or isinstance(value, (bool, str)):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        return check_text(value)
     if isinstance(value, int):
         if not _INT64_MIN <= value <= _INT64_MAX:
             raise ParameterValueError(f"integer {value} is outside the signed 64-bit range "
@@ -97,7 +125,7 @@ def clean_value(value: Any) -> Any:
     if isinstance(value, float):
         return None if math.isnan(value) or math.isinf(value) else value
     if isinstance(value, Mapping):
-        return {str(k): clean_value(v) for k, v in value.items()}
+        return {check_text(str(k)): clean_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [clean_value(v) for v in value]
     if isinstance(value, (dt.datetime, dt.date)):

@@ -7,7 +7,9 @@ time there. ``params_header`` writes the same text, byte for byte in meaning (st
 with ``\\`` and ``"`` escaped, ``None``/NaN as ``null``, map keys in backticks), with fast
 paths for lists of strings and for tables (``Table``: columns serialised with Arrow
 compute kernels into a list of lists), and the client's own code for everything else.
-Values are still parameters: nothing here is pasted into a query's text.
+Values are still parameters: nothing here is pasted into a query's text. A text that no
+database can store (``base.UNSAFE_TEXT``: NUL, U+0001, a lone surrogate) raises
+``ParameterValueError`` naming the parameter, on every path, before anything is sent.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from falkordb.helpers import stringify_param_value
 
-from graph.store.base import clean_value
+from graph.store.base import UNSAFE_TEXT, ParameterValueError, check_text, clean_value
 
 
 class Table:
@@ -82,9 +84,15 @@ def _arrow(column: Any) -> pa.Array:
     if isinstance(column, pd.Series):
         return _arrow(pa.Array.from_pandas(column))
     values = np.asarray(column)
-    if values.dtype == object:
-        return pa.array(values, from_pandas=True)
-    return pa.array(values)
+    try:
+        if values.dtype == object:
+            return pa.array(values, from_pandas=True)
+        return pa.array(values)
+    except UnicodeEncodeError:  # a lone surrogate: say which, as every other path does
+        for value in values.ravel():
+            if isinstance(value, str):
+                check_text(value)
+        raise
 
 
 def _python_values(column: pa.Array) -> list[Any]:
@@ -102,6 +110,10 @@ def _column_literals(column: pa.Array) -> pa.Array:
     kind = column.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         column = column.cast(pa.large_string())
+        nul = pc.fill_null(pc.match_substring_regex(column, "[\\x00\\x01]"), False)
+        if pc.any(nul).as_py():
+            at = pc.index(nul, True).as_py()
+            check_text(column[at].as_py())  # raises, saying where
         escaped = pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
         text = pc.binary_join_element_wise(_large('"'), escaped, _large('"'), _large(""))
     elif pa.types.is_integer(kind) or pa.types.is_boolean(kind):
@@ -138,7 +150,7 @@ def _value(value: Any) -> str:
         return value.literal()
     if isinstance(value, list) and value and all(type(v) is str for v in value):
         text = '","'.join(value)
-        if "\\" not in text and '"' not in text:
+        if "\\" not in text and '"' not in text and UNSAFE_TEXT.search(text) is None:
             return '["' + text + '"]'
     return str(stringify_param_value(clean_value(value)))
 
@@ -154,4 +166,10 @@ def params_header(params: Mapping[str, Any] | None) -> str:
     for name in params:
         if not name or "`" in name:
             raise ValueError(f"invalid parameter name {name!r}")
-    return "CYPHER " + "".join(f"`{k}`={_value(v)} " for k, v in params.items())
+    parts = []
+    for name, value in params.items():
+        try:
+            parts.append(f"`{name}`={_value(value)} ")
+        except ParameterValueError as exc:
+            raise ParameterValueError(f"parameter {name!r}: {exc}") from exc
+    return "CYPHER " + "".join(parts)

@@ -8,6 +8,8 @@ shows of it.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,9 @@ class AnalyzeParams:
     seed: int = 0
     weights_file: str | None = None
     engine: str = "python"  # or "gds": Leiden and PageRank inside Neo4j (graph/store/gds_io)
+    #: The "now" that the ties' recency is measured from (epoch seconds); ``None``: the
+    #: run's clock (never a time taken from the data). Set it for a reproducible run.
+    as_of: float | None = None
 
 
 def check_params(params: AnalyzeParams) -> AnalyzeParams:
@@ -58,6 +63,8 @@ def check_params(params: AnalyzeParams) -> AnalyzeParams:
         raise InvalidInput("engine", f"one of {', '.join(ENGINES)}; got {params.engine!r}")
     if params.engine == "gds" and params.algorithm != "leiden":
         raise InvalidInput("engine", "gds runs Leiden; algorithm must be leiden")
+    if params.as_of is not None and not math.isfinite(params.as_of):
+        raise InvalidInput("as_of", f"must be a finite epoch time, got {params.as_of}")
     return params
 
 
@@ -117,6 +124,7 @@ def run_analysis(store: GraphStore, weights: Weights, params: AnalyzeParams,
             raise NotReady("the graph has no persons: run kolgraph ingest first")
         result = pipeline.analyze(data, weights, algorithm=params.algorithm,
                                   resolution=params.resolution, seed=params.seed,
+                                  now=time.time() if params.as_of is None else params.as_of,
                                   engine=engine)
         result.metrics["engine"] = params.engine
         analytics_io.write_communities(store, run_id, result.communities,

@@ -79,7 +79,7 @@ printf '%s\n' "$deps" >"$fresh/_kolgraph_wheel_check_deps.pth"
 cd "$work/run"
 unset PYTHONPATH PYTHONHOME KOLGRAPH_CONFIG KOLGRAPH_GRAPH NEO4J_URI NEO4J_USERNAME \
     NEO4J_PASSWORD NEO4J_DATABASE
-export PYTHONNOUSERSITE=1 KOLGRAPH_BACKEND=embedded KOLGRAPH_PII_SALT=wheel-check \
+export PYTHONNOUSERSITE=1 KOLGRAPH_BACKEND=embedded KOLGRAPH_PII_SALT=wheel-check-salt-0123 \
     KOLGRAPH_SECRET_KEY=wheel-check
 export PATH=$venv/bin:$PATH
 

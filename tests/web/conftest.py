@@ -97,7 +97,7 @@ def web_sample() -> Iterator[WebSample]:
 
     home = Path(tempfile.mkdtemp(prefix="kgw-"))
     settings = load_settings(env={"KOLGRAPH_HOME": str(home),
-                                  "KOLGRAPH_PII_SALT": "web-test-salt",
+                                  "KOLGRAPH_PII_SALT": "web-test-salt-0123456",
                                   "KOLGRAPH_SECRET_KEY": "web-test-secret"})
     store = open_store(settings)
     try:

@@ -116,7 +116,7 @@ def test_kolgraph_serve_serves_the_app(web_sample, workers):
 
     port = _free_port()
     env = {**os.environ, "KOLGRAPH_HOME": str(web_sample.home),
-           "KOLGRAPH_SECRET_KEY": "web-test-secret", "KOLGRAPH_PII_SALT": "web-test-salt"}
+           "KOLGRAPH_SECRET_KEY": "web-test-secret", "KOLGRAPH_PII_SALT": "web-test-salt-0123456"}
     env.pop("KOLGRAPH_CONFIG", None)
     env.pop("KOLGRAPH_COOKIE_SECURE", None)
     process = subprocess.Popen(

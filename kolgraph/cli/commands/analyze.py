@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from graph.analytics.pipeline import AnalysisResult
-from kolgraph.cli.support import format_option, store_from, write_rows, write_value
+from graph.config import ConfigError, parse_as_of
+from kolgraph.cli.support import (
+    format_option,
+    settings_from,
+    store_from,
+    write_rows,
+    write_value,
+)
 from kolgraph.usecases.analyze import (
     ALGORITHMS,
     DEFAULT_ALGORITHM,
@@ -40,17 +47,27 @@ def _stderr(message: str) -> None:
 @click.option("--engine", type=click.Choice(ENGINES), default="python", show_default=True,
               help="gds: Leiden and PageRank inside Neo4j with the Graph Data Science "
                    "library (Neo4j backend only); the rest of the analysis is the same.")
+@click.option("--as-of", "as_of", default=None, metavar="TIME",
+              help="The \"now\" that ties' recency is measured from: epoch seconds or an "
+                   "ISO-8601 date/time (default: KOLGRAPH_AS_OF, else the run's clock). "
+                   "Set it for a reproducible run.")
 @format_option("table: the summary as tables; json: the whole summary; csv: the top KOLs.")
 @click.pass_context
 def analyze(ctx: click.Context, algorithm: str, resolution: float, seed: int,
-            weights_file: Path | None, engine: str, fmt: str) -> None:
+            weights_file: Path | None, engine: str, as_of: str | None, fmt: str) -> None:
     """Detect communities, rank KOLs and record the results as an analyze run.
 
     Prints the number of communities, the modularity, the largest communities and the top
     10 KOLs. Readers keep seeing the previous run until this one is complete.
     """
+    try:
+        when = settings_from(ctx).as_of if as_of is None else parse_as_of(as_of, "--as-of")
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--as-of: "),
+                                 param_hint="--as-of") from exc
     params = check_params(AnalyzeParams(algorithm, resolution, seed,
-                                        str(weights_file) if weights_file else None, engine))
+                                        str(weights_file) if weights_file else None, engine,
+                                        when))
     weights = weights_from(weights_file)
     with store_from(ctx) as store:
         run_id, result = run_analysis(store, weights, params, _stderr)
