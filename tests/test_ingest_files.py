@@ -198,7 +198,7 @@ def test_reader_memory_is_bounded_by_its_block_not_the_file(tmp_path: Path) -> N
         import pandas, pyarrow, pyarrow.csv
         from graph.ingest import pieces
         from graph.ingest.readers import read_chunks
-        pieces.BLOCK_BYTES = 8 << 20
+        pieces.BLOCK_BYTES = 1 << 20
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         rows = sum(len(c.frame) for c in read_chunks(Path({str(path)!r}), "interactions"))
         after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
