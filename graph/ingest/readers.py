@@ -196,7 +196,11 @@ class FileReader:
                 unreadable.append((number, "not a JSON object"))
                 continue
             try:
-                records.append(self._json_record(value, resolved, seen))
+                record = self._json_record(value, resolved, seen)
+                if "\\u" in line:  # only an escape can make a lone surrogate
+                    for column, cell in record.items():
+                        check_unicode(column, cell)
+                records.append(record)
             except BadCell as exc:
                 unreadable.append((number, str(exc)))
                 continue
@@ -211,7 +215,6 @@ class FileReader:
         record: dict[str, str] = {}
         for key, cell in value.items():
             if key not in resolved:
-                check_unicode("(a key)", key)
                 resolved[key] = canonical_name(key, self.kind, self.mapping)
             column = resolved[key]
             if column is None:

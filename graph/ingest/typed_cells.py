@@ -15,7 +15,7 @@ class BadCell(ValueError):
 
 def json_cell(column: str, value: object) -> str:
     """The text of a JSON ``value`` of canonical ``column``; ``BadCell`` for a list or
-    object, a non-integral number as an id, or text holding a lone surrogate.
+    object, or a non-integral number as an id (text is checked by ``check_unicode``).
 
     >>> json_cell("account_id", 100000.0), json_cell("display_name", None)
     ('100000', '')
@@ -29,10 +29,7 @@ def json_cell(column: str, value: object) -> str:
                       f"{'object' if isinstance(value, dict) else 'list'})")
     if isinstance(value, float):
         return float_cell(column, value)
-    text = str(value)
-    if isinstance(value, str):
-        check_unicode(column, text)
-    return text
+    return str(value)
 
 
 def float_cell(column: str, value: float) -> str:
