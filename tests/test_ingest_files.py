@@ -215,3 +215,27 @@ def test_reader_memory_is_bounded_by_its_block_not_the_file(tmp_path: Path) -> N
 def test_read_chunks_refuses_an_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"x\.txt: unknown file format"):
         read_chunks(tmp_path / "x.txt", "accounts")
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"accounts.csv": "platform,account_id,platform\nzhihu,1,zhihu\n"},
+     "accounts.csv:1: columns 1 ('platform') and 3 ('platform') are both column 'platform'"),
+    ({"accounts.csv": "platform,account_id\n" + "zhihu,1\n" * 3 + "zhihu,\udcff\n"},
+     "accounts.csv:5: neither UTF-8 nor GB18030"),
+])
+def test_cli_prints_one_line_naming_the_file(files: dict[str, str], message: str,
+                                             kolgraph_home: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from kolgraph.cli import cli
+    from kolgraph.cli.support import UserError
+
+    monkeypatch.setenv("KOLGRAPH_HOME", str(kolgraph_home))
+    monkeypatch.setenv("KOLGRAPH_GRAPH", "ingest_files_cli")
+    folder = folder_with(tmp_path, {k: v.encode("utf-8", "surrogateescape")
+                                    for k, v in files.items()})
+    result = CliRunner().invoke(cli, ["ingest", str(folder)])
+    assert result.exit_code not in (0, None)
+    assert isinstance(result.exception, UserError), result.exception  # one line, no traceback
+    assert message in str(result.exception) and "\n" not in str(result.exception)
