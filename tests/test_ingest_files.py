@@ -239,3 +239,18 @@ def test_cli_prints_one_line_naming_the_file(files: dict[str, str], message: str
     assert result.exit_code not in (0, None)
     assert isinstance(result.exception, UserError), result.exception  # one line, no traceback
     assert message in str(result.exception) and "\n" not in str(result.exception)
+
+
+def test_sparse_file_is_refused_after_a_few_blocks(store: GraphStore, settings: Settings,
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 2 GB sparse ``interactions.csv`` (NUL bytes, no line end) once took the old
+    reader to 4.4 GB and a MemoryError; it is refused after ``MAX_RECORD_BLOCKS`` blocks."""
+    monkeypatch.setattr(pieces, "BLOCK_BYTES", 1 << 20)
+    folder = folder_with(tmp_path, {"accounts.csv": ACCOUNTS})
+    with (folder / "interactions.csv").open("wb") as out:
+        out.truncate(2 << 30)
+    with pytest.raises(InputError, match=r"interactions\.csv:1: a line longer than \d+ MB of "
+                                         r"NUL bytes"):
+        ingest_folder(store, dataclasses.replace(settings, home=tmp_path), folder)
+    assert store.node_counts()["Account"] == 0

@@ -40,8 +40,9 @@ def record_pieces(path: Path, stream: BinaryIO, quote: bytes | None,
     that is outside quotes (an even number of ``quote`` bytes before it in the piece;
     ``None``: every newline ends a record), the last one with whatever remains.
 
-    Raises ``InputError`` naming the line where a quoted field stays open for more than
-    ``MAX_RECORD_BLOCKS`` blocks (an unbalanced quote), so that memory stays bounded.
+    Raises ``InputError`` naming the line where a record goes on for more than
+    ``MAX_RECORD_BLOCKS`` blocks (no line end, or an unbalanced quote), so that memory
+    stays bounded.
 
     >>> import io
     >>> list(record_pieces(Path("x"), io.BytesIO(b'a\\n"b\\nc"\\nd'), b'"', 3))
@@ -60,9 +61,7 @@ def record_pieces(path: Path, stream: BinaryIO, quote: bytes | None,
             cut = _record_end(buf, quote)
             if cut == 0:
                 if len(buf) > MAX_RECORD_BLOCKS * size:
-                    raise InputError(
-                        f"{path}:{line}: a quoted field is still open after "
-                        f"{len(buf) >> 20} MB (an unbalanced {quote!r}); fix the quoting")
+                    raise InputError(_too_long(path, line, buf, quote))
                 rest = buf
                 continue
             piece, rest = buf[:cut], buf[cut:]
@@ -84,3 +83,12 @@ def _record_end(buf: bytes, quote: bytes | None) -> int:
         quotes -= buf.count(quote, before + 1, end)
         end = before
     return end + 1
+
+
+def _too_long(path: Path, line: int, buf: bytes, quote: bytes | None) -> str:
+    size = f"{len(buf) >> 20} MB"
+    if quote is None or b"\n" not in buf:
+        nul = " of NUL bytes (a sparse or damaged file?)" if not buf.strip(b"\0") else ""
+        return f"{path}:{line}: a line longer than {size}{nul}; not a text file of records"
+    return (f"{path}:{line}: a quoted field is still open after {size} (an unbalanced "
+            f"{quote.decode('ascii', 'replace')}); fix the quoting")
