@@ -5,7 +5,9 @@ The static malformed files are in the corpus (``test_ingest_bad_inputs``)."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import os
 import stat
 import subprocess
@@ -15,6 +17,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from graph.config import Settings
 from graph.ingest import pieces
@@ -254,3 +259,21 @@ def test_sparse_file_is_refused_after_a_few_blocks(store: GraphStore, settings: 
                                          r"NUL bytes"):
         ingest_folder(store, dataclasses.replace(settings, home=tmp_path), folder)
     assert store.node_counts()["Account"] == 0
+
+
+@settings_(max_examples=150, deadline=None)
+@given(rows=st.lists(st.lists(st.text(alphabet='ab,"\n ;', max_size=6), min_size=3,
+                              max_size=3), max_size=25),
+       block=st.integers(min_value=12, max_value=60))
+def test_pieces_hold_whole_records(rows: list[list[str]], block: int) -> None:
+    """Cut wherever the block size puts it (a record is at most four blocks), the pieces
+    parse to the file's records, and each piece starts on its first line in the file."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    data = buffer.getvalue().encode("utf-8")
+    got, expected_line = [], 1
+    for line, piece in pieces.record_pieces(Path("x.csv"), io.BytesIO(data), b'"', block):
+        assert line == expected_line
+        got += list(csv.reader(io.StringIO(piece.decode("utf-8"), newline="")))
+        expected_line += piece.count(b"\n")
+    assert got == list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
