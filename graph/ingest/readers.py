@@ -268,12 +268,14 @@ class FileReader:
 
 def _take_header(path: Path, line: int, text: str, dialect: Dialect
                  ) -> tuple[list[str], int, str] | None:
-    """The header record of ``text``, the lines it spans, and the text after it; ``None``
-    when ``text`` holds no record (blank)."""
+    """The header record of ``text`` (after any blank lines), the lines up to its end, and
+    the text after it; ``None`` when ``text`` holds no record (blank)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter,
                         quotechar=dialect.quotechar)
     try:
         header = next(reader, None)
+        while header == []:  # blank lines before the header
+            header = next(reader, None)
     except csv.Error as exc:
         raise InputError(f"{path}:{line}: unreadable CSV header: {exc}") from exc
     if header is None:
