@@ -100,8 +100,6 @@ def sniff_dialect(sample: str, kind: str, mapping: FileMapping) -> Dialect:
 
 
 def _known(line: str, delimiter: str, kind: str, mapping: FileMapping) -> int:
-    cells = next(csv.reader([line], delimiter=delimiter), [])
-    spec = KINDS[kind]
-    native = {k.strip().casefold() for k in mapping.columns}
-    return sum(1 for c in cells
-               if c.strip().casefold() in native or c.strip().casefold() in spec.columns)
+    cells = next(csv.reader([line.lstrip("\ufeff")], delimiter=delimiter), [])
+    known = {k.strip().casefold() for k in mapping.columns} | set(KINDS[kind].columns)
+    return sum(1 for c in cells if c.strip().casefold() in known)
