@@ -10,6 +10,7 @@ and must decode in it.
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from graph.ingest.input_error import InputError
@@ -50,7 +51,6 @@ class Decoder:
             return self._utf8(line, piece), piece
         try:
             text = piece.decode(self._mode)
-            return text, piece if codecs.lookup(self._mode).name == "utf-8" else None
         except UnicodeDecodeError as exc:
             at = line + piece.count(b"\n", 0, exc.start)
             if self.given:
@@ -58,6 +58,32 @@ class Decoder:
                                  "the encoding in the mapping file") from exc
             raise InputError(f"{self.path}:{at}: neither UTF-8 nor GB18030; set the "
                              "encoding in the mapping file") from exc
+        if not self.given:
+            self._no_utf8_lines(line, piece)
+        return text, piece if codecs.lookup(self._mode).name == "utf-8" else None
+
+    def _no_utf8_lines(self, line: int, piece: bytes) -> None:
+        """Refuse a line of UTF-8 Chinese in a file detected as GB18030: a line that is
+        valid UTF-8 with two CJK ideographs or more, whose GB18030 reading is mostly not
+        common Chinese (GB2312 hanzi, which real GB18030 text mostly is)."""
+        end = 0
+        for match in _UTF8_WIDE.finditer(piece):
+            if match.start() < end:
+                continue
+            start = piece.rfind(b"\n", 0, match.start()) + 1
+            end = piece.find(b"\n", match.start())
+            end = len(piece) if end < 0 else end
+            text = piece[start:end]
+            try:
+                wide = len(_CJK.findall(text.decode("utf-8")))
+            except UnicodeDecodeError:
+                continue
+            if wide >= 2 and _common_hanzi_share(text.decode("gb18030")) < 0.5:
+                at = line + piece.count(b"\n", 0, start)
+                raise InputError(
+                    f"{self.path}:{at}: a UTF-8 line in a file read as GB18030 (its first "
+                    "non-ASCII line is not UTF-8): the file mixes encodings; fix that line "
+                    "or the first one")
 
     def _detect(self, line: int, piece: bytes) -> tuple[str, bytes | None]:
         try:
@@ -82,3 +108,22 @@ class Decoder:
                 f"{self.path}:{at}: not valid UTF-8 (byte {column} of the line), but the "
                 "file is UTF-8 before it: it mixes encodings; fix that line (or, if the "
                 "whole file is another encoding, set it in the mapping file)") from exc
+
+
+_UTF8_WIDE = re.compile(rb"[\xe0-\xef][\x80-\xbf]{2}")
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def _common_hanzi_share(text: str) -> float:
+    """The share of the double-byte GB18030 characters of ``text`` that are GB2312 hanzi
+    (first byte B0-F7, second A1-FE).
+
+    >>> _common_hanzi_share("用户"), _common_hanzi_share("鐢ㄦ埛")
+    (1.0, 0.0)
+    """
+    pairs = [c.encode("gb18030") for c in text if ord(c) >= 0x80]
+    pairs = [b for b in pairs if len(b) == 2]
+    if not pairs:
+        return 1.0
+    common = sum(1 for b in pairs if 0xB0 <= b[0] <= 0xF7 and 0xA1 <= b[1] <= 0xFE)
+    return common / len(pairs)
