@@ -64,8 +64,8 @@ class Decoder:
 
     def _no_utf8_lines(self, line: int, piece: bytes) -> None:
         """Refuse a line of UTF-8 Chinese in a file detected as GB18030: a line that is
-        valid UTF-8 with two CJK ideographs or more, whose GB18030 reading is mostly not
-        common Chinese (GB2312 hanzi, which real GB18030 text mostly is)."""
+        valid UTF-8 with two CJK ideographs in a row, all of them common (GB2312 hanzi),
+        whose GB18030 reading is mostly not common Chinese (real GB18030 text mostly is)."""
         end = 0
         for match in _UTF8_WIDE.finditer(piece):
             if match.start() < end:
@@ -75,10 +75,11 @@ class Decoder:
             end = len(piece) if end < 0 else end
             text = piece[start:end]
             try:
-                wide = len(_CJK.findall(text.decode("utf-8")))
+                ideographs = _CJK.findall(text.decode("utf-8"))
             except UnicodeDecodeError:
                 continue
-            if wide >= 2 and _common_hanzi_share(text.decode("gb18030")) < 0.5:
+            if (_common_hanzi_share("".join(ideographs)) == 1.0
+                    and _common_hanzi_share(text.decode("gb18030")) < 0.5):
                 at = line + piece.count(b"\n", 0, start)
                 raise InputError(
                     f"{self.path}:{at}: a UTF-8 line in a file read as GB18030 (its first "
@@ -110,7 +111,8 @@ class Decoder:
                 "whole file is another encoding, set it in the mapping file)") from exc
 
 
-_UTF8_WIDE = re.compile(rb"[\xe0-\xef][\x80-\xbf]{2}")
+#: Two CJK ideographs in a row in UTF-8 (U+4000-U+9FFF): where a UTF-8 line may be.
+_UTF8_WIDE = re.compile(rb"[\xe4-\xe9][\x80-\xbf]{2}[\xe4-\xe9][\x80-\xbf]{2}")
 _CJK = re.compile("[\u4e00-\u9fff]")
 
 
