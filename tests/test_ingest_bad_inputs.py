@@ -1,7 +1,8 @@
 """The malformed-input corpus: every case folder in tests/data/bad_inputs/ holds ``input/``
 (the files to ingest), an optional ``mapping.toml`` and ``expected.json`` with the exact
 outcome: an error message fragment (and nothing loaded), or the per-file counts, the
-quarantine lines (``file:line:reason``), the detected encodings and the ignored files.
+quarantine lines (``file:line:reason``), the detected encodings and CSV dialects and the
+ignored files.
 """
 
 from __future__ import annotations
@@ -55,3 +56,6 @@ def test_bad_input(case: str, store: GraphStore, settings: Settings, tmp_path: P
     assert report.ignored_files == expected.get("ignored_files", [])
     for name, encoding in expected.get("encodings", {}).items():
         assert next(f.encoding for f in report.files if f.file == name) == encoding
+    for name, (delimiter, quotechar) in expected.get("dialects", {}).items():
+        assert next((f.delimiter, f.quotechar) for f in report.files if f.file == name) == (
+            delimiter, quotechar)

@@ -42,6 +42,9 @@ FORMATS: dict[str, str] = {".csv": "csv", ".parquet": "parquet", ".jsonl": "json
 INTERACTION_TYPES = frozenset({"follow", "mention", "reply", "comment", "share", "like"})
 ENGAGEMENT_TYPES = frozenset({"view", "like", "comment", "share", "purchase", "subscribe"})
 PII_COLUMNS: tuple[str, ...] = ("phone", "email", "unionid")
+#: Columns that hold a platform's own id of an account or a content.
+ID_COLUMNS = frozenset({"account_id", "src_account", "dst_account", "content_id",
+                        "creator_account", "account_a", "account_b"})
 
 
 def kind_of(file_name: str) -> str | None:

@@ -7,6 +7,8 @@ Example::
     kind = "accounts"                  # needed when the name does not say it
     encoding = "gb18030"               # utf-8, utf-8-sig, gb18030; detected when absent
     timestamp_format = "%Y/%m/%d %H:%M"  # strptime format, local time UTC+8 unless %z
+    delimiter = ";"                    # CSV: sniffed when absent
+    quotechar = '"'                    # CSV: '"' when absent
     [files."zhihu_users.csv".columns]
     uid = "account_id"
     nick = "display_name"
@@ -36,9 +38,11 @@ class FileMapping:
     encoding: str | None = None
     timestamp_format: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
+    delimiter: str | None = None
+    quotechar: str | None = None
 
 
-_FILE_KEYS = {"kind", "encoding", "timestamp_format", "columns"}
+_FILE_KEYS = {"kind", "encoding", "timestamp_format", "columns", "delimiter", "quotechar"}
 
 
 def load_mapping(path: Path | None) -> dict[str, FileMapping]:
@@ -80,10 +84,15 @@ def _file_mapping(path: Path, name: str, spec: object) -> FileMapping:
         raise MappingError(f"{where}.kind: unknown kind {kind!r} (one of {', '.join(KINDS)})")
     encoding = spec.get("encoding")
     if encoding is not None:
-        try:
-            codecs.lookup(str(encoding))
-        except LookupError as exc:
-            raise MappingError(f"{where}.encoding: unknown encoding {encoding!r}") from exc
+        _check_encoding(where, encoding)
+    delimiter, quotechar = spec.get("delimiter"), spec.get("quotechar")
+    for key, value in (("delimiter", delimiter), ("quotechar", quotechar)):
+        if value is not None and (not isinstance(value, str) or len(value) != 1
+                                  or not value.isascii() or value in "\r\n"):
+            raise MappingError(f"{where}.{key}: must be one ASCII character other than a "
+                               f"line break, not {value!r}")
+    if delimiter is not None and delimiter == quotechar:
+        raise MappingError(f"{where}.quotechar: the same character as the delimiter")
     ts_format = spec.get("timestamp_format")
     if ts_format is not None and (not isinstance(ts_format, str) or (
             "%" not in ts_format and ts_format not in EPOCH_UNITS)):
@@ -102,4 +111,20 @@ def _file_mapping(path: Path, name: str, spec: object) -> FileMapping:
     if dupes:
         raise MappingError(f"{where}.columns: two columns map to {dupes[0]!r}")
     return FileMapping(kind=kind, encoding=encoding, timestamp_format=ts_format,
-                       columns=dict(columns))
+                       columns=dict(columns), delimiter=delimiter, quotechar=quotechar)
+
+
+def _check_encoding(where: str, encoding: object) -> None:
+    """A text encoding that keeps ASCII as it is (line ends, delimiters and quotes are found
+    in the bytes), else ``MappingError`` naming ``where``."""
+    try:
+        codecs.lookup(str(encoding))
+    except LookupError as exc:
+        raise MappingError(f"{where}.encoding: unknown encoding {encoding!r}") from exc
+    try:
+        ascii_kept = "a,\"\n".encode(str(encoding)) == b'a,"\n'
+    except (LookupError, UnicodeError, TypeError, ValueError):
+        ascii_kept = False
+    if not isinstance(encoding, str) or not ascii_kept:
+        raise MappingError(f"{where}.encoding: {encoding!r} is not a text encoding that "
+                           "keeps ASCII as it is (e.g. utf-8, gb18030, latin-1)")

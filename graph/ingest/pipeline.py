@@ -9,6 +9,7 @@ MERGEd with SET (idempotent) and events go in self-identifying day batches recor
 
 from __future__ import annotations
 
+import stat
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -40,7 +41,7 @@ from graph.ingest.prepare import (
     worker_count,
 )
 from graph.ingest.quarantine import write_quarantine
-from graph.ingest.readers import LINE, InputError, read_file
+from graph.ingest.readers import LINE, InputError, read_chunks
 from graph.ingest.report import FileCounts, IngestReport
 from graph.ingest.run_lock import ingest_lock
 from graph.ingest.timestamps import TimeWindow
@@ -53,25 +54,57 @@ FILE = "_file"
 
 
 def _plan(folder: Path, mapping: dict[str, FileMapping], mapping_path: Path | None
-          ) -> tuple[list[tuple[Path, str, FileMapping]], list[str]]:
+          ) -> tuple[list[tuple[Path, str, FileMapping]], dict[str, str]]:
+    """The input files of ``folder`` (path, kind, mapping) in reading order, and the
+    entries ignored with the reason (``{name: reason}``). Only regular files are read: a
+    directory, FIFO, socket or dangling link named like an input file is ignored; a
+    symbolic link that leads out of ``folder`` is refused (``InputError``), its target
+    unread."""
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
     names = {p.name for p in folder.iterdir()}
     for name in mapping:
         if name not in names:
             raise MappingError(f"{mapping_path}: files.{name!r}: no such file in {folder}")
-    planned, ignored = [], []
+    planned, ignored = [], {}
+    inside = folder.resolve()
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
+        if path.name.startswith("."):
             continue
         spec = mapping.get(path.name, FileMapping())
         kind = spec.kind or kind_of(path.name)
         if kind is None or (format_of(path.name) is None and path.name not in mapping):
-            ignored.append(path.name)
+            ignored[path.name] = "not an input file"
+            continue
+        why = _not_regular(path, inside)
+        if why:
+            ignored[path.name] = why
             continue
         planned.append((path, kind, spec))
     planned.sort(key=lambda p: (KIND_ORDER.index(p[1]), p[0].name))
     return planned, ignored
+
+
+def _not_regular(path: Path, folder: Path) -> str | None:
+    """Why ``path`` (an entry of the resolved ``folder``) is not read, or ``None`` for a
+    regular file (or a link to one inside ``folder``); ``InputError`` for a link that
+    leads out of ``folder``."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(folder):
+            raise InputError(f"{path}: a symbolic link to a file outside the input folder; "
+                             "refused (copy the file into the folder)")
+        if not target.exists():
+            return "a dangling symbolic link"
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, socket or device)"
+    return None
 
 
 def _progress(enabled: bool, total: int, desc: str) -> Any:
@@ -103,7 +136,8 @@ def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path |
     # rows dated beyond the ingest's clock plus the allowed skew are quarantined
     window = TimeWindow.from_clock(time.time(), settings.future_skew_s)
     report = IngestReport(folder=str(folder))
-    planned, report.ignored_files = _plan(folder, load_mapping(mapping), mapping)
+    planned, ignored = _plan(folder, load_mapping(mapping), mapping)
+    report.ignored_files, report.ignored_reasons = list(ignored), ignored
 
     # --- read and validate every file
     typed: dict[str, list[pd.DataFrame]] = defaultdict(list)
@@ -111,33 +145,43 @@ def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path |
     counts: dict[str, FileCounts] = {}
     bar = _progress(progress, len(planned), "read+validate")
 
-    def collect(fc: FileCounts, unreadable: list[tuple[int, str]],
-                prepared: list[Future[tuple[pd.DataFrame, list[Rejected]]]]) -> None:
-        bad = [Rejected(line, reason, {}) for line, reason in unreadable]
-        for future in prepared:
-            good, wrong = future.result()
-            bad += wrong
-            typed[fc.kind].append(good.assign(**{FILE: fc.file}))
+    bad_rows: list[Rejected] = []
+
+    def collect(fc: FileCounts, unreadable: list[tuple[int, str]]) -> None:
+        bad = [Rejected(line, reason, {}) for line, reason in unreadable] + bad_rows
+        bad_rows.clear()
         bad.sort(key=lambda r: r.line)
         fc.quarantined = len(bad)
         rejected.extend((fc.file, r) for r in bad)
         if bar:
             bar.update(1)
 
-    # one file at a time (reading the next one meanwhile would hold two files' text)
+    # one file at a time, each in chunks (reading the next one meanwhile would hold more
+    # text); only the validated rows of a chunk are kept
     workers = worker_count(sum(path.stat().st_size for path, _, _ in planned))
     with preparer(workers) as pool:
         for path, kind, spec in planned:
-            table = read_file(path, kind, spec)
-            fc = counts[path.name] = FileCounts(path.name, kind, format_of(path.name) or "?",
-                                                table.encoding)
-            fc.read = len(table.frame) + len(table.unreadable)
-            prepared = [pool.submit(prepare_chunk, kind, part, spec.timestamp_format,
-                                    path.name, settings.pii_salt, window)
-                        for part in chunks(table.frame)]
-            unreadable = table.unreadable
-            del table
-            collect(fc, unreadable, prepared)
+            reader = read_chunks(path, kind, spec)
+            fc = counts[path.name] = FileCounts(path.name, kind, reader.format)
+            unreadable: list[tuple[int, str]] = []
+            prepared: list[Future[tuple[pd.DataFrame, list[Rejected]]]] = []
+            for chunk in reader:
+                fc.read += len(chunk.frame) + len(chunk.unreadable)
+                unreadable += chunk.unreadable
+                prepared += [pool.submit(prepare_chunk, kind, part, spec.timestamp_format,
+                                         path.name, settings.pii_salt, window)
+                             for part in chunks(chunk.frame)]
+                del chunk
+                # at most a few chunks in flight: the others are validated and compact
+                while len(prepared) > 2 * max(workers, 1):
+                    _collect(fc, prepared.pop(0), typed, bad_rows)
+            fc.encoding = reader.encoding
+            if reader.dialect is not None:
+                fc.delimiter = reader.dialect.delimiter
+                fc.quotechar = reader.dialect.quotechar
+            for future in prepared:
+                _collect(fc, future, typed, bad_rows)
+            collect(fc, unreadable)
     report.files = list(counts.values())
     report.seconds["read_validate"] = round(time.monotonic() - clock, 3)
     release_free_memory()  # the files' text
@@ -184,6 +228,15 @@ def _ingest(store: GraphStore, settings: Settings, folder: Path, mapping: Path |
     w.compact_after_large_write(store, report.accounts + report.persons_created
                                 + report.contents + report.events_new)
     return report
+
+
+def _collect(fc: FileCounts, future: Future[tuple[pd.DataFrame, list[Rejected]]],
+             typed: dict[str, list[pd.DataFrame]], bad: list[Rejected]) -> None:
+    """Keep the validated rows of one prepared chunk of file ``fc`` (in ``typed``) and its
+    rejected rows (in ``bad``)."""
+    good, wrong = future.result()
+    bad += wrong
+    typed[fc.kind].append(good.assign(**{FILE: fc.file}))
 
 
 def _dedup(kind: str, frame: pd.DataFrame, counts: dict[str, FileCounts]) -> pd.DataFrame:

@@ -15,6 +15,8 @@ class FileCounts:
     kind: str
     format: str
     encoding: str | None = None
+    delimiter: str | None = None
+    quotechar: str | None = None
     read: int = 0
     loaded: int = 0
     quarantined: int = 0
@@ -33,6 +35,7 @@ class IngestReport:
     run_id: str = ""
     files: list[FileCounts] = field(default_factory=list)
     ignored_files: list[str] = field(default_factory=list)
+    ignored_reasons: dict[str, str] = field(default_factory=dict)
     quarantine_file: str | None = None
     accounts: int = 0
     accounts_created_from_events: int = 0
@@ -68,8 +71,13 @@ class IngestReport:
         t = self.totals()
         lines.append(f"{'total':<32} {'':<15} {t['read']:>9} {t['loaded']:>9} "
                      f"{t['quarantined']:>9} {t['duplicates']:>9}")
+        for f in self.files:
+            if f.delimiter not in (None, ",") or f.quotechar not in (None, '"'):
+                lines.append(f"read {f.file} with delimiter {f.delimiter!r}, quote "
+                             f"{f.quotechar!r}")
         for name in self.ignored_files:
-            lines.append(f"ignored (not an input file): {name}")
+            lines.append(f"ignored ({self.ignored_reasons.get(name, 'not an input file')}): "
+                         f"{name}")
         lines.append(f"accounts {self.accounts} (created from events: "
                      f"{self.accounts_created_from_events}), persons {self.persons} "
                      f"(new {self.persons_created}, merged away {self.persons_merged}), "
