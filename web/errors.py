@@ -14,6 +14,7 @@ import logging
 from flask import (
     Flask,
     Response,
+    current_app,
     jsonify,
     make_response,
     redirect,
@@ -74,6 +75,9 @@ def handle_http(exc: HTTPException) -> BaseResponse:
     ``Allow`` (405) headers."""
     code = exc.code or 500
     message = exc.description if code != 500 else "something went wrong on the server"
+    if code == 413:
+        message = (f"the request is too large (a body holds at most "
+                   f"{current_app.config['MAX_CONTENT_LENGTH']:,} bytes)")
     parameter = exc.parameter if isinstance(exc, ParameterError) else None
     response = make_response(_render(code, message or "", parameter))
     for name, value in exc.get_headers():
