@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -427,3 +428,21 @@ def test_an_oversized_body_is_a_413_json_error(client_as):
     assert response.get_json()["status"] == 413
     form = client.post("/console", data={"cypher": "x" * (2 << 20), "csrf_token": token})
     assert form.status_code == 413 and "Traceback" not in form.get_data(as_text=True)
+
+
+def test_the_log_in_counters_are_seen_by_another_process(tmp_path):
+    import subprocess
+    import sys
+
+    from web.limiter import LoginLimiter
+
+    path = tmp_path / "logins.sqlite3"
+    limiter = LoginLimiter(path)
+    script = ("import sys; from pathlib import Path; from web.limiter import LoginLimiter; "
+              "LoginLimiter(Path(sys.argv[1])).failed(['account:x', 'address:10.0.0.9'])")
+    for _ in range(3):
+        subprocess.run([sys.executable, "-c", script, str(path)], check=True,
+                       cwd=Path(__file__).resolve().parents[2])
+    assert 0 < (limiter.retry_after("address:10.0.0.9", 3) or 0) <= 300
+    assert limiter.retry_after("address:10.0.0.9", 4) is None
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
