@@ -215,6 +215,7 @@ def json_body() -> Any:
     arrays and objects deep; ``ParameterError("body", ...)`` when the content type is not
     JSON or the body is not valid JSON (its line and column named) or nested deeper.
     Bodies over ``MAX_CONTENT_LENGTH`` never get here (413)."""
+    too_deep = f"nested deeper than {MAX_JSON_DEPTH} arrays or objects"
     if not request.is_json:
         raise ParameterError("body", "send JSON with the header Content-Type: "
                                      f"application/json (got {request.mimetype or 'none'})")
@@ -225,13 +226,12 @@ def json_body() -> Any:
                                      f"{exc.colno}: {exc.msg}") from None
     except UnicodeDecodeError as exc:
         raise ParameterError("body", f"not UTF-8 text (byte {exc.start})") from None
-    except (ValueError, RecursionError) as exc:
-        if isinstance(exc, RecursionError):
-            raise ParameterError("body", f"nested deeper than {MAX_JSON_DEPTH} arrays or "
-                                         "objects") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
         raise ParameterError("body", f"invalid JSON: {exc}") from None
+    except RecursionError:  # too deep for the parser, so deeper than MAX_JSON_DEPTH too
+        raise ParameterError("body", too_deep) from None
     if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
-        raise ParameterError("body", f"nested deeper than {MAX_JSON_DEPTH} arrays or objects")
+        raise ParameterError("body", too_deep)
     return value
 
 
