@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import math
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -49,10 +50,11 @@ class LoginLimiter:
         self.path = Path(path)
         self.window_s = window_s
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))  # before SQLite opens it
+        self.path.chmod(0o600)
         with self._db() as db:
             db.execute("PRAGMA journal_mode = WAL")
             db.executescript(_SCHEMA)
-        self.path.chmod(0o600)
 
     @classmethod
     def for_home(cls, home: Path) -> LoginLimiter:
