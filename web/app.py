@@ -16,7 +16,7 @@ from flask import Flask
 
 from graph.config import Settings, load_settings
 from graph.store import GraphStore, open_store
-from web import admin, api, auth, console, errors, pages, security
+from web import admin, api, auth, console, errors, pages, params, security
 from web.context import WebContext, install
 from web.data import person_url
 from web.html import select_options, why_cell
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     install(app, WebContext.for_store(settings, store))
     security.install(app)
+    app.before_request(params.check_request_values)
     errors.install(app)
     app.jinja_env.filters["num"] = _num
     app.jinja_env.filters["percent"] = _percent

@@ -35,17 +35,17 @@ class WebContext:
     store: GraphStore
     users: UserStore
     jobs: JobRunner
+    limiter: LoginLimiter
     cache: RunCache = field(default_factory=RunCache)
     orderings: RunCache = field(default_factory=lambda: RunCache(16))
     pages: RunCache = field(default_factory=lambda: RunCache(512))
-    limiter: LoginLimiter = field(default_factory=LoginLimiter)
 
     @classmethod
     def for_store(cls, settings: Settings, store: GraphStore) -> WebContext:
-        """The context of an app on ``store``: the users file of ``settings.home``, empty
-        caches, no jobs."""
+        """The context of an app on ``store``: the users file and the log-in limiter's file
+        of ``settings.home``, empty caches, no jobs."""
         return cls(settings=settings, store=store, users=UserStore.for_home(settings.home),
-                   jobs=JobRunner(settings))
+                   jobs=JobRunner(settings), limiter=LoginLimiter.for_home(settings.home))
 
 
 def install(app: Flask, context: WebContext) -> None:

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -22,6 +32,7 @@ log = logging.getLogger("kolgraph.web")
 TITLES = {400: "Bad request", 401: "Log-in needed", 403: "Forbidden", 404: "Not found",
           405: "Method not allowed", 409: "Conflict", 413: "Request too large",
           429: "Too many attempts", 500: "Server error", 503: "Not ready"}
+KEPT_HEADERS = ("Retry-After", "Allow")
 STATUS = ((InvalidInput, 400), (NotFound, 404), (Conflict, 409), (NotReady, 503))
 
 
@@ -59,11 +70,20 @@ def _render(code: int, message: str,
                            message=message, parameter=parameter), code
 
 
-def handle_http(exc: HTTPException) -> BaseResponse | tuple[Response | str, int]:
+def handle_http(exc: HTTPException) -> BaseResponse:
+    """An HTTP error: its page or JSON error, keeping its ``Retry-After`` (429) and
+    ``Allow`` (405) headers."""
     code = exc.code or 500
     message = exc.description if code != 500 else "something went wrong on the server"
+    if code == 413:
+        message = (f"the request is too large (a body holds at most "
+                   f"{current_app.config['MAX_CONTENT_LENGTH']:,} bytes)")
     parameter = exc.parameter if isinstance(exc, ParameterError) else None
-    return _render(code, message or "", parameter)
+    response = make_response(_render(code, message or "", parameter))
+    for name, value in exc.get_headers():
+        if name in KEPT_HEADERS:
+            response.headers[name] = value
+    return response
 
 
 def handle_kolgraph(exc: KolgraphError) -> BaseResponse | tuple[Response | str, int]:

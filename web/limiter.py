@@ -1,41 +1,97 @@
-"""Log-in rate limiting: failed log-ins counted per client address in a sliding window."""
+"""Log-in rate limiting: failed log-ins counted per account and per client address in a
+sliding window, in a small SQLite file (WAL) that every worker process of the web app shares.
+
+A failure counts against both the account tried and the address it came from. A success
+clears only the failures of the account that logged in: logging in as one's own account
+never clears the failures an address made against another one.
+
+>>> import tempfile, pathlib
+>>> limiter = LoginLimiter(pathlib.Path(tempfile.mkdtemp()) / "logins.sqlite3", window_s=60)
+>>> limiter.failed(["account:ana", "address:10.0.0.1"], now=1000.0)
+>>> limiter.retry_after("address:10.0.0.1", 1, now=1010.0)
+50
+>>> limiter.succeeded("account:ana"); limiter.retry_after("address:10.0.0.1", 1, now=1010.0)
+50
+>>> limiter.retry_after("account:ana", 1, now=1010.0) is None
+True
+"""
 
 from __future__ import annotations
 
-import threading
+import math
+import os
+import sqlite3
 import time
-from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS failures_by_key ON failures (key, at);
+"""
+
+
+def account_key(name: str) -> str:
+    """The limiter key of the account ``name`` as typed (cut at 200 characters)."""
+    return "account:" + name[:200]
+
+
+def address_key(address: str) -> str:
+    """The limiter key of a client address."""
+    return "address:" + address
 
 
 class LoginLimiter:
-    """At most ``limit`` failed log-ins per client address within ``window_s`` seconds.
+    """At most ``limit`` failed log-ins per key (account or address) within ``window_s``
+    seconds, counted in the SQLite file ``path`` (created mode 0600, WAL)."""
 
-    >>> limiter = LoginLimiter()
-    >>> limiter.failed("10.0.0.1"); limiter.blocked("10.0.0.1", 1)
-    True
-    >>> limiter.succeeded("10.0.0.1"); limiter.blocked("10.0.0.1", 1)
-    False
-    """
-
-    def __init__(self, window_s: float = 300.0):
+    def __init__(self, path: Path, window_s: float = 300.0):
+        self.path = Path(path)
         self.window_s = window_s
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))  # before SQLite opens it
+        self.path.chmod(0o600)
+        with self._db() as db:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.executescript(_SCHEMA)
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
-        while failures and failures[0] < now - self.window_s:
-            failures.popleft()
-        return failures
+    @classmethod
+    def for_home(cls, home: Path) -> LoginLimiter:
+        """The limiter of ``home/web/logins.sqlite3``."""
+        return cls(Path(home) / "web" / "logins.sqlite3")
 
-    def blocked(self, key: str, limit: int) -> bool:
-        with self._lock:
-            return len(self._recent(key, time.monotonic())) >= limit
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=10)
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
 
-    def failed(self, key: str) -> None:
-        with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
+    def retry_after(self, key: str, limit: int, *, now: float | None = None) -> int | None:
+        """Seconds until ``key`` may try again when it has ``limit`` failures or more in the
+        window, else ``None``."""
+        now = time.time() if now is None else now
+        with self._db() as db:
+            row = db.execute("SELECT at FROM failures WHERE key = ? AND at > ? "
+                             "ORDER BY at DESC LIMIT 1 OFFSET ?",
+                             (key, now - self.window_s, max(limit, 1) - 1)).fetchone()
+        if row is None:
+            return None
+        return max(1, math.ceil(row[0] + self.window_s - now))
+
+    def failed(self, keys: Iterable[str], *, now: float | None = None) -> None:
+        """Count one failed log-in against each of ``keys`` (and forget failures older than
+        the window)."""
+        now = time.time() if now is None else now
+        with self._db() as db:
+            db.execute("DELETE FROM failures WHERE at <= ?", (now - self.window_s,))
+            db.executemany("INSERT INTO failures (key, at) VALUES (?, ?)",
+                           [(key, now) for key in keys])
 
     def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+        """Forget the failures of ``key`` (the account that just logged in)."""
+        with self._db() as db:
+            db.execute("DELETE FROM failures WHERE key = ?", (key,))

@@ -9,6 +9,8 @@ choices as an argument (``web.data.filter_choices()``), so parsing reads nothing
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +27,8 @@ MAX_PAGE = 100_000
 SEARCH_CHARS = 200
 SELECT_LIMIT = 50
 MAX_QUERY_CHARS = 20_000
+MAX_JSON_DEPTH = 32
+INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 RUN_KINDS = ("ingest", "analyze", "refresh", "train")
 USER_ACTIONS = ("add", "remove", "role")
 
@@ -35,7 +39,9 @@ Choices = Mapping[str, Sequence[Any]]
 def int_arg(name: str, default: int | None = None, *, low: int | None = None,
             high: int | None = None) -> int | None:
     """Query/form parameter ``name`` as an int in ``[low, high]`` (``default`` when absent or
-    empty)."""
+    empty); without bounds, within the 64-bit integers every store holds."""
+    low = INT64_MIN if low is None else low
+    high = INT64_MAX if high is None else high
     raw = request.values.get(name, "").strip()
     if raw == "":
         return default
@@ -43,9 +49,8 @@ def int_arg(name: str, default: int | None = None, *, low: int | None = None,
         value = int(raw)
     except ValueError:
         raise ParameterError(name, f"expected an integer, got {raw!r}") from None
-    if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"{low if low is not None else '-inf'}..{high if high is not None else 'inf'}"
-        raise ParameterError(name, f"must be in {bounds}, got {value}")
+    if value < low or value > high:
+        raise ParameterError(name, f"must be in {low}..{high}, got {value}")
     return value
 
 
@@ -191,17 +196,106 @@ def console_form() -> ConsoleQuery:
 
 def query_body() -> ConsoleQuery:
     """The query API's JSON body: ``{"cypher": "..."}`` or ``{"name": "...", "params":
-    {"p": "value"}}``."""
-    body = request.get_json(silent=True)
+    {"p": "value"}}`` (a param's value a string or a finite number)."""
+    body = json_body()
     if not isinstance(body, dict):
         raise ParameterError("body", "a JSON object with cypher, or name and params")
-    params = body.get("params") or {}
-    if not isinstance(params, dict):
+    raw_params = body.get("params")
+    if raw_params is None:
+        raw_params = {}
+    if not isinstance(raw_params, dict):
         raise ParameterError("params", "must be an object of strings")
-    cypher, name = body.get("cypher"), body.get("name")
-    return _checked(cypher if isinstance(cypher, str) else None,
-                    name if isinstance(name, str) else None,
-                    {str(k): str(v) for k, v in params.items()})
+    params = {str(k): _param_text(f"params.{k}", v) for k, v in raw_params.items()}
+    cypher, name = (_optional_text(key, body.get(key)) for key in ("cypher", "name"))
+    return _checked(cypher, name, params)
+
+
+def json_body() -> Any:
+    """The request body parsed as JSON (UTF-8, -16 or -32), at most ``MAX_JSON_DEPTH``
+    arrays and objects deep; ``ParameterError("body", ...)`` when the content type is not
+    JSON or the body is not valid JSON (its line and column named) or nested deeper.
+    Bodies over ``MAX_CONTENT_LENGTH`` never get here (413)."""
+    too_deep = f"nested deeper than {MAX_JSON_DEPTH} arrays or objects"
+    if not request.is_json:
+        raise ParameterError("body", "send JSON with the header Content-Type: "
+                                     f"application/json (got {request.mimetype or 'none'})")
+    try:
+        value = json.loads(request.get_data(cache=True))
+    except json.JSONDecodeError as exc:
+        raise ParameterError("body", f"invalid JSON at line {exc.lineno} column "
+                                     f"{exc.colno}: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise ParameterError("body", f"not UTF-8 text (byte {exc.start})") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ParameterError("body", f"invalid JSON: {exc}") from None
+    except RecursionError:  # too deep for the parser, so deeper than MAX_JSON_DEPTH too
+        raise ParameterError("body", too_deep) from None
+    if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise ParameterError("body", too_deep)
+    return value
+
+
+def _depth(value: Any, limit: int) -> int:
+    """How deep ``value`` nests lists and dicts (counted no further than ``limit + 1``)."""
+    if limit < 0 or not isinstance(value, (list, dict)):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
+
+
+def _optional_text(name: str, value: Any) -> str | None:
+    """JSON member ``name``: ``None`` when absent or null, else a string without NUL."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ParameterError(name, f"must be a string, got {_json_type(value)}")
+    return _without_nul(name, value)
+
+
+def _param_text(name: str, value: Any) -> str:
+    """A library query's parameter from JSON: a string, or a finite number as text."""
+    if isinstance(value, str):
+        return _without_nul(name, value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ParameterError(name, f"must be a finite number, got {value}")
+        return repr(value)
+    raise ParameterError(name, f"must be a string or a number, got {_json_type(value)}")
+
+
+def _json_type(value: Any) -> str:
+    names = {bool: "a boolean", dict: "an object", list: "an array", int: "a number",
+             float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _without_nul(name: str, value: str) -> str:
+    """``value``, refused when it holds a NUL character (no database can take one)."""
+    if "\x00" in value:
+        raise ParameterError(name, f"contains a NUL character (%00) at position "
+                                   f"{value.index(chr(0)) + 1}")
+    return value
+
+
+def check_request_values() -> None:
+    """Before every request: a NUL character in a path segment, a query-string or a form
+    parameter (name or value), or an integer path segment beyond 64 bits, is a 400 naming
+    that parameter."""
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str):
+            _without_nul(name, value)
+        elif isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+            raise ParameterError(name, f"must be at most {INT64_MAX}, got {value}")
+    sources = [request.args]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        sources.append(request.form)
+    for source in sources:
+        for name, values in source.lists():
+            _without_nul("(a parameter name)" if "\x00" in name else name, name)
+            for value in values:
+                _without_nul(name, value)
 
 
 # ------------------------------------------------------------------------------ admin

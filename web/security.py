@@ -80,7 +80,11 @@ def check_csrf() -> None:
 
 # --------------------------------------------------------------------------- users
 def load_user() -> None:
-    """Set ``g.user`` (or ``None``) from a bearer token or the session, and ``g.auth``."""
+    """Set ``g.user`` (or ``None``) from a bearer token or the session, and ``g.auth``.
+
+    A session counts only while its id is listed with the users (``UserStore.open_session``):
+    log-out, a password change and removing the user end it, whatever copy of the cookie
+    is sent later."""
     g.user, g.auth = None, None
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
@@ -89,13 +93,32 @@ def load_user() -> None:
             abort(401, description="invalid API token")
         g.user, g.auth = user, "token"
         return
-    name = session.get("user")
-    if name:
-        user = get_context().users.get(name)
-        if user is None:  # removed while logged in
-            session.clear()
+    session_id = session.get("sid")
+    if session_id or session.get("user"):
+        user = (get_context().users.user_for_session(str(session_id)) if session_id
+                else None)
+        if user is None or user.name != session.get("user"):
+            session.clear()  # logged out, password changed or user removed since
             return
         g.user, g.auth = user, "session"
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in: a new session (a fresh cookie, its id listed with the users)."""
+    session.clear()
+    session.permanent = True
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    session["sid"] = get_context().users.open_session(user.name, lifetime)
+    session["user"] = user.name
+    csrf_token()
+
+
+def end_session() -> None:
+    """Log out: the session's id is no longer listed, so a copy of the cookie is dead too."""
+    session_id = session.get("sid")
+    if session_id:
+        get_context().users.end_session(str(session_id))
+    session.clear()
 
 
 def current_user() -> User | None:

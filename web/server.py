@@ -2,8 +2,9 @@
 in ``workers`` forked processes sharing the socket (waitress threads share one interpreter
 lock, so one process uses about one core; several processes use several).
 
-Each worker builds its own app after the fork (its own database connections, caches and
-log-in limiter); sessions work across workers since they are signed cookies with one secret
+Each worker builds its own app after the fork (its own database connections and caches);
+sessions and failed log-ins are listed in files of ``KOLGRAPH_HOME/web/`` that every worker
+reads (``web.security``, ``web.limiter``), and the cookies are signed with one secret
 key. Runs started from the admin page are listed by the worker that started them.
 """
 

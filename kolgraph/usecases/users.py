@@ -4,7 +4,11 @@ The CLI (``kolgraph user``) and the web app (log-in, admin page) both go through
 
 The file is ``KOLGRAPH_HOME/web/users.sqlite3`` (analysts can read the whole graph through the
 console, so credentials never go there). Passwords are stored as werkzeug scrypt hashes; API
-tokens are random strings of which only the SHA-256 is stored.
+tokens are random strings of which only the SHA-256 is stored. Log-in sessions are listed there
+too (``sessions``: the SHA-256 of each session's random id, its user and its expiry): a session
+ends when its user logs out, and every session of a user ends when the password changes or the
+user is removed, so a cookie captured before cannot be replayed, not even after the user is
+re-created under the same name.
 
 >>> import tempfile, pathlib
 >>> users = UserStore(pathlib.Path(tempfile.mkdtemp()) / "u.sqlite3")
@@ -20,6 +24,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +47,11 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY, name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
     created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    session_hash TEXT PRIMARY KEY,
+    name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    created_at TEXT NOT NULL, expires_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_by_name ON sessions (name);
 """
 
 
@@ -111,9 +121,11 @@ class UserStore:
             db.close()
 
     def add(self, name: str, role: str, password: str) -> None:
-        """Create user ``name`` or, when it exists, set its role and password."""
+        """Create user ``name`` or, when it exists, set its role and password (which ends
+        every session of ``name``)."""
         check_name(name), check_role(role), check_password(password)
         with self._db() as db:
+            db.execute("DELETE FROM sessions WHERE name = ?", (name,))
             db.execute(
                 "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET role = excluded.role, "
@@ -167,12 +179,13 @@ class UserStore:
                 raise UserError("name", f"no user {name!r}")
 
     def remove(self, name: str, *, by: str | None = None) -> None:
-        """Delete ``name`` and its tokens; ``UserError`` when there is no such user or when
-        ``by``, the user asking, is ``name``."""
+        """Delete ``name``, its tokens and its sessions; ``UserError`` when there is no such
+        user or when ``by``, the user asking, is ``name``."""
         if by is not None and name == by:
             raise UserError("name", "you cannot remove yourself")
         with self._db() as db:
             db.execute("DELETE FROM tokens WHERE name = ?", (name,))
+            db.execute("DELETE FROM sessions WHERE name = ?", (name,))
             if db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
                 raise UserError("name", f"no user {name!r}")
 
@@ -219,6 +232,44 @@ class UserStore:
                 "SELECT u.name, u.role, u.created_at FROM tokens t JOIN users u "
                 "ON u.name = t.name WHERE t.token_hash = ?", (_token_hash(token),)).fetchone()
         return User(*row) if row else None
+
+    # ------------------------------------------------------------------- log-in sessions
+    def open_session(self, name: str, lifetime_s: float) -> str:
+        """A new session id for ``name``, valid ``lifetime_s`` seconds unless ended before
+        (only its hash is kept); expired sessions of every user are deleted on the way."""
+        session_id = secrets.token_urlsafe(32)
+        now = time.time()
+        with self._db() as db:
+            db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
+            db.execute("INSERT INTO sessions (session_hash, name, created_at, expires_at) "
+                       "VALUES (?, ?, ?, ?)",
+                       (_token_hash(session_id), name, utc_now(), now + lifetime_s))
+        return session_id
+
+    def user_for_session(self, session_id: str) -> User | None:
+        """The user of the live session ``session_id``; ``None`` when it was ended (log-out,
+        password change, user removed) or has expired."""
+        return self._remembered("session", _token_hash(session_id),
+                                lambda: self._user_for_session(session_id))
+
+    def _user_for_session(self, session_id: str) -> User | None:
+        with self._db() as db:
+            row = db.execute(
+                "SELECT u.name, u.role, u.created_at FROM sessions s JOIN users u "
+                "ON u.name = s.name WHERE s.session_hash = ? AND s.expires_at > ?",
+                (_token_hash(session_id), time.time())).fetchone()
+        return User(*row) if row else None
+
+    def end_session(self, session_id: str) -> None:
+        """End session ``session_id`` (log-out); nothing when it is not live."""
+        with self._db() as db:
+            db.execute("DELETE FROM sessions WHERE session_hash = ?",
+                       (_token_hash(session_id),))
+
+    def end_sessions(self, name: str) -> int:
+        """End every session of ``name``; how many there were."""
+        with self._db() as db:
+            return db.execute("DELETE FROM sessions WHERE name = ?", (name,)).rowcount
 
 
 _DUMMY_HASH = generate_password_hash("kolgraph-no-such-user")
