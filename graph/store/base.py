@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,11 @@ class QueryTimeout(StoreError):
     """A query ran past its time limit and was stopped by the database."""
 
 
+class QueryMemoryExceeded(StoreError):
+    """A query needed more memory than the database allows one query (or transaction);
+    the database stopped it and stays up."""
+
+
 class QuerySyntaxError(StoreError):
     """The database could not parse or plan the query."""
 
@@ -63,6 +69,41 @@ class QueryResult:
     columns: list[str]
     rows: list[Row]
     truncated: bool = False
+
+
+def capped_query(query: str, limit: int) -> str:
+    """``query`` wrapped so that the database itself stops after ``limit + 1`` rows (one
+    more than the cap tells that the cap was hit), whatever the query builds.
+
+    The columns come back in alphabetical order (``RETURN *``): ``column_order`` restores
+    the query's own order.
+
+    >>> print(capped_query("MATCH (n) RETURN n // all;", 10))
+    CALL {
+    MATCH (n) RETURN n // all
+    }
+    RETURN * LIMIT 11
+    """
+    text = query.strip()
+    while text.endswith(";"):
+        text = text[:-1].rstrip()
+    return f"CALL {{\n{text}\n}}\nRETURN * LIMIT {int(limit) + 1}"
+
+
+def column_order(query: str, columns: Sequence[str]) -> list[str]:
+    """``columns`` in the order the query names them: by where each name (an alias or the
+    expression itself) last appears in ``query``, so ``RETURN b AS z, a`` gives ``z, a``.
+
+    >>> column_order("MATCH (p) RETURN p.name AS name, count(*) AS n", ["n", "name"])
+    ['name', 'n']
+    """
+    def last_position(column: str) -> int:
+        found = -1
+        for match in re.finditer(rf"(?<![\w.$]){re.escape(column)}(?!\w)", query):
+            found = match.start()
+        return found
+
+    return sorted(columns, key=last_position)
 
 
 @dataclass(frozen=True)
