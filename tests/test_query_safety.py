@@ -91,6 +91,22 @@ def test_a_query_past_the_memory_cap_is_stopped_and_the_server_stays_up(
     assert server_rss_bytes(settings) < GIB
 
 
+def test_both_databases_stop_a_query_past_their_memory_cap(any_store: Any,
+                                                          settings: Settings) -> None:
+    with pytest.raises(QueryMemoryExceeded, match="memory"):
+        usecase.run(any_store, settings, timeout_s=120, text="UNWIND range(1, 100000000) AS x "
+                                                             "WITH collect(x) AS xs "
+                                                             "RETURN size(xs) AS n")
+    assert any_store.read("RETURN 1 AS one").rows == [{"one": 1}]
+
+
+def test_the_neo4j_test_server_has_the_documented_limits() -> None:
+    from graph.store.query_limits import NEO4J_SETTINGS
+    from tests.neo4j_server.launch import QUERY_LIMITS
+
+    assert dict(line.split("=", 1) for line in QUERY_LIMITS) == NEO4J_SETTINGS
+
+
 # ------------------------------------------------------------------ runaway (defect 2)
 def test_a_runaway_query_stops_within_twice_its_timeout(store: FalkorDBStore,
                                                         settings: Settings) -> None:
