@@ -18,7 +18,12 @@ __all__ = ["FORMULA_STARTS", "csv_cell", "csv_response"]
 
 def csv_response(columns: Sequence[str], rows: Iterable[Sequence[object]],
                  filename: str) -> Response:
-    """A CSV attachment in UTF-8 (no byte-order mark, like the CLI's exports)."""
+    """A CSV attachment in UTF-8 (no byte-order mark, like the CLI's exports), every cell
+    through ``csv_cell``.
+
+    >>> csv_response(["name"], [["=1+1"]], "x.csv").get_data(as_text=True)
+    "name\\r\\n'=1+1\\r\\n"
+    """
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)

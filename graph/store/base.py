@@ -91,19 +91,22 @@ def capped_query(query: str, limit: int) -> str:
 
 
 def column_order(query: str, columns: Sequence[str]) -> list[str]:
-    """``columns`` in the order the query names them: by where each name (an alias or the
-    expression itself) last appears in ``query``, so ``RETURN b AS z, a`` gives ``z, a``.
+    """``columns`` in the order the query's last ``RETURN`` names them: by where each name
+    (an alias or the expression itself) first appears after that ``RETURN``, so
+    ``RETURN b AS z, a ORDER BY a`` gives ``z, a``; a name not found there goes first.
 
-    >>> column_order("MATCH (p) RETURN p.name AS name, count(*) AS n", ["n", "name"])
+    >>> column_order("MATCH (p) RETURN p.name AS name, count(*) AS n ORDER BY n, name",
+    ...              ["n", "name"])
     ['name', 'n']
     """
-    def last_position(column: str) -> int:
-        found = -1
-        for match in re.finditer(rf"(?<![\w.$]){re.escape(column)}(?!\w)", query):
-            found = match.start()
-        return found
+    returns = list(re.finditer(r"\bRETURN\b", query, re.IGNORECASE))
+    start = returns[-1].end() if returns else 0
 
-    return sorted(columns, key=last_position)
+    def position(column: str) -> int:
+        found = re.compile(rf"(?<![\w.$]){re.escape(column)}(?!\w)").search(query, start)
+        return found.start() if found else -1
+
+    return sorted(columns, key=position)
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def _is_file(path: Path) -> bool:
     """Whether ``path`` names an existing file; text that cannot be a path (a name longer
     than the system allows, a NUL character) is not one.
 
-    >>> _is_file(Path("MATCH (n) RETURN n " * 30)), _is_file(Path("a\0b"))
+    >>> _is_file(Path("MATCH (n) RETURN n " * 30)), _is_file(Path("a" + chr(0) + "b"))
     (False, False)
     """
     try:
