@@ -29,7 +29,7 @@ NEO4J_SETTINGS: dict[str, str] = {
     "db.memory.transaction.max": "256m",
     "dbms.memory.transaction.total.max": "512m",
     "dbms.security.allow_csv_import_from_file_urls": "false",
-    "dbms.cypher.ip_blocklist": "0.0.0.0/0,::/0",
+    "internal.dbms.cypher_ip_blocklist": "0.0.0.0/0,::/0",
 }
 
 
