@@ -9,7 +9,15 @@ import logging
 from typing import Any
 
 from graph import querylib
-from graph.store import QueryResult, QuerySyntaxError, QueryTimeout, ReadOnlyViolation, StoreError
+from graph.store import (
+    QueryMemoryExceeded,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnlyViolation,
+    StoreError,
+)
+from kolgraph.usecases import query as query_usecase
 from web.context import get_context
 from web.params import ConsoleQuery
 
@@ -42,16 +50,19 @@ def _cell(value: Any) -> Any:
 def run_console_query(query: ConsoleQuery) -> dict[str, Any]:
     """Run library query ``query.name`` with its raw parameters, or else the free Cypher
     (checked by ``web.params``). Returns ``{"columns", "rows", "truncated", "row_cap"}`` or
-    ``{"error", "kind"}`` (``read_only``, ``timeout``, ``syntax``, ``parameter``,
-    ``database``)."""
+    ``{"error", "kind"}`` (``read_only``, ``timeout``, ``memory``, ``syntax``, ``parameter``
+    — also a refused ``LOAD CSV`` or a NUL character —, ``database``)."""
     ctx = get_context()
     limit, timeout_s = ctx.settings.query_row_cap, ctx.settings.query_timeout_s
     try:
         if query.name:
-            result: QueryResult = querylib.run_library_query(
-                ctx.store, query.name, query.params, limit=limit, timeout_s=timeout_s)
+            library, bound = query_usecase.library_query(query.name, query.params)
+            result: QueryResult = query_usecase.run(ctx.store, ctx.settings, query=library,
+                                                    params=bound, limit=limit,
+                                                    timeout_s=timeout_s)
         else:
-            result = ctx.store.read(query.cypher or "", {}, timeout_s=timeout_s, limit=limit)
+            result = query_usecase.run(ctx.store, ctx.settings, text=query.cypher or "",
+                                       limit=limit, timeout_s=timeout_s)
     except ReadOnlyViolation:
         return {"kind": "read_only", "error": "the console is read-only: this query tries to "
                                               "write (CREATE, MERGE, SET, DELETE...) and was "
@@ -59,6 +70,10 @@ def run_console_query(query: ConsoleQuery) -> dict[str, Any]:
     except QueryTimeout:
         return {"kind": "timeout", "error": f"the query ran past the {timeout_s:g} s limit and "
                                             "was stopped by the database"}
+    except QueryMemoryExceeded:
+        return {"kind": "memory", "error": "the query went past the database's memory limit "
+                                           "for one query and was stopped (the database is "
+                                           "still up): narrow it or aggregate"}
     except QuerySyntaxError as exc:
         return {"kind": "syntax", "error": f"the database could not run the query: {exc}"}
     except StoreError as exc:

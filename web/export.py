@@ -1,38 +1,29 @@
 """CSV downloads (leaderboard export, console results). Text cells that a spreadsheet would
 run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) are
-prefixed with ``'``, so an exported display name cannot execute in Excel."""
+prefixed with ``'`` (``graph.csv_cells``, shared with the CLI), so an exported display name
+cannot execute in Excel."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Sequence
 
 from flask import Response
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from graph.csv_cells import FORMULA_STARTS, csv_cell
 
-
-def csv_cell(value: object) -> object:
-    """``value`` as a safe CSV cell: ``None`` -> empty, lists and maps as JSON, formula-like
-    text quoted.
-
-    >>> [csv_cell(v) for v in ("=1+1", "-x", -2.5, None, "李文", [1, 2])]
-    ["'=1+1", "'-x", -2.5, '', '李文', '[1, 2]']
-    """
-    if value is None:
-        return ""
-    if isinstance(value, (list, dict)):
-        value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+__all__ = ["FORMULA_STARTS", "csv_cell", "csv_response"]
 
 
 def csv_response(columns: Sequence[str], rows: Iterable[Sequence[object]],
                  filename: str) -> Response:
-    """A CSV attachment in UTF-8 (no byte-order mark, like the CLI's exports)."""
+    """A CSV attachment in UTF-8 (no byte-order mark, like the CLI's exports), every cell
+    through ``csv_cell``.
+
+    >>> csv_response(["name"], [["=1+1"]], "x.csv").get_data(as_text=True)
+    "name\\r\\n'=1+1\\r\\n"
+    """
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)

@@ -38,6 +38,11 @@ class QueryTimeout(StoreError):
     """A query ran past its time limit and was stopped by the database."""
 
 
+class QueryMemoryExceeded(StoreError):
+    """A query needed more memory than the database allows one query (or transaction);
+    the database stopped it and stays up."""
+
+
 class QuerySyntaxError(StoreError):
     """The database could not parse or plan the query."""
 
@@ -88,6 +93,44 @@ class QueryResult:
     columns: list[str]
     rows: list[Row]
     truncated: bool = False
+
+
+def capped_query(query: str, limit: int) -> str:
+    """``query`` wrapped so that the database itself stops after ``limit + 1`` rows (one
+    more than the cap tells that the cap was hit), whatever the query builds.
+
+    The columns come back in alphabetical order (``RETURN *``): ``column_order`` restores
+    the query's own order.
+
+    >>> print(capped_query("MATCH (n) RETURN n // all;", 10))
+    CALL {
+    MATCH (n) RETURN n // all
+    }
+    RETURN * LIMIT 11
+    """
+    text = query.strip()
+    while text.endswith(";"):
+        text = text[:-1].rstrip()
+    return f"CALL {{\n{text}\n}}\nRETURN * LIMIT {int(limit) + 1}"
+
+
+def column_order(query: str, columns: Sequence[str]) -> list[str]:
+    """``columns`` in the order the query's last ``RETURN`` names them: by where each name
+    (an alias or the expression itself) first appears after that ``RETURN``, so
+    ``RETURN b AS z, a ORDER BY a`` gives ``z, a``; a name not found there goes first.
+
+    >>> column_order("MATCH (p) RETURN p.name AS name, count(*) AS n ORDER BY n, name",
+    ...              ["n", "name"])
+    ['name', 'n']
+    """
+    returns = list(re.finditer(r"\bRETURN\b", query, re.IGNORECASE))
+    start = returns[-1].end() if returns else 0
+
+    def position(column: str) -> int:
+        found = re.compile(rf"(?<![\w.$]){re.escape(column)}(?!\w)").search(query, start)
+        return found.start() if found else -1
+
+    return sorted(columns, key=position)
 
 
 @dataclass(frozen=True)

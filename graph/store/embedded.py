@@ -22,6 +22,7 @@ from pathlib import Path
 import redis
 
 from graph.errors import KolgraphError
+from graph.store import query_limits
 
 SOCKET_NAME = "falkordb.sock"
 PID_NAME = "falkordb.pid"
@@ -212,7 +213,7 @@ def start(data_dir: Path, *, wait_s: float = 300.0) -> ServerStatus:
             "--daemonize", "yes",
             "--pidfile", str(paths.pid_file),
             "--logfile", str(paths.log_file),
-            "--loadmodule", str(module),
+            "--loadmodule", str(module), *query_limits.falkordb_module_args(),
         ]
         old_umask = os.umask(0o077)
         try:

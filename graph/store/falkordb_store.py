@@ -18,13 +18,16 @@ from graph.store import embedded
 from graph.store.base import (
     ConstraintViolation,
     GraphStore,
+    QueryMemoryExceeded,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
     ReadOnlyViolation,
     Row,
     StoreError,
+    capped_query,
     clean_value,
+    column_order,
 )
 from graph.store.cypher_literal import params_header
 from graph.store.falkordb_bulk import EdgeTokens
@@ -37,6 +40,10 @@ def _translate(exc: redis.exceptions.ResponseError, what: str) -> StoreError:
     lowered = message.lower()
     if "read-only" in lowered or "ro_query" in lowered:
         return ReadOnlyViolation(f"{what}: refused by the database: the query writes ({message})")
+    if "mem consumption exceeded" in lowered:
+        return QueryMemoryExceeded(f"{what}: stopped by the database: the query needed more "
+                                   "memory than one query may use (QUERY_MEM_CAPACITY, "
+                                   f"KOLGRAPH_DB_QUERY_MEMORY_MB) ({message})")
     if "timed out" in lowered or "timeout" in lowered:
         return QueryTimeout(f"{what}: stopped by the database at its time limit ({message})")
     if "unique constraint" in lowered or "constraint violation" in lowered:
@@ -170,7 +177,21 @@ class FalkorDBStore(GraphStore):
 
     def read(self, query: str, params: Mapping[str, Any] | None = None, *,
              timeout_s: float | None = None, limit: int | None = None) -> QueryResult:
+        """See ``GraphStore.read``. With a ``limit`` the server itself stops after
+        ``limit + 1`` rows (``capped_query``); a query that cannot be wrapped so (a procedure
+        call without ``YIELD``) runs as written and is cut here."""
         timeout_ms = max(1, int(timeout_s * 1000)) if timeout_s else None
+        if limit:
+            try:
+                result = self._call(capped_query(query, limit), params, read_only=True,
+                                    timeout_ms=timeout_ms)
+                columns, rows = self._rows(result) if result.header else ([], [])
+                return QueryResult(column_order(query, columns), rows[:limit],
+                                   len(rows) > limit)
+            except (QueryTimeout, QueryMemoryExceeded, ReadOnlyViolation):
+                raise
+            except StoreError:
+                pass  # not wrappable, or wrong as written: run it as written for its own error
         result = self._call(query, params, read_only=True, timeout_ms=timeout_ms)
         columns, rows = self._rows(result) if result.header else ([], [])
         truncated = limit is not None and 0 < limit < len(rows)

@@ -12,18 +12,21 @@ from typing import Any
 
 import neo4j
 from neo4j import READ_ACCESS, GraphDatabase, RoutingControl, unit_of_work
-from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from graph.store.base import (
     ConstraintViolation,
     GraphStore,
+    QueryMemoryExceeded,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
     ReadOnlyViolation,
     Row,
     StoreError,
+    capped_query,
     clean_value,
+    column_order,
 )
 from graph.store.bulk import BulkWriter
 from graph.store.schema import schema_statements
@@ -36,6 +39,9 @@ def _translate(exc: Neo4jError, what: str) -> StoreError:
     message = f"{what}: {exc.message or exc}"
     if code.endswith("AccessMode") or "write" in code.lower() and "read" in code.lower():
         return ReadOnlyViolation(f"{message} (refused by the database: the query writes)")
+    if "MemoryLimit" in code or "OutOfMemory" in code or "MemoryPool" in code:
+        return QueryMemoryExceeded(f"{message} (stopped by the database: the transaction "
+                                   "needed more memory than db.memory.transaction.max allows)")
     if "TransactionTimedOut" in code or "Terminated" in code:
         return QueryTimeout(f"{message} (stopped by the database at its time limit)")
     if code.endswith("ConstraintValidationFailed"):
@@ -92,27 +98,47 @@ class Neo4jStore(GraphStore):
 
     def read(self, query: str, params: Mapping[str, Any] | None = None, *,
              timeout_s: float | None = None, limit: int | None = None) -> QueryResult:
-        cap = limit or None
+        """See ``GraphStore.read``. With a ``limit`` (an analyst's query) the server itself
+        stops after ``limit + 1`` rows (``capped_query``), in one transaction that is not
+        retried (a query over its memory cap fails at once); a query that cannot be wrapped
+        so runs as written and its rows stop streaming at the cap."""
+        if limit:
+            try:
+                columns, rows, _ = self._read_once(capped_query(query, limit), params,
+                                                   timeout_s, limit + 1)
+                return QueryResult(column_order(query, columns), rows[:limit],
+                                   len(rows) > limit)
+            except (QueryTimeout, QueryMemoryExceeded, ReadOnlyViolation):
+                raise
+            except StoreError:
+                pass  # not wrappable, or wrong as written: run it as written for its own error
+            return QueryResult(*self._read_once(query, params, timeout_s, limit))
 
         @unit_of_work(timeout=timeout_s)
         def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[Row], bool]:
-            result = tx.run(query, clean_value(dict(params or {})))
-            rows: list[Row] = []
-            for record in result:
-                if cap is not None and len(rows) >= cap:
-                    return list(result.keys()), rows, True
-                rows.append(record.data())
-            return list(result.keys()), rows, False
+            return _fetch(tx.run(query, clean_value(dict(params or {}))), None)
 
         try:
             with self._driver.session(database=self.database,
                                       default_access_mode=READ_ACCESS) as session:
                 columns, rows, truncated = session.execute_read(work)
-        except ClientError as exc:
-            raise _translate(exc, "read") from exc
         except Neo4jError as exc:
             raise _translate(exc, "read") from exc
         return QueryResult(columns, rows, truncated)
+
+    def _read_once(self, query: str, params: Mapping[str, Any] | None,
+                   timeout_s: float | None, cap: int) -> tuple[list[str], list[Row], bool]:
+        """Columns, at most ``cap`` rows and whether more were left, of one read
+        transaction (no retry), stopped by the server after ``timeout_s``."""
+        try:
+            with (
+                self._driver.session(database=self.database, default_access_mode=READ_ACCESS,
+                                     fetch_size=min(cap + 1, 1000)) as session,
+                session.begin_transaction(timeout=timeout_s) as tx,
+            ):
+                return _fetch(tx.run(query, clean_value(dict(params or {}))), cap)
+        except Neo4jError as exc:
+            raise _translate(exc, "read") from exc
 
     def stream(self, query: str, params: Mapping[str, Any] | None = None, *,
                anchor_label: str, batch_size: int = 50_000) -> Iterator[list[Row]]:
@@ -160,6 +186,16 @@ class Neo4jStore(GraphStore):
                             "IN TRANSACTIONS OF 10000 ROWS").consume()
         except Neo4jError as exc:
             raise _translate(exc, "drop_all") from exc
+
+
+def _fetch(result: neo4j.Result, cap: int | None) -> tuple[list[str], list[Row], bool]:
+    """The columns, the rows (at most ``cap``) and whether rows were left of ``result``."""
+    rows: list[Row] = []
+    for record in result:
+        if cap is not None and len(rows) >= cap:
+            return list(result.keys()), rows, True
+        rows.append(record.data())
+    return list(result.keys()), rows, False
 
 
 def _format_plan(plan: Mapping[str, Any], depth: int = 0) -> str:

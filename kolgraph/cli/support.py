@@ -25,6 +25,7 @@ from typing import IO, Any, TypeVar, cast
 import click
 
 from graph.config import Settings, load_settings
+from graph.csv_cells import csv_cell
 from graph.errors import KolgraphError
 
 
@@ -66,9 +67,16 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _csv_cell(value: Any) -> object:
+    """A CSV cell: text that a spreadsheet would run as a formula quoted (``csv_cell``),
+    numbers formatted as in the table."""
+    return csv_cell(value) if isinstance(value, str) else _cell(value)
+
+
 def write_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
                out: IO[str] | None = None) -> None:
-    """Print rows as an aligned ``table``, ``json`` (a list of row objects) or ``csv``."""
+    """Print rows as an aligned ``table``, ``json`` (a list of row objects) or ``csv`` (text
+    cells that a spreadsheet would run as a formula prefixed with ``'``)."""
     out = out or sys.stdout
     if fmt == "json":
         json.dump(list(rows), out, ensure_ascii=False, indent=2, default=str)
@@ -77,7 +85,7 @@ def write_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
         writer = csv.writer(out)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+            writer.writerow([_csv_cell(row.get(c)) for c in columns])
     else:
         cells = [[_cell(row.get(c)) for c in columns] for row in rows]
         widths = [max([_width(c)] + [_width(r[i]) for r in cells]) for i, c in enumerate(columns)]

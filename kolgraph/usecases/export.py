@@ -1,12 +1,16 @@
 """Export: the current results as CSV (UTF-8) on a text stream — persons and communities of
 the current analyze run, recommendations of the current refresh run. Each function returns
-the run id and the number of rows written."""
+the run id and the number of rows written. Text cells that a spreadsheet would run as a
+formula are prefixed with ``'`` (``graph.csv_cells``, as in the web's downloads)."""
 
 from __future__ import annotations
 
 import csv
 from typing import IO
 
+import pandas as pd
+
+from graph.csv_cells import csv_cell
 from graph.errors import NotReady
 from graph.store import analytics_io, gnn_io
 from graph.store.base import GraphStore
@@ -26,6 +30,15 @@ def _current_analysis(store: GraphStore) -> str:
     return run_id
 
 
+def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell passed through ``csv_cell`` (numbers untouched)."""
+    frame = frame.copy()
+    for name in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[name]):
+            frame[name] = frame[name].map(lambda v: csv_cell(v) if isinstance(v, str) else v)
+    return frame
+
+
 def export_persons(store: GraphStore, out: IO[str]) -> tuple[str, int]:
     """Every person with accounts, community and KOL values, best KOL first."""
     run_id = _current_analysis(store)
@@ -34,7 +47,8 @@ def export_persons(store: GraphStore, out: IO[str]) -> tuple[str, int]:
     frame["accounts"] = [";".join(a) if isinstance(a, list) else "" for a in frame["accounts"]]
     for column in ("community_id", "reach", "kol_rank", "community_rank", "followers_total"):
         frame[column] = frame[column].astype("Int64")
-    frame[PERSON_COLUMNS].to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    _safe_text(frame[PERSON_COLUMNS]).to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL,
+                                             lineterminator="\n")
     return run_id, len(frame)
 
 
@@ -43,7 +57,7 @@ def export_communities(store: GraphStore, out: IO[str]) -> tuple[str, int]:
     run_id = _current_analysis(store)
     frame = analytics_io.read_communities(store, run_id)
     frame.insert(0, "run_id", run_id)
-    frame[COMMUNITY_COLUMNS].to_csv(out, index=False, lineterminator="\n")
+    _safe_text(frame[COMMUNITY_COLUMNS]).to_csv(out, index=False, lineterminator="\n")
     return run_id, len(frame)
 
 
@@ -55,6 +69,6 @@ def export_recommendations(store: GraphStore, out: IO[str]) -> tuple[str, int]:
     count = 0
     for batch in gnn_io.stream_recommendations(store, run_id):
         for row in batch:
-            writer.writerow([row[c] for c in RECOMMENDATION_COLUMNS])
+            writer.writerow([csv_cell(row[c]) for c in RECOMMENDATION_COLUMNS])
             count += 1
     return run_id, count

@@ -1,6 +1,9 @@
 """Query: read-only Cypher for analysts — the named, parameterized queries of the library
 (``cypher/library``) and ad-hoc queries — with a row cap and a timeout. The database refuses
-any write (``ReadOnlyViolation``); a query past its time is stopped (``QueryTimeout``)."""
+any write (``ReadOnlyViolation``); a query past its time is stopped (``QueryTimeout``), one
+past its memory cap too (``QueryMemoryExceeded``); the database stops sending rows after the
+cap. A query that would read a file or the network (``LOAD CSV``), or a NUL character in a
+query or a parameter, is refused before anything runs (``InvalidInput``)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import Any
 
 from graph import querylib
 from graph.config import Settings
+from graph.query_guard import check_analyst_query
 from graph.querylib import LibraryQuery
 from graph.store.base import GraphStore, QueryResult
 
@@ -46,7 +50,10 @@ def run(store: GraphStore, settings: Settings, *, text: str | None = None,
         limit: int | None = None, timeout_s: float | None = None) -> QueryResult:
     """Run the library ``query`` (parameters already bound) or the Cypher ``text``, read
     only, capped at ``limit`` rows (default: the configured cap; 0 for none) and stopped
-    after ``timeout_s`` seconds (default: the configured timeout)."""
+    after ``timeout_s`` seconds (default: the configured timeout). Raises ``InvalidInput``
+    (``cypher`` or the parameter at fault) for what ``check_analyst_query`` refuses, and the
+    store's errors."""
+    check_analyst_query(text or "" if query is None else "", params)
     cap = settings.query_row_cap if limit is None else limit
     timeout = settings.query_timeout_s if timeout_s is None else timeout_s
     if query is not None:
@@ -57,5 +64,6 @@ def run(store: GraphStore, settings: Settings, *, text: str | None = None,
 
 
 def explain(store: GraphStore, text: str, params: Mapping[str, Any] | None = None) -> str:
-    """The database's plan for ``text``, without running it."""
+    """The database's plan for ``text``, without running it (``InvalidInput`` as ``run``)."""
+    check_analyst_query(text, params)
     return store.explain(text, dict(params or {}))

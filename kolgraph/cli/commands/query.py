@@ -16,8 +16,9 @@ from typing import Any
 
 import click
 
+from graph.errors import InvalidInput
 from graph.querylib import NAME_PATTERN, LibraryQuery
-from graph.store import QuerySyntaxError, QueryTimeout, ReadOnlyViolation
+from graph.store import QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation
 from kolgraph.cli.support import UserError, format_option, settings_from, store_from, write_rows
 from kolgraph.usecases import query as usecase
 
@@ -50,12 +51,25 @@ def json_value(raw: str) -> Any:
 def load_query_text(source: str) -> tuple[str, str]:
     """The query text and a label for messages: a ``.cypher`` file path or inline Cypher."""
     path = Path(source)
-    if source.endswith(".cypher") or (len(source) < 4096 and path.is_file()):
+    if source.endswith(".cypher") or _is_file(path):
         try:
             return path.read_text(encoding="utf-8"), str(path)
         except OSError as exc:
             raise UserError(f"{source}: cannot read query file: {exc}", 2) from exc
     return source, "inline query"
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` names an existing file; text that cannot be a path (a name longer
+    than the system allows, a NUL character) is not one.
+
+    >>> _is_file(Path("MATCH (n) RETURN n " * 30)), _is_file(Path("a" + chr(0) + "b"))
+    (False, False)
+    """
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _library_rows(fmt: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -88,8 +102,14 @@ def _run(ctx: click.Context, text: str | None, library: LibraryQuery | None,
             timeout = settings.query_timeout_s if timeout_s is None else timeout_s
             raise UserError(f"{label}: stopped after the {timeout:g}s timeout "
                             "(raise it with --timeout)") from exc
+        except QueryMemoryExceeded as exc:
+            raise UserError(f"{label}: stopped by the database at its memory limit for one "
+                            f"query (the database is still up) ({exc})") from exc
         except QuerySyntaxError as exc:
             raise UserError(f"{label}: {exc}", 2) from exc
+        except InvalidInput as exc:
+            where = label if exc.param == "cypher" else f"-p {exc.param}"
+            raise UserError(f"{where}: {exc.message}", 2) from exc
     write_rows(result.rows, result.columns, fmt)
     if result.truncated:
         cap = settings.query_row_cap if limit is None else limit
