@@ -1,0 +1,208 @@
+"""Faults: a full disk under ``KOLGRAPH_HOME`` during ingest and refresh.
+
+How the disk is made full is chosen at run time (``SmallDisk``), and each test prints which
+mechanism ran (``pytest -s`` or the captured output of a failure):
+
+- ``tmpfs``: the home is a 64 MiB tmpfs mounted for the test (root with ``CAP_SYS_ADMIN``);
+  a filler file leaves only ``headroom`` bytes free, so the server's append-only file and
+  kolgraph's own files really get ``ENOSPC``; space is freed by deleting the filler.
+- ``rlimit``: where mounting is not permitted (a container without the capability), the
+  ``kolgraph`` child processes, and the database server such a child starts, run under
+  ``RLIMIT_FSIZE`` with ``SIGXFSZ`` ignored, so a write past the limit fails with
+  ``EFBIG``; space is freed by restarting the server without the limit.
+
+``KOLGRAPH_TEST_DISK_FAULT=rlimit`` forces the second mechanism where both would work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.config import Settings
+from graph.ingest.pipeline import ingest_folder
+from graph.ingest.sample import generate_sample
+from graph.store import embedded
+from graph.store.base import GraphStore
+from graph.store.falkordb_store import FalkorDBStore
+from tests.test_ingest import state
+
+SALT = "disk-fault-salt"
+NO_SPACE = ("no space left on device", "file too large")
+
+
+class SmallDisk:
+    """A ``KOLGRAPH_HOME`` whose writes can be made to fail for lack of space."""
+
+    def __init__(self, home: Path, mechanism: str):
+        self.home = home
+        self.mechanism = mechanism
+        self.filler = home / "filler"
+        self.limit: int | None = None
+
+    @property
+    def db_dir(self) -> Path:
+        return self.home / "db"
+
+    def fill(self, headroom: int) -> None:
+        """Leave ``headroom`` bytes for what is written from now on."""
+        if self.mechanism == "tmpfs":
+            fs = os.statvfs(self.home)
+            size = fs.f_bavail * fs.f_frsize - headroom
+            fd = os.open(self.filler, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                os.posix_fallocate(fd, 0, max(size, 1))
+            finally:
+                os.close(fd)
+            return
+        aof = self.db_dir / "aof"
+        largest = max((f.stat().st_size for f in aof.iterdir()), default=0) if aof.is_dir() else 0
+        self.limit = largest + headroom
+        self.kill_server()  # the next kolgraph child starts it, under the limit
+
+    def free(self) -> None:
+        """Give the space back; the server runs again, able to write."""
+        if self.mechanism == "tmpfs":
+            self.filler.unlink(missing_ok=True)
+        else:
+            self.limit = None
+            self.kill_server()
+        embedded.start(self.db_dir)
+
+    def kill_server(self) -> None:
+        """Stop the server; one that cannot flush its log of writes refuses a polite stop."""
+        try:
+            embedded.stop(self.db_dir, wait_s=15)
+        except embedded.EmbeddedServerError:
+            for pid in servers_of(self.db_dir):
+                os.kill(pid, signal.SIGKILL)
+            embedded.stop(self.db_dir)
+
+    def preexec(self) -> Callable[[], None] | None:
+        limit = self.limit
+        if limit is None:
+            return None
+
+        def limited() -> None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+        return limited
+
+    def kolgraph(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """Run ``kolgraph ARGS`` on this home (under the limit, if any)."""
+        env = {**os.environ, "KOLGRAPH_HOME": str(self.home), "KOLGRAPH_PII_SALT": SALT}
+        env.pop("KOLGRAPH_CONFIG", None)
+        return subprocess.run([sys.executable, "-m", "kolgraph", *args], env=env,
+                              capture_output=True, text=True, timeout=timeout,
+                              preexec_fn=self.preexec())
+
+
+def servers_of(db_dir: Path) -> list[int]:
+    """Pids of every redis-server serving ``db_dir`` (pid file or not)."""
+    paths = embedded.ServerPaths(db_dir)
+    return [int(p.name) for p in Path("/proc").iterdir()
+            if p.name.isdigit() and embedded._is_our_server(int(p.name), paths)]
+
+
+def _mount(home: Path) -> bool:
+    if os.environ.get("KOLGRAPH_TEST_DISK_FAULT") == "rlimit":
+        return False
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs",
+                              str(home)], capture_output=True)
+    return mounted.returncode == 0
+
+
+@pytest.fixture
+def disk() -> Iterator[SmallDisk]:
+    home = Path(tempfile.mkdtemp(prefix="kgd-"))
+    small = SmallDisk(home, "tmpfs" if _mount(home) else "rlimit")
+    print(f"full disk made by: {small.mechanism}")
+    try:
+        yield small
+    finally:
+        small.filler.unlink(missing_ok=True)
+        with contextlib.suppress(Exception):
+            small.limit = None
+            small.kill_server()
+        for pid in servers_of(small.db_dir):
+            os.kill(pid, signal.SIGKILL)
+        if small.mechanism == "tmpfs":
+            subprocess.run(["umount", "-l", str(home)], check=False)
+
+
+def assert_one_line_no_space(result: subprocess.CompletedProcess[str], where: Path) -> None:
+    """Failed, with one ``error:`` line naming the lack of space and a path under
+    ``where``, and no traceback."""
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert any(words in lines[0] for words in NO_SPACE), lines[0]
+    assert str(where) in lines[0], lines[0]
+
+
+def assert_answers(result: subprocess.CompletedProcess[str]) -> None:
+    """Succeeded, or failed with one ``error:`` line (no traceback)."""
+    assert "Traceback" not in result.stderr, result.stderr
+    if result.returncode not in (0, 3):
+        assert result.returncode == 1, (result.returncode, result.stderr)
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1, result.stderr
+
+
+def test_full_disk_during_ingest_then_exact_rerun(disk: SmallDisk, store: GraphStore,
+                                                   settings: Settings, tmp_path: Path) -> None:
+    """Ingest on a disk that fills part-way: a one-line error naming the database folder,
+    the other commands answer meanwhile, the database loads after space is freed, and a
+    re-run gives exactly the graph of an ingest that never failed."""
+    folder = tmp_path / "sample"
+    generate_sample(folder, persons=2000, seed=11)
+    embedded.start(disk.db_dir)
+    disk.fill(headroom=600 * 1024)  # about half of what the ingest writes
+
+    failed = disk.kolgraph("ingest", str(folder))
+    assert_one_line_no_space(failed, disk.home)
+
+    for command in (["db", "status"], ["db", "counts"],
+                    ["query", "MATCH (p:Person) RETURN count(p) AS n"]):
+        assert_answers(disk.kolgraph(*command))
+    if disk.mechanism == "tmpfs":
+        status = disk.kolgraph("db", "status")
+        assert_one_line_no_space(status, disk.db_dir)
+
+    disk.free()
+    disk.kill_server()
+    assert embedded.start(disk.db_dir).running, "the database loads after the fault"
+    rerun = disk.kolgraph("ingest", str(folder))
+    assert rerun.returncode == 0, rerun.stderr
+
+    ingest_folder(store, settings, folder)
+    graph = FalkorDBStore(disk.db_dir, settings.graph_name)
+    try:
+        assert state(graph) == state(store)
+    finally:
+        graph.close()
+
+
+def test_start_on_a_full_disk_refuses_and_leaves_no_server(disk: SmallDisk) -> None:
+    """``db start`` where nothing more fits: one line naming the folder, and no server left
+    running without a pid file (a second start would run another beside it)."""
+    embedded.start(disk.db_dir)
+    disk.kill_server()
+    disk.fill(headroom=0)
+    for _ in range(2):
+        started = disk.kolgraph("db", "start", timeout=120)
+        assert_one_line_no_space(started, disk.db_dir)
+        assert servers_of(disk.db_dir) == []
+    disk.free()
+    assert len(servers_of(disk.db_dir)) == 1
