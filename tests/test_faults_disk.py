@@ -34,6 +34,7 @@ from graph.ingest.sample import generate_sample
 from graph.store import embedded
 from graph.store.base import GraphStore
 from graph.store.falkordb_store import FalkorDBStore
+from graph.store.faults import DiskFull
 from tests.test_ingest import state
 
 SALT = "disk-fault-salt"
@@ -158,6 +159,36 @@ def assert_answers(result: subprocess.CompletedProcess[str]) -> None:
         assert result.returncode == 1, (result.returncode, result.stderr)
         errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
         assert len(errors) == 1, result.stderr
+
+
+def test_commands_answer_while_the_database_cannot_write(disk: SmallDisk) -> None:
+    """Once the server could not write its log of writes it refuses writes (and PING) with
+    ``MISCONF``: the store raises ``DiskFull`` naming the folder, ``db status`` says so in
+    one line, ``db counts`` and ``query`` still read; freed space ends the fault."""
+    embedded.start(disk.db_dir)
+    disk.fill(headroom=300 * 1024)
+    assert disk.kolgraph("db", "start").returncode == 0  # rlimit: now under the limit
+    graph = FalkorDBStore(disk.db_dir, "kolgraph")
+    try:
+        graph.write("CREATE (:Blob {i: 1})")
+        with pytest.raises(DiskFull) as refused:  # the first big write is answered before
+            for i in range(2, 5):                  # the server writes it to its log
+                graph.write("CREATE (:Blob {i: $i, s: $s})", {"i": i, "s": "x" * 2**20})
+        counts = disk.kolgraph("db", "counts", "--format", "csv")
+        assert counts.returncode == 0 and "Person,0" in counts.stdout, counts.stderr
+        query = disk.kolgraph("query", "MATCH (b:Blob) RETURN count(b) AS n", "--format",
+                              "json")
+        assert query.returncode == 0 and '"n"' in query.stdout, query.stderr
+        assert_one_line_no_space(disk.kolgraph("db", "status"), disk.db_dir)
+        assert str(disk.db_dir) in str(refused.value)
+
+        disk.free()
+        graph.close()
+        graph = FalkorDBStore(disk.db_dir, "kolgraph")
+        graph.write("CREATE (:Blob {i: 9})")
+        assert disk.kolgraph("db", "status").returncode == 0
+    finally:
+        graph.close()
 
 
 def test_full_disk_during_ingest_then_exact_rerun(disk: SmallDisk, store: GraphStore,
