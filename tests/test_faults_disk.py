@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,13 +29,19 @@ from pathlib import Path
 
 import pytest
 
+from gnn.fit import FitParams
+from gnn.jobs import load_graph, train_job
+from gnn.ranking import RankerParams
+from gnn.registry import latest_model_id
+from gnn.train import TrainParams
 from graph.config import Settings
 from graph.ingest.pipeline import ingest_folder
 from graph.ingest.sample import generate_sample
-from graph.store import embedded
+from graph.store import embedded, gnn_io
 from graph.store.base import GraphStore
 from graph.store.falkordb_store import FalkorDBStore
 from graph.store.faults import DiskFull
+from graph.store.runs import current_run
 from tests.test_ingest import state
 
 SALT = "disk-fault-salt"
@@ -88,6 +95,20 @@ class SmallDisk:
                 os.kill(pid, signal.SIGKILL)
             embedded.stop(self.db_dir)
 
+    @contextlib.contextmanager
+    def this_process_limited(self, limit: int) -> Iterator[None]:
+        """rlimit: this process's own writes past ``limit`` bytes fail (``EFBIG``; Python
+        ignores ``SIGXFSZ``) inside the block; tmpfs: nothing to add to ``fill``."""
+        if self.mechanism != "rlimit":
+            yield
+            return
+        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+        try:
+            yield
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
     def preexec(self) -> Callable[[], None] | None:
         limit = self.limit
         if limit is None:
@@ -139,17 +160,19 @@ def disk() -> Iterator[SmallDisk]:
             os.kill(pid, signal.SIGKILL)
         if small.mechanism == "tmpfs":
             subprocess.run(["umount", "-l", str(home)], check=False)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def assert_one_line_no_space(result: subprocess.CompletedProcess[str], where: Path) -> None:
-    """Failed, with one ``error:`` line naming the lack of space and a path under
-    ``where``, and no traceback."""
+    """Failed, with one ``error:`` line, the last (progress lines may come before it),
+    naming the lack of space and a path under ``where``, and no traceback."""
     assert result.returncode == 1, (result.returncode, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert any(words in lines[0] for words in NO_SPACE), lines[0]
-    assert str(where) in lines[0], lines[0]
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert errors == lines[-1:], result.stderr
+    assert any(words in errors[0] for words in NO_SPACE), errors[0]
+    assert str(where) in errors[0], errors[0]
 
 
 def assert_answers(result: subprocess.CompletedProcess[str]) -> None:
@@ -237,3 +260,74 @@ def test_start_on_a_full_disk_refuses_and_leaves_no_server(disk: SmallDisk) -> N
         assert servers_of(disk.db_dir) == []
     disk.free()
     assert len(servers_of(disk.db_dir)) == 1
+
+
+REFRESH = ("refresh", "--k", "3", "--batch-persons", "250", "--device", "cpu")
+#: A small, quick training: what is tested is where its files go.
+TRAIN = FitParams(gnn=TrainParams(hidden=8, epochs=2, eval_every=1, device="cpu"),
+                  ranker=RankerParams(rounds=10, early_stopping=5, max_persons=200),
+                  eval_persons=200, refit=False)
+
+
+def _current_recommendations(db_dir: Path) -> tuple[str, list[tuple[object, ...]]]:
+    """The current refresh run and its recommendations, without run ids."""
+    graph = FalkorDBStore(db_dir, "kolgraph")
+    try:
+        run = current_run(graph, "refresh")
+        assert run is not None
+        rows = [r for batch in gnn_io.stream_recommendations(graph, run["run_id"])
+                for r in batch]
+        return run["run_id"], sorted((r["person_id"], r["kind"], r["rank"], r["target_id"],
+                                      round(r["score"], 6)) for r in rows)
+    finally:
+        graph.close()
+
+
+def _train(disk: SmallDisk) -> None:
+    """Save a model on a full disk (refused: no half-saved model, its run failed), then
+    with room (the model the refreshes below use)."""
+    models = disk.home / "models"
+    graph = FalkorDBStore(disk.db_dir, "kolgraph")
+    data = load_graph(graph)
+    if disk.mechanism == "tmpfs":
+        disk.fill(headroom=100 * 1024)  # the model files do not fit
+    with disk.this_process_limited(64 * 1024), pytest.raises(DiskFull) as refused:
+        train_job(graph, models, data, TRAIN)
+    assert str(models) in str(refused.value)
+    assert latest_model_id(models) is None
+    assert not [p for p in models.iterdir() if p.name.startswith(".partial")]
+    if disk.mechanism == "tmpfs":
+        disk.free()
+    assert [r["status"] for r in graph.read(
+        "MATCH (r:Run {kind: 'train'}) RETURN r.status AS status").rows] == ["failed"]
+    assert train_job(graph, models, data, TRAIN).model_id == latest_model_id(models)
+    graph.close()
+
+
+def test_full_disk_during_refresh_then_exact_rerun(disk: SmallDisk, tmp_path: Path) -> None:
+    """A full disk while saving a trained model (``_train``) and while a refresh writes
+    embeddings and recommendations: one line naming the folder, readers keep the last
+    complete run; after space is freed the database loads and the re-run writes exactly
+    the recommendations of a refresh that never failed."""
+    folder = tmp_path / "sample"
+    generate_sample(folder, persons=1000, seed=5)
+    assert disk.kolgraph("ingest", str(folder)).returncode == 0
+    _train(disk)
+
+    assert disk.kolgraph(*REFRESH).returncode == 0  # the refresh that never failed
+    baseline_run, baseline = _current_recommendations(disk.db_dir)
+    assert baseline
+
+    disk.fill(headroom=400 * 1024)  # about a fifth of what the refresh writes
+    assert_one_line_no_space(disk.kolgraph(*REFRESH), disk.home)
+    assert _current_recommendations(disk.db_dir) == (baseline_run, baseline)
+
+    disk.free()
+    disk.kill_server()
+    assert embedded.start(disk.db_dir).running, "the database loads after the fault"
+    rerun = disk.kolgraph(*REFRESH)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "resuming refresh" in rerun.stderr + rerun.stdout
+    run, recommendations = _current_recommendations(disk.db_dir)
+    assert run != baseline_run
+    assert recommendations == baseline

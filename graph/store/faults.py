@@ -32,15 +32,26 @@ _REPLY_MARKERS = ("misconf", "errors writing to the aof", "no space left", "file
 
 class DiskFull(StoreError):
     """``where`` (a folder or file) cannot be written: the disk, a quota or a file-size
-    limit is full. ``reason`` is the system's words for it."""
+    limit is full. ``reason`` is the system's words for it; ``database``: the database
+    server's folder (the advice then says to start it again) or one of kolgraph's files.
+
+    >>> print(DiskFull("/h/models/m1/weights.pt", "file too large", database=False))
+    cannot write to /h/models/m1/weights.pt: file too large; free space there and run the \
+interrupted command again
+    """
 
     def __init__(self, where: Path | str, reason: str = "no space left on device",
-                 *, what: str = "the database") -> None:
+                 *, database: bool = True) -> None:
         self.where = Path(where)
         self.reason = reason
-        super().__init__(
-            f"{what} cannot write to {where}: {reason}; free space there, start the "
-            "database again (kolgraph db start) and run the interrupted command again")
+        if database:
+            message = (f"the database cannot write to {where}: {reason}; free space there, "
+                       "start the database again (kolgraph db start) and run the "
+                       "interrupted command again")
+        else:
+            message = (f"cannot write to {where}: {reason}; free space there and run the "
+                       "interrupted command again")
+        super().__init__(message)
 
 
 def is_disk_full_reply(message: str) -> bool:
@@ -57,3 +68,21 @@ def is_disk_full_os_error(exc: BaseException) -> bool:
 def reason_of(exc: OSError) -> str:
     """The system's words for ``exc`` (``no space left on device``), lower case."""
     return (exc.strerror or "no space left on device").lower()
+
+
+def file_write_fault(exc: BaseException, where: Path) -> DiskFull | None:
+    """``DiskFull`` naming ``where`` when ``exc``, raised while writing files there, came
+    from a full disk, quota or file-size limit: an ``OSError`` (here or as its cause), or
+    a library's failed write (PyTorch, LightGBM) while the file system has no room left."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if is_disk_full_os_error(seen):
+            assert isinstance(seen, OSError)
+            return DiskFull(seen.filename or where, reason_of(seen), database=False)
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc).lower()
+    if any(words in text for words in ("write failed", "no space", "too large", "cannot write",
+                                        "could not write")):
+        return DiskFull(where, "no space left on device (the write failed: "
+                        f"{str(exc).splitlines()[0][:200]})", database=False)
+    return None

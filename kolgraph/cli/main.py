@@ -13,7 +13,7 @@ from importlib.metadata import EntryPoint, entry_points
 import click
 
 from graph.errors import InvalidInput, KolgraphError
-from graph.store.faults import is_disk_full_os_error, reason_of
+from graph.store.faults import DiskFull, is_disk_full_os_error, reason_of
 from kolgraph.cli.support import UserError
 
 COMMAND_GROUP = "kolgraph.commands"
@@ -138,9 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:
         if not is_disk_full_os_error(exc):
             raise
-        where = exc.filename or "a file"
-        click.echo(f"error: cannot write {where}: {reason_of(exc)}; free space there and run "
-                   "the command again", err=True)
+        full = DiskFull(exc.filename or "a file", reason_of(exc), database=False)
+        click.echo(f"error: {full}", err=True)
         sys.exit(1)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
