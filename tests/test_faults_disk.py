@@ -291,7 +291,7 @@ def _train(disk: SmallDisk) -> None:
     data = load_graph(graph)
     if disk.mechanism == "tmpfs":
         disk.fill(headroom=100 * 1024)  # the model files do not fit
-    with disk.this_process_limited(64 * 1024), pytest.raises(DiskFull) as refused:
+    with disk.this_process_limited(16 * 1024), pytest.raises(DiskFull) as refused:
         train_job(graph, models, data, TRAIN)
     assert str(models) in str(refused.value)
     assert latest_model_id(models) is None
