@@ -6,6 +6,7 @@ Only these jobs (and ``gnn/refresh.py``) touch a store, always through
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from gnn.evaluate import format_ranking_table
 from gnn.fit import FitParams, FitResult, fit_recommender
 from gnn.registry import current_model_id, save_model, set_current
 from graph.analytics.projection import person_projection
-from graph.errors import NotReady
+from graph.errors import KolgraphError, NotReady
 from graph.store import analytics_io, gnn_io
 from graph.store.base import GraphStore
 from graph.store.runs import finish_run, start_run, utc_now
@@ -96,7 +97,12 @@ def train_job(store: GraphStore, models_dir: Path, data: GraphData, params: FitP
         finish_run(store, run_id, {"error": "training failed"}, status="failed")
         raise
     previous = current_model_id(models_dir)
-    save_model(models_dir, run_id, result, params, created_at=utc_now())
+    try:
+        save_model(models_dir, run_id, result, params, created_at=utc_now())
+    except BaseException:
+        with contextlib.suppress(KolgraphError):  # the database may be as full
+            finish_run(store, run_id, {"error": "saving the model failed"}, status="failed")
+        raise
     if result.promoted:
         set_current(models_dir, run_id)
     finish_run(store, run_id, {"promoted": result.promoted, "decision": result.decision,

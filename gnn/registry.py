@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from gnn.data.features import FeatureSchema, FeatureSchemaError
 from gnn.recommenders import LEARNED, LearnedRanker, Recommender
 from graph.errors import KolgraphError
+from graph.store.faults import file_write_fault
 
 if TYPE_CHECKING:
     from gnn.fit import FitParams, FitResult
@@ -70,11 +72,34 @@ def _read_json(path: Path) -> Any:
 
 def save_model(models_dir: Path, model_id: str, result: FitResult, params: FitParams, *,
                created_at: str) -> Path:
-    """Write every file of one trained recommender; return its folder."""
+    """Write every file of one trained recommender; return its folder.
+
+    The files are written in ``.partial-<model_id>``, renamed to ``<model_id>`` once
+    written, and ``model.json`` comes last: a failed save (a full disk: ``DiskFull`` naming
+    the file or folder) leaves no folder behind."""
+    folder = models_dir / model_id
+    partial = models_dir / f".partial-{model_id}"
+    renamed = False
+    try:
+        partial.mkdir(parents=True, exist_ok=True)
+        info = _write_model_files(partial, model_id, result, params, created_at=created_at)
+        os.replace(partial, folder)
+        renamed = True
+        _write_json(folder / "model.json", info)  # last: a folder with model.json is complete
+    except Exception as exc:
+        shutil.rmtree(folder if renamed else partial, ignore_errors=True)
+        fault = file_write_fault(exc, models_dir)
+        if fault is not None:
+            raise fault from exc
+        raise
+    return folder
+
+
+def _write_model_files(folder: Path, model_id: str, result: FitResult, params: FitParams,
+                       *, created_at: str) -> dict[str, Any]:
+    """Every file of the model but ``model.json``; what ``model.json`` is to hold."""
     import torch
 
-    folder = models_dir / model_id
-    folder.mkdir(parents=True, exist_ok=True)
     gnn = result.gnn
     info: dict[str, Any] = {
         "model_id": model_id, "created_at": created_at, "promoted": result.promoted,
@@ -95,8 +120,7 @@ def save_model(models_dir: Path, model_id: str, result: FitResult, params: FitPa
         "secondary_hits_vs_random_negatives": gnn.metrics if gnn else []})
     _write_json(folder / "params.json", params.to_dict())
     _write_json(folder / "counts.json", result.counts)
-    _write_json(folder / "model.json", info)  # last: a folder with model.json is complete
-    return folder
+    return info
 
 
 def set_current(models_dir: Path, model_id: str) -> None:

@@ -23,11 +23,15 @@ import redis
 
 from graph.errors import KolgraphError
 from graph.store import query_limits
+from graph.store.faults import DiskFull, is_disk_full_os_error, is_disk_full_reply, reason_of
 
 SOCKET_NAME = "falkordb.sock"
 PID_NAME = "falkordb.pid"
 LOCK_NAME = "server.lock"
 LOG_NAME = "falkordb.log"
+#: Bytes that must fit in the data folder before a server is started there: it writes its
+#: pid file and log at once, and must be able to append to its log of writes.
+START_HEADROOM = 256 * 1024
 # sun_path in struct sockaddr_un holds 108 bytes including the terminating NUL.
 MAX_SOCKET_PATH = 107
 
@@ -150,6 +154,10 @@ def _ping(paths: ServerPaths, timeout_s: float = 2.0) -> bool:
         return bool(client.ping())
     except redis.exceptions.BusyLoadingError:
         return False
+    except redis.exceptions.ResponseError as exc:
+        # a server that cannot write its files answers PING with MISCONF: it runs, and
+        # serves reads; ``status`` names the fault
+        return is_disk_full_reply(str(exc))
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError):
         return False
     finally:
@@ -196,6 +204,7 @@ def start(data_dir: Path, *, wait_s: float = 300.0) -> ServerStatus:
             _wait_ready(paths, pid, wait_s)
             return status(data_dir)
         _clean_stale(paths)
+        _check_space(paths)
         if paths.log_file.exists():  # a new log per server: ``_loaded`` reads this one's
             paths.log_file.replace(paths.log_file.with_name(LOG_NAME + ".1"))
         server, module = binaries()
@@ -217,7 +226,11 @@ def start(data_dir: Path, *, wait_s: float = 300.0) -> ServerStatus:
         ]
         old_umask = os.umask(0o077)
         try:
-            completed = subprocess.run(args, capture_output=True, text=True, timeout=60)
+            # restore_signals=False keeps SIGXFSZ ignored as in Python: a file-size limit
+            # then fails the server's writes (EFBIG, answered as a full disk) instead of
+            # killing it
+            completed = subprocess.run(args, capture_output=True, text=True, timeout=60,
+                                       restore_signals=False)
         except OSError as exc:
             raise EmbeddedServerError(f"cannot run the embedded database {server}: {exc}") from exc
         finally:
@@ -231,12 +244,45 @@ def start(data_dir: Path, *, wait_s: float = 300.0) -> ServerStatus:
         deadline = time.monotonic() + 30
         while (pid := _read_pid(paths)) is None:
             if time.monotonic() > deadline:
+                _stop_orphans(paths)
+                _check_space(paths)
                 raise EmbeddedServerError(
                     f"embedded database did not write its pid file; see {paths.log_file}"
                 )
             time.sleep(0.02)
         _wait_ready(paths, pid, wait_s)
     return status(data_dir)
+
+
+def _check_space(paths: ServerPaths) -> None:
+    """Raise ``DiskFull`` unless ``START_HEADROOM`` bytes can be written in the data folder
+    (written, flushed to the file system and removed again)."""
+    probe = paths.data_dir / ".space-probe"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            left = memoryview(bytes(START_HEADROOM))
+            while left:  # a short write at a file-size limit; the next one fails
+                left = left[os.write(fd, left):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        if is_disk_full_os_error(exc):
+            raise DiskFull(paths.data_dir, reason_of(exc)) from exc
+        raise EmbeddedServerError(f"cannot write to the database folder {paths.data_dir}: "
+                                  f"{exc}") from exc
+    finally:
+        probe.unlink(missing_ok=True)
+
+
+def _stop_orphans(paths: ServerPaths) -> None:
+    """Stop servers of this data folder that run without a pid file (one that could not
+    write it daemonizes all the same); the next start would run a second one beside it."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _is_our_server(int(entry.name), paths):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGTERM)
 
 
 def _last_log_line(paths: ServerPaths) -> str:
@@ -321,6 +367,15 @@ def wait_for_log_rewrite(data_dir: Path, wait_s: float = 600.0) -> None:
         client.close()
 
 
+def _no_space(paths: ServerPaths) -> bool:
+    """Whether the file system of the data folder has less than ``START_HEADROOM`` free."""
+    try:
+        fs = os.statvfs(paths.data_dir)
+    except OSError:
+        return False
+    return fs.f_bavail * fs.f_frsize < START_HEADROOM
+
+
 def status(data_dir: Path) -> ServerStatus:
     """Whether the server of ``data_dir`` runs, and what it says about itself."""
     paths = ServerPaths(data_dir)
@@ -341,6 +396,10 @@ def status(data_dir: Path) -> ServerStatus:
                 "aof_enabled": str(info.get("aof_enabled")),
                 "aof_last_write_status": str(info.get("aof_last_write_status")),
             }
+        except redis.exceptions.RedisError as exc:
+            detail = {"state": f"not answering: {exc}"}
         finally:
             client.close()
+    if (detail.get("aof_last_write_status") == "err" or _no_space(paths)) and data_dir.exists():
+        detail["fault"] = str(DiskFull(data_dir))
     return ServerStatus(running, pid if running else None, paths.socket, data_dir, detail)

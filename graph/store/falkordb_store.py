@@ -32,12 +32,18 @@ from graph.store.base import (
 from graph.store.cypher_literal import params_header
 from graph.store.falkordb_bulk import EdgeTokens
 from graph.store.falkordb_writer import FalkorDBBulkWriter
+from graph.store.faults import DiskFull, is_disk_full_reply
 from graph.store.schema import schema_statements
 
 
-def _translate(exc: redis.exceptions.ResponseError, what: str) -> StoreError:
+def _translate(exc: redis.exceptions.ResponseError, what: str,
+               data_dir: Path | None = None) -> StoreError:
+    """The ``StoreError`` subclass that a database reply to a ``what`` (read, write)
+    means; ``data_dir`` is the folder named when the server cannot write its files."""
     message = str(exc)
     lowered = message.lower()
+    if data_dir is not None and is_disk_full_reply(message):
+        return DiskFull(data_dir)
     if "read-only" in lowered or "ro_query" in lowered:
         return ReadOnlyViolation(f"{what}: refused by the database: the query writes ({message})")
     if "mem consumption exceeded" in lowered:
@@ -65,8 +71,13 @@ class FalkorDBStore(GraphStore):
         self._graph = self._db.select_graph(graph_name)
         self.graph_name = graph_name
         self._bulk = FalkorDBBulkWriter(self)
-        if start and not self._db.connection.exists(graph_name):
-            self._graph.query("RETURN 1")  # creates the empty graph so reads can run
+        try:
+            if start and not self._db.connection.exists(graph_name):
+                self._graph.query("RETURN 1")  # creates the empty graph so reads can run
+        except redis.exceptions.ResponseError as exc:
+            raise _translate(exc, f"opening graph {graph_name}", data_dir) from exc
+        except redis.exceptions.ConnectionError as exc:
+            raise StoreError(f"embedded database unreachable at {data_dir}: {exc}") from exc
 
     # ------------------------------------------------------------------ helpers
     def _call(self, query: str, params: Mapping[str, Any] | None, *, read_only: bool,
@@ -77,7 +88,7 @@ class FalkorDBStore(GraphStore):
                 return self._graph.ro_query(query, None, timeout=timeout_ms)
             return self._graph.query(query, None, timeout=timeout_ms)
         except redis.exceptions.ResponseError as exc:
-            raise _translate(exc, "read" if read_only else "write") from exc
+            raise _translate(exc, "read" if read_only else "write", self.data_dir) from exc
         except redis.exceptions.ConnectionError as exc:
             raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
 
@@ -101,6 +112,8 @@ class FalkorDBStore(GraphStore):
                     self._graph.query(statement)
             except redis.exceptions.ResponseError as exc:
                 text = str(exc).lower()
+                if is_disk_full_reply(text):
+                    raise DiskFull(self.data_dir) from exc
                 if "already" in text or "exists" in text:
                     continue
                 raise StoreError(f"schema statement failed: {statement}: {exc}") from exc
@@ -132,8 +145,14 @@ class FalkorDBStore(GraphStore):
                                  params_header(params) + query, "--compact")
         try:
             results = commands.execute(raise_on_error=False)
+        except redis.exceptions.ResponseError as exc:
+            raise _translate(exc, "write", self.data_dir) from exc
         except redis.exceptions.ConnectionError as exc:
             raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
+        for reply in results:
+            if isinstance(reply, redis.exceptions.ResponseError) and is_disk_full_reply(
+                    str(reply)):
+                raise DiskFull(self.data_dir) from reply
         if edges.count and isinstance(results[0], Exception):
             raise StoreError(f"bulk write of {edges.count} relationships failed: {results[0]} "
                              "(the query of the same transaction ran all the same)")
@@ -160,6 +179,8 @@ class FalkorDBStore(GraphStore):
                 "GRAPH.BULK", self.graph_name, node_count, edge_count, len(nodes),
                 len(edge_tokens), *nodes, *edge_tokens)
         except redis.exceptions.ResponseError as exc:
+            if is_disk_full_reply(str(exc)):
+                raise DiskFull(self.data_dir) from exc
             raise StoreError(f"bulk write of {node_count} nodes and {edge_count} "
                              f"relationships failed: {exc}") from exc
         except redis.exceptions.ConnectionError as exc:
@@ -214,7 +235,7 @@ class FalkorDBStore(GraphStore):
         try:
             plan = self._graph.explain(query, clean_value(dict(params)) if params else None)
         except redis.exceptions.ResponseError as exc:
-            raise _translate(exc, "explain") from exc
+            raise _translate(exc, "explain", self.data_dir) from exc
         return str(plan)
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ from importlib.metadata import EntryPoint, entry_points
 import click
 
 from graph.errors import InvalidInput, KolgraphError
+from graph.store.faults import DiskFull, is_disk_full_os_error, reason_of
 from kolgraph.cli.support import UserError
 
 COMMAND_GROUP = "kolgraph.commands"
@@ -134,6 +135,12 @@ def main(argv: list[str] | None = None) -> None:
         error = exc if isinstance(exc, UserError) else cli_error(exc, None)
         click.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)
+    except OSError as exc:
+        if not is_disk_full_os_error(exc):
+            raise
+        full = DiskFull(exc.filename or "a file", reason_of(exc), database=False)
+        click.echo(f"error: {full}", err=True)
+        sys.exit(1)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
 

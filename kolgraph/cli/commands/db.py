@@ -38,21 +38,24 @@ def stop(ctx: click.Context) -> None:
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
     """Say whether the embedded database runs, where, and how big it is (exit status 3 when
-    it does not run)."""
+    it does not run, 1 when it cannot write its files: the ``fault`` it names)."""
     info = usecase.status(settings_from(ctx))
+    code = 0 if info["running"] else 3
     if fmt == "json":
         write_value(info)
     elif fmt == "csv":
         write_rows([info], list(info), "csv")
-    if fmt != "table":
-        ctx.exit(0 if info["running"] else 3)
-    if not info["running"]:
+    elif not info["running"]:
         click.echo(f"embedded database not running (data in {info['data_dir']})")
-        ctx.exit(3)
-    click.echo(f"embedded database running: pid {info['pid']}, socket {info['socket']}")
-    for key, value in info.items():
-        if key not in ("running", "pid", "socket", "data_dir"):
-            click.echo(f"  {key}: {value}")
+    else:
+        click.echo(f"embedded database running: pid {info['pid']}, socket {info['socket']}")
+        for key, value in info.items():
+            if key not in ("running", "pid", "socket", "data_dir", "fault"):
+                click.echo(f"  {key}: {value}")
+    if info.get("fault"):
+        click.echo(f"error: {info['fault']}", err=True)
+        code = code or 1
+    ctx.exit(code)
 
 
 @db.command()
@@ -69,7 +72,7 @@ def schema(ctx: click.Context) -> None:
 @click.pass_context
 def counts(ctx: click.Context, fmt: str) -> None:
     """Print the number of nodes per label and relationships per type."""
-    with store_from(ctx) as store:
+    with store_from(ctx, apply_schema=False) as store:  # reads only: works on a full disk
         rows = usecase.counts(store)
     if fmt == "table":
         show_counts(rows)
