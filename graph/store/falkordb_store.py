@@ -17,6 +17,7 @@ from falkordb.query_result import QueryResult as FalkorDBResult
 from graph.store import embedded
 from graph.store.base import (
     ConstraintViolation,
+    DatabaseUnavailable,
     GraphStore,
     QueryResult,
     QuerySyntaxError,
@@ -72,7 +73,8 @@ class FalkorDBStore(GraphStore):
         except redis.exceptions.ResponseError as exc:
             raise _translate(exc, "read" if read_only else "write") from exc
         except redis.exceptions.ConnectionError as exc:
-            raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
+            raise DatabaseUnavailable(f"embedded database unreachable at {self.data_dir}: "
+                                      f"{exc}") from exc
 
     @staticmethod
     def _rows(result: Any) -> tuple[list[str], list[Row]]:
@@ -126,7 +128,8 @@ class FalkorDBStore(GraphStore):
         try:
             results = commands.execute(raise_on_error=False)
         except redis.exceptions.ConnectionError as exc:
-            raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
+            raise DatabaseUnavailable(f"embedded database unreachable at {self.data_dir}: "
+                                      f"{exc}") from exc
         if edges.count and isinstance(results[0], Exception):
             raise StoreError(f"bulk write of {edges.count} relationships failed: {results[0]} "
                              "(the query of the same transaction ran all the same)")
@@ -156,7 +159,8 @@ class FalkorDBStore(GraphStore):
             raise StoreError(f"bulk write of {node_count} nodes and {edge_count} "
                              f"relationships failed: {exc}") from exc
         except redis.exceptions.ConnectionError as exc:
-            raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
+            raise DatabaseUnavailable(f"embedded database unreachable at {self.data_dir}: "
+                                      f"{exc}") from exc
 
     def compact(self) -> None:
         """Start rewriting the server's append-only file as one snapshot, in the background
