@@ -54,8 +54,6 @@ def test_database_down_answers_503_and_the_app_restarts_it(app_home) -> None:
     client = app.test_client()
     log_in(client, USER, PASSWORD)
     assert client.get("/api/v1/runs").status_code == 200
-    watch = app.extensions["kolgraph"].database
-    assert isinstance(app.extensions["kolgraph"], WebContext)
     _kill9(data_dir)
 
     api = client.get("/api/v1/runs")
@@ -68,6 +66,9 @@ def test_database_down_answers_503_and_the_app_restarts_it(app_home) -> None:
     text = page.get_data(as_text=True)
     assert "database is not available right now" in text and "Traceback" not in text
 
+    context = app.extensions["kolgraph"]
+    assert isinstance(context, WebContext)
+    watch = context.database
     watch.wait(300)
     assert embedded.status(data_dir).running, "the app restarted the embedded database"
     assert watch.attempts == 1, "one restart for the requests of one outage"
