@@ -16,6 +16,7 @@ from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable
 
 from graph.store.base import (
     ConstraintViolation,
+    DatabaseUnavailable,
     GraphStore,
     QueryResult,
     QuerySyntaxError,
@@ -88,6 +89,8 @@ class Neo4jStore(GraphStore):
             )
         except Neo4jError as exc:
             raise _translate(exc, "write") from exc
+        except ServiceUnavailable as exc:
+            raise DatabaseUnavailable(f"write: Neo4j is not answering: {exc}") from exc
         return [record.data() for record in records]
 
     def read(self, query: str, params: Mapping[str, Any] | None = None, *,
@@ -112,6 +115,8 @@ class Neo4jStore(GraphStore):
             raise _translate(exc, "read") from exc
         except Neo4jError as exc:
             raise _translate(exc, "read") from exc
+        except ServiceUnavailable as exc:
+            raise DatabaseUnavailable(f"read: Neo4j is not answering: {exc}") from exc
         return QueryResult(columns, rows, truncated)
 
     def stream(self, query: str, params: Mapping[str, Any] | None = None, *,
@@ -133,6 +138,8 @@ class Neo4jStore(GraphStore):
                     yield batch
         except Neo4jError as exc:
             raise _translate(exc, "stream") from exc
+        except ServiceUnavailable as exc:
+            raise DatabaseUnavailable(f"stream: Neo4j is not answering: {exc}") from exc
 
     def explain(self, query: str, params: Mapping[str, Any] | None = None) -> str:
         try:

@@ -149,6 +149,8 @@ def list_runs(store: GraphStore, kind: str | None = None, limit: int = 50) -> li
 #: (each deletes or clears at most ``$batch`` items and returns how many as ``n``).
 _LEFTOVERS: dict[str, tuple[str, ...]] = {
     "analyze": (
+        "MATCH (c:Community)<-[m:IN_COMMUNITY]-() WHERE c.run_id = $run_id "
+        "WITH m LIMIT $batch DELETE m RETURN count(*) AS n",
         "MATCH (c:Community) WHERE c.run_id = $run_id "
         "WITH c LIMIT $batch DETACH DELETE c RETURN count(*) AS n",
         "MATCH (p:Person) WHERE p.analyze_stage_run = $run_id WITH p LIMIT $batch "
@@ -163,7 +165,7 @@ _LEFTOVERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def discard_leftovers(store: GraphStore, run_id: str, kind: str, batch: int = 10_000) -> int:
+def discard_leftovers(store: GraphStore, run_id: str, kind: str, batch: int = 2_000) -> int:
     """Remove what an unfinished run of ``kind`` wrote (an analyze's communities, their
     memberships and staged values; a refresh's recommendations and staged embeddings), in
     batches; returns how many items went."""
