@@ -19,6 +19,7 @@ import json
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,8 +118,9 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def flows(sample: Path, neo4j_env: dict[str, str]) -> Iterator[dict[str, Flow]]:
     """The flow run on the embedded database (a home of its own) and on Neo4j."""
     homes = {b: Path(tempfile.mkdtemp(prefix=f"kgf{b[0]}-")) for b in ("embedded", "neo4j")}
+    # one "now" for both analyses: the recency weights then match to the last digit
     base = {"KOLGRAPH_PII_SALT": SALT, "KOLGRAPH_SECRET_KEY": "flow-secret",
-            "KOLGRAPH_CONFIG": None}
+            "KOLGRAPH_CONFIG": None, "KOLGRAPH_AS_OF": str(int(time.time()))}
     envs: dict[str, dict[str, str | None]] = {
         "embedded": {**base, "KOLGRAPH_HOME": str(homes["embedded"]),
                      "KOLGRAPH_BACKEND": "embedded", "NEO4J_URI": None},

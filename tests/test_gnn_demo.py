@@ -5,6 +5,7 @@ next refresh, with the same model (no retraining)."""
 from __future__ import annotations
 
 import csv
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,7 +33,8 @@ def _newcomer_folder(folder: Path, peers: list[str]) -> None:
         writer = csv.writer(fh)
         writer.writerow(["platform", "src_account", "dst_account", "type", "timestamp"])
         for i, peer in enumerate(peers):
-            writer.writerow(["zhihu", "newcomer-1", peer, "follow", 1_800_000_000 + i])
+            # a minute ago: rows dated beyond the ingest's clock are quarantined
+            writer.writerow(["zhihu", "newcomer-1", peer, "follow", int(time.time()) - 60 + i])
 
 
 def test_refresh_on_the_demo_data_then_a_newcomer_without_retraining(store, settings,

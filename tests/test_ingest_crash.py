@@ -22,7 +22,9 @@ def test_killed_ingest_rerun_equals_uninterrupted(store: GraphStore, settings: S
     from graph.ingest.sample import generate_sample
 
     folder = tmp_path / "sample"
-    generate_sample(folder, persons=5000, seed=11)
+    # large enough that its writes take seconds: the poll below sees the 20th batch long
+    # before the last one, however busy the machine (5,000 persons write in about 0.5 s)
+    generate_sample(folder, persons=20000, seed=11)
     env = {**os.environ, "KOLGRAPH_HOME": str(settings.home), "KOLGRAPH_GRAPH": "ingest_crash",
            "KOLGRAPH_PII_SALT": settings.pii_salt or ""}
     command = [sys.executable, "-m", "kolgraph", "ingest", str(folder), "--format", "json"]
@@ -34,7 +36,7 @@ def test_killed_ingest_rerun_equals_uninterrupted(store: GraphStore, settings: S
         while time.monotonic() < deadline and process.poll() is None:
             if (killed.scalar("MATCH (b:IngestBatch) RETURN count(b) AS n") or 0) >= 20:
                 break
-            time.sleep(0.05)
+            time.sleep(0.01)
         assert process.poll() is None, "ingest finished before it could be killed"
         process.send_signal(signal.SIGKILL)
         process.wait()

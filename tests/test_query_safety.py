@@ -179,7 +179,7 @@ def test_words_in_strings_and_comments_are_not_load_csv(store: FalkorDBStore,
 
 def test_neo4j_refuses_load_csv_itself(neo4j_env: dict[str, str],
                                        listener: tuple[int, list[bytes]]) -> None:
-    from conftest import neo4j_store
+    from tests.conftest import neo4j_store
 
     port, seen = listener
     store = neo4j_store(neo4j_env)
