@@ -7,8 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +20,7 @@ from graph.errors import InvalidInput
 from graph.store import QueryMemoryExceeded, QueryTimeout, StoreError, embedded
 from graph.store.falkordb_store import FalkorDBStore
 from kolgraph.usecases import query as usecase
+from tests.loopback import loopback_listener
 
 GIB = 1024 ** 3
 # Builds a list of 10^8 integers (1.6 GB) in one function call: past the embedded server's
@@ -54,32 +53,8 @@ def assert_server_answers(store: FalkorDBStore) -> None:
 @pytest.fixture
 def listener() -> Iterator[tuple[int, list[bytes]]]:
     """A TCP listener on a free loopback port; the list collects what each connection sent."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    server.settimeout(0.2)
-    seen: list[bytes] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            conn.settimeout(1)
-            try:
-                seen.append(conn.recv(100) or b"(connected)")
-            except OSError:
-                seen.append(b"(connected)")
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], seen
-    stop.set()
-    thread.join()
-    server.close()
+    with loopback_listener() as port_and_seen:
+        yield port_and_seen
 
 
 # ------------------------------------------------------------------- memory (defect 1)

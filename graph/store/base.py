@@ -118,6 +118,22 @@ def capped_query(query: str, limit: int) -> str:
     return f"CALL {{\n{text}\n}}\nRETURN * LIMIT {int(limit) + 1}"
 
 
+def read_capped(query: str, limit: int,
+                run: Callable[[str], tuple[list[str], list[Row]]]) -> QueryResult | None:
+    """The first ``limit`` rows of ``query`` run as ``capped_query`` by ``run`` (which
+    returns columns and rows), flagged truncated when the database found more; ``None``
+    when the wrapped query fails for another reason than a limit or a write (a procedure
+    call without ``YIELD`` cannot be wrapped): the caller then runs ``query`` as written,
+    for its rows or its own error."""
+    try:
+        columns, rows = run(capped_query(query, limit))
+    except (QueryTimeout, QueryMemoryExceeded, ReadOnlyViolation):
+        raise
+    except StoreError:
+        return None
+    return QueryResult(column_order(query, columns), rows[:limit], len(rows) > limit)
+
+
 def column_order(query: str, columns: Sequence[str]) -> list[str]:
     """``columns`` in the order the query's last ``RETURN`` names them: by where each name
     (an alias or the expression itself) first appears after that ``RETURN``, so

@@ -26,9 +26,8 @@ from graph.store.base import (
     ReadOnlyViolation,
     Row,
     StoreError,
-    capped_query,
     clean_value,
-    column_order,
+    read_capped,
 )
 from graph.store.cypher_literal import params_header
 from graph.store.falkordb_bulk import EdgeTokens
@@ -206,19 +205,14 @@ class FalkorDBStore(GraphStore):
         ``limit + 1`` rows (``capped_query``); a query that cannot be wrapped so (a procedure
         call without ``YIELD``) runs as written and is cut here."""
         timeout_ms = max(1, int(timeout_s * 1000)) if timeout_s else None
-        if limit:
-            try:
-                result = self._call(capped_query(query, limit), params, read_only=True,
-                                    timeout_ms=timeout_ms)
-                columns, rows = self._rows(result) if result.header else ([], [])
-                return QueryResult(column_order(query, columns), rows[:limit],
-                                   len(rows) > limit)
-            except (QueryTimeout, QueryMemoryExceeded, ReadOnlyViolation):
-                raise
-            except StoreError:
-                pass  # not wrappable, or wrong as written: run it as written for its own error
-        result = self._call(query, params, read_only=True, timeout_ms=timeout_ms)
-        columns, rows = self._rows(result) if result.header else ([], [])
+
+        def run(text: str) -> tuple[list[str], list[Row]]:
+            result = self._call(text, params, read_only=True, timeout_ms=timeout_ms)
+            return self._rows(result) if result.header else ([], [])
+
+        if limit and (capped := read_capped(query, limit, run)) is not None:
+            return capped
+        columns, rows = run(query)
         truncated = limit is not None and 0 < limit < len(rows)
         return QueryResult(columns, rows[:limit] if truncated else rows, truncated)
 

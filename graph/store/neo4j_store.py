@@ -25,9 +25,8 @@ from graph.store.base import (
     ReadOnlyViolation,
     Row,
     StoreError,
-    capped_query,
     clean_value,
-    column_order,
+    read_capped,
 )
 from graph.store.bulk import BulkWriter
 from graph.store.schema import schema_statements
@@ -106,15 +105,10 @@ class Neo4jStore(GraphStore):
         retried (a query over its memory cap fails at once); a query that cannot be wrapped
         so runs as written and its rows stop streaming at the cap."""
         if limit:
-            try:
-                columns, rows, _ = self._read_once(capped_query(query, limit), params,
-                                                   timeout_s, limit + 1)
-                return QueryResult(column_order(query, columns), rows[:limit],
-                                   len(rows) > limit)
-            except (QueryTimeout, QueryMemoryExceeded, ReadOnlyViolation):
-                raise
-            except StoreError:
-                pass  # not wrappable, or wrong as written: run it as written for its own error
+            capped = read_capped(query, limit, lambda text: self._read_once(
+                text, params, timeout_s, limit + 1)[:2])
+            if capped is not None:
+                return capped
             return QueryResult(*self._read_once(query, params, timeout_s, limit))
 
         @unit_of_work(timeout=timeout_s)

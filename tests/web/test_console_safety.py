@@ -5,12 +5,12 @@ fault, and the database keeps answering."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
+
+from tests.loopback import loopback_listener
 
 
 def _token(client) -> str:
@@ -19,30 +19,10 @@ def _token(client) -> str:
 
 
 @pytest.fixture
-def refused_port() -> Iterator[tuple[int, list[str]]]:
+def refused_port() -> Iterator[tuple[int, list[bytes]]]:
     """A loopback port that records every connection made to it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(4)
-    server.settimeout(0.2)
-    seen: list[str] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            seen.append("connected")
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], seen
-    stop.set()
-    thread.join()
-    server.close()
+    with loopback_listener() as port_and_seen:
+        yield port_and_seen
 
 
 def test_console_refuses_load_csv_and_nothing_connects(client_as, refused_port):
