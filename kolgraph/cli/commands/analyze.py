@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from graph.analytics.community_ids import DEFAULT_MIN_JACCARD, DEFAULT_MIN_SIZE
 from graph.analytics.pipeline import AnalysisResult
 from graph.config import ConfigError, parse_as_of
 from kolgraph.cli.support import (
@@ -51,10 +52,19 @@ def _stderr(message: str) -> None:
               help="The \"now\" that ties' recency is measured from: epoch seconds or an "
                    "ISO-8601 date/time (default: KOLGRAPH_AS_OF, else the run's clock). "
                    "Set it for a reproducible run.")
+@click.option("--min-community-size", "min_community_size", type=int,
+              default=DEFAULT_MIN_SIZE, show_default=True,
+              help="Communities with fewer persons are folded into the unassigned bucket "
+                   "(community 0); 1 folds nothing.")
+@click.option("--match-jaccard", "match_jaccard", type=float, default=DEFAULT_MIN_JACCARD,
+              show_default=True,
+              help="A community keeps the previous run's id when their members overlap by at "
+                   "least this Jaccard index.")
 @format_option("table: the summary as tables; json: the whole summary; csv: the top KOLs.")
 @click.pass_context
 def analyze(ctx: click.Context, algorithm: str, resolution: float, seed: int,
-            weights_file: Path | None, engine: str, as_of: str | None, fmt: str) -> None:
+            weights_file: Path | None, engine: str, as_of: str | None,
+            min_community_size: int, match_jaccard: float, fmt: str) -> None:
     """Detect communities, rank KOLs and record the results as an analyze run.
 
     Prints the number of communities, the modularity, the largest communities and the top
@@ -67,7 +77,7 @@ def analyze(ctx: click.Context, algorithm: str, resolution: float, seed: int,
                                  param_hint="--as-of") from exc
     params = check_params(AnalyzeParams(algorithm, resolution, seed,
                                         str(weights_file) if weights_file else None, engine,
-                                        when))
+                                        when, min_community_size, match_jaccard))
     weights = weights_from(weights_file)
     with store_from(ctx) as store:
         run_id, result = run_analysis(store, weights, params, _stderr)
@@ -86,10 +96,12 @@ def show_analysis(run_id: str, result: AnalysisResult) -> None:
     m = result.metrics
     click.echo(f"run {run_id}: {m['persons']} persons, {m['projection_edges']} ties, "
                f"{m['communities']} communities ({m['algorithm']}, resolution "
-               f"{m['resolution']}), modularity {m['modularity']:.4f}")
+               f"{m['resolution']}), modularity {m['modularity']:.4f}; "
+               f"{m.get('unassigned_persons', 0)} persons unassigned (in communities smaller "
+               f"than the minimum)")
     click.echo("\nlargest communities:")
-    write_rows(shown["communities"], ["community_id", "size", "label", "top_platform",
-                                      "density"], "table")
+    write_rows(shown["communities"], ["community_id", "size", "name", "label",
+                                      "top_platform", "density"], "table")
     click.echo("\ntop 10 KOLs:")
     write_rows(shown["top_kols"], KOL_COLUMNS, "table")
     if shown["overlap"]:
