@@ -17,8 +17,8 @@ from graph.analytics.community_ids import (
     UNASSIGNED_ID,
     apply_ids,
     fold_small,
-    stable_ids,
     splits_and_merges,
+    stable_ids,
 )
 from graph.analytics.weights import load_weights
 from graph.errors import InvalidInput, NotFound
@@ -126,7 +126,8 @@ def _load(store, groups: dict[str, int], *, alone: tuple[str, ...] = ("s0", "s1"
     ties = [(f"zhihu:{g}{i}", f"zhihu:{g}{j}", "comment", 1)
             for g, n in groups.items() for i in range(n) for j in range(n) if i != j]
     names = list(groups)
-    ties += [(f"zhihu:{a}0", f"zhihu:{b}0", "comment", 1) for a, b in zip(names, names[1:])]
+    ties += [(f"zhihu:{a}0", f"zhihu:{b}0", "comment", 1)
+             for a, b in zip(names, names[1:], strict=False)]
     if pair:
         ties += [(f"zhihu:{pair[0]}", f"zhihu:{pair[1]}", "comment", 1)]
     load_ties(store, ties)
@@ -209,7 +210,7 @@ def test_a_split_is_recorded_in_lineage_and_metrics(store):
     assert len(halves) == 2 and whole in halves  # one half keeps the id, one gets a new one
     stored = analytics_io.read_communities(store, second).set_index("community_id")
     for half in halves:
-        assert '"community_id":%d' % whole in stored.loc[half, "lineage"]
+        assert f'"community_id":{whole}' in stored.loc[half, "lineage"]
     metrics = current_run(store, "analyze")["metrics"]
     assert metrics["splits"] == [{"from": whole, "into": sorted(halves)}]
 

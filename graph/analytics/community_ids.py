@@ -118,11 +118,11 @@ def stable_ids(new: pd.DataFrame, previous: pd.DataFrame | None, *, next_id: int
         taken: set[int] = set()
         candidates = pairs[pairs["jaccard"] >= min_jaccard].sort_values(
             ["jaccard", "common", "new", "old"], ascending=[False, False, True, True])
-        for row in candidates.itertuples(index=False):
-            n, o = int(row.new), int(row.old)
+        for n, o, j in zip(candidates["new"].tolist(), candidates["old"].tolist(),
+                           candidates["jaccard"].tolist(), strict=True):
             if n in id_of or o in taken:
                 continue
-            id_of[n], jaccard[o] = o, round(float(row.jaccard), 4)
+            id_of[n], jaccard[o] = o, round(float(j), 4)
             taken.add(o)
             next_id = max(next_id, o + 1)
     for c in real:
@@ -132,10 +132,11 @@ def stable_ids(new: pd.DataFrame, previous: pd.DataFrame | None, *, next_id: int
     if unassigned is not None and unassigned in numbers:
         id_of[unassigned] = UNASSIGNED_ID
     lineage: dict[int, list[dict[str, float]]] = {}
-    for n, group in pairs.groupby("new"):
-        kept = group[group["share"] >= LINEAGE_MIN_SHARE].sort_values(
-            ["share", "old"], ascending=[False, True])
-        lineage[id_of[int(n)]] = [{"community_id": int(o), "share": round(float(s), 4)}
+    shown = pairs[pairs["share"] >= LINEAGE_MIN_SHARE]
+    for number in sorted(set(shown["new"].tolist())):
+        kept = shown[shown["new"] == number].sort_values(["share", "old"],
+                                                        ascending=[False, True])
+        lineage[id_of[int(number)]] = [{"community_id": int(o), "share": round(float(s), 4)}
                                   for o, s in zip(kept["old"], kept["share"], strict=True)]
     return IdAssignment(id_of, lineage, jaccard, next_id)
 

@@ -207,7 +207,8 @@ def _listed(profiles: Any) -> Any:
 
 def summary(run_id: str, result: AnalysisResult) -> dict[str, Any]:
     """What to show of an analysis: ``run_id``, ``metrics``, the 20 largest
-    ``communities`` (the unassigned bucket left out), the ``top_kols`` (10) and the largest audience ``overlap`` among them."""
+    ``communities`` (the unassigned bucket left out), the ``top_kols`` (10) and the
+    largest audience ``overlap`` among them."""
     top = result.persons.nsmallest(10, "kol_rank")
     return {
         "run_id": run_id,
