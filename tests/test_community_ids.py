@@ -243,3 +243,30 @@ def test_labels_name_top_topics_and_kol_and_a_rename_survives_reruns(store):
         rename_community(store, ids["a"], "长" * 61)
     with pytest.raises(InvalidInput, match="^community_id"):
         rename_community(store, UNASSIGNED_ID, "x")
+
+
+def test_the_minimum_size_is_a_setting_and_a_flag(store, kolgraph_home, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from kolgraph.cli import cli
+
+    monkeypatch.setenv("KOLGRAPH_HOME", str(kolgraph_home))
+    monkeypatch.setenv("KOLGRAPH_GRAPH", store.graph_name)
+    monkeypatch.delenv("KOLGRAPH_CONFIG", raising=False)
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    _load(store, {"a": CLIQUE, "b": CLIQUE})
+    runner = CliRunner()
+    default = runner.invoke(cli, ["analyze", "--format", "json"])
+    assert default.exit_code == 0, default.output
+    assert json.loads(default.stdout)["metrics"]["unassigned_persons"] == 5
+    monkeypatch.setenv("KOLGRAPH_MIN_COMMUNITY_SIZE", "1")
+    from_env = runner.invoke(cli, ["analyze", "--format", "json"])
+    summary = json.loads(from_env.stdout)
+    assert summary["metrics"]["unassigned_persons"] == 0
+    assert summary["metrics"]["communities"] == 2 + 3 + 1
+    flag = runner.invoke(cli, ["analyze", "--format", "json", "--min-community-size", "7"])
+    assert json.loads(flag.stdout)["metrics"]["communities"] == 0  # cliques of 6: all folded
+    bad = runner.invoke(cli, ["analyze", "--min-community-size", "0"])
+    assert str(bad.exception).startswith("--min-community-size: must be between 1")

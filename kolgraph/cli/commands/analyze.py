@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from graph.analytics.community_ids import DEFAULT_MIN_JACCARD, DEFAULT_MIN_SIZE
 from graph.analytics.pipeline import AnalysisResult
 from graph.config import ConfigError, parse_as_of
 from kolgraph.cli.support import (
@@ -52,26 +51,30 @@ def _stderr(message: str) -> None:
               help="The \"now\" that ties' recency is measured from: epoch seconds or an "
                    "ISO-8601 date/time (default: KOLGRAPH_AS_OF, else the run's clock). "
                    "Set it for a reproducible run.")
-@click.option("--min-community-size", "min_community_size", type=int,
-              default=DEFAULT_MIN_SIZE, show_default=True,
+@click.option("--min-community-size", "min_community_size", type=int, default=None,
               help="Communities with fewer persons are folded into the unassigned bucket "
-                   "(community 0); 1 folds nothing.")
-@click.option("--match-jaccard", "match_jaccard", type=float, default=DEFAULT_MIN_JACCARD,
-              show_default=True,
+                   "(community 0); 1 folds nothing (default: KOLGRAPH_MIN_COMMUNITY_SIZE, "
+                   "else 3).")
+@click.option("--match-jaccard", "match_jaccard", type=float, default=None,
               help="A community keeps the previous run's id when their members overlap by at "
-                   "least this Jaccard index.")
+                   "least this Jaccard index (default: KOLGRAPH_COMMUNITY_MATCH, else 0.5).")
 @format_option("table: the summary as tables; json: the whole summary; csv: the top KOLs.")
 @click.pass_context
 def analyze(ctx: click.Context, algorithm: str, resolution: float, seed: int,
             weights_file: Path | None, engine: str, as_of: str | None,
-            min_community_size: int, match_jaccard: float, fmt: str) -> None:
+            min_community_size: int | None, match_jaccard: float | None, fmt: str) -> None:
     """Detect communities, rank KOLs and record the results as an analyze run.
 
     Prints the number of communities, the modularity, the largest communities and the top
     10 KOLs. Readers keep seeing the previous run until this one is complete.
     """
+    settings = settings_from(ctx)
+    if min_community_size is None:
+        min_community_size = settings.min_community_size
+    if match_jaccard is None:
+        match_jaccard = settings.community_match
     try:
-        when = settings_from(ctx).as_of if as_of is None else parse_as_of(as_of, "--as-of")
+        when = settings.as_of if as_of is None else parse_as_of(as_of, "--as-of")
     except ConfigError as exc:
         raise click.BadParameter(str(exc).removeprefix("--as-of: "),
                                  param_hint="--as-of") from exc
