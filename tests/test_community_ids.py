@@ -270,3 +270,18 @@ def test_the_minimum_size_is_a_setting_and_a_flag(store, kolgraph_home, monkeypa
     assert json.loads(flag.stdout)["metrics"]["communities"] == 0  # cliques of 6: all folded
     bad = runner.invoke(cli, ["analyze", "--min-community-size", "0"])
     assert str(bad.exception).startswith("--min-community-size: must be between 1")
+
+
+def test_ids_lineage_and_names_on_both_backends(any_store):
+    """The store side (carrying ids, names and lineage over; renaming) on FalkorDB and Neo4j."""
+    store = any_store
+    _load(store, {"a": CLIQUE, "b": CLIQUE})
+    first, _ = run_analysis(store, W, AnalyzeParams(seed=1))
+    ids = _ids(store, first)
+    assert rename_community(store, ids["b"], "理财圈") == "理财圈"
+    second, _ = run_analysis(store, W, AnalyzeParams(seed=2))
+    assert _ids(store, second) == ids
+    stored = analytics_io.read_communities(store, second).set_index("community_id")
+    assert stored.loc[ids["b"], "name"] == "理财圈"
+    assert stored.loc[ids["a"], "lineage"] == f'[{{"community_id":{ids["a"]},"share":1.0}}]'
+    assert stored.loc[UNASSIGNED_ID, "size"] == 5
