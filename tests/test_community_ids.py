@@ -243,6 +243,8 @@ def test_labels_name_top_topics_and_kol_and_a_rename_survives_reruns(store):
         rename_community(store, ids["a"], "长" * 61)
     with pytest.raises(InvalidInput, match="^community_id"):
         rename_community(store, UNASSIGNED_ID, "x")
+    with pytest.raises(InvalidInput, match="^name: must not contain NUL"):
+        rename_community(store, ids["a"], "a\x00b")
 
 
 def test_the_minimum_size_is_a_setting_and_a_flag(store, kolgraph_home, monkeypatch):
