@@ -48,7 +48,7 @@ def _aof_sizes(db_dir: Path) -> dict[str, int]:
 def _kill_during_events(home: Path, sample: Path, batches: int, timeout_s: float) -> float:
     """Run the ingest; SIGKILL the server once ``batches`` day batches are in. Returns the
     seconds from the ingest's start to the kill."""
-    env = {**os.environ, "KOLGRAPH_HOME": str(home), "KOLGRAPH_PII_SALT": "bench"}
+    env = {**os.environ, "KOLGRAPH_HOME": str(home), "KOLGRAPH_PII_SALT": "restart-benchmark-salt"}
     started = time.monotonic()
     ingest = subprocess.Popen([sys.executable, "-m", "kolgraph", "ingest", str(sample),
                                "--format", "json"], env=env,

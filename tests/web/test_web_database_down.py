@@ -28,7 +28,7 @@ def app_home() -> Iterator[tuple[Flask, Path]]:
     from web.app import create_app
 
     home = Path(tempfile.mkdtemp(prefix="kgd-"))
-    settings = load_settings(env={"KOLGRAPH_HOME": str(home), "KOLGRAPH_PII_SALT": "salt",
+    settings = load_settings(env={"KOLGRAPH_HOME": str(home), "KOLGRAPH_PII_SALT": "database-down-test-salt",
                                   "KOLGRAPH_SECRET_KEY": "down-secret"})
     store = open_store(settings)
     UserStore.for_home(home).add(USER, "viewer", PASSWORD)
