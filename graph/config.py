@@ -50,6 +50,10 @@ class Settings:
     future_skew_s: float = 86_400.0
     #: The "now" of the analysis (epoch seconds); ``None``: the analyze run's clock.
     as_of: float | None = None
+    #: Communities with fewer persons are folded into the unassigned bucket (community 0).
+    min_community_size: int = 3
+    #: Smallest member overlap (Jaccard) for a community to keep the previous run's id.
+    community_match: float = 0.5
 
     @property
     def db_dir(self) -> Path:
@@ -83,6 +87,8 @@ _ENV_NAMES = {
     "query_row_cap": "KOLGRAPH_QUERY_ROW_CAP",
     "future_skew_s": "KOLGRAPH_FUTURE_SKEW",
     "as_of": "KOLGRAPH_AS_OF",
+    "min_community_size": "KOLGRAPH_MIN_COMMUNITY_SIZE",
+    "community_match": "KOLGRAPH_COMMUNITY_MATCH",
 }
 
 BACKENDS = ("embedded", "neo4j")

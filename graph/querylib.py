@@ -10,7 +10,7 @@ query text; a file may hold a variant per dialect after a ``// dialect: neo4j`` 
     // param: community_id int -- community number in the current analysis
     // param: k int = 10 -- how many persons
     // columns: rank, person_id, display_name, kol_score
-    // example: kolgraph query top_kols_in_community -p community_id=0 -p k=5
+    // example: kolgraph query top_kols_in_community -p community_id=1 -p k=5
 
 Parsing is strict: a malformed header raises ``LibraryError`` naming the file and line.
 Parameters given as text (the CLI's ``-p k=v``, a web form) are converted to the header's

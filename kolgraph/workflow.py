@@ -106,7 +106,9 @@ def run_flow(store: GraphStore, settings: Settings, options: FlowOptions | None 
                 out.ingests.append(step("ingest", str(inputs),
                                         functools.partial(ingest, store, settings, inputs)))
         out.analysis = step("analyze", f"seed {options.seed}", lambda: run_analysis(
-            store, weights_from(None), AnalyzeParams(seed=options.seed), say.log))
+            store, weights_from(None),
+            AnalyzeParams(seed=options.seed, min_community_size=settings.min_community_size,
+                          match_jaccard=settings.community_match), say.log))
     if options.reuse and current_run(store, "refresh") is not None:
         return out
     if options.train_epochs is not None:

@@ -100,7 +100,7 @@ def test_readers_see_the_previous_run_until_the_new_one_is_complete(store):
     now = _person(store, "a2")
     assert (now["c"], now["s"], now["run"]) == (before["c"], before["s"], first)
     visible = analytics_io.read_communities(store, first)
-    assert sorted(visible["community_id"]) == [0, 1]
+    assert sorted(visible["community_id"]) == [1, 2]  # ids start at 1: 0 is the unassigned bucket
     assert len(analytics_io.read_memberships(store, first)) == 8
 
     published = analytics_io.publish_run(store, pending, {"communities": 2})
@@ -156,7 +156,7 @@ def test_cli_analyze_seeds_and_export(store, cli_env, tmp_path):
     ris = plan["strategies"][0]
     assert len(ris["seeds"]) == 2 and "a0" not in ris["seeds"]
     assert ris["ci_low"] <= ris["reach"] <= ris["ci_high"]
-    table = runner.invoke(cli, ["seeds", "--k", "1", "--community", "0", "--runs", "20",
+    table = runner.invoke(cli, ["seeds", "--k", "1", "--community", "1", "--runs", "20",
                                 "--rr-sets", "500"])
     assert table.exit_code == 0 and "expected reach" in table.output
     bad = runner.invoke(cli, ["seeds", "--community", "99"])

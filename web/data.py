@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 from flask import abort, g, has_request_context, url_for
 
+from graph.analytics.community_ids import UNASSIGNED_ID
 from graph.analytics.overlap import audience_overlap
 from graph.errors import InvalidInput
 from graph.store import GraphStore, gnn_io, web_reads
 from graph.store.runs import list_runs
+from kolgraph.usecases import analyze as analyze_usecase
 from kolgraph.usecases.seeds import plan_seeds
 from web.context import CURRENT_KINDS, current_run, current_run_id, get_context, get_store
 
@@ -97,15 +99,16 @@ def overview() -> dict[str, Any]:
     return {"persons": web_reads.person_count(store()),
             "accounts_per_platform": per_platform,
             "accounts": sum(int(r["accounts"]) for r in per_platform),
-            "communities": len(_communities(run_id)) if run_id else 0,
+            "communities": len(listed_communities(run_id)) if run_id else 0,
+            "unassigned": unassigned_count(run_id) if run_id else 0,
             "current_runs": runs_now(),
             "runs": list_runs(store(), limit=10)}
 
 
 # ---------------------------------------------------------------------- communities
 def _communities(run_id: str) -> list[dict[str, Any]]:
-    """The communities of ``run_id``, their top KOLs named (the stored ``top_kols`` hold ids
-    and scores only); cached per run."""
+    """Every community of ``run_id`` (the unassigned bucket included), their top KOLs named
+    (the stored ``top_kols`` hold ids and scores only); cached per run."""
     def compute() -> list[dict[str, Any]]:
         rows = web_reads.communities(store(), run_id)
         ids = [k["person_id"] for c in rows for k in (c.get("top_kols") or [])[:3]]
@@ -119,24 +122,54 @@ def _communities(run_id: str) -> list[dict[str, Any]]:
     return _cached(("communities", run_id), compute)
 
 
+def listed_communities(run_id: str) -> list[dict[str, Any]]:
+    """The communities of ``run_id`` shown as communities: the unassigned bucket left out,
+    each with the name an admin gave it now (names are not cached: a rename shows at once)."""
+    names = web_reads.community_names(store(), run_id)
+    return [{**c, "name": names.get(int(c["community_id"]), "")}
+            for c in _communities(run_id) if c["community_id"] != UNASSIGNED_ID]
+
+
+def community_names() -> dict[int, str]:
+    """``community_id -> name`` of the current run's communities an admin has named (not
+    cached; empty before any analyze run)."""
+    run_id = analyze_run_id(required=False)
+    return web_reads.community_names(store(), run_id) if run_id else {}
+
+
+def unassigned_count(run_id: str) -> int:
+    """How many persons of ``run_id`` are in no community (their group was too small)."""
+    return sum(int(c["size"] or 0) for c in _communities(run_id)
+               if c["community_id"] == UNASSIGNED_ID)
+
+
 def communities(sort: str, page: int, page_size: int) -> dict[str, Any]:
     """One page of the communities of the current run, sorted by ``sort`` (descending but
-    ``community_id``)."""
+    ``community_id``); ``total`` counts communities, ``unassigned`` the persons in none."""
     run_id = analyze_run_id()
     assert run_id is not None
-    rows = sorted(_communities(run_id), key=lambda c: c.get(sort) or 0,
+    rows = sorted(listed_communities(run_id), key=lambda c: c.get(sort) or 0,
                   reverse=sort != "community_id")
     start = (page - 1) * page_size
     items = [_community_summary(c) for c in rows[start:start + page_size]]
     return {"run_id": run_id, "sort": sort, "page": page, "total": len(rows),
+            "unassigned": unassigned_count(run_id),
+            "unassigned_url": url_for("pages.community", community_id=UNASSIGNED_ID),
             "has_next": start + page_size < len(rows), "items": items}
 
 
 def _community_summary(c: dict[str, Any]) -> dict[str, Any]:
+    """What a page shows of a community: ``title`` is the admin's ``name``, else the
+    ``label`` (top topics and top KOL); ``unassigned`` marks the bucket of persons in no
+    community."""
     topics = c.get("topics") or {}
     top_topics = sorted(topics, key=lambda t: -topics[t])[:3] if isinstance(topics, dict) \
         else list(topics)[:3]
+    unassigned = c["community_id"] == UNASSIGNED_ID
+    name = c.get("name") or ""
     return {"community_id": c["community_id"], "size": c["size"], "label": c["label"],
+            "name": name, "title": "" if unassigned else (name or c["label"] or ""),
+            "unassigned": unassigned, "lineage": c.get("lineage") or [],
             "top_platform": c["top_platform"], "density": c["density"],
             "modularity_share": c["modularity_share"], "top_topics": top_topics,
             "platform_mix": c.get("platform_mix") or {}, "top_kols": c.get("top_kols") or [],
@@ -151,6 +184,12 @@ def community(community_id: int) -> tuple[str, dict[str, Any]]:
     if found is None:
         abort(404, description=f"community {community_id}: not in the current analyze run")
     return run_id, found
+
+
+def rename_community(community_id: int, name: str) -> str:
+    """Name a community of the current run (``kolgraph.usecases.analyze.rename_community``);
+    the name stored."""
+    return analyze_usecase.rename_community(store(), community_id, name)
 
 
 def _member_ids(run_id: str, community_id: int) -> list[str]:

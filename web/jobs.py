@@ -24,7 +24,9 @@ _SETTING_ENV = {"home": "KOLGRAPH_HOME", "backend": "KOLGRAPH_BACKEND",
                 "graph_name": "KOLGRAPH_GRAPH", "neo4j_uri": "NEO4J_URI",
                 "neo4j_username": "NEO4J_USERNAME", "neo4j_password": "NEO4J_PASSWORD",
                 "neo4j_database": "NEO4J_DATABASE", "pii_salt": "KOLGRAPH_PII_SALT",
-                "as_of": "KOLGRAPH_AS_OF"}
+                "as_of": "KOLGRAPH_AS_OF",
+                "min_community_size": "KOLGRAPH_MIN_COMMUNITY_SIZE",
+                "community_match": "KOLGRAPH_COMMUNITY_MATCH"}
 
 
 @dataclass

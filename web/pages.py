@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
 
+from graph.analytics.community_ids import UNASSIGNED_ID
 from web import data, params, runs_data
 from web.context import get_context
 from web.export import csv_response
 from web.params import PAGE_SIZE
 from web.render import render_page
-from web.security import requires
+from web.security import current_user, requires
 
 bp = Blueprint("pages", __name__)
 
@@ -35,17 +38,36 @@ def communities() -> str:
     query = params.communities_query()
     return render_page("communities.html", lambda: {
         "sorts": data.COMMUNITY_SORTS,
-        "d": data.communities(query.sort, query.page, PAGE_SIZE)})
+        "d": data.communities(query.sort, query.page, PAGE_SIZE)},
+        version=tuple(sorted(data.community_names().items())))
 
 
 @bp.route("/communities/<int:community_id>")
 @requires("viewer")
 def community(community_id: int) -> str:
     page = params.page_arg()
+    names = data.community_names()
+    user = current_user()
+    form = None
+    if user is not None and user.can("admin") and community_id != UNASSIGNED_ID:
+        _run_id, found = data.community(community_id)
+        form = Markup(render_template("_community_rename.html", c={
+            "community_id": community_id, "name": names.get(community_id, ""),
+            "label": found.get("label") or ""}))
     return render_page("community.html", lambda: {
         "d": data.community_page(community_id, page, PAGE_SIZE),
         "network_url": url_for("api.community_network", community_id=community_id),
-        "chart_url": url_for("api.community_platforms_chart", community_id=community_id)})
+        "chart_url": url_for("api.community_platforms_chart", community_id=community_id)},
+        version=names.get(community_id), after=form)
+
+
+@bp.route("/communities/<int:community_id>/name", methods=["POST"])
+@requires("admin")
+def rename_community(community_id: int) -> BaseResponse:
+    """POST ``name`` (and ``csrf_token``): the admin's name of the community (empty: back to
+    its label); kept by later analyze runs while the community keeps its id."""
+    data.rename_community(community_id, request.form.get("name", ""))
+    return redirect(url_for("pages.community", community_id=community_id), code=303)
 
 
 @bp.route("/influencers")

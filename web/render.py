@@ -5,7 +5,7 @@ ingest/analyze/refresh run) and a repeated page costs one dictionary look-up plu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import current_app, render_template, request
@@ -29,9 +29,13 @@ def _blocks(name: str, values: dict[str, Any]) -> dict[str, Markup]:
             for block in ("title", "content")}
 
 
-def render_page(name: str, make_context: Context) -> str:
+def render_page(name: str, make_context: Context, *, version: Hashable = None,
+                after: Markup | None = None) -> str:
     """``name`` rendered in the page shell; ``make_context`` (the page's data) runs only when
-    the blocks are not cached yet. Errors it raises (404, 400) are not cached."""
-    key = ("page", name, request.full_path, run_key())
+    the blocks are not cached yet. Errors it raises (404, 400) are not cached. ``version``:
+    what else the blocks depend on (part of the cache key, e.g. names an admin can change
+    between runs); ``after``: HTML shown after the cached content, made for this request
+    (per-user parts such as a form with the session's CSRF token)."""
+    key = ("page", name, request.full_path, run_key(), version)
     parts = get_context().pages.get(key, lambda: _blocks(name, make_context()))
-    return render_template("page.html", **parts)
+    return render_template("page.html", after=after, **parts)

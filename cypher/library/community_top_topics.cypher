@@ -4,7 +4,7 @@
 // param: community_id int -- community number in the current analysis
 // param: k int(1..) = 10 -- how many topics
 // columns: topic, engagements, persons
-// example: kolgraph query community_top_topics -p community_id=0
+// example: kolgraph query community_top_topics -p community_id=1
 
 MATCH (run:Run {kind: 'analyze', status: 'complete'})
 WITH run ORDER BY run.finished_at DESC, run.run_id DESC LIMIT 1

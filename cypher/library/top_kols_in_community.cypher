@@ -5,7 +5,7 @@
 // param: platform string = null -- only persons with an account on this platform (null: any)
 // param: k int(1..) = 10 -- how many persons
 // columns: person_id, display_name, kol_score, community_rank, kol_rank, platforms
-// example: kolgraph query top_kols_in_community -p community_id=0 -p platform=zhihu -p k=5
+// example: kolgraph query top_kols_in_community -p community_id=1 -p platform=zhihu -p k=5
 
 MATCH (run:Run {kind: 'analyze', status: 'complete'})
 WITH run ORDER BY run.finished_at DESC, run.run_id DESC LIMIT 1

@@ -4,7 +4,7 @@
 // param: community_id int -- community number in the current analysis
 // param: k int(1..) = 10 -- how many contents
 // columns: content_key, title, platform, price, buyers, purchases, revenue
-// example: kolgraph query top_purchased_contents_in_community -p community_id=0
+// example: kolgraph query top_purchased_contents_in_community -p community_id=1
 
 MATCH (run:Run {kind: 'analyze', status: 'complete'})
 WITH run ORDER BY run.finished_at DESC, run.run_id DESC LIMIT 1

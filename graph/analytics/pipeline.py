@@ -5,6 +5,7 @@ writes the result back; tests and benchmarks call it directly.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graph.analytics import communities, overlap, profiles, ranking
+from graph.analytics import communities, community_ids, overlap, profiles, ranking
 from graph.analytics.communities import Partition
 from graph.analytics.graphs import PersonIndex
 from graph.analytics.projection import (
@@ -51,6 +52,8 @@ class AnalysisResult:
     partition: Partition
     overlap: pd.DataFrame
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: The community number of the persons folded out of tiny communities (``None``: none).
+    unassigned: int | None = None
 
 
 def content_ties(engagements: pd.DataFrame) -> pd.DataFrame:
@@ -100,13 +103,18 @@ CommunitiesAndRank = Callable[[list[str]], tuple[np.ndarray, np.ndarray]]
 def analyze(data: AnalyticsInput, weights: Weights, *,
             algorithm: str = communities.DEFAULT_ALGORITHM, resolution: float = 1.0,
             seed: int = 0, now: float | None = None,
-            engine: CommunitiesAndRank | None = None) -> AnalysisResult:
+            engine: CommunitiesAndRank | None = None,
+            min_community_size: int = 1) -> AnalysisResult:
     """Run the whole analysis; ``now`` (epoch seconds, the time the ties' recency is
     measured from) defaults to this clock; ties dated after it count as new.
 
     With ``engine``, communities and PageRank come from it instead of igraph and the sparse
     power iteration (the rest is the same); its partition's modularity is measured on this
     projection, so that the two can be compared.
+
+    Communities of fewer than ``min_community_size`` persons are folded into one bucket,
+    numbered after the kept ones (``AnalysisResult.unassigned``); the partition and its
+    modularity stay those found. Each profile's ``label`` is its top topics and top KOL's name.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -134,6 +142,8 @@ def analyze(data: AnalyticsInput, weights: Weights, *,
         partition = communities.Partition(
             membership, communities.modularity(n, s_src, s_dst, s_w, membership, resolution),
             algorithm, resolution)
+    membership, kept = community_ids.fold_small(partition.membership, min_community_size)
+    unassigned = kept if membership.size and int(membership.max()) == kept else None
     lap("communities_s")
 
     audience = ranking.audience_pairs(ties)
@@ -155,25 +165,42 @@ def analyze(data: AnalyticsInput, weights: Weights, *,
     names = data.persons.set_index(data.persons["person_id"].astype(str))["display_name"]
     persons = pd.DataFrame({"person_id": index.ids,
                             "display_name": names.reindex(index.ids).to_numpy(),
-                            "community_id": partition.membership})
+                            "community_id": membership})
     persons = pd.concat([persons, comp], axis=1)
     persons["kol_score"] = score
     persons["kol_rank"] = ranking.ranks(score, tiebreak=comp["pagerank"].to_numpy())
-    persons["community_rank"] = ranking.ranks(score, group=partition.membership,
+    persons["community_rank"] = ranking.ranks(score, group=membership,
                                               tiebreak=comp["pagerank"].to_numpy())
     lap("ranking_s")
 
     eng = data.engagements[["person", "topic", "count"]]
     accounts = data.accounts[["person", "platform"]]
-    profile = profiles.community_profiles(index.ids, partition.membership, s_src, s_dst, s_w,
+    profile = profiles.community_profiles(index.ids, membership, s_src, s_dst, s_w,
                                           kol_score=score, engagements=eng, accounts=accounts,
                                           resolution=resolution)
+    profile["label"] = _labels(profile, names)
     top = persons.nsmallest(weights.overlap_top_n, "kol_rank")["person_id"].tolist()
     overlaps = overlap.audience_overlap(audience, top)
     lap("profiles_s")
 
     metrics = {"persons": n, "projection_edges": int(len(directed)),
-               "undirected_edges": int(len(sym)), "communities": partition.count,
+               "undirected_edges": int(len(sym)), "communities": kept,
+               "communities_found": partition.count,
+               "unassigned_persons": int((membership == unassigned).sum())
+               if unassigned is not None else 0,
                "modularity": round(partition.modularity, 6), "algorithm": algorithm,
                "resolution": resolution, "seed": seed, "now": now, **timings}
-    return AnalysisResult(persons, profile, partition, overlaps, metrics)
+    return AnalysisResult(persons, profile, partition, overlaps, metrics, unassigned)
+
+
+def _labels(profile: pd.DataFrame, names: pd.Series) -> list[str]:
+    """Each community's label: its top three topics and its top KOL's display name."""
+    labels = []
+    for topics_json, kols_json in zip(profile["topics"], profile["top_kols"], strict=True):
+        kols = json.loads(kols_json or "[]")
+        top = kols[0]["person_id"] if kols else None
+        name = names.get(top) if top is not None else None
+        labels.append(community_ids.human_label(
+            list(json.loads(topics_json or "{}")),
+            str(name) if isinstance(name, str) and name else top))
+    return labels

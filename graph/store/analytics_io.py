@@ -37,7 +37,11 @@ PERSON_VALUES: tuple[str, ...] = ("community_id", "kol_score", "pagerank", "in_s
 _INTEGER_VALUES = frozenset({"community_id", "reach", "kol_rank", "community_rank"})
 COMMUNITY_PROPERTIES: tuple[str, ...] = ("community_id", "size", "label", "top_platform",
                                          "density", "modularity_share", "topics",
-                                         "platform_mix", "top_kols", "links")
+                                         "platform_mix", "top_kols", "links", "name",
+                                         "lineage")
+#: Properties a caller's profiles may lack (written as ``""``): the admin's ``name`` and the
+#: ``lineage`` JSON of ``graph.analytics.community_ids``.
+_OPTIONAL_PROPERTIES = frozenset({"name", "lineage"})
 
 _ACCOUNTS = (
     "MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account) WHERE id(a) >= $lo AND id(a) < $hi "
@@ -215,7 +219,8 @@ def write_communities(store: GraphStore, run_id: str, profiles: pd.DataFrame,
     """Create the run's ``Community`` nodes (``profiles``, columns ``COMMUNITY_PROPERTIES``)
     and ``IN_COMMUNITY {run_id}`` from each person of ``memberships`` (``person_id,
     community_id``). Invisible to readers until the run is complete."""
-    nodes = [{**{k: row[k] for k in COMMUNITY_PROPERTIES},
+    nodes = [{**{k: row.get(k, "") if k in _OPTIONAL_PROPERTIES else row[k]
+                 for k in COMMUNITY_PROPERTIES},
               "community_key": community_key(run_id, row["community_id"]), "run_id": run_id}
              for row in profiles.to_dict("records")]
     store.upsert_nodes("Community", "community_key", nodes, batch_size=batch_size)
@@ -353,3 +358,35 @@ def read_memberships(store: GraphStore, run_id: str) -> pd.DataFrame:
             {"run_id": run_id}, anchor_label="Person", batch_size=50_000):
         rows.extend(batch)
     return pd.DataFrame.from_records(rows, columns=["person_id", "community_id"])
+
+
+def previous_communities(store: GraphStore) -> tuple[str | None, pd.DataFrame, dict[int, str],
+                                                      int]:
+    """What a new analyze run carries over from the current (latest complete) one: its run id
+    (``None`` before the first run), its memberships (``person_id, community_id``), the names
+    admins gave its communities (``community_id -> name``, non-empty only) and the first
+    community id never given (``metrics.next_community_id``; else one past the largest id)."""
+    run = current_run(store, "analyze")
+    empty = pd.DataFrame(columns=["person_id", "community_id"])
+    if run is None:
+        return None, empty, {}, 1
+    run_id = str(run["run_id"])
+    members = read_memberships(store, run_id)
+    rows = store.read("MATCH (c:Community) WHERE c.run_id = $run_id "
+                      "RETURN c.community_id AS community_id, c.name AS name",
+                      {"run_id": run_id}).rows
+    names = {int(r["community_id"]): str(r["name"]) for r in rows if r["name"]}
+    metrics = run.get("metrics") if isinstance(run.get("metrics"), dict) else {}
+    stored = metrics.get("next_community_id") if metrics else None
+    largest = max((int(r["community_id"]) for r in rows), default=0)
+    next_id = max(int(stored) if isinstance(stored, int | float) else 0, largest + 1, 1)
+    return run_id, members, names, next_id
+
+
+def rename_community(store: GraphStore, run_id: str, community_id: int, name: str) -> bool:
+    """Set the admin's ``name`` of community ``community_id`` of ``run_id`` (``""`` clears
+    it); ``False`` when the run has no such community."""
+    rows = store.write("MATCH (c:Community {community_key: $key}) SET c.name = $name "
+                       "RETURN count(c) AS n",
+                       {"key": community_key(run_id, community_id), "name": name})
+    return bool(rows and int(rows[0]["n"]))

@@ -22,14 +22,15 @@ SORT_COLUMNS: tuple[str, ...] = ("kol_score", "pagerank", "in_strength", "reach"
                                  "engagement_rate", "betweenness", "followers_total")
 COMPONENTS: tuple[str, ...] = ("pagerank", "in_strength", "reach", "engagement_rate",
                                "betweenness")
-_JSON_COMMUNITY = ("topics", "platform_mix", "top_kols", "links")
+_JSON_COMMUNITY = ("topics", "platform_mix", "top_kols", "links", "lineage")
 _PERSON_COLUMNS = ("p.person_id AS person_id, p.display_name AS display_name, "
                    "p.platforms AS platforms, p.followers_total AS followers_total, "
                    + ", ".join(f"p.{name} AS {name}" for name in PERSON_VALUES))
 _COMMUNITY_COLUMNS = ("c.community_id AS community_id, c.size AS size, c.label AS label, "
                       "c.top_platform AS top_platform, c.density AS density, "
                       "c.modularity_share AS modularity_share, c.topics AS topics, "
-                      "c.platform_mix AS platform_mix, c.top_kols AS top_kols, c.links AS links")
+                      "c.platform_mix AS platform_mix, c.top_kols AS top_kols, c.links AS links, "
+                      "c.name AS name, c.lineage AS lineage")
 PREFIX_END = "\U0010ffff"
 
 
@@ -90,6 +91,15 @@ def communities(store: GraphStore, run_id: str) -> list[Row]:
     rows = store.read(f"MATCH (c:Community) WHERE c.run_id = $run_id RETURN {_COMMUNITY_COLUMNS} "
                       "ORDER BY c.community_id", {"run_id": run_id}).rows
     return [_decode_community(r) for r in rows]
+
+
+def community_names(store: GraphStore, run_id: str) -> dict[int, str]:
+    """``community_id -> name`` of the communities of ``run_id`` an admin has named (read on
+    every request: a rename shows at once in every worker, whatever they cache)."""
+    rows = store.read("MATCH (c:Community) WHERE c.run_id = $run_id AND c.name <> '' "
+                      "RETURN c.community_id AS community_id, c.name AS name",
+                      {"run_id": run_id}).rows
+    return {int(r["community_id"]): str(r["name"]) for r in rows}
 
 
 def community(store: GraphStore, run_id: str, community_id: int) -> Row | None:

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graph.analytics import pipeline
+from graph.analytics import community_ids, pipeline
 from graph.analytics.communities import ALGORITHMS, DEFAULT_ALGORITHM
 from graph.analytics.pipeline import AnalysisResult, AnalyticsInput
 from graph.analytics.weights import Weights, WeightsError, load_weights
-from graph.errors import InvalidInput, NotReady
+from graph.errors import InvalidInput, NotFound, NotReady
 from graph.store import analytics_io, gds_io
 from graph.store.base import GraphStore
 from graph.store.runs import start_run
@@ -27,8 +27,12 @@ from graph.store.runs import start_run
 Echo = Callable[[str], None]
 ENGINES = ("python", "gds")
 
-__all__ = ["ALGORITHMS", "DEFAULT_ALGORITHM", "ENGINES", "AnalyzeParams", "check_params",
-           "load_input", "run_analysis", "summary", "weights_from"]
+__all__ = ["ALGORITHMS", "DEFAULT_ALGORITHM", "ENGINES", "MAX_NAME_LENGTH", "AnalyzeParams",
+           "check_params", "load_input", "rename_community", "run_analysis", "summary",
+           "weights_from"]
+
+#: The longest name an admin may give a community (characters).
+MAX_NAME_LENGTH = 60
 
 
 def _quiet(_message: str) -> None:
@@ -47,6 +51,10 @@ class AnalyzeParams:
     #: The "now" that the ties' recency is measured from (epoch seconds); ``None``: the
     #: run's clock (never a time taken from the data). Set it for a reproducible run.
     as_of: float | None = None
+    #: Communities with fewer persons are folded into the unassigned bucket (id 0).
+    min_community_size: int = community_ids.DEFAULT_MIN_SIZE
+    #: Smallest member overlap (Jaccard) for a community to keep the previous run's id.
+    match_jaccard: float = community_ids.DEFAULT_MIN_JACCARD
 
 
 def check_params(params: AnalyzeParams) -> AnalyzeParams:
@@ -65,6 +73,11 @@ def check_params(params: AnalyzeParams) -> AnalyzeParams:
         raise InvalidInput("engine", "gds runs Leiden; algorithm must be leiden")
     if params.as_of is not None and not math.isfinite(params.as_of):
         raise InvalidInput("as_of", f"must be a finite epoch time, got {params.as_of}")
+    if not 1 <= params.min_community_size <= 1_000_000:
+        raise InvalidInput("min_community_size",
+                           f"must be between 1 and 1000000, got {params.min_community_size}")
+    if not 0 < params.match_jaccard <= 1:
+        raise InvalidInput("match_jaccard", f"must be > 0 and <= 1, got {params.match_jaccard}")
     return params
 
 
@@ -125,8 +138,10 @@ def run_analysis(store: GraphStore, weights: Weights, params: AnalyzeParams,
         result = pipeline.analyze(data, weights, algorithm=params.algorithm,
                                   resolution=params.resolution, seed=params.seed,
                                   now=time.time() if params.as_of is None else params.as_of,
-                                  engine=engine)
+                                  engine=engine,
+                                  min_community_size=params.min_community_size)
         result.metrics["engine"] = params.engine
+        _stable_ids(store, result, params, say)
         analytics_io.write_communities(store, run_id, result.communities,
                                        result.persons[["person_id", "community_id"]])
         analytics_io.stage_person_values(store, run_id, result.persons)
@@ -141,15 +156,66 @@ def run_analysis(store: GraphStore, weights: Weights, params: AnalyzeParams,
     return run_id, result
 
 
+def _stable_ids(store: GraphStore, result: AnalysisResult, params: AnalyzeParams,
+                say: Echo) -> None:
+    """Replace the partition numbers of ``result`` by ids kept from the current run (matched
+    by member overlap), carry the admins' names over, and record lineage, splits and merges
+    in the metrics."""
+    previous_run, previous, names, next_id = analytics_io.previous_communities(store)
+    new = result.persons[["person_id", "community_id"]].rename(
+        columns={"community_id": "community"})
+    ids = community_ids.stable_ids(new, previous, next_id=next_id,
+                                   unassigned=result.unassigned,
+                                   min_jaccard=params.match_jaccard)
+    result.persons, result.communities = community_ids.apply_ids(
+        result.persons, result.communities, ids, names)
+    changes = community_ids.splits_and_merges(ids.lineage)
+    kept = len(ids.jaccard)
+    result.metrics.update({"previous_run": previous_run, "next_community_id": ids.next_id,
+                           "communities_kept_id": kept, **changes})
+    say(f"{kept} communities kept their id from {previous_run or 'no previous run'}; "
+        f"{len(changes['splits'])} splits, {len(changes['merges'])} merges")
+
+
+def rename_community(store: GraphStore, community_id: int, name: str) -> str:
+    """Give community ``community_id`` of the current analyze run the name ``name`` (shown
+    instead of its label; kept by later runs while the community keeps its id); ``""``
+    clears it. Returns the name stored. ``InvalidInput`` names ``name`` or ``community_id``;
+    ``NotFound`` when the current run has no such community; ``NotReady`` before any run."""
+    clean = " ".join(name.split())
+    if "\x00" in name:
+        raise InvalidInput("name", "must not contain NUL characters")
+    if len(clean) > MAX_NAME_LENGTH:
+        raise InvalidInput("name", f"at most {MAX_NAME_LENGTH} characters, got {len(clean)}")
+    if community_id == community_ids.UNASSIGNED_ID:
+        raise InvalidInput("community_id", "the unassigned bucket (0) cannot be renamed")
+    run_id = analytics_io.current_analyze_run_id(store)
+    if run_id is None:
+        raise NotReady("no analyze run yet: run kolgraph analyze first")
+    if not analytics_io.rename_community(store, run_id, community_id, clean):
+        raise NotFound(f"community {community_id}: not in the current analyze run")
+    return clean
+
+
+def _listed(profiles: Any) -> Any:
+    """The communities to list: the unassigned bucket left out, largest first."""
+    real = profiles[profiles["community_id"] != community_ids.UNASSIGNED_ID]
+    if "name" not in real:
+        real = real.assign(name="")
+    return real.sort_values(["size", "community_id"], ascending=[False, True])
+
+
 def summary(run_id: str, result: AnalysisResult) -> dict[str, Any]:
     """What to show of an analysis: ``run_id``, ``metrics``, the 20 largest
-    ``communities``, the ``top_kols`` (10) and the largest audience ``overlap`` among them."""
+    ``communities`` (the unassigned bucket left out), the ``top_kols`` (10) and the
+    largest audience ``overlap`` among them."""
     top = result.persons.nsmallest(10, "kol_rank")
     return {
         "run_id": run_id,
         "metrics": result.metrics,
-        "communities": result.communities[["community_id", "size", "label", "top_platform",
-                                           "density"]].head(20).to_dict("records"),
+        "communities": _listed(result.communities)[
+            ["community_id", "size", "label", "name", "top_platform", "density"]]
+        .head(20).to_dict("records"),
         "top_kols": [{"kol_rank": int(row["kol_rank"]), "person_id": row["person_id"],
                       "display_name": row["display_name"] or "",
                       "community_id": int(row["community_id"]),

@@ -51,23 +51,36 @@ def _stderr(message: str) -> None:
               help="The \"now\" that ties' recency is measured from: epoch seconds or an "
                    "ISO-8601 date/time (default: KOLGRAPH_AS_OF, else the run's clock). "
                    "Set it for a reproducible run.")
+@click.option("--min-community-size", "min_community_size", type=int, default=None,
+              help="Communities with fewer persons are folded into the unassigned bucket "
+                   "(community 0); 1 folds nothing (default: KOLGRAPH_MIN_COMMUNITY_SIZE, "
+                   "else 3).")
+@click.option("--match-jaccard", "match_jaccard", type=float, default=None,
+              help="A community keeps the previous run's id when their members overlap by at "
+                   "least this Jaccard index (default: KOLGRAPH_COMMUNITY_MATCH, else 0.5).")
 @format_option("table: the summary as tables; json: the whole summary; csv: the top KOLs.")
 @click.pass_context
 def analyze(ctx: click.Context, algorithm: str, resolution: float, seed: int,
-            weights_file: Path | None, engine: str, as_of: str | None, fmt: str) -> None:
+            weights_file: Path | None, engine: str, as_of: str | None,
+            min_community_size: int | None, match_jaccard: float | None, fmt: str) -> None:
     """Detect communities, rank KOLs and record the results as an analyze run.
 
     Prints the number of communities, the modularity, the largest communities and the top
     10 KOLs. Readers keep seeing the previous run until this one is complete.
     """
+    settings = settings_from(ctx)
+    if min_community_size is None:
+        min_community_size = settings.min_community_size
+    if match_jaccard is None:
+        match_jaccard = settings.community_match
     try:
-        when = settings_from(ctx).as_of if as_of is None else parse_as_of(as_of, "--as-of")
+        when = settings.as_of if as_of is None else parse_as_of(as_of, "--as-of")
     except ConfigError as exc:
         raise click.BadParameter(str(exc).removeprefix("--as-of: "),
                                  param_hint="--as-of") from exc
     params = check_params(AnalyzeParams(algorithm, resolution, seed,
                                         str(weights_file) if weights_file else None, engine,
-                                        when))
+                                        when, min_community_size, match_jaccard))
     weights = weights_from(weights_file)
     with store_from(ctx) as store:
         run_id, result = run_analysis(store, weights, params, _stderr)
@@ -86,10 +99,12 @@ def show_analysis(run_id: str, result: AnalysisResult) -> None:
     m = result.metrics
     click.echo(f"run {run_id}: {m['persons']} persons, {m['projection_edges']} ties, "
                f"{m['communities']} communities ({m['algorithm']}, resolution "
-               f"{m['resolution']}), modularity {m['modularity']:.4f}")
+               f"{m['resolution']}), modularity {m['modularity']:.4f}; "
+               f"{m.get('unassigned_persons', 0)} persons unassigned (in communities smaller "
+               f"than the minimum)")
     click.echo("\nlargest communities:")
-    write_rows(shown["communities"], ["community_id", "size", "label", "top_platform",
-                                      "density"], "table")
+    write_rows(shown["communities"], ["community_id", "size", "name", "label",
+                                      "top_platform", "density"], "table")
     click.echo("\ntop 10 KOLs:")
     write_rows(shown["top_kols"], KOL_COLUMNS, "table")
     if shown["overlap"]:
