@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from graph import names
 from graph.store.analytics_io import PERSON_VALUES
 from graph.store.base import GraphStore, Row
 
@@ -30,7 +31,6 @@ _COMMUNITY_COLUMNS = ("c.community_id AS community_id, c.size AS size, c.label A
                       "c.top_platform AS top_platform, c.density AS density, "
                       "c.modularity_share AS modularity_share, c.topics AS topics, "
                       "c.platform_mix AS platform_mix, c.top_kols AS top_kols, c.links AS links")
-PREFIX_END = "\U0010ffff"
 
 
 def _decode_community(row: Row) -> Row:
@@ -255,26 +255,57 @@ def audience_pairs(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
         {"ids": list(person_ids)}).rows
 
 
-def search(store: GraphStore, text: str, limit: int = 20) -> list[Row]:
-    """Persons whose display name, or one of whose accounts' display name or handle
-    (``account_id``), starts with ``text``; also an exact ``person_id``. Index range scans
-    only. Rows: ``person_id, display_name, community_id, kol_score, matched``."""
-    params = {"q": text, "end": text + PREFIX_END, "limit": int(limit)}
-    found: dict[str, Row] = {}
-    queries = (
-        ("person", "MATCH (p:Person {person_id: $q}) "),
-        ("name", "MATCH (p:Person) WHERE p.display_name >= $q AND p.display_name < $end "
-                 "WITH p LIMIT $limit "),
-        ("account name", "MATCH (a:Account) WHERE a.display_name >= $q AND a.display_name < $end "
-                         "WITH a LIMIT $limit MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "),
-        ("handle", "MATCH (a:Account) WHERE a.account_id >= $q AND a.account_id < $end "
-                   "WITH a LIMIT $limit MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "),
-    )
-    for matched, head in queries:
-        for row in store.read(head + "RETURN DISTINCT p.person_id AS person_id, "
-                              "p.display_name AS display_name, p.community_id AS community_id, "
-                              "p.kol_score AS kol_score", params).rows:
-            found.setdefault(row["person_id"], {**row, "matched": matched})
-    rows = sorted(found.values(), key=lambda r: -(r["kol_score"] or 0.0))
-    return rows[:limit]
+#: How a search result matched, best first (``search``'s ``matched``).
+MATCH_KINDS: tuple[str, ...] = ("exact", "prefix", "substring", "pinyin")
+_SEARCH_WHERE = (
+    "WHERE p.person_id = $raw OR p.search_text CONTAINS $q OR p.search_pinyin CONTAINS $py "
+    "OR (p.search_text IS NULL AND toLower(p.display_name) CONTAINS $q) ")
 
+
+def _search_params(text: str) -> dict[str, str | None]:
+    q, py = names.normalise(text), names.pinyin_query(text)
+    return {"raw": text, "q": q or None, "py": py or None,
+            "exact": names.SEP + q + names.SEP, "prefix": names.SEP + q}
+
+
+def search_count(store: GraphStore, text: str) -> int:
+    """How many persons ``search`` finds for ``text`` in all."""
+    return int(store.scalar("MATCH (p:Person) " + _SEARCH_WHERE + "RETURN count(p) AS n",
+                            _search_params(text)) or 0)
+
+
+def search(store: GraphStore, text: str, *, skip: int = 0, limit: int = 20) -> list[Row]:
+    """Persons found by ``text`` (``graph.names``): a display name or handle of one of their
+    accounts equal to it, starting with it or holding it (case-insensitive, NFKC), or one of
+    those names' pinyin forms holding it (spaces ignored); also an exact ``person_id``.
+    Persons written before search keys existed (no ``search_text``) are found by a substring
+    of their display name. Best match first (``MATCH_KINDS``), then by kol score, followers,
+    id; ``limit`` rows from ``skip``. One scan of the persons' keys with ``CONTAINS``.
+    Rows: ``person_id, display_name, community_id, kol_score, followers_total, platforms,
+    matched`` (one of ``MATCH_KINDS``), ``main_platform, main_handle`` (of the account with
+    the most followers; ``None`` without accounts)."""
+    rows = store.read(
+        "MATCH (p:Person) " + _SEARCH_WHERE
+        + "WITH p, CASE WHEN p.person_id = $raw OR p.search_text CONTAINS $exact THEN 0 "
+        "WHEN p.search_text CONTAINS $prefix THEN 1 "
+        "WHEN p.search_text CONTAINS $q OR toLower(p.display_name) CONTAINS $q THEN 2 "
+        "ELSE 3 END AS rank "
+        "RETURN p.person_id AS person_id, p.display_name AS display_name, "
+        "p.community_id AS community_id, p.kol_score AS kol_score, "
+        "p.followers_total AS followers_total, p.platforms AS platforms, rank "
+        "ORDER BY rank, coalesce(p.kol_score, -1.0) DESC, "
+        "coalesce(p.followers_total, 0) DESC, p.person_id SKIP $skip LIMIT $limit",
+        {**_search_params(text), "skip": int(skip), "limit": int(limit)}).rows
+    main = {r["person_id"]: r for r in store.read(
+        "UNWIND $ids AS id MATCH (p:Person {person_id: id})-[:HAS_ACCOUNT]->(a:Account) "
+        "WITH id, a ORDER BY coalesce(a.followers, 0) DESC, a.account_key "
+        "WITH id, collect(a)[0] AS a "
+        "RETURN id AS person_id, a.platform AS platform, a.account_id AS handle",
+        {"ids": [r["person_id"] for r in rows]}).rows}
+    out = []
+    for row in rows:
+        top = main.get(row["person_id"], {})
+        out.append({**{k: v for k, v in row.items() if k != "rank"},
+                    "matched": MATCH_KINDS[int(row["rank"])],
+                    "main_platform": top.get("platform"), "main_handle": top.get("handle")})
+    return out
