@@ -1,19 +1,21 @@
 """Search keys of persons: the normalised text that the web search looks in (plain
 functions, no database).
 
-A person's keys are two texts, each a list of forms between ``SEP`` characters (so that
-``SEP + q + SEP`` is an exact match and ``SEP + q`` a prefix match):
+A person's key (``Person.search_key``) is one text: the names part, ``TAB``, the pinyin
+part; each part a list of forms between ``SEP`` characters (so that ``SEP + q + SEP`` is an
+exact match and ``SEP + q`` a prefix match):
 
-- ``search_text``: the display names and handles (``account_id``) of all its accounts,
-  normalised (``normalise``: NFKC, case-folded, spaces kept);
-- ``search_pinyin``: for every name holding Chinese characters, its full pinyin without
-  tones and spaces (周叔说育儿 -> ``zhoushushuoyuer``) and its initials (``zssye``); other
-  characters are kept as they are (normalised). Each character takes its most common
-  reading (``pypinyin``, one character at a time: no phrase look-up, so that a million
-  names are keyed in seconds).
+- names: the display names and handles (``account_id``) of all its accounts, normalised
+  (``normalise``: NFKC, case-folded, runs of spaces made one);
+- pinyin: for every name holding Chinese characters, its full pinyin without tones and
+  spaces (周叔说育儿 -> ``zhoushushuoyuer``) and its initials (``zssye``); other characters
+  are kept as they are (normalised). Each character takes its most common reading
+  (``pypinyin``, one character at a time: no phrase look-up, so that a million names are
+  keyed in seconds).
 
-A query is matched against ``search_text`` as typed (``normalise``) and against
-``search_pinyin`` without spaces or apostrophes (``pinyin_query``).
+One property, so that the search is one ``CONTAINS`` per person. A query is matched as
+typed (``normalise``) and, for the pinyin, also without spaces or apostrophes
+(``pinyin_query``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from functools import lru_cache
 from pypinyin import Style, pinyin
 
 SEP = "\n"
+TAB = "\t"
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]")
 _PINYIN_DROPS = re.compile(r"[\s'’]+")
 
@@ -84,19 +87,24 @@ def _join(forms: Iterable[str]) -> str:
     return SEP + SEP.join(unique) + SEP if unique else SEP
 
 
-def search_keys(names: Sequence[str]) -> tuple[str, str]:
-    """``(search_text, search_pinyin)`` of one person from the display names and handles of
-    its accounts (main account first; ``None`` or empty entries skipped).
+def search_key(names: Sequence[str | None]) -> str:
+    """The ``search_key`` of one person from the display names and handles of its accounts
+    (main account first; ``None`` or empty entries skipped).
 
-    >>> search_keys(["周叔说育儿", "zhoushu_parent"])
-    ('\\n周叔说育儿\\nzhoushu_parent\\n', '\\nzhoushushuoyuer\\nzssye\\n')
+    >>> search_key(["周叔说育儿", "ZhouShu_Parent"])
+    '\\n周叔说育儿\\nzhoushu_parent\\n\\t\\nzhoushushuoyuer\\nzssye\\n'
     """
     normal = [normalise(n) for n in names if n]
-    return _join(normal), _join(f for n in normal for f in pinyin_forms(n))
+    return _join(normal) + TAB + _join(f for n in normal for f in pinyin_forms(n))
+
+
+def names_part(key: str) -> str:
+    """The names part of a ``search_key`` (what ``exact``/``prefix``/``substring`` match)."""
+    return key.split(TAB, 1)[0]
 
 
 class KeyMaker:
-    """``search_keys`` for many persons, each distinct name normalised and put in pinyin
+    """``search_key`` for many persons, each distinct name normalised and put in pinyin
     once (names repeat across persons and runs)."""
 
     def __init__(self) -> None:
@@ -115,7 +123,7 @@ class KeyMaker:
             found = self._forms[normal] = pinyin_forms(normal)
         return found
 
-    def keys(self, names: Sequence[str]) -> tuple[str, str]:
-        """``search_keys(names)``."""
+    def key(self, names: Sequence[str | None]) -> str:
+        """``search_key(names)``."""
         normal = [self._norm(n) for n in names if n]
-        return _join(normal), _join(f for n in normal for f in self._pinyin(n))
+        return _join(normal) + TAB + _join(f for n in normal for f in self._pinyin(n))

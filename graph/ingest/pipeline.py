@@ -365,7 +365,7 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     absent = ~is_in(plan.props["person_id"], persons["person_id"])
     write = absent | ~_same_rows(plan.props, persons, "person_id",
                                  ["display_name", "platforms", "followers_total",
-                                  "search_text"])
+                                  "search_key"])
     person_ids = w.upsert_persons(store, plan.props[write], absent[write])
     person_nodes = pd.concat([pd.Series(persons["node_id"].to_numpy(),
                                         index=persons["person_id"]).dropna().astype(np.int64),
@@ -517,21 +517,15 @@ class PersonPlan:
 
 
 def _search_keys(group: np.ndarray, starts: np.ndarray, names: np.ndarray,
-                 keys: np.ndarray) -> tuple[list[str], list[str]]:
-    """``search_text`` and ``search_pinyin`` (``graph.names``) of each person: rows sorted by
-    person (``group``, main account first), a person's rows starting at ``starts``; the
-    accounts' display ``names`` and ``keys`` (``platform:account_id``)."""
+                 keys: np.ndarray) -> list[str]:
+    """The ``search_key`` (``graph.names``) of each person: rows sorted by person
+    (``group``, main account first), a person's rows starting at ``starts``; the accounts'
+    display ``names`` and ``keys`` (``platform:account_id``)."""
     maker = KeyMaker()
-    texts: list[str] = []
-    pinyins: list[str] = []
     bounds = [*starts.tolist(), len(group)]
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=False):
-        forms = [*(n for n in names[lo:hi] if isinstance(n, str)),
-                 *(str(k).split(":", 1)[-1] for k in keys[lo:hi])]
-        text, py = maker.keys(forms)
-        texts.append(text)
-        pinyins.append(py)
-    return texts, pinyins
+    return [maker.key([*(n for n in names[lo:hi] if isinstance(n, str)),
+                       *(str(k).split(":", 1)[-1] for k in keys[lo:hi])])
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=False)]
 
 
 def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
@@ -613,9 +607,8 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
         "followers_total": np.add.reduceat(table["followers"].to_numpy(np.int64)[order],
                                            starts) if len(starts) else
         np.zeros(0, dtype=np.int64)})
-    search_text, search_pinyin = _search_keys(
-        group, starts, table["display_name"].to_numpy()[order], table.index.to_numpy()[order])
-    props["search_text"], props["search_pinyin"] = search_text, search_pinyin
+    props["search_key"] = _search_keys(group, starts, table["display_name"].to_numpy()[order],
+                                       table.index.to_numpy()[order])
     person_of = pd.Series(person_ids, index=pd.Index(persons.keys, dtype=object),
                           dtype=object)
     return PersonPlan(person_of, moved, props, vanished)

@@ -153,7 +153,7 @@ def existing_accounts(store: GraphStore) -> pd.DataFrame:
 
 
 #: The columns of ``existing_persons``.
-PERSON_STATE = ["person_id", "display_name", "platforms", "followers_total", "search_text",
+PERSON_STATE = ["person_id", "display_name", "platforms", "followers_total", "search_key",
                 "node_id"]
 
 
@@ -166,14 +166,14 @@ def existing_persons(store: GraphStore) -> pd.DataFrame:
         rows = [r for batch in store.stream(
             match + "RETURN p.person_id AS person_id, p.display_name AS display_name, "
             "p.platforms AS platforms, p.followers_total AS followers_total, "
-            "coalesce(p.search_text, '') AS search_text, null AS node_id",
+            "coalesce(p.search_key, '') AS search_key, null AS node_id",
             anchor_label="Person", batch_size=100_000) for r in batch]
         return pd.DataFrame(rows, columns=PERSON_STATE)
     values = ids.read_columns("Person", match, {
         "person_id": "p.person_id", "display_name": "coalesce(p.display_name, '')",
         "platforms": "toString(coalesce(p.platforms, -1))",
         "followers_total": "toString(coalesce(p.followers_total, -1))",
-        "search_text": "coalesce(p.search_text, '')",
+        "search_key": "coalesce(p.search_key, '')",
         "node_id": "toString(id(p))"})
     return pd.DataFrame(values, columns=PERSON_STATE).astype(
         {"platforms": np.int64, "followers_total": np.int64, "node_id": np.int64})
@@ -409,13 +409,12 @@ def delete_empty_persons(store: GraphStore, person_ids: Sequence[str]) -> int:
     return deleted
 
 
-PERSON_COLUMNS = ["person_id", "display_name", "platforms", "followers_total", "search_text",
-                  "search_pinyin"]
+PERSON_COLUMNS = ["person_id", "display_name", "platforms", "followers_total", "search_key"]
 
 
 def upsert_persons(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray) -> pd.Series:
-    """Write persons with display_name, platforms, followers_total and their search keys
-    search_text, search_pinyin (``graph.names``; ``frame``: ``PERSON_COLUMNS``): CREATE the
+    """Write persons with display_name, platforms, followers_total and their search key
+    search_key (``graph.names``; ``frame``: ``PERSON_COLUMNS``): CREATE the
     rows of ``absent`` (persons the caller knows are not in the graph; in bulk from
     ``BULK_NODES`` rows on, where the store hands out node ids), MERGE and SET the others.
     Returns their node ids by person_id (empty where the store hands out none)."""
@@ -429,14 +428,12 @@ def upsert_persons(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray) -
         created = write_frame(
             store, _with_ids(store, "UNWIND $rows AS row CREATE (p:Person {person_id: row[0], "
                              "display_name: row[1], platforms: row[2], "
-                             "followers_total: row[3], search_text: row[4], "
-                             "search_pinyin: row[5]})", "p"),
+                             "followers_total: row[3], search_key: row[4]})", "p"),
             new, PERSON_COLUMNS)
     merged = write_frame(
         store, _with_ids(store, "UNWIND $rows AS row MERGE (p:Person {person_id: row[0]}) "
                          "SET p.display_name = row[1], p.platforms = row[2], "
-                         "p.followers_total = row[3], p.search_text = row[4], "
-                         "p.search_pinyin = row[5]", "p"),
+                         "p.followers_total = row[3], p.search_key = row[4]", "p"),
         frame[~absent], PERSON_COLUMNS)
     return pd.concat([created, merged])
 

@@ -257,55 +257,75 @@ def audience_pairs(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
 
 #: How a search result matched, best first (``search``'s ``matched``).
 MATCH_KINDS: tuple[str, ...] = ("exact", "prefix", "substring", "pinyin")
-_SEARCH_WHERE = (
-    "WHERE p.person_id = $raw OR p.search_text CONTAINS $q OR p.search_pinyin CONTAINS $py "
-    "OR (p.search_text IS NULL AND toLower(p.display_name) CONTAINS $q) ")
 
 
-def _search_params(text: str) -> dict[str, str | None]:
+def _search_where(text: str) -> tuple[str, dict[str, str]]:
+    """The ``WHERE`` of a search for ``text`` (one ``CONTAINS`` on ``Person.search_key``,
+    two when the pinyin form of the query differs) and its parameters."""
     q, py = names.normalise(text), names.pinyin_query(text)
-    return {"raw": text, "q": q or None, "py": py or None,
-            "exact": names.SEP + q + names.SEP, "prefix": names.SEP + q}
+    where = "WHERE p.search_key CONTAINS $q " if py in ("", q) else \
+        "WHERE (p.search_key CONTAINS $q OR p.search_key CONTAINS $py) "
+    return where, {"q": q, "py": py, "tab": names.TAB, "exact": names.SEP + q + names.SEP,
+                   "prefix": names.SEP + q}
+
+
+def _by_id(store: GraphStore, text: str) -> str | None:
+    """The person whose id is ``text``, if any (an index look-up)."""
+    return store.scalar("MATCH (p:Person {person_id: $id}) RETURN p.person_id AS id",
+                        {"id": text})
 
 
 def search_count(store: GraphStore, text: str) -> int:
     """How many persons ``search`` finds for ``text`` in all."""
-    return int(store.scalar("MATCH (p:Person) " + _SEARCH_WHERE + "RETURN count(p) AS n",
-                            _search_params(text)) or 0)
+    if not names.normalise(text):
+        return 0
+    where, params = _search_where(text)
+    found = int(store.scalar("MATCH (p:Person) " + where + "RETURN count(p) AS n", params) or 0)
+    pid = _by_id(store, text)
+    if pid is not None and not store.scalar(
+            "MATCH (p:Person {person_id: $id}) " + where + "RETURN count(p) AS n",
+            {**params, "id": pid}):
+        found += 1
+    return found
 
 
 def search(store: GraphStore, text: str, *, skip: int = 0, limit: int = 20) -> list[Row]:
     """Persons found by ``text`` (``graph.names``): a display name or handle of one of their
     accounts equal to it, starting with it or holding it (case-insensitive, NFKC), or one of
-    those names' pinyin forms holding it (spaces ignored); also an exact ``person_id``.
-    Persons written before search keys existed (no ``search_text``) are found by a substring
-    of their display name. Best match first (``MATCH_KINDS``), then by kol score, followers,
-    id; ``limit`` rows from ``skip``. One scan of the persons' keys with ``CONTAINS``.
-    Rows: ``person_id, display_name, community_id, kol_score, followers_total, platforms,
-    matched`` (one of ``MATCH_KINDS``), ``main_platform, main_handle`` (of the account with
-    the most followers; ``None`` without accounts)."""
+    those names' pinyin forms holding it (spaces and apostrophes in ``text`` ignored); also
+    the person whose ``person_id`` is ``text`` (an exact match). Best match first
+    (``MATCH_KINDS``), then by kol score, followers, id; ``limit`` rows from ``skip``. One
+    scan of ``Person.search_key`` with ``CONTAINS``, then index look-ups for the page:
+    persons written before search keys existed have none and are not found (a re-ingest
+    writes them). Rows: ``person_id, display_name, community_id, kol_score,
+    followers_total, platforms, matched`` (one of ``MATCH_KINDS``), ``main_platform,
+    main_handle`` (of the account with the most followers; ``None`` without accounts)."""
+    if not names.normalise(text):
+        return []
+    where, params = _search_where(text)
+    pid = _by_id(store, text)
+    head = [pid] if pid is not None else []
     rows = store.read(
-        "MATCH (p:Person) " + _SEARCH_WHERE
-        + "WITH p, CASE WHEN p.person_id = $raw OR p.search_text CONTAINS $exact THEN 0 "
-        "WHEN p.search_text CONTAINS $prefix THEN 1 "
-        "WHEN p.search_text CONTAINS $q OR toLower(p.display_name) CONTAINS $q THEN 2 "
-        "ELSE 3 END AS rank "
-        "RETURN p.person_id AS person_id, p.display_name AS display_name, "
-        "p.community_id AS community_id, p.kol_score AS kol_score, "
-        "p.followers_total AS followers_total, p.platforms AS platforms, rank "
+        "MATCH (p:Person) " + where
+        + ("AND p.person_id <> $id " if head else "")
+        + "WITH p, split(p.search_key, $tab)[0] AS named "
+        "WITH p, CASE WHEN named CONTAINS $exact THEN 0 WHEN named CONTAINS $prefix THEN 1 "
+        "WHEN named CONTAINS $q THEN 2 ELSE 3 END AS rank "
+        "RETURN p.person_id AS person_id, rank "
         "ORDER BY rank, coalesce(p.kol_score, -1.0) DESC, "
         "coalesce(p.followers_total, 0) DESC, p.person_id SKIP $skip LIMIT $limit",
-        {**_search_params(text), "skip": int(skip), "limit": int(limit)}).rows
-    main = {r["person_id"]: r for r in store.read(
-        "UNWIND $ids AS id MATCH (p:Person {person_id: id})-[:HAS_ACCOUNT]->(a:Account) "
-        "WITH id, a ORDER BY coalesce(a.followers, 0) DESC, a.account_key "
-        "WITH id, collect(a)[0] AS a "
-        "RETURN id AS person_id, a.platform AS platform, a.account_id AS handle",
-        {"ids": [r["person_id"] for r in rows]}).rows}
-    out = []
-    for row in rows:
-        top = main.get(row["person_id"], {})
-        out.append({**{k: v for k, v in row.items() if k != "rank"},
-                    "matched": MATCH_KINDS[int(row["rank"])],
-                    "main_platform": top.get("platform"), "main_handle": top.get("handle")})
-    return out
+        {**params, "id": pid, "skip": max(0, int(skip) - len(head)),
+         "limit": int(limit) if skip >= len(head) else int(limit) - len(head)}).rows
+    ranked = ([(pid, 0)] if head and skip == 0 else []) + [
+        (r["person_id"], int(r["rank"])) for r in rows]
+    details = {r["person_id"]: r for r in store.read(
+        "UNWIND $ids AS id MATCH (p:Person {person_id: id}) "
+        "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
+        "WITH p, a ORDER BY coalesce(a.followers, 0) DESC, a.account_key "
+        "WITH p, collect(a) AS accounts "
+        "RETURN p.person_id AS person_id, p.display_name AS display_name, "
+        "p.community_id AS community_id, p.kol_score AS kol_score, "
+        "p.followers_total AS followers_total, p.platforms AS platforms, "
+        "accounts[0].platform AS main_platform, accounts[0].account_id AS main_handle",
+        {"ids": [i for i, _ in ranked]}).rows}
+    return [{**details[i], "matched": MATCH_KINDS[rank]} for i, rank in ranked if i in details]

@@ -15,7 +15,7 @@ import pytest
 
 from graph.config import Settings
 from graph.ingest.pipeline import ingest_folder
-from graph.names import pinyin_forms, pinyin_query, search_keys
+from graph.names import names_part, pinyin_forms, pinyin_query, search_key
 from graph.store import web_reads
 from graph.store.base import GraphStore
 from web.params import SEARCH_CHARS, SEARCH_PAGE_SIZE
@@ -48,9 +48,10 @@ def _names(rows: list[dict]) -> list[str]:
 
 def test_pinyin_keys_of_a_chinese_name() -> None:
     assert pinyin_forms("周叔说育儿") == ("zhoushushuoyuer", "zssye")
-    text, py = search_keys(["周叔说育儿", "ZhouShu_Parent"])
-    assert "\nzhoushu_parent\n" in text and "\n周叔说育儿\n" in text
-    assert all(pinyin_query(q) in py for q in ("zhou", "zhoushu", "zssy", "Zhou Shu"))
+    key = search_key(["周叔说育儿", "ZhouShu_Parent"])
+    assert "\nzhoushu_parent\n" in names_part(key) and "\n周叔说育儿\n" in names_part(key)
+    assert all(pinyin_query(q) in key and pinyin_query(q) not in names_part(key)
+               for q in ("zssy", "Zhou Shu Shuo", "shuoyu"))
 
 
 @pytest.mark.parametrize("query", ["zhou", "zhoushu", "zssy", "ZhouShu", "zhou shu"])
@@ -99,16 +100,22 @@ def test_paging_gives_every_person_once_with_the_right_total(loaded: GraphStore)
         assert first[0]["display_name"] == f"用户{USERS - 1}"
 
 
-def test_persons_without_keys_are_found_by_name_and_reingest_fills_the_keys(
+def test_reingest_writes_the_keys_of_persons_that_have_none(
         loaded: GraphStore, settings: Settings, tmp_path: Path) -> None:
-    loaded.write("MATCH (p:Person) REMOVE p.search_text, p.search_pinyin")
-    assert _names(web_reads.search(loaded, "叔说")) == ["周叔说育儿", "周叔说育儿"]
+    loaded.write("MATCH (p:Person) REMOVE p.search_key")  # a graph from before search keys
     assert web_reads.search_count(loaded, "zhoushu") == 0
     cfg = dataclasses.replace(settings, home=tmp_path / "home2")
     ingest_folder(loaded, cfg, tmp_path / "in")
     assert web_reads.search_count(loaded, "zhoushu") == 2
-    assert loaded.scalar("MATCH (p:Person) WHERE p.search_pinyin IS NULL "
+    assert loaded.scalar("MATCH (p:Person) WHERE p.search_key IS NULL "
                          "RETURN count(p) AS n") == 0
+
+
+def test_a_person_id_is_an_exact_match_counted_once(loaded: GraphStore) -> None:
+    pid = web_reads.search(loaded, "用户3")[0]["person_id"]
+    found = web_reads.search(loaded, pid)
+    assert [(r["person_id"], r["matched"]) for r in found] == [(pid, "exact")]
+    assert web_reads.search_count(loaded, pid) == 1
 
 
 # ------------------------------------------------------------------------- web and API
