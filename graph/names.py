@@ -83,7 +83,8 @@ def pinyin_forms(name: str) -> tuple[str, ...]:
 
 
 def _join(forms: Iterable[str]) -> str:
-    unique = list(dict.fromkeys(f for f in forms if f))
+    unique = dict.fromkeys(forms)
+    unique.pop("", None)
     return SEP + SEP.join(unique) + SEP if unique else SEP
 
 
@@ -112,6 +113,8 @@ class KeyMaker:
         self._forms: dict[str, tuple[str, ...]] = {}
 
     def _norm(self, name: str) -> str:
+        if name.isascii():  # NFKC leaves ASCII as it is; casefold is lower
+            return " ".join(name.lower().split())
         found = self._normal.get(name)
         if found is None:
             found = self._normal[name] = normalise(name)
@@ -126,4 +129,5 @@ class KeyMaker:
     def key(self, names: Sequence[str | None]) -> str:
         """``search_key(names)``."""
         normal = [self._norm(n) for n in names if n]
-        return _join(normal) + TAB + _join(f for n in normal for f in self._pinyin(n))
+        forms = [f for n in normal if not n.isascii() for f in self._pinyin(n)]
+        return _join(normal) + TAB + _join(forms)
