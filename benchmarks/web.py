@@ -17,9 +17,9 @@ communities and their network JSON ("hot": the same URLs again and again, as whe
 open the same pages), and "cold" kinds where every measured request is a URL nobody asked for
 before (leaderboard filtered by community × platform × page, community × member page, a
 search, a person each time), so that no per-URL cache can answer them. Prints, per kind:
-requests, errors, the median latency of one client alone, and under load p50/p95/p99/max (ms), requests/s and the
-CPU time per request of the app process, of the database server and of the benchmark's own
-clients (all on the same machine).
+requests, errors, the median latency of one client alone, and under load p50/p95/p99/max
+(ms), requests/s and the CPU time per request of the app process, of the database server and
+of the benchmark's own clients (all on the same machine).
 Target: p95 under 100 ms under load.
 """
 
