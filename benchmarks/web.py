@@ -15,11 +15,11 @@ clients (threads, one keep-alive HTTP connection each, the session cookie sent b
 Kinds of page: the leaderboard's first pages, the community pages of the 20 largest
 communities and their network JSON ("hot": the same URLs again and again, as when many people
 open the same pages), and "cold" kinds where every measured request is a URL nobody asked for
-before (leaderboard filtered by community × platform × page, community × member page, a person
-each time), so that no per-URL cache can answer them. Prints, per kind: requests, errors, the
-median latency of one client alone, and under load p50/p95/p99/max (ms), requests/s and the
-CPU time per request of the app process, of the database server and of the benchmark's own
-clients (all on the same machine).
+before (leaderboard filtered by community × platform × page, community × member page, a
+search, a person each time), so that no per-URL cache can answer them. Prints, per kind:
+requests, errors, the median latency of one client alone, and under load p50/p95/p99/max
+(ms), requests/s and the CPU time per request of the app process, of the database server and
+of the benchmark's own clients (all on the same machine).
 Target: p95 under 100 ms under load.
 """
 
@@ -47,6 +47,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from graph.config import Settings, load_settings  # noqa: E402
+from graph.names import normalise, pinyin_forms  # noqa: E402
 from graph.store import GraphStore, open_store  # noqa: E402
 from graph.store.runs import current_run  # noqa: E402
 
@@ -105,6 +106,7 @@ def targets(store: GraphStore, seed: int, needed: int) -> list[Kind]:
         {"run": run["run_id"]}).rows]
     platforms = [r["name"] for r in store.read("MATCH (p:Platform) RETURN p.name AS name").rows]
     rng = random.Random(seed)
+    searches = search_urls(store, rng, needed)
     top = [f"/communities/{c['id']}" for c in communities[:20]]
     leaders = [f"/influencers?page={p}" for p in range(1, 6)]
     filtered = [f"/influencers?{urlencode({'community': c['id'], 'platform': p, 'page': n})}"
@@ -123,10 +125,27 @@ def targets(store: GraphStore, seed: int, needed: int) -> list[Kind]:
         Kind("community network JSON (top 20)",
              [f"/api/v1/communities/{c['id']}/network" for c in communities[:20]],
              [f"/api/v1/communities/{c['id']}/network" for c in communities[:20]], cold=False),
+        Kind("search (name substring, pinyin, initials; each query once)", searches, [],
+             cold=True),
         Kind("person (each a first visit)",
              [f"/persons/{pid}" for pid in rng.sample(ids, min(needed, len(ids)))], [],
              cold=True),
     ]
+
+
+def search_urls(store: GraphStore, rng: random.Random, needed: int) -> list[str]:
+    """Search pages for what users type: the middle of a display name, its full pinyin, its
+    initials, from ``needed`` random persons (distinct queries, shuffled)."""
+    names_ = [r["name"] for r in store.read(
+        "MATCH (p:Person) WHERE p.display_name IS NOT NULL RETURN p.display_name AS name "
+        "LIMIT $n", {"n": max(needed, 1) * 20}).rows]
+    queries: list[str] = []
+    for name in rng.sample(names_, min(needed, len(names_))):
+        forms = pinyin_forms(normalise(name))
+        queries += [name[1:] or name, *(forms[:1]), *(forms[1:2])]
+    unique = list(dict.fromkeys(q for q in queries if q))
+    rng.shuffle(unique)
+    return [f"/search?{urlencode({'q': q})}" for q in unique]
 
 
 # ----------------------------------------------------------------------------- HTTP client

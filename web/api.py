@@ -105,8 +105,11 @@ def person_network(person_id: str) -> Response:
 @bp.route("/search")
 @requires("viewer")
 def search() -> Response:
-    text = params.search_text()
-    return jsonify({"q": text, "items": data.search(text) if text else []})
+    text, page = params.search_text(), params.page_arg()
+    if not text:
+        return jsonify({"q": text, "page": page, "page_size": params.SEARCH_PAGE_SIZE,
+                        "total": 0, "pages": 1, "has_next": False, "items": []})
+    return jsonify(data.search(text, page, params.SEARCH_PAGE_SIZE))
 
 
 @bp.route("/runs")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -422,8 +423,23 @@ def person_network(person_id: str) -> dict[str, Any]:
     return _network([found, *around])
 
 
-def search(text: str) -> list[dict[str, Any]]:
-    return [{**r, "url": person_url(r["person_id"])} for r in web_reads.search(store(), text)]
+def search(text: str, page: int, page_size: int) -> dict[str, Any]:
+    """One page of the persons found by ``text`` (``web_reads.search``: best match first),
+    with the total and the page count; each person with ``initial`` (first character of
+    its name, for the avatar), ``colour`` (0..7, from its id: same-named persons differ),
+    its main account's platform and handle, its community's label and its ``url``."""
+    total = web_reads.search_count(store(), text)
+    rows = web_reads.search(store(), text, skip=(page - 1) * page_size, limit=page_size)
+    run_id = analyze_run_id(required=False)
+    labels = {c["community_id"]: c.get("label") for c in _communities(run_id)} \
+        if run_id is not None else {}
+    items = [{**r, "initial": (r.get("display_name") or r["person_id"])[:1].upper(),
+              "colour": zlib.crc32(r["person_id"].encode()) % 8,
+              "community_label": labels.get(r.get("community_id")),
+              "url": person_url(r["person_id"])} for r in rows]
+    return {"q": text, "page": page, "page_size": page_size, "total": total,
+            "pages": max(1, math.ceil(total / page_size)),
+            "has_next": page * page_size < total, "items": items}
 
 
 def seeds(k: int, community: int | None, platform: str | None) -> dict[str, Any]:

@@ -128,8 +128,9 @@ def runs() -> str:
 @bp.route("/search")
 @requires("viewer")
 def search() -> str:
-    text = params.search_text()
-    return render_template("search.html", q=text, results=data.search(text) if text else [])
+    text, page = params.search_text(), params.page_arg()
+    found = data.search(text, page, params.SEARCH_PAGE_SIZE) if text else None
+    return render_template("search.html", q=text, d=found)
 
 
 @bp.route("/influencers/seeds")

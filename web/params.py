@@ -23,6 +23,7 @@ from web.data import COMMUNITY_SORTS, LeaderboardFilters
 from web.errors import ParameterError
 
 PAGE_SIZE = 50
+SEARCH_PAGE_SIZE = 20
 MAX_PAGE = 100_000
 SEARCH_CHARS = 200
 SELECT_LIMIT = 50
@@ -82,8 +83,12 @@ def page_arg() -> int:
 
 
 def search_text() -> str:
-    """``q``, the search text (cut at ``SEARCH_CHARS`` characters; empty when absent)."""
-    return (request.args.get("q") or "").strip()[:SEARCH_CHARS]
+    """``q``, the search text, stripped (empty when absent); longer than ``SEARCH_CHARS``
+    characters is a bad parameter (a NUL is refused before, for every parameter)."""
+    text = (request.args.get("q") or "").strip()
+    if len(text) > SEARCH_CHARS:
+        raise ParameterError("q", f"at most {SEARCH_CHARS} characters, got {len(text)}")
+    return text
 
 
 def chart_metric() -> str:

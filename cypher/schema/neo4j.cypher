@@ -15,6 +15,7 @@ CREATE INDEX community_id IF NOT EXISTS FOR (n:Community) ON (n.community_id);
 CREATE INDEX person_community IF NOT EXISTS FOR (n:Person) ON (n.community_id);
 CREATE INDEX person_kol_score IF NOT EXISTS FOR (n:Person) ON (n.kol_score);
 CREATE INDEX person_display_name IF NOT EXISTS FOR (n:Person) ON (n.display_name);
+CREATE TEXT INDEX person_search_key IF NOT EXISTS FOR (n:Person) ON (n.search_key);
 CREATE INDEX account_platform IF NOT EXISTS FOR (n:Account) ON (n.platform);
 CREATE INDEX account_id IF NOT EXISTS FOR (n:Account) ON (n.account_id);
 CREATE INDEX account_display_name IF NOT EXISTS FOR (n:Account) ON (n.display_name);

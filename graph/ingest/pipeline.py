@@ -46,6 +46,7 @@ from graph.ingest.report import FileCounts, IngestReport
 from graph.ingest.run_lock import ingest_lock
 from graph.ingest.timestamps import TimeWindow
 from graph.ingest.validate import Rejected
+from graph.names import KeyMaker
 from graph.store import ingest_writes as w
 from graph.store.base import GraphStore
 from graph.store.runs import finish_run, start_run
@@ -363,7 +364,8 @@ def _write_nodes(store: GraphStore, frames: dict[str, pd.DataFrame], report: Ing
     persons = w.existing_persons(store)
     absent = ~is_in(plan.props["person_id"], persons["person_id"])
     write = absent | ~_same_rows(plan.props, persons, "person_id",
-                                 ["display_name", "platforms", "followers_total"])
+                                 ["display_name", "platforms", "followers_total",
+                                  "search_key"])
     person_ids = w.upsert_persons(store, plan.props[write], absent[write])
     person_nodes = pd.concat([pd.Series(persons["node_id"].to_numpy(),
                                         index=persons["person_id"]).dropna().astype(np.int64),
@@ -514,6 +516,18 @@ class PersonPlan:
     vanished: list[str]
 
 
+def _search_keys(group: np.ndarray, starts: np.ndarray, names: np.ndarray,
+                 keys: np.ndarray) -> list[str]:
+    """The ``search_key`` (``graph.names``) of each person: rows sorted by person
+    (``group``, main account first), a person's rows starting at ``starts``; the accounts'
+    display ``names`` and ``keys`` (``platform:account_id``)."""
+    maker = KeyMaker()
+    bounds = [*starts.tolist(), len(group)]
+    return [maker.key([*(n for n in names[lo:hi] if isinstance(n, str)),
+                       *(str(k).split(":", 1)[-1] for k in keys[lo:hi])])
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=False)]
+
+
 def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
                   stubs: pd.DataFrame, links: pd.DataFrame | None,
                   report: IngestReport) -> PersonPlan:
@@ -593,6 +607,8 @@ def _plan_persons(existing: pd.DataFrame, accounts: pd.DataFrame | None,
         "followers_total": np.add.reduceat(table["followers"].to_numpy(np.int64)[order],
                                            starts) if len(starts) else
         np.zeros(0, dtype=np.int64)})
+    props["search_key"] = _search_keys(group, starts, table["display_name"].to_numpy()[order],
+                                       table.index.to_numpy()[order])
     person_of = pd.Series(person_ids, index=pd.Index(persons.keys, dtype=object),
                           dtype=object)
     return PersonPlan(person_of, moved, props, vanished)

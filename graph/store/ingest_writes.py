@@ -153,7 +153,8 @@ def existing_accounts(store: GraphStore) -> pd.DataFrame:
 
 
 #: The columns of ``existing_persons``.
-PERSON_STATE = ["person_id", "display_name", "platforms", "followers_total", "node_id"]
+PERSON_STATE = ["person_id", "display_name", "platforms", "followers_total", "search_key",
+                "node_id"]
 
 
 def existing_persons(store: GraphStore) -> pd.DataFrame:
@@ -165,12 +166,14 @@ def existing_persons(store: GraphStore) -> pd.DataFrame:
         rows = [r for batch in store.stream(
             match + "RETURN p.person_id AS person_id, p.display_name AS display_name, "
             "p.platforms AS platforms, p.followers_total AS followers_total, "
-            "null AS node_id", anchor_label="Person", batch_size=100_000) for r in batch]
+            "coalesce(p.search_key, '') AS search_key, null AS node_id",
+            anchor_label="Person", batch_size=100_000) for r in batch]
         return pd.DataFrame(rows, columns=PERSON_STATE)
     values = ids.read_columns("Person", match, {
         "person_id": "p.person_id", "display_name": "coalesce(p.display_name, '')",
         "platforms": "toString(coalesce(p.platforms, -1))",
         "followers_total": "toString(coalesce(p.followers_total, -1))",
+        "search_key": "coalesce(p.search_key, '')",
         "node_id": "toString(id(p))"})
     return pd.DataFrame(values, columns=PERSON_STATE).astype(
         {"platforms": np.int64, "followers_total": np.int64, "node_id": np.int64})
@@ -406,15 +409,15 @@ def delete_empty_persons(store: GraphStore, person_ids: Sequence[str]) -> int:
     return deleted
 
 
-PERSON_COLUMNS = ["person_id", "display_name", "platforms", "followers_total"]
+PERSON_COLUMNS = ["person_id", "display_name", "platforms", "followers_total", "search_key"]
 
 
 def upsert_persons(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray) -> pd.Series:
-    """Write persons with display_name, platforms, followers_total (``frame``: person_id
-    and those three): CREATE the rows of ``absent`` (persons the caller knows are not in
-    the graph; in bulk from ``BULK_NODES`` rows on, where the store hands out node ids),
-    MERGE and SET the others. Returns their node ids by person_id (empty where the store
-    hands out none)."""
+    """Write persons with display_name, platforms, followers_total and their search key
+    search_key (``graph.names``; ``frame``: ``PERSON_COLUMNS``): CREATE the
+    rows of ``absent`` (persons the caller knows are not in the graph; in bulk from
+    ``BULK_NODES`` rows on, where the store hands out node ids), MERGE and SET the others.
+    Returns their node ids by person_id (empty where the store hands out none)."""
     new = frame[absent]
     ids = store.bulk.node_ids
     if ids is not None and len(new) >= BULK_NODES:
@@ -425,12 +428,12 @@ def upsert_persons(store: GraphStore, frame: pd.DataFrame, absent: np.ndarray) -
         created = write_frame(
             store, _with_ids(store, "UNWIND $rows AS row CREATE (p:Person {person_id: row[0], "
                              "display_name: row[1], platforms: row[2], "
-                             "followers_total: row[3]})", "p"),
+                             "followers_total: row[3], search_key: row[4]})", "p"),
             new, PERSON_COLUMNS)
     merged = write_frame(
         store, _with_ids(store, "UNWIND $rows AS row MERGE (p:Person {person_id: row[0]}) "
                          "SET p.display_name = row[1], p.platforms = row[2], "
-                         "p.followers_total = row[3]", "p"),
+                         "p.followers_total = row[3], p.search_key = row[4]", "p"),
         frame[~absent], PERSON_COLUMNS)
     return pd.concat([created, merged])
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from graph import names
 from graph.store.analytics_io import PERSON_VALUES
 from graph.store.base import GraphStore, Row
 
@@ -31,7 +32,6 @@ _COMMUNITY_COLUMNS = ("c.community_id AS community_id, c.size AS size, c.label A
                       "c.modularity_share AS modularity_share, c.topics AS topics, "
                       "c.platform_mix AS platform_mix, c.top_kols AS top_kols, c.links AS links, "
                       "c.name AS name, c.lineage AS lineage")
-PREFIX_END = "\U0010ffff"
 
 
 def _decode_community(row: Row) -> Row:
@@ -265,26 +265,77 @@ def audience_pairs(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
         {"ids": list(person_ids)}).rows
 
 
-def search(store: GraphStore, text: str, limit: int = 20) -> list[Row]:
-    """Persons whose display name, or one of whose accounts' display name or handle
-    (``account_id``), starts with ``text``; also an exact ``person_id``. Index range scans
-    only. Rows: ``person_id, display_name, community_id, kol_score, matched``."""
-    params = {"q": text, "end": text + PREFIX_END, "limit": int(limit)}
-    found: dict[str, Row] = {}
-    queries = (
-        ("person", "MATCH (p:Person {person_id: $q}) "),
-        ("name", "MATCH (p:Person) WHERE p.display_name >= $q AND p.display_name < $end "
-                 "WITH p LIMIT $limit "),
-        ("account name", "MATCH (a:Account) WHERE a.display_name >= $q AND a.display_name < $end "
-                         "WITH a LIMIT $limit MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "),
-        ("handle", "MATCH (a:Account) WHERE a.account_id >= $q AND a.account_id < $end "
-                   "WITH a LIMIT $limit MATCH (p:Person)-[:HAS_ACCOUNT]->(a) "),
-    )
-    for matched, head in queries:
-        for row in store.read(head + "RETURN DISTINCT p.person_id AS person_id, "
-                              "p.display_name AS display_name, p.community_id AS community_id, "
-                              "p.kol_score AS kol_score", params).rows:
-            found.setdefault(row["person_id"], {**row, "matched": matched})
-    rows = sorted(found.values(), key=lambda r: -(r["kol_score"] or 0.0))
-    return rows[:limit]
+#: How a search result matched, best first (``search``'s ``matched``).
+MATCH_KINDS: tuple[str, ...] = ("exact", "prefix", "substring", "pinyin")
 
+
+def _search_where(text: str) -> tuple[str, dict[str, str]]:
+    """The ``WHERE`` of a search for ``text`` (one ``CONTAINS`` on ``Person.search_key``,
+    two when the pinyin form of the query differs) and its parameters."""
+    q, py = names.normalise(text), names.pinyin_query(text)
+    where = "WHERE p.search_key CONTAINS $q " if py in ("", q) else \
+        "WHERE (p.search_key CONTAINS $q OR p.search_key CONTAINS $py) "
+    return where, {"q": q, "py": py, "tab": names.TAB, "exact": names.SEP + q + names.SEP,
+                   "prefix": names.SEP + q}
+
+
+def _by_id(store: GraphStore, text: str) -> str | None:
+    """The person whose id is ``text``, if any (an index look-up)."""
+    return store.scalar("MATCH (p:Person {person_id: $id}) RETURN p.person_id AS id",
+                        {"id": text})
+
+
+def search_count(store: GraphStore, text: str) -> int:
+    """How many persons ``search`` finds for ``text`` in all."""
+    if not names.normalise(text):
+        return 0
+    where, params = _search_where(text)
+    found = int(store.scalar("MATCH (p:Person) " + where + "RETURN count(p) AS n", params) or 0)
+    pid = _by_id(store, text)
+    if pid is not None and not store.scalar(
+            "MATCH (p:Person {person_id: $id}) " + where + "RETURN count(p) AS n",
+            {**params, "id": pid}):
+        found += 1
+    return found
+
+
+def search(store: GraphStore, text: str, *, skip: int = 0, limit: int = 20) -> list[Row]:
+    """Persons found by ``text`` (``graph.names``): a display name or handle of one of their
+    accounts equal to it, starting with it or holding it (case-insensitive, NFKC), or one of
+    those names' pinyin forms holding it (spaces and apostrophes in ``text`` ignored); also
+    the person whose ``person_id`` is ``text`` (an exact match). Best match first
+    (``MATCH_KINDS``), then by kol score, followers, id; ``limit`` rows from ``skip``. One
+    scan of ``Person.search_key`` with ``CONTAINS``, then index look-ups for the page:
+    persons written before search keys existed have none and are not found (a re-ingest
+    writes them). Rows: ``person_id, display_name, community_id, kol_score,
+    followers_total, platforms, matched`` (one of ``MATCH_KINDS``), ``main_platform,
+    main_handle`` (of the account with the most followers; ``None`` without accounts)."""
+    if not names.normalise(text):
+        return []
+    where, params = _search_where(text)
+    pid = _by_id(store, text)
+    head = [pid] if pid is not None else []
+    rows = store.read(
+        "MATCH (p:Person) " + where
+        + ("AND p.person_id <> $id " if head else "")
+        + "WITH p, split(p.search_key, $tab)[0] AS named "
+        "WITH p, CASE WHEN named CONTAINS $exact THEN 0 WHEN named CONTAINS $prefix THEN 1 "
+        "WHEN named CONTAINS $q THEN 2 ELSE 3 END AS rank "
+        "RETURN p.person_id AS person_id, rank "
+        "ORDER BY rank, coalesce(p.kol_score, -1.0) DESC, "
+        "coalesce(p.followers_total, 0) DESC, p.person_id SKIP $skip LIMIT $limit",
+        {**params, "id": pid, "skip": max(0, int(skip) - len(head)),
+         "limit": int(limit) if skip >= len(head) else int(limit) - len(head)}).rows
+    ranked = ([(pid, 0)] if head and skip == 0 else []) + [
+        (r["person_id"], int(r["rank"])) for r in rows]
+    details = {r["person_id"]: r for r in store.read(
+        "UNWIND $ids AS id MATCH (p:Person {person_id: id}) "
+        "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
+        "WITH p, a ORDER BY coalesce(a.followers, 0) DESC, a.account_key "
+        "WITH p, collect(a) AS accounts "
+        "RETURN p.person_id AS person_id, p.display_name AS display_name, "
+        "p.community_id AS community_id, p.kol_score AS kol_score, "
+        "p.followers_total AS followers_total, p.platforms AS platforms, "
+        "accounts[0].platform AS main_platform, accounts[0].account_id AS main_handle",
+        {"ids": [i for i, _ in ranked]}).rows}
+    return [{**details[i], "matched": MATCH_KINDS[rank]} for i, rank in ranked if i in details]

@@ -290,3 +290,31 @@ def test_person_page_shows_calibrated_chances_and_evidence(browse, web_sample, a
     assert page.inner_text("#recommender").startswith("written by")
     screenshot(page, artifacts_dir, "person-recommendations")
     assert log.csp_violations() == [] and log.page_errors == []
+
+
+def test_a_chinese_name_is_found_by_pinyin_in_the_search_box(browse, web_sample,
+                                                             artifacts_dir):
+    from graph.names import pinyin_forms
+
+    page, log = browse("viewer")
+    name = web_sample.store.scalar("MATCH (p:Person {person_id: $id}) RETURN p.display_name "
+                                   "AS n", {"id": web_sample.top_person_id})
+    full = pinyin_forms(name.casefold())[0]
+    page.goto("/")
+    page.fill("#search", full)
+    with page.expect_navigation():
+        page.press("#search", "Enter")
+    screenshot(page, artifacts_dir, "search-pinyin")
+    anchor = f'a[href$="/persons/{web_sample.top_person_id}"]'
+    link = f"#search-results {anchor}"
+    for _ in range(20):                                  # namesakes may fill the first pages
+        if page.locator(link).count() or not page.locator('a[rel="next"]').count():
+            break
+        with page.expect_navigation():
+            page.click('a[rel="next"]')
+    assert page.locator(link).count() == 1
+    row = page.locator("#search-results tr", has=page.locator(anchor))
+    assert row.locator(".kg-avatar").inner_text().strip() == name[:1]
+    page.set_viewport_size({"width": 375, "height": 800})
+    screenshot(page, artifacts_dir, "search-pinyin-375")
+    assert log.page_errors == [] and log.csp_violations() == []

@@ -93,7 +93,7 @@ def test_search_by_name_and_handle(client_as, web_sample):
     client = client_as("viewer")
     found = client.get("/api/v1/search?q=xss_probe").get_json()["items"]
     assert [r["person_id"] for r in found] == [web_sample.xss_person_id]
-    assert found[0]["matched"] == "handle"
+    assert found[0]["matched"] == "prefix"  # of its handle xss_probe_account
     top = client.get(f"/api/v1/persons/{web_sample.top_person_id}").get_json()["person"]
     by_name = client.get("/api/v1/search", query_string={"q": top["display_name"]}).get_json()
     assert web_sample.top_person_id in [r["person_id"] for r in by_name["items"]]
