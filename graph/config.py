@@ -50,6 +50,9 @@ class Settings:
     future_skew_s: float = 86_400.0
     #: The "now" of the analysis (epoch seconds); ``None``: the analyze run's clock.
     as_of: float | None = None
+    #: A TOML file of platform and topic display names adding to / overriding the packaged
+    #: ones (``web/display_names.toml``); ``None``: the packaged names only.
+    display_names: str | None = None
 
     @property
     def db_dir(self) -> Path:
@@ -83,6 +86,7 @@ _ENV_NAMES = {
     "query_row_cap": "KOLGRAPH_QUERY_ROW_CAP",
     "future_skew_s": "KOLGRAPH_FUTURE_SKEW",
     "as_of": "KOLGRAPH_AS_OF",
+    "display_names": "KOLGRAPH_DISPLAY_NAMES",
 }
 
 BACKENDS = ("embedded", "neo4j")

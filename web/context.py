@@ -18,6 +18,7 @@ from graph.store import GraphStore, web_reads
 from graph.store.base import Row
 from graph.store.runs import current_run as _stored_current_run
 from web.cache import RunCache
+from web.display_names import DisplayNames
 from web.jobs import JobRunner
 from web.limiter import LoginLimiter
 from web.users import UserStore
@@ -29,13 +30,15 @@ CURRENT_KINDS = ("ingest", "analyze", "refresh")  # the runs the pages show
 @dataclass
 class WebContext:
     """What every request needs: settings, the shared store (thread-safe connection pool),
-    the users file, the per-run caches, the log-in limiter and background jobs."""
+    the users file, the per-run caches, the log-in limiter, background jobs and the display names of
+    platforms and topics."""
 
     settings: Settings
     store: GraphStore
     users: UserStore
     jobs: JobRunner
     limiter: LoginLimiter
+    names: DisplayNames = field(default_factory=DisplayNames.load)
     cache: RunCache = field(default_factory=RunCache)
     orderings: RunCache = field(default_factory=lambda: RunCache(16))
     pages: RunCache = field(default_factory=lambda: RunCache(512))
@@ -43,9 +46,11 @@ class WebContext:
     @classmethod
     def for_store(cls, settings: Settings, store: GraphStore) -> WebContext:
         """The context of an app on ``store``: the users file and the log-in limiter's file
-        of ``settings.home``, empty caches, no jobs."""
+        of ``settings.home``, empty caches, no jobs, the display names (packaged, plus the
+        ``display_names`` file of the settings)."""
         return cls(settings=settings, store=store, users=UserStore.for_home(settings.home),
-                   jobs=JobRunner(settings), limiter=LoginLimiter.for_home(settings.home))
+                   jobs=JobRunner(settings), limiter=LoginLimiter.for_home(settings.home),
+                   names=DisplayNames.load(settings.display_names))
 
 
 def install(app: Flask, context: WebContext) -> None:

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from graph.store.web_reads import SORT_COLUMNS
 from web.charts import RANKING_METRICS
+from web.context import get_context
 from web.data import COMMUNITY_SORTS, LeaderboardFilters
 from web.errors import ParameterError
 
@@ -65,6 +68,24 @@ def str_arg(name: str, choices: Sequence[str] | None = None,
         shown = ", ".join(list(choices)[:20])
         raise ParameterError(name, f"one of {shown}; got {raw!r}")
     return raw
+
+
+def named_arg(name: str, kind: str, codes: Sequence[str]) -> str | None:
+    """Query/form parameter ``name`` naming one of ``codes`` of ``kind`` (``platforms``,
+    ``topics``): the code itself or its display name in either language (``育儿`` or
+    ``Parenting`` for ``parenting``); the code, ``None`` when absent or empty."""
+    raw = request.values.get(name, "").strip()
+    if raw == "":
+        return None
+    names = get_context().names
+    code = names.code(kind, raw, codes)
+    if code is None:
+        locale = get_locale()
+        shown = ", ".join(f"{names.name(kind, c, locale)} ({c})" if names.name(kind, c, locale)
+                          != c else c for c in list(codes)[:20])
+        raise ParameterError(name, _("one of %(choices)s; got %(value)r",
+                                     choices=shown, value=raw))
+    return code
 
 
 def list_arg(name: str, limit: int = SELECT_LIMIT) -> list[str]:
@@ -116,11 +137,11 @@ class LeaderboardQuery:
 
 def leaderboard_query(choices: Choices, *, select_limit: int = SELECT_LIMIT) -> LeaderboardQuery:
     """``community``, ``platform``, ``topic``, ``sort``, ``select`` and ``page``; platform and
-    topic checked against ``choices``."""
+    topic checked against ``choices`` (a code or a display name, ``named_arg``)."""
     filters = LeaderboardFilters(
         community=int_arg("community", None, low=0),
-        platform=str_arg("platform", choices["platforms"]),
-        topic=str_arg("topic", choices["topics"]),
+        platform=named_arg("platform", "platforms", choices["platforms"]),
+        topic=named_arg("topic", "topics", choices["topics"]),
         sort=str_arg("sort", SORT_COLUMNS, "kol_score") or "kol_score")
     return LeaderboardQuery(filters=filters, selected=list_arg("select", select_limit),
                             page=page_arg())
@@ -144,8 +165,8 @@ def seeds_query(choices: Choices, *, default_k: int | None) -> SeedsQuery:
     if community is not None and community not in choices["communities"]:
         raise ParameterError("community",
                              f"no community {community} in the current analyze run")
-    return SeedsQuery(k=k, community=community, platform=str_arg("platform",
-                                                                 choices["platforms"]))
+    return SeedsQuery(k=k, community=community,
+                      platform=named_arg("platform", "platforms", choices["platforms"]))
 
 
 @dataclass(frozen=True)
