@@ -31,8 +31,7 @@ neo4j: install-dev neo4j-deps
 translations: install-dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-output --no-location \
 	  --project kolgraph -o web/translations/messages.pot .
-	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-location \
-	  --ignore-obsolete
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --ignore-obsolete
 	$(BIN)/pybabel compile -d web/translations --statistics
 
 lint: install-dev
