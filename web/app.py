@@ -71,8 +71,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.before_request(params.check_request_values)
     errors.install(app)
     i18n.install(app)
-    app.jinja_env.globals["platform_name"] = display.platform_name
-    app.jinja_env.globals["topic_name"] = display.topic_name
+    for helper in (display.platform_name, display.topic_name, i18n.term):
+        app.jinja_env.globals[helper.__name__] = helper
+        app.jinja_env.filters[helper.__name__] = helper
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.globals["why_cell"] = why_cell

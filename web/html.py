@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from web.i18n import term
@@ -44,8 +45,14 @@ def why_cell(why: Sequence[dict[str, object]]) -> Markup:
     ...                "contribution": 0.25}]))
     '<span class="kg-why-part" title="reach = 3, scaled 1, weight 0.25">reach +0.25</span>'
     """
-    parts = [f'<span class="kg-why-part" title="{escape(w["component"])} = {w["value"]:.6g}, '
-             f'scaled {w["scaled"]:.4g}, weight {w["weight"]:.4g}">'
-             f'{escape(term(w["component"]))} +{w["contribution"]:.4g}</span>'
-             for w in why if w["contribution"]]
+    title = str(_("%(name)s = %(value)s, scaled %(scaled)s, weight %(weight)s"))
+    parts = []
+    for w in why:
+        if not w["contribution"]:
+            continue
+        name = term(w["component"])
+        tip = title % {"name": name, "value": f'{w["value"]:.6g}',
+                       "scaled": f'{w["scaled"]:.4g}', "weight": f'{w["weight"]:.4g}'}
+        parts.append(f'<span class="kg-why-part" title="{escape(tip)}">'
+                     f'{escape(name)} +{w["contribution"]:.4g}</span>')
     return Markup(" · ".join(parts) or "—")
