@@ -26,7 +26,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from graph.config import load_settings
-from kolgraph.usecases.users import UserStore, UserError
+from kolgraph.usecases.users import UserError, UserStore
 from tests.web.conftest import csrf_token, log_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,7 +180,8 @@ def _chinese(client):
 def _pages(web_sample) -> list[tuple[str, str]]:
     return [("viewer", "/"), ("viewer", "/communities"),
             ("viewer", f"/communities/{web_sample.community_id}"),
-            ("viewer", "/influencers?sort=reach"), ("viewer", f"/persons/{web_sample.top_person_id}"),
+            ("viewer", "/influencers?sort=reach"),
+            ("viewer", f"/persons/{web_sample.top_person_id}"),
             ("viewer", "/runs"), ("viewer", "/search?q=zz"), ("viewer", "/influencers/seeds?k=3"),
             ("viewer", "/preferences"), ("analyst", "/console"), ("admin", "/admin/"),
             ("viewer", "/persons/no-such-person"), (None, "/login")]
