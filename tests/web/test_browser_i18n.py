@@ -55,6 +55,10 @@ def test_pages_in_chinese_then_english(chinese_page, web_sample, artifacts_dir):
             assert page.locator("h1").first.inner_text() == heading
         assert page.locator("nav.kg-nav").inner_text().split() == ["概览", "社群", "达人榜",
                                                                    "运行记录"]
+        if name == "person":  # the network view's own texts (network.js) are Chinese too
+            assert page.wait_for_selector(".kg-network-fit").inner_text() == "适应窗口"
+            assert page.locator("#person-network").get_attribute("aria-label") \
+                .startswith("关系网：")
         browser_support.screenshot(page, artifacts_dir, f"i18n-zh-{name}-1366")
         page.set_viewport_size({"width": 375, "height": 800})
         browser_support.screenshot(page, artifacts_dir, f"i18n-zh-{name}-375")
