@@ -10,12 +10,15 @@ recommendations.
 
 Visibility: recommendations carry the run id and readers take the latest complete refresh
 run, so a new run appears at once when it is marked complete; older runs' relationships
-are deleted afterwards. ``Person.embedding`` is overwritten batch by batch (a vector index
-can only cover one property), so it may mix two runs while a refresh is writing.
+are deleted afterwards. Embeddings are staged batch by batch (``Person.embedding_stage``)
+and published as ``Person.embedding`` (the property of the vector index) in the same write
+query that marks the run complete: readers see all of a run or none of it.
 
 Resuming: the run's state (recommenders, data fingerprint, batches written) is checkpointed
 to ``KOLGRAPH_HOME/refresh/<run_id>/``; a refresh that finds an unfinished run for the same
-plan, data and parameters continues it and skips the batches already written.
+plan, data and parameters continues it (recording itself as the run's process) and skips the
+batches already written. Any other run whose process is gone is marked ``interrupted`` and
+its staged output removed when the refresh starts (``graph.store.runs``).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from gnn.train import TrainParams
 from graph.errors import KolgraphError
 from graph.store import gnn_io
 from graph.store.base import GraphStore
-from graph.store.runs import finish_run, get_run, start_run
+from graph.store.runs import claim_run, get_run, recover_interrupted, start_run
 
 
 class Progress(Protocol):
@@ -210,7 +213,10 @@ def refresh(store: GraphStore, home: Path, opts: RefreshOptions | None = None,
     root = home / "refresh"
     state = _resumable(store, root, wanted)
     resumed = state is not None
-    if state is None:
+    if state is not None:
+        claim_run(store, state.values["run_id"])
+        recover_interrupted(store)
+    else:
         run_id = start_run(store, "refresh", {**wanted, "device": opts.device})
         state = _State(root / run_id, {**wanted, "run_id": run_id})
         state.save()
@@ -220,10 +226,10 @@ def refresh(store: GraphStore, home: Path, opts: RefreshOptions | None = None,
         + (f"; embeddings by {embedder_id}" if embedder_id else "; no embedding model"))
     # on failure the run stays 'running' with its checkpoint: the next refresh resumes it
     written = _write_all(store, plan, data, opts, state, bar, on_batch, log)
-    finish_run(store, run_id, {"model_id": plan.model_id, "recommender": plan.labels,
-                               "embedding_model": embedder_id, "persons": data.num_persons,
-                               "recommendations": written, "k": opts.k,
-                               "resumed": resumed})
+    gnn_io.complete_refresh_run(store, run_id, {
+        "model_id": plan.model_id, "recommender": plan.labels, "embedding_model": embedder_id,
+        "persons": data.num_persons, "recommendations": written, "k": opts.k,
+        "resumed": resumed})
     removed = gnn_io.delete_other_recommendations(store, run_id)
     log(f"refresh {run_id} complete: {written} recommendations for {data.num_persons} "
         f"persons; {removed} older recommendations removed")

@@ -157,3 +157,98 @@ def test_cli_db_commands(home):
     assert started.returncode == 0 and "running" in started.stdout
     assert run("status").returncode == 0
     assert "stopped" in run("stop").stdout
+
+
+_CREATE = ("UNWIND $rows AS row CREATE (:Person {person_id: row.id, "
+           "display_name: row.name})")
+
+
+def _rows(batch: int, size: int) -> list[dict[str, str]]:
+    """``size`` persons whose values travel as parameters (the log holds them whole)."""
+    return [{"id": str(i), "name": f"a display name long enough to grow the log {i}"}
+            for i in range(batch * size, (batch + 1) * size)]
+
+
+def _write_batches(store: FalkorDBStore, batches: int, size: int = 20_000) -> None:
+    for b in range(batches):
+        store.write(_CREATE, {"rows": _rows(b, size)})
+
+
+def test_log_is_rewritten_as_a_snapshot_while_it_grows(home):
+    """Replaying a log costs far more than loading a snapshot: the server rewrites its
+    append-only file as a snapshot (RDB preamble) as soon as the log behind it has grown by
+    a few megabytes, not only after 64 MB."""
+    data = home / "db"
+    store = FalkorDBStore(data, "growth")
+    client = redis.Redis(unix_socket_path=str(embedded.ServerPaths(data).socket))
+    try:
+        assert client.config_get("aof-use-rdb-preamble")["aof-use-rdb-preamble"] == "yes"
+        _write_batches(store, 8)
+        deadline = time.monotonic() + 120
+        while int(client.info("persistence")["aof_rewrites"]) < 1:
+            assert time.monotonic() < deadline, "no rewrite of the append-only file"
+            time.sleep(0.2)
+        embedded.wait_for_log_rewrite(data)
+        base = [p for p in (data / "aof").iterdir() if ".base." in p.name]
+        assert base and base[0].name.endswith(".rdb"), "the rewritten file is a snapshot"
+    finally:
+        client.close()
+        store.close()
+
+
+def test_kill_9_during_a_write_then_start_reports_loading_and_data_is_whole(home):
+    """kill -9 of the server while a client writes: ``kolgraph db start`` brings it back,
+    saying how far loading is, and every write batch is there whole or not at all."""
+    import threading
+
+    data = home / "db"
+    size = 20_000
+    store = FalkorDBStore(data, "crash")
+    _write_batches(store, 4, size)
+    writer = FalkorDBStore(data, "crash")
+    failed: list[Exception] = []
+
+    def write_more() -> None:
+        try:
+            for b in range(4, 200):
+                writer.write(_CREATE, {"rows": _rows(b, size)})
+        except Exception as exc:  # the kill cuts the connection
+            failed.append(exc)
+
+    thread = threading.Thread(target=write_more)
+    thread.start()
+    time.sleep(1.0)
+    pid = embedded.status(data).pid
+    _kill9(pid)
+    thread.join(60)
+    assert failed, "the writer was still writing when the server was killed"
+    store.close()
+    writer.close()
+
+    env = {**os.environ, "KOLGRAPH_HOME": str(home)}
+    started = subprocess.run([KOLGRAPH, "db", "start"], env=env, capture_output=True,
+                             text=True, timeout=300)
+    assert started.returncode == 0, started.stderr
+    assert "embedded database loading its data: " in started.stderr
+    assert "embedded database running" in started.stdout
+    with FalkorDBStore(data, "crash") as again:
+        n = again.scalar("MATCH (p:Person) RETURN count(p) AS n")
+        assert n >= 4 * size and n % size == 0, n
+        assert again.scalar("MATCH (p:Person) RETURN max(toInteger(p.person_id)) AS m") == n - 1
+
+
+def test_loading_progress_reads_the_open_data_file(home):
+    """The progress of a loading server is the read offset of its open data file (no command
+    may reach it while it loads); a server that has loaded has its log open at its end."""
+    data = home / "db"
+    info = embedded.start(data)
+    paths = embedded.ServerPaths(data)
+    files = embedded._aof_files(paths)
+    assert [f.name.split(".")[-2] for f in files][:1] == ["base"] and files[-1].name.endswith(
+        ".incr.aof")
+    progress = embedded.loading_progress(paths, info.pid, time.monotonic())
+    assert progress.total == sum(f.stat().st_size for f in files)
+    assert progress.done == progress.total and progress.fraction == 1.0
+    seen: list[embedded.LoadingProgress] = []
+    embedded.start(data, on_progress=seen.append)
+    assert seen == [], "a running server is not loading"

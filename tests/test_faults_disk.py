@@ -44,7 +44,7 @@ from graph.store.faults import DiskFull
 from graph.store.runs import current_run
 from tests.test_ingest import state
 
-SALT = "disk-fault-salt"
+SALT = "disk-fault-test-salt"
 NO_SPACE = ("no space left on device", "file too large")
 
 

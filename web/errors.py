@@ -5,7 +5,12 @@ parses itself (``web.params``), and the use-cases' ``InvalidInput`` (``graph.err
 error of the use-cases is answered here, in one place: ``InvalidInput`` a 400 (``parameter k:
 ...``; the JSON error object names it in ``parameter`` too), ``NotFound`` a 404, ``NotReady``
 a 503, ``Conflict`` a 409; any other ``KolgraphError`` is an unexpected server error (500,
-logged)."""
+logged).
+
+A database that does not answer (``DatabaseUnavailable``: down, restarting, loading its data)
+is a 503 with ``Retry-After`` and a page that says so in the user's words; for the embedded
+database the app also starts a restart (``web.dbwatch``), and answers 503 without touching the
+database while that runs."""
 
 from __future__ import annotations
 
@@ -36,6 +41,8 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from graph.errors import Conflict, InvalidInput, KolgraphError, NotFound, NotReady
+from graph.store.base import DatabaseUnavailable
+from web.context import get_context
 
 log = logging.getLogger("kolgraph.web")
 
@@ -54,6 +61,9 @@ _GENERIC_TEXT = {
 }
 KEPT_HEADERS = ("Retry-After", "Allow")
 STATUS = ((InvalidInput, 400), (NotFound, 404), (Conflict, 409), (NotReady, 503))
+UNAVAILABLE = _l("the database is not available right now: it is restarting or loading its "
+                 "data. Try again in a minute.")
+RETRY_AFTER_S = 30
 
 
 class ParameterError(BadRequest):
@@ -129,6 +139,33 @@ def handle_kolgraph(exc: KolgraphError) -> BaseResponse | tuple[Response | str, 
     return _render(code, parameter_message(exc.param, exc.message), exc.param)
 
 
+def _unavailable() -> Response:
+    if wants_json():
+        response = jsonify({"error": _("Database unavailable"), "status": 503,
+                            "message": str(UNAVAILABLE)})
+    else:
+        response = make_response(render_template(
+            "error.html", code=503, title=_("Database unavailable"), message=str(UNAVAILABLE),
+            parameter=None))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+def handle_unavailable(exc: DatabaseUnavailable) -> Response:
+    """The database did not answer: 503, and (embedded) a restart in the background."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+    get_context().database.restart_soon()
+    return _unavailable()
+
+
+def while_restarting() -> Response | None:
+    """Before each request: 503 at once while the embedded database is being restarted."""
+    if request.endpoint == "static":
+        return None
+    return _unavailable() if get_context().database.restarting else None
+
+
 def handle_unexpected(exc: Exception) -> BaseResponse | tuple[Response | str, int]:
     if isinstance(exc, HTTPException):
         return handle_http(exc)
@@ -137,7 +174,9 @@ def handle_unexpected(exc: Exception) -> BaseResponse | tuple[Response | str, in
 
 
 def install(app: Flask) -> None:
+    app.before_request(while_restarting)
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(DatabaseUnavailable, handle_unavailable)
     app.register_error_handler(KolgraphError, handle_kolgraph)
     app.register_error_handler(InternalServerError, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

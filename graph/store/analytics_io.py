@@ -6,7 +6,9 @@ integer ids where they can, which the DataFrame side maps to person ids: a 1M-ed
 is read in seconds. Writes follow ``docs/CONTRACTS.md``: ``Community`` nodes and
 ``IN_COMMUNITY`` relationships carry the ``run_id``; the ``Person`` values are first staged in
 ``analyze_stage`` / ``analyze_stage_run`` and published by the single query that marks the run
-complete, so a reader never sees half of a run.
+complete, so a reader never sees half of a run. Every other write goes in bounded batches
+(``WRITE_BATCH`` rows): FalkorDB runs one write at a time per graph and holds its readers
+until it ends, so small writes let the web's reads in between.
 
 Every query is valid in FalkorDB and in Neo4j 5.
 """
@@ -24,6 +26,9 @@ import pandas as pd
 
 from graph.store.base import GraphStore, NodeRef, Progress, Row
 from graph.store.runs import current_run, finish_run, utc_now
+
+#: Rows (persons, memberships, relationships deleted) per write query of the write-back.
+WRITE_BATCH = 1_000
 
 #: The Person values of an analysis, in the order they are staged in ``analyze_stage``.
 PERSON_VALUES: tuple[str, ...] = ("community_id", "kol_score", "pagerank", "in_strength",
@@ -205,7 +210,7 @@ def community_key(run_id: str, community_id: int) -> str:
 
 
 def write_communities(store: GraphStore, run_id: str, profiles: pd.DataFrame,
-                      memberships: pd.DataFrame, *, batch_size: int = 5_000,
+                      memberships: pd.DataFrame, *, batch_size: int = WRITE_BATCH,
                       progress: Progress | None = None) -> None:
     """Create the run's ``Community`` nodes (``profiles``, columns ``COMMUNITY_PROPERTIES``)
     and ``IN_COMMUNITY {run_id}`` from each person of ``memberships`` (``person_id,
@@ -224,7 +229,8 @@ def write_communities(store: GraphStore, run_id: str, profiles: pd.DataFrame,
 
 
 def stage_person_values(store: GraphStore, run_id: str, persons: pd.DataFrame, *,
-                        batch_size: int = 10_000, progress: Progress | None = None) -> int:
+                        batch_size: int = WRITE_BATCH,
+                        progress: Progress | None = None) -> int:
     """Stage each person's values (columns ``PERSON_VALUES``) for ``run_id``; readers keep
     seeing the published values until ``publish_run``. Returns the rows sent."""
     return store.write_batches(
@@ -245,6 +251,16 @@ def publish_run(store: GraphStore, run_id: str, metrics: dict[str, Any]) -> int:
 
 def _delete_communities(store: GraphStore, where: str, params: dict[str, Any],
                         batch: int) -> int:
+    """Delete the ``IN_COMMUNITY`` of the communities ``where`` selects, ``batch`` at a time,
+    then the communities; returns how many communities went. (A community's ``DETACH
+    DELETE`` would remove all its memberships in one write, which holds the graph's lock
+    from every reader for as long.)"""
+    while True:
+        rows = store.write(f"MATCH (c:Community)<-[m:IN_COMMUNITY]-() WHERE {where} "
+                           "WITH m LIMIT $batch DELETE m RETURN count(*) AS n",
+                           {**params, "batch": batch})
+        if not rows or int(rows[0]["n"]) < batch:
+            break
     total = 0
     while True:
         rows = store.write(f"MATCH (c:Community) WHERE {where} "
@@ -273,7 +289,8 @@ def stale_run_ids(store: GraphStore, run_id: str, stale_after_s: float = 86_400.
                   or (limit is not None and str(r["started_at"] or "") < limit))
 
 
-def delete_older_communities(store: GraphStore, run_id: str, batch: int = 10_000) -> int:
+def delete_older_communities(store: GraphStore, run_id: str,
+                             batch: int = WRITE_BATCH) -> int:
     """Delete the ``Community`` nodes (and their ``IN_COMMUNITY``) of the other analyze runs
     of ``stale_run_ids``; Run nodes stay. Returns how many communities were deleted.
 
@@ -288,7 +305,7 @@ def delete_older_communities(store: GraphStore, run_id: str, batch: int = 10_000
 
 def abandon_run(store: GraphStore, run_id: str, error: str) -> None:
     """Mark ``run_id`` failed and remove what it had written (communities, staged values)."""
-    _delete_communities(store, "c.run_id = $run_id", {"run_id": run_id}, 10_000)
+    _delete_communities(store, "c.run_id = $run_id", {"run_id": run_id}, WRITE_BATCH)
     store.write("MATCH (p:Person) WHERE p.analyze_stage_run = $run_id "
                 "SET p.analyze_stage = null, p.analyze_stage_run = null", {"run_id": run_id})
     finish_run(store, run_id, {"error": error}, status="failed")

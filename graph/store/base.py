@@ -30,6 +30,10 @@ class StoreError(KolgraphError, RuntimeError):
     """A database call failed; the message says which call and why."""
 
 
+class DatabaseUnavailable(StoreError):
+    """The database does not answer: it is down, restarting or still loading its data."""
+
+
 class ReadOnlyViolation(StoreError):
     """A read-only call tried to write; refused by the database itself."""
 

@@ -5,6 +5,12 @@ module loaded. It listens only on a unix socket inside ``KOLGRAPH_HOME/db`` (mod
 TCP port), keeps an append-only file fsynced every second, and writes its pid file there.
 A second process finds the running server through the pid file and connects to it; an
 exclusive lock file serialises start-up and shutdown between processes.
+
+Recovery: the append-only file starts with a snapshot (``aof-use-rdb-preamble``) and is
+rewritten as a new snapshot whenever the log behind it has grown by a quarter
+(``PERSISTENCE_ARGS``), so a restart after a crash loads one snapshot and replays a short log.
+Start-up waits as long as loading makes progress, which it measures from the outside (see
+``loading_progress``) and reports to an optional callback.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +40,57 @@ LOG_NAME = "falkordb.log"
 START_HEADROOM = 256 * 1024
 # sun_path in struct sockaddr_un holds 108 bytes including the terminating NUL.
 MAX_SOCKET_PATH = 107
+AOF_DIR = "aof"
+#: How the server keeps its data: an append-only file fsynced every second that begins with a
+#: snapshot, rewritten in the background when the log behind the snapshot reaches 25 % of the
+#: last rewrite's size (and at least 4 MB). Replaying a log costs far more than loading a
+#: snapshot of the same writes, so the log is kept short.
+PERSISTENCE_ARGS = (
+    "--appendonly", "yes",
+    "--appendfsync", "everysec",
+    "--appenddirname", AOF_DIR,
+    "--aof-use-rdb-preamble", "yes",
+    "--auto-aof-rewrite-percentage", "25",
+    "--auto-aof-rewrite-min-size", "4mb",
+    "--aof-load-truncated", "yes",
+    "--save", "",
+)
+#: Start-up gives up when loading has made no progress for this long.
+STALL_S = 300.0
+
+
+@dataclass(frozen=True)
+class LoadingProgress:
+    """How far a starting server is through its data files: ``done`` of ``total`` bytes,
+    after ``elapsed_s`` seconds; ``eta_s`` is ``None`` until something was read."""
+
+    done: int
+    total: int
+    elapsed_s: float
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.done / self.total) if self.total else 1.0
+
+    @property
+    def eta_s(self) -> float | None:
+        if not self.done or not self.total:
+            return None
+        return max(0.0, self.elapsed_s * (self.total - self.done) / self.done)
+
+    def describe(self) -> str:
+        """One line, e.g. ``loading its data: 45% of 69.6 MB after 12 s, about 15 s left``.
+
+        >>> LoadingProgress(50_000_000, 100_000_000, 10.0).describe()
+        'loading its data: 50% of 100.0 MB after 10 s, about 10 s left'
+        """
+        eta = self.eta_s
+        left = f", about {eta:.0f} s left" if eta is not None else ""
+        return (f"loading its data: {self.fraction:.0%} of {self.total / 1e6:.1f} MB after "
+                f"{self.elapsed_s:.0f} s{left}")
+
+
+ProgressCallback = Callable[[LoadingProgress], None]
 
 
 class EmbeddedServerError(KolgraphError, RuntimeError):
@@ -191,8 +248,12 @@ def _clean_stale(paths: ServerPaths) -> bool:
     return stale
 
 
-def start(data_dir: Path, *, wait_s: float = 300.0) -> ServerStatus:
-    """Start the server for ``data_dir`` unless one is already running; return its status.
+def start(data_dir: Path, *, stall_s: float = STALL_S,
+          on_progress: ProgressCallback | None = None) -> ServerStatus:
+    """Start the server for ``data_dir`` unless one is already running; return its status
+    once it has loaded its data, however long that takes while loading makes progress
+    (``stall_s``: how long without progress before giving up). ``on_progress`` is called
+    about once a second while it loads.
 
     Safe to call from several processes at once: only one starts a server, the others
     wait for it and share it.
@@ -201,7 +262,7 @@ def start(data_dir: Path, *, wait_s: float = 300.0) -> ServerStatus:
     with _locked(paths):
         pid = _read_pid(paths)
         if pid is not None and _is_our_server(pid, paths):
-            _wait_ready(paths, pid, wait_s)
+            _wait_ready(paths, pid, stall_s, on_progress)
             return status(data_dir)
         _clean_stale(paths)
         _check_space(paths)
@@ -215,10 +276,7 @@ def start(data_dir: Path, *, wait_s: float = 300.0) -> ServerStatus:
             "--unixsocketperm", "700",
             "--protected-mode", "yes",
             "--dir", str(paths.data_dir),
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--appenddirname", "aof",
-            "--save", "",
+            *PERSISTENCE_ARGS,
             "--daemonize", "yes",
             "--pidfile", str(paths.pid_file),
             "--logfile", str(paths.log_file),
@@ -250,7 +308,7 @@ def start(data_dir: Path, *, wait_s: float = 300.0) -> ServerStatus:
                     f"embedded database did not write its pid file; see {paths.log_file}"
                 )
             time.sleep(0.02)
-        _wait_ready(paths, pid, wait_s)
+        _wait_ready(paths, pid, stall_s, on_progress)
     return status(data_dir)
 
 
@@ -293,28 +351,85 @@ def _last_log_line(paths: ServerPaths) -> str:
     return lines[-1] if lines else "empty log"
 
 
-def _wait_ready(paths: ServerPaths, pid: int, wait_s: float) -> None:
-    deadline = time.monotonic() + wait_s
+def _aof_files(paths: ServerPaths) -> list[Path]:
+    """The data files a starting server loads, in order (the manifest's base, then its
+    incremental logs)."""
+    folder = paths.data_dir / AOF_DIR
+    try:
+        manifest = next(folder.glob("*.manifest")).read_text().splitlines()
+    except (StopIteration, OSError):
+        return []
+    files = []
+    for line in manifest:
+        words = line.split()
+        if len(words) >= 2 and words[0] == "file" and words[-1] != "h":  # h: history
+            files.append((0 if words[-1] == "b" else 1, folder / words[1]))
+    return [path for _kind, path in sorted(files, key=lambda f: f[0])]
+
+
+def loading_progress(paths: ServerPaths, pid: int, started: float) -> LoadingProgress:
+    """How far server ``pid`` is through its data files, read from outside the server:
+    the read offset of the data file it has open (``/proc/<pid>/fdinfo``). No command may
+    be sent to a server that is loading (see ``_loaded``), so ``INFO`` cannot tell."""
+    files = _aof_files(paths)
+    sizes = {path.name: (path.stat().st_size if path.exists() else 0) for path in files}
+    total = sum(sizes.values())
+    offsets: dict[str, int] = {}
+    with contextlib.suppress(OSError):
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                target = Path(os.readlink(f"/proc/{pid}/fd/{fd}")).name
+                if target in sizes:
+                    info = Path(f"/proc/{pid}/fdinfo/{fd}").read_text()
+                    offsets[target] = int(info.split("pos:", 1)[1].split()[0])
+    done = 0
+    if offsets:
+        for path in files:
+            if path.name in offsets:
+                done += offsets[path.name]
+                break
+            done += sizes[path.name]
+    return LoadingProgress(min(done, total), total, time.monotonic() - started)
+
+
+def _wait_ready(paths: ServerPaths, pid: int, stall_s: float,
+                on_progress: ProgressCallback | None = None) -> None:
+    """Wait until server ``pid`` has loaded its data and answers, for as long as its loading
+    makes progress; give up after ``stall_s`` without progress."""
+    started = time.monotonic()
+    deadline = started + stall_s
+    last_done, last_report = -1, 0.0
     while not (_loaded(paths, pid) and _ping(paths)):
         if not _pid_alive(pid):
             raise EmbeddedServerError(
                 f"embedded database exited during start-up: {_last_log_line(paths)} "
                 f"(log: {paths.log_file})"
             )
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now - last_report >= 1.0:
+            progress = loading_progress(paths, pid, started)
+            if progress.done != last_done:
+                deadline = now + stall_s
+                last_done = progress.done
+            if on_progress is not None and progress.total:
+                on_progress(progress)
+            last_report = now
+        if now > deadline:
             raise EmbeddedServerError(
-                f"embedded database not answering on {paths.socket} after {wait_s:.0f}s"
+                f"embedded database not answering on {paths.socket}: no loading progress "
+                f"in {stall_s:.0f}s (log: {paths.log_file})"
             )
         time.sleep(0.05)
 
 
-def ensure_running(data_dir: Path) -> Path:
-    """Start the server if needed; return the socket path to connect to."""
+def ensure_running(data_dir: Path, on_progress: ProgressCallback | None = None) -> Path:
+    """Start the server if needed (waiting while it loads its data); return the socket
+    path to connect to."""
     paths = ServerPaths(data_dir)
     pid = _read_pid(paths)
     if pid is not None and _is_our_server(pid, paths) and _loaded(paths, pid) and _ping(paths):
         return paths.socket
-    return start(data_dir).socket
+    return start(data_dir, on_progress=on_progress).socket
 
 
 def stop(data_dir: Path, *, wait_s: float = 60.0) -> bool:
@@ -383,8 +498,12 @@ def status(data_dir: Path) -> ServerStatus:
     alive = pid is not None and _is_our_server(pid, paths)
     running = alive and pid is not None and _loaded(paths, pid) and _ping(paths)
     detail: dict[str, str] = {}
-    if alive and not running:
-        detail = {"state": f"starting: loading its data (log: {paths.log_file})"}
+    if alive and not running and pid is not None:
+        progress = loading_progress(paths, pid, time.monotonic())
+        loading = (f"{progress.fraction:.0%} of {progress.total / 1e6:.1f} MB"
+                   if progress.total else "")
+        detail = {"state": "starting: loading its data", "loading": loading,
+                  "log": str(paths.log_file)}
     if running:
         client = redis.Redis(unix_socket_path=str(paths.socket), socket_timeout=5)
         try:
@@ -395,6 +514,8 @@ def status(data_dir: Path) -> ServerStatus:
                 "used_memory": str(info.get("used_memory_human")),
                 "aof_enabled": str(info.get("aof_enabled")),
                 "aof_last_write_status": str(info.get("aof_last_write_status")),
+                "aof_size": str(info.get("aof_current_size")),
+                "aof_rewrite_in_progress": str(info.get("aof_rewrite_in_progress")),
             }
         except redis.exceptions.RedisError as exc:
             detail = {"state": f"not answering: {exc}"}

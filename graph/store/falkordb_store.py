@@ -17,6 +17,7 @@ from falkordb.query_result import QueryResult as FalkorDBResult
 from graph.store import embedded
 from graph.store.base import (
     ConstraintViolation,
+    DatabaseUnavailable,
     GraphStore,
     QueryMemoryExceeded,
     QueryResult,
@@ -90,7 +91,8 @@ class FalkorDBStore(GraphStore):
         except redis.exceptions.ResponseError as exc:
             raise _translate(exc, "read" if read_only else "write", self.data_dir) from exc
         except redis.exceptions.ConnectionError as exc:
-            raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
+            raise DatabaseUnavailable(f"embedded database unreachable at {self.data_dir}: "
+                                      f"{exc}") from exc
 
     @staticmethod
     def _rows(result: Any) -> tuple[list[str], list[Row]]:
@@ -148,7 +150,8 @@ class FalkorDBStore(GraphStore):
         except redis.exceptions.ResponseError as exc:
             raise _translate(exc, "write", self.data_dir) from exc
         except redis.exceptions.ConnectionError as exc:
-            raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
+            raise DatabaseUnavailable(f"embedded database unreachable at {self.data_dir}: "
+                                      f"{exc}") from exc
         for reply in results:
             if isinstance(reply, redis.exceptions.ResponseError) and is_disk_full_reply(
                     str(reply)):
@@ -184,7 +187,8 @@ class FalkorDBStore(GraphStore):
             raise StoreError(f"bulk write of {node_count} nodes and {edge_count} "
                              f"relationships failed: {exc}") from exc
         except redis.exceptions.ConnectionError as exc:
-            raise StoreError(f"embedded database unreachable at {self.data_dir}: {exc}") from exc
+            raise DatabaseUnavailable(f"embedded database unreachable at {self.data_dir}: "
+                                      f"{exc}") from exc
 
     def compact(self) -> None:
         """Start rewriting the server's append-only file as one snapshot, in the background

@@ -1,6 +1,7 @@
 """Every query the GNN part needs: reading feature inputs (persons, contents; the person ties
 and engagements come from ``graph.store.analytics_io``, shared with the analytics);
-writing embeddings, the vector index and ``RECOMMENDED`` relationships of a refresh run;
+writing embeddings (staged, then published with the run), the vector index and
+``RECOMMENDED`` relationships of a refresh run;
 reading recommendations back and vector look-ups for ``kolgraph similar``.
 
 Queries are valid in FalkorDB and in Neo4j 5 unless a per-dialect variant is given
@@ -9,12 +10,14 @@ Queries are valid in FalkorDB and in Neo4j 5 unless a per-dialect variant is giv
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 
 from graph.store.base import GraphStore, Progress
+from graph.store.runs import utc_now
 
 VECTOR_INDEX_NAME = "person_embedding"
 REC_KINDS = ("people", "content")
@@ -106,14 +109,36 @@ def ensure_vector_index(store: GraphStore, dimension: int) -> None:
 
 
 def write_embeddings(store: GraphStore, rows: list[dict[str, Any]], run_id: str) -> int:
-    """Set ``Person.embedding`` (``rows``: ``{"person_id", "embedding": [float]}``) and
-    ``Person.refresh_run_id``; one transaction."""
+    """Stage embeddings of run ``run_id`` (``rows``: ``{"person_id", "embedding": [float]}``)
+    in ``Person.embedding_stage`` and ``Person.embedding_stage_run``; one transaction.
+    Readers keep seeing the published ``Person.embedding`` until ``complete_refresh_run``."""
     value = "vecf32(row.embedding)" if store.dialect == "falkordb" else "row.embedding"
     store.write(
         "UNWIND $rows AS row MATCH (p:Person {person_id: row.person_id}) "
-        f"SET p.embedding = {value}, p.refresh_run_id = $run_id",
+        f"SET p.embedding_stage = {value}, p.embedding_stage_run = $run_id",
         {"rows": rows, "run_id": run_id})
     return len(rows)
+
+
+_COMPLETE_REFRESH = (
+    "MATCH (r:Run {run_id: $run_id}) "
+    "SET r.status = 'complete', r.finished_at = $now, r.metrics = $metrics "
+    "WITH r OPTIONAL MATCH (p:Person) WHERE p.embedding_stage_run = $run_id "
+    "SET p.embedding = p.embedding_stage, p.refresh_run_id = $run_id, "
+    "p.embedding_stage = null, p.embedding_stage_run = null "
+    "RETURN count(p) AS published"
+)
+
+
+def complete_refresh_run(store: GraphStore, run_id: str, metrics: dict[str, Any]) -> int:
+    """In one write query: mark refresh run ``run_id`` complete (its recommendations become
+    the current ones) and publish its staged embeddings as ``Person.embedding`` (with
+    ``Person.refresh_run_id``), so readers see all of the run or none of it. Returns the
+    number of embeddings published."""
+    rows = store.write(_COMPLETE_REFRESH, {
+        "run_id": run_id, "now": utc_now(),
+        "metrics": json.dumps(metrics, ensure_ascii=False, default=str)})
+    return int(rows[0]["published"]) if rows else 0
 
 
 def write_recommendations(store: GraphStore, rows: list[dict[str, Any]], run_id: str,

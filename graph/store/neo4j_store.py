@@ -16,6 +16,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from graph.store.base import (
     ConstraintViolation,
+    DatabaseUnavailable,
     GraphStore,
     QueryMemoryExceeded,
     QueryResult,
@@ -94,6 +95,8 @@ class Neo4jStore(GraphStore):
             )
         except Neo4jError as exc:
             raise _translate(exc, "write") from exc
+        except ServiceUnavailable as exc:
+            raise DatabaseUnavailable(f"write: Neo4j is not answering: {exc}") from exc
         return [record.data() for record in records]
 
     def read(self, query: str, params: Mapping[str, Any] | None = None, *,
@@ -124,6 +127,8 @@ class Neo4jStore(GraphStore):
                 columns, rows, truncated = session.execute_read(work)
         except Neo4jError as exc:
             raise _translate(exc, "read") from exc
+        except ServiceUnavailable as exc:
+            raise DatabaseUnavailable(f"read: Neo4j is not answering: {exc}") from exc
         return QueryResult(columns, rows, truncated)
 
     def _read_once(self, query: str, params: Mapping[str, Any] | None,
@@ -159,6 +164,8 @@ class Neo4jStore(GraphStore):
                     yield batch
         except Neo4jError as exc:
             raise _translate(exc, "stream") from exc
+        except ServiceUnavailable as exc:
+            raise DatabaseUnavailable(f"stream: Neo4j is not answering: {exc}") from exc
 
     def explain(self, query: str, params: Mapping[str, Any] | None = None) -> str:
         try:

@@ -1,6 +1,11 @@
 """Runs: every derived result (communities, scores, embeddings, recommendations) and every
 ingest belongs to a ``(:Run)``. A run is ``running`` while it is written, then ``complete``
 (or ``failed``); readers use the latest complete run of a kind, so they never see half of one.
+
+A run records the process writing it (``pid``, ``host``, ``proc_start``: the process's start
+time, so a recycled pid is not mistaken for it). A ``running`` run whose process is gone is
+``interrupted``: ``recover_interrupted`` marks it so and removes what it wrote, at the
+next start of a run and when runs are listed.
 """
 
 from __future__ import annotations
@@ -8,13 +13,43 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
+import socket
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from graph.store.base import GraphStore, Row
 
 RUN_KINDS = ("ingest", "analyze", "refresh", "train")
+RUN_STATUSES = ("running", "complete", "failed", "interrupted")
+
+
+def process_start(pid: int) -> int | None:
+    """The start time of process ``pid`` in clock ticks since boot (``/proc/<pid>/stat``),
+    or ``None`` when there is no such process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[19])
+
+
+def process_identity() -> dict[str, Any]:
+    """``pid``, ``host`` and ``proc_start`` of this process, as stored on the runs it
+    writes."""
+    pid = os.getpid()
+    return {"pid": pid, "host": socket.gethostname(), "proc_start": process_start(pid)}
+
+
+def process_gone(pid: Any, host: Any, proc_start: Any) -> bool:
+    """Whether the process recorded on a run no longer runs. Only a process of this host
+    can be told gone; a run without a recorded process (older versions) never is."""
+    if pid is None or host != socket.gethostname():
+        return False
+    now = process_start(int(pid))
+    return now is None or (proc_start is not None and now != int(proc_start))
 
 
 def utc_now() -> str:
@@ -34,19 +69,30 @@ def start_run(store: GraphStore, kind: str, params: Mapping[str, Any] | None = N
     if kind not in RUN_KINDS:
         raise ValueError(f"unknown run kind {kind!r}; one of {RUN_KINDS}")
     run_id = run_id or new_run_id(kind)
+    recover_interrupted(store)
     store.write(
         "MERGE (r:Run {run_id: $run_id}) "
         "SET r.kind = $kind, r.status = 'running', r.started_at = $now, "
-        "r.params = $params, r.metrics = '{}'",
+        "r.params = $params, r.metrics = '{}', "
+        "r.pid = $pid, r.host = $host, r.proc_start = $proc_start",
         {"run_id": run_id, "kind": kind, "now": utc_now(),
-         "params": json.dumps(dict(params or {}), ensure_ascii=False, default=str)},
+         "params": json.dumps(dict(params or {}), ensure_ascii=False, default=str),
+         **process_identity()},
     )
     return run_id
 
 
+def claim_run(store: GraphStore, run_id: str) -> None:
+    """Record this process as the writer of ``run_id`` (a run resumed by a new process)."""
+    store.write("MATCH (r:Run {run_id: $run_id}) "
+                "SET r.pid = $pid, r.host = $host, r.proc_start = $proc_start",
+                {"run_id": run_id, **process_identity()})
+
+
 def finish_run(store: GraphStore, run_id: str, metrics: Mapping[str, Any] | None = None,
                status: str = "complete") -> None:
-    """Mark a run ``complete`` (or ``failed``) with its metrics as a JSON string."""
+    """Mark a run ``complete`` (or ``failed``, ``interrupted``) with its metrics as a JSON
+    string."""
     store.write(
         "MATCH (r:Run {run_id: $run_id}) "
         "SET r.status = $status, r.finished_at = $now, r.metrics = $metrics",
@@ -96,3 +142,54 @@ def list_runs(store: GraphStore, kind: str | None = None, limit: int = 50) -> li
         {"kind": kind, "limit": limit},
     ).rows
     return [_decode(r) for r in rows]
+
+
+# --------------------------------------------------------------- interrupted runs
+#: What a run of each kind leaves behind while it is written, as batched write queries
+#: (each deletes or clears at most ``$batch`` items and returns how many as ``n``).
+_LEFTOVERS: dict[str, tuple[str, ...]] = {
+    "analyze": (
+        "MATCH (c:Community)<-[m:IN_COMMUNITY]-() WHERE c.run_id = $run_id "
+        "WITH m LIMIT $batch DELETE m RETURN count(*) AS n",
+        "MATCH (c:Community) WHERE c.run_id = $run_id "
+        "WITH c LIMIT $batch DETACH DELETE c RETURN count(*) AS n",
+        "MATCH (p:Person) WHERE p.analyze_stage_run = $run_id WITH p LIMIT $batch "
+        "SET p.analyze_stage = null, p.analyze_stage_run = null RETURN count(*) AS n",
+    ),
+    "refresh": (
+        "MATCH ()-[r:RECOMMENDED]->() WHERE r.run_id = $run_id "
+        "WITH r LIMIT $batch DELETE r RETURN count(*) AS n",
+        "MATCH (p:Person) WHERE p.embedding_stage_run = $run_id WITH p LIMIT $batch "
+        "SET p.embedding_stage = null, p.embedding_stage_run = null RETURN count(*) AS n",
+    ),
+}
+
+
+def discard_leftovers(store: GraphStore, run_id: str, kind: str, batch: int = 2_000) -> int:
+    """Remove what an unfinished run of ``kind`` wrote (an analyze's communities, their
+    memberships and staged values; a refresh's recommendations and staged embeddings), in
+    batches; returns how many items went."""
+    total = 0
+    for query in _LEFTOVERS.get(kind, ()):
+        while True:
+            rows = store.write(query, {"run_id": run_id, "batch": batch})
+            n = int(rows[0]["n"]) if rows else 0
+            total += n
+            if n < batch:
+                break
+    return total
+
+
+def recover_interrupted(store: GraphStore) -> list[str]:
+    """Mark every ``running`` run whose process is gone (``process_gone``) ``interrupted``
+    and remove its leftovers; returns their ids."""
+    rows = store.read("MATCH (r:Run) WHERE r.status = 'running' "
+                      "RETURN r.run_id AS run_id, r.kind AS kind, r.pid AS pid, "
+                      "r.host AS host, r.proc_start AS proc_start").rows
+    gone = [r for r in rows if process_gone(r["pid"], r["host"], r["proc_start"])]
+    for run in gone:
+        discard_leftovers(store, str(run["run_id"]), str(run["kind"]))
+        store.write("MATCH (r:Run {run_id: $run_id}) WHERE r.status = 'running' "
+                    "SET r.status = 'interrupted', r.finished_at = $now",
+                    {"run_id": run["run_id"], "now": utc_now()})
+    return [str(r["run_id"]) for r in gone]

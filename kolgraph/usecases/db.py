@@ -31,9 +31,11 @@ def embedded_dir(settings: Settings) -> Path:
     return settings.db_dir
 
 
-def start(settings: Settings) -> embedded.ServerStatus:
-    """Start the embedded database server (no-op when it already runs)."""
-    return embedded.start(embedded_dir(settings))
+def start(settings: Settings,
+          on_progress: embedded.ProgressCallback | None = None) -> embedded.ServerStatus:
+    """Start the embedded database server (no-op when it already runs) and wait while it
+    loads its data; ``on_progress`` hears how far loading is, about once a second."""
+    return embedded.start(embedded_dir(settings), on_progress=on_progress)
 
 
 def stop(settings: Settings) -> bool:

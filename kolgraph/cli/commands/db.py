@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from graph.store.embedded import LoadingProgress
 from kolgraph.cli.main import KolgraphGroup
 from kolgraph.cli.support import format_option, settings_from, store_from, write_rows, write_value
 from kolgraph.usecases import db as usecase
@@ -20,8 +21,17 @@ def db() -> None:
 @db.command()
 @click.pass_context
 def start(ctx: click.Context) -> None:
-    """Start the embedded database server (no-op when it already runs)."""
-    info = usecase.start(settings_from(ctx))
+    """Start the embedded database server (no-op when it already runs); while it loads its
+    data (after a crash, the snapshot and the log behind it), print how far it is to standard
+    error every few seconds."""
+    last = [0.0]
+
+    def report(progress: LoadingProgress) -> None:
+        if progress.elapsed_s - last[0] >= 5.0 or not last[0]:
+            last[0] = max(progress.elapsed_s, 0.001)
+            click.echo(f"embedded database {progress.describe()}", err=True)
+
+    info = usecase.start(settings_from(ctx), on_progress=report)
     click.echo(f"embedded database running: pid {info.pid}, socket {info.socket}")
 
 
