@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
 .PHONY: demo test lint wheel-check docs docs-check install install-dev install-bench browser-deps \
-	neo4j-deps bench clean neo4j
+	neo4j-deps bench clean neo4j translations
 
 demo: install
 	$(BIN)/kolgraph demo
@@ -23,6 +23,16 @@ test: install-dev browser-deps neo4j-deps wheel-check
 NEO4J_ARGS ?=
 neo4j: install-dev neo4j-deps
 	$(BIN)/python tests/neo4j_server/launch.py $(NEO4J_ARGS)
+
+# The web UI's catalogues: extract the messages of web/ (babel.cfg), merge them into each
+# web/translations/<locale>/LC_MESSAGES/messages.po, then (after translating the new entries)
+# compile the .mo files, which are committed: tests/web/test_web_i18n.py fails when a message
+# has no Chinese or a .mo is older than its .po.
+translations: install-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-output --no-location \
+	  --project kolgraph -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --ignore-obsolete
+	$(BIN)/pybabel compile -d web/translations --statistics
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -54,6 +54,9 @@ class Settings:
     min_community_size: int = 3
     #: Smallest member overlap (Jaccard) for a community to keep the previous run's id.
     community_match: float = 0.5
+    #: A TOML file of platform and topic display names adding to / overriding the packaged
+    #: ones (``web/display_names.toml``); ``None``: the packaged names only.
+    display_names: str | None = None
 
     @property
     def db_dir(self) -> Path:
@@ -89,6 +92,7 @@ _ENV_NAMES = {
     "as_of": "KOLGRAPH_AS_OF",
     "min_community_size": "KOLGRAPH_MIN_COMMUNITY_SIZE",
     "community_match": "KOLGRAPH_COMMUNITY_MATCH",
+    "display_names": "KOLGRAPH_DISPLAY_NAMES",
 }
 
 BACKENDS = ("embedded", "neo4j")

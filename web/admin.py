@@ -4,11 +4,14 @@ a resolution, by default the current run's) or refresh runs in the background.""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from graph.errors import Conflict, InvalidInput
 from web import params
 from web.context import current_run, get_context
+from web.errors import parameter_message
+from web.i18n import term
 from web.security import current_user, requires
 from web.users import ROLES, UserError
 
@@ -42,15 +45,16 @@ def users() -> Response | tuple[str, int]:
     try:
         if form.action == "add":
             ctx.users.add(form.name, form.role, form.password)
-            message = f"user {form.name} saved"
+            message = _("user %(name)s saved", name=form.name)
         elif form.action == "remove":
             ctx.users.remove(form.name, by=user.name)
-            message = f"user {form.name} removed"
+            message = _("user %(name)s removed", name=form.name)
         else:  # "role"
             ctx.users.set_role(form.name, form.role, by=user.name)
-            message = f"user {form.name} is now {form.role}"
+            message = _("user %(name)s is now %(role)s", name=form.name,
+                        role=term(form.role))
     except UserError as exc:
-        return _page(error=str(exc), status=400)
+        return _page(error=parameter_message(exc.param or "name", exc.message), status=400)
     return redirect(url_for("admin.admin", message=message), code=303)
 
 
@@ -66,4 +70,5 @@ def jobs() -> Response | tuple[str, int]:
                                        {"resolution": request.form.get("resolution", "")})
     except (InvalidInput, Conflict) as exc:
         return _page(error=str(exc), status=409 if isinstance(exc, Conflict) else 400)
-    return redirect(url_for("admin.admin", message=f"started {job.job_id}"), code=303)
+    return redirect(url_for("admin.admin", message=_("started %(job)s", job=job.job_id)),
+                    code=303)

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, jsonify
 
 from web import charts, data, params, runs_data
 from web.console_data import library_queries, run_console_query
+from web.display import platform_name
 from web.params import PAGE_SIZE
 from web.security import current_user, requires
 
@@ -66,7 +67,7 @@ def community_network(community_id: int) -> Response:
 @requires("viewer")
 def community_platforms_chart(community_id: int) -> Response:
     _run_id, c = data.community(community_id)
-    return jsonify(charts.platform_mix_chart(c.get("platform_mix")))
+    return jsonify(charts.platform_mix_chart(c.get("platform_mix"), platform_name))
 
 
 @bp.route("/influencers")

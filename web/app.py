@@ -10,19 +10,30 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Any
 
 from flask import Flask
 
 from graph.config import Settings, load_settings
 from graph.store import GraphStore, open_store
-from web import admin, api, auth, console, errors, pages, params, security
+from web import (
+    admin,
+    api,
+    auth,
+    console,
+    display,
+    errors,
+    i18n,
+    pages,
+    params,
+    preferences,
+    security,
+)
 from web.context import WebContext, install
 from web.data import person_url
 from web.html import select_options, why_cell
 from web.params import page_url
 
-BLUEPRINTS = (auth.bp, pages.bp, console.bp, admin.bp, api.bp)
+BLUEPRINTS = (auth.bp, pages.bp, console.bp, admin.bp, api.bp, preferences.bp)
 
 
 def _env_flag(name: str) -> bool | None:
@@ -59,8 +70,10 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     security.install(app)
     app.before_request(params.check_request_values)
     errors.install(app)
-    app.jinja_env.filters["num"] = _num
-    app.jinja_env.filters["percent"] = _percent
+    i18n.install(app)
+    for helper in (display.platform_name, display.topic_name, i18n.term):
+        app.jinja_env.globals[helper.__name__] = helper
+        app.jinja_env.filters[helper.__name__] = helper
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.globals["why_cell"] = why_cell
@@ -69,25 +82,3 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.register_blueprint(blueprint)
     return app
 
-
-def _num(value: Any, digits: int = 4) -> str:
-    """A number for a table cell: integers with thousands separators, floats rounded."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.{digits}g}" if abs(value) < 1e-3 and value else f"{value:,.{digits}f}"
-    return str(value)
-
-
-def _percent(value: Any) -> str:
-    """A probability as a percentage for a table cell: ``4.8%``, ``0.03%``, ``<0.01%``."""
-    if value is None or value != value:
-        return ""
-    pct = float(value) * 100.0
-    if pct == 0.0 or pct >= 0.01:
-        return f"{pct:.2f}%" if pct < 1 else f"{pct:.1f}%"
-    return "<0.01%"

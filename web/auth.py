@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -30,8 +31,8 @@ def _safe_next(target: str | None) -> str:
 
 def _refused(retry_after: int, what: str) -> TooManyRequests:
     """The 429 of a throttled log-in, with ``Retry-After``."""
-    return TooManyRequests(f"too many failed log-ins {what}; try again in {retry_after} s",
-                           retry_after=retry_after)
+    return TooManyRequests(_("too many failed log-ins %(what)s; try again in %(seconds)s s",
+                             what=what, seconds=retry_after), retry_after=retry_after)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -47,7 +48,7 @@ def login() -> BaseResponse | str | tuple[str, int]:
     name = request.form.get("username", "")
     account, address = account_key(name), address_key(request.remote_addr or "?")
     limit = int(current_app.config["LOGIN_RATE_LIMIT"])
-    for key, what in ((address, "from this address"), (account, "for this account")):
+    for key, what in ((address, _("from this address")), (account, _("for this account"))):
         wait = ctx.limiter.retry_after(key, limit)
         if wait is not None:
             raise _refused(wait, what)
@@ -55,7 +56,7 @@ def login() -> BaseResponse | str | tuple[str, int]:
     if user is None:
         ctx.limiter.failed((account, address))
         return render_template("login.html", next=next_url,
-                               error="wrong user name or password"), 401
+                               error=_("wrong user name or password")), 401
     ctx.limiter.succeeded(account)
     start_session(user)
     return redirect(next_url, code=303)

@@ -7,8 +7,10 @@ front end (``static/js/charts.js``) draws whatever these return.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from flask_babel import gettext as _
 
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac")
@@ -18,16 +20,18 @@ def _color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def platform_mix_chart(mix: Mapping[str, float] | None) -> dict[str, Any]:
-    """A doughnut of the share of a community's accounts per platform."""
+def platform_mix_chart(mix: Mapping[str, float] | None,
+                       label: Callable[[str], str] = str) -> dict[str, Any]:
+    """A doughnut of the share of a community's accounts per platform (each named by
+    ``label``, e.g. its display name); texts in the request's language."""
     items = sorted((mix or {}).items(), key=lambda kv: -kv[1])
     return {"type": "doughnut",
-            "data": {"labels": [k for k, _ in items],
-                     "datasets": [{"label": "share of accounts",
-                                   "data": [round(float(v), 4) for _, v in items],
+            "data": {"labels": [label(k) for k, _v in items],
+                     "datasets": [{"label": _("share of accounts"),
+                                   "data": [round(float(v), 4) for _k, v in items],
                                    "backgroundColor": [_color(i) for i in range(len(items))]}]},
             "options": {"plugins": {"legend": {"position": "right"},
-                                    "title": {"display": True, "text": "Platform mix"}}}}
+                                    "title": {"display": True, "text": _("Platform mix")}}}}
 
 
 def training_curve_chart(curve: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -37,14 +41,14 @@ def training_curve_chart(curve: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     hits = [p.get("val_hits@50") for p in curve]
     return {"type": "line",
             "data": {"labels": epochs, "datasets": [
-                {"label": "training loss", "data": loss, "yAxisID": "y",
+                {"label": _("training loss"), "data": loss, "yAxisID": "y",
                  "borderColor": _color(0), "pointRadius": 0},
-                {"label": "validation Hits@50", "data": hits, "yAxisID": "y1",
+                {"label": _("validation Hits@50"), "data": hits, "yAxisID": "y1",
                  "borderColor": _color(1), "spanGaps": True}]},
-            "options": {"scales": {"y": {"title": {"display": True, "text": "loss"}},
+            "options": {"scales": {"y": {"title": {"display": True, "text": _("loss")}},
                                    "y1": {"position": "right", "min": 0, "max": 1,
                                           "title": {"display": True, "text": "Hits@50"}}},
-                        "plugins": {"title": {"display": True, "text": "Training curve"}}}}
+                        "plugins": {"title": {"display": True, "text": _("Training curve")}}}}
 
 
 RANKING_METRICS = ("recall@10", "recall@20", "recall@50", "precision@10", "ndcg@10",
@@ -65,4 +69,5 @@ def evaluation_chart(metrics: Sequence[Mapping[str, Any]], split: str = "val",
                  "backgroundColor": _color(i)} for i, task in enumerate(tasks)]},
             "options": {"scales": {"y": {"min": 0, "max": 1}},
                         "plugins": {"title": {"display": True,
-                                              "text": f"Evaluation ({split}, {metric})"}}}}
+                                              "text": _("Evaluation (%(split)s, %(metric)s)",
+                                                        split=split, metric=metric)}}}}

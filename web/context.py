@@ -19,6 +19,7 @@ from graph.store.base import Row
 from graph.store.runs import current_run as _stored_current_run
 from web.cache import RunCache
 from web.dbwatch import DatabaseWatch
+from web.display_names import DisplayNames
 from web.jobs import JobRunner
 from web.limiter import LoginLimiter
 from web.users import UserStore
@@ -30,14 +31,16 @@ CURRENT_KINDS = ("ingest", "analyze", "refresh")  # the runs the pages show
 @dataclass
 class WebContext:
     """What every request needs: settings, the shared store (thread-safe connection pool),
-    the users file, the per-run caches, the log-in limiter, background jobs and the watch
-    that restarts the embedded database when it is found down."""
+    the users file, the per-run caches, the log-in limiter, background jobs, the watch
+    that restarts the embedded database when it is found down, and the display names of
+    platforms and topics."""
 
     settings: Settings
     store: GraphStore
     users: UserStore
     jobs: JobRunner
     limiter: LoginLimiter
+    names: DisplayNames = field(default_factory=DisplayNames.load)
     cache: RunCache = field(default_factory=RunCache)
     orderings: RunCache = field(default_factory=lambda: RunCache(16))
     pages: RunCache = field(default_factory=lambda: RunCache(512))
@@ -46,12 +49,14 @@ class WebContext:
     @classmethod
     def for_store(cls, settings: Settings, store: GraphStore) -> WebContext:
         """The context of an app on ``store``: the users file and the log-in limiter's file
-        of ``settings.home``, empty caches, no jobs, and a database watch that restarts the
-        embedded database (none for Neo4j)."""
+        of ``settings.home``, empty caches, no jobs, a database watch that restarts the
+        embedded database (none for Neo4j), and the display names (packaged, plus the
+        ``display_names`` file of the settings)."""
         data_dir = settings.db_dir if store.dialect == "falkordb" else None
         return cls(settings=settings, store=store, users=UserStore.for_home(settings.home),
                    jobs=JobRunner(settings), limiter=LoginLimiter.for_home(settings.home),
-                   database=DatabaseWatch(data_dir))
+                   database=DatabaseWatch(data_dir),
+                   names=DisplayNames.load(settings.display_names))
 
 
 def install(app: Flask, context: WebContext) -> None:

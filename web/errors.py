@@ -27,7 +27,17 @@ from flask import (
     request,
     url_for,
 )
-from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import (
+    BadRequest,
+    Forbidden,
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    Unauthorized,
+)
+from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from graph.errors import Conflict, InvalidInput, KolgraphError, NotFound, NotReady
@@ -36,13 +46,23 @@ from web.context import get_context
 
 log = logging.getLogger("kolgraph.web")
 
-TITLES = {400: "Bad request", 401: "Log-in needed", 403: "Forbidden", 404: "Not found",
-          405: "Method not allowed", 409: "Conflict", 413: "Request too large",
-          429: "Too many attempts", 500: "Server error", 503: "Not ready"}
+TITLES = {400: _l("Bad request"), 401: _l("Log-in needed"), 403: _l("Forbidden"),
+          404: _l("Not found"), 405: _l("Method not allowed"), 409: _l("Conflict"),
+          413: _l("Request too large"), 429: _l("Too many attempts"), 500: _l("Server error"),
+          503: _l("Not ready")}
+# werkzeug's English default descriptions, replaced by translated ones
+_GENERIC = {404: HTTPNotFound.description, 405: MethodNotAllowed.description,
+            403: Forbidden.description, 401: Unauthorized.description}
+_GENERIC_TEXT = {
+    404: _l("The requested URL was not found on the server."),
+    405: _l("The method is not allowed for the requested URL."),
+    403: _l("You don't have the permission to access the requested resource."),
+    401: _l("Log in first."),
+}
 KEPT_HEADERS = ("Retry-After", "Allow")
 STATUS = ((InvalidInput, 400), (NotFound, 404), (Conflict, 409), (NotReady, 503))
-UNAVAILABLE = ("the database is not available right now: it is restarting or loading its "
-               "data. Try again in a minute.")
+UNAVAILABLE = _l("the database is not available right now: it is restarting or loading its "
+                 "data. Try again in a minute.")
 RETRY_AFTER_S = 30
 
 
@@ -55,9 +75,18 @@ class ParameterError(BadRequest):
     """
 
     def __init__(self, parameter: str, message: str):
-        super().__init__(description=f"parameter {parameter}: {message}")
+        super().__init__(description=parameter_message(parameter, message))
         self.parameter = parameter
         self.message = message
+
+
+def parameter_message(parameter: str, message: str) -> str:
+    """``parameter NAME: MESSAGE`` in the request's language (``参数 NAME：MESSAGE``)."""
+    return str(_("parameter %(name)s: %(message)s", name=parameter, message=message))
+
+
+def _title(code: int) -> str:
+    return str(TITLES.get(code, _l("Error")))
 
 
 def wants_json() -> bool:
@@ -69,14 +98,14 @@ def wants_json() -> bool:
 def _render(code: int, message: str,
             parameter: str | None = None) -> BaseResponse | tuple[Response | str, int]:
     if wants_json():
-        body: dict[str, str | int] = {"error": TITLES.get(code, "Error"), "status": code,
+        body: dict[str, str | int] = {"error": _title(code), "status": code,
                                       "message": message}
         if parameter is not None:
             body["parameter"] = parameter
         return jsonify(body), code
     if code == 401:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    return render_template("error.html", code=code, title=TITLES.get(code, "Error"),
+    return render_template("error.html", code=code, title=_title(code),
                            message=message, parameter=parameter), code
 
 
@@ -84,10 +113,14 @@ def handle_http(exc: HTTPException) -> BaseResponse:
     """An HTTP error: its page or JSON error, keeping its ``Retry-After`` (429) and
     ``Allow`` (405) headers."""
     code = exc.code or 500
-    message = exc.description if code != 500 else "something went wrong on the server"
-    if code == 413:
-        message = (f"the request is too large (a body holds at most "
-                   f"{current_app.config['MAX_CONTENT_LENGTH']:,} bytes)")
+    message = exc.description if code != 500 else _("something went wrong on the server")
+    if isinstance(exc, ParameterError):
+        message = parameter_message(exc.parameter, exc.message)
+    elif code == 413:
+        message = _("the request is too large (a body holds at most %(limit)s bytes)",
+                    limit=f"{current_app.config['MAX_CONTENT_LENGTH']:,}")
+    elif code in _GENERIC and message == _GENERIC[code]:
+        message = str(_GENERIC_TEXT[code])
     parameter = exc.parameter if isinstance(exc, ParameterError) else None
     response = make_response(_render(code, message or "", parameter))
     for name, value in exc.get_headers():
@@ -103,16 +136,16 @@ def handle_kolgraph(exc: KolgraphError) -> BaseResponse | tuple[Response | str, 
         return handle_unexpected(exc)
     if exc.param is None:
         return _render(code, exc.message)
-    return _render(code, f"parameter {exc.param}: {exc.message}", exc.param)
+    return _render(code, parameter_message(exc.param, exc.message), exc.param)
 
 
 def _unavailable() -> Response:
     if wants_json():
-        response = jsonify({"error": "Database unavailable", "status": 503,
-                            "message": UNAVAILABLE})
+        response = jsonify({"error": _("Database unavailable"), "status": 503,
+                            "message": str(UNAVAILABLE)})
     else:
         response = make_response(render_template(
-            "error.html", code=503, title="Database unavailable", message=UNAVAILABLE,
+            "error.html", code=503, title=_("Database unavailable"), message=str(UNAVAILABLE),
             parameter=None))
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER_S)
@@ -137,7 +170,7 @@ def handle_unexpected(exc: Exception) -> BaseResponse | tuple[Response | str, in
     if isinstance(exc, HTTPException):
         return handle_http(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return _render(500, "something went wrong on the server; the error was logged")
+    return _render(500, _("something went wrong on the server; the error was logged"))
 
 
 def install(app: Flask) -> None:

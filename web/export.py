@@ -1,4 +1,5 @@
-"""CSV downloads (leaderboard export, console results). Text cells that a spreadsheet would
+"""CSV downloads (leaderboard export, console results), in UTF-8 with a byte-order
+mark so that spreadsheets read the Chinese names right. Text cells that a spreadsheet would
 run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) are
 prefixed with ``'`` (``graph.csv_cells``, shared with the CLI), so an exported display name
 cannot execute in Excel."""
@@ -13,18 +14,21 @@ from flask import Response
 
 from graph.csv_cells import FORMULA_STARTS, csv_cell
 
-__all__ = ["FORMULA_STARTS", "csv_cell", "csv_response"]
+__all__ = ["BOM", "FORMULA_STARTS", "csv_cell", "csv_response"]
+
+BOM = "\ufeff"
 
 
 def csv_response(columns: Sequence[str], rows: Iterable[Sequence[object]],
                  filename: str) -> Response:
-    """A CSV attachment in UTF-8 (no byte-order mark, like the CLI's exports), every cell
-    through ``csv_cell``.
+    """A CSV attachment in UTF-8 with a byte-order mark (Excel on a Chinese Windows reads a
+    file without one as GBK and garbles the names), every cell through ``csv_cell``.
 
-    >>> csv_response(["name"], [["=1+1"]], "x.csv").get_data(as_text=True)
-    "name\\r\\n'=1+1\\r\\n"
+    >>> csv_response(["name"], [["=1+1"]], "x.csv").get_data()
+    b"\\xef\\xbb\\xbfname\\r\\n'=1+1\\r\\n"
     """
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out)
     writer.writerow(columns)
     for row in rows:

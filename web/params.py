@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from graph.store.web_reads import SORT_COLUMNS
 from web.charts import RANKING_METRICS
+from web.context import get_context
 from web.data import COMMUNITY_SORTS, LeaderboardFilters
 from web.errors import ParameterError
 
@@ -49,9 +52,10 @@ def int_arg(name: str, default: int | None = None, *, low: int | None = None,
     try:
         value = int(raw)
     except ValueError:
-        raise ParameterError(name, f"expected an integer, got {raw!r}") from None
+        raise ParameterError(name, _("expected an integer, got %(value)r", value=raw)) from None
     if value < low or value > high:
-        raise ParameterError(name, f"must be in {low}..{high}, got {value}")
+        raise ParameterError(name, _("must be in %(low)s..%(high)s, got %(value)s", low=low,
+                                     high=high, value=value))
     return value
 
 
@@ -64,8 +68,27 @@ def str_arg(name: str, choices: Sequence[str] | None = None,
         return default
     if choices is not None and raw not in choices:
         shown = ", ".join(list(choices)[:20])
-        raise ParameterError(name, f"one of {shown}; got {raw!r}")
+        raise ParameterError(name, _("one of %(choices)s; got %(value)r", choices=shown,
+                                     value=raw))
     return raw
+
+
+def named_arg(name: str, kind: str, codes: Sequence[str]) -> str | None:
+    """Query/form parameter ``name`` naming one of ``codes`` of ``kind`` (``platforms``,
+    ``topics``): the code itself or its display name in either language (``育儿`` or
+    ``Parenting`` for ``parenting``); the code, ``None`` when absent or empty."""
+    raw = request.values.get(name, "").strip()
+    if raw == "":
+        return None
+    names = get_context().names
+    code = names.code(kind, raw, codes)
+    if code is None:
+        locale = get_locale()
+        shown = ", ".join(f"{names.name(kind, c, locale)} ({c})" if names.name(kind, c, locale)
+                          != c else c for c in list(codes)[:20])
+        raise ParameterError(name, _("one of %(choices)s; got %(value)r",
+                                     choices=shown, value=raw))
+    return code
 
 
 def list_arg(name: str, limit: int = SELECT_LIMIT) -> list[str]:
@@ -73,7 +96,8 @@ def list_arg(name: str, limit: int = SELECT_LIMIT) -> list[str]:
     values = [v.strip() for raw in request.values.getlist(name) for v in raw.split(",")]
     out = list(dict.fromkeys(v for v in values if v))
     if len(out) > limit:
-        raise ParameterError(name, f"at most {limit} values, got {len(out)}")
+        raise ParameterError(name, _("at most %(limit)s values, got %(count)s", limit=limit,
+                                     count=len(out)))
     return out
 
 
@@ -121,11 +145,11 @@ class LeaderboardQuery:
 
 def leaderboard_query(choices: Choices, *, select_limit: int = SELECT_LIMIT) -> LeaderboardQuery:
     """``community``, ``platform``, ``topic``, ``sort``, ``select`` and ``page``; platform and
-    topic checked against ``choices``."""
+    topic checked against ``choices`` (a code or a display name, ``named_arg``)."""
     filters = LeaderboardFilters(
         community=int_arg("community", None, low=0),
-        platform=str_arg("platform", choices["platforms"]),
-        topic=str_arg("topic", choices["topics"]),
+        platform=named_arg("platform", "platforms", choices["platforms"]),
+        topic=named_arg("topic", "topics", choices["topics"]),
         sort=str_arg("sort", SORT_COLUMNS, "kol_score") or "kol_score")
     return LeaderboardQuery(filters=filters, selected=list_arg("select", select_limit),
                             page=page_arg())
@@ -147,10 +171,10 @@ def seeds_query(choices: Choices, *, default_k: int | None) -> SeedsQuery:
     k = int_arg("k", default_k, low=1, high=200)
     community = int_arg("community", None, low=0)
     if community is not None and community not in choices["communities"]:
-        raise ParameterError("community",
-                             f"no community {community} in the current analyze run")
-    return SeedsQuery(k=k, community=community, platform=str_arg("platform",
-                                                                 choices["platforms"]))
+        raise ParameterError("community", _("no community %(id)s in the current analyze run",
+                                            id=community))
+    return SeedsQuery(k=k, community=community,
+                      platform=named_arg("platform", "platforms", choices["platforms"]))
 
 
 @dataclass(frozen=True)
@@ -183,9 +207,10 @@ def _checked(cypher: str | None, name: str | None, params: dict[str, str],
     """The query, ``cypher`` checked when no library query is named."""
     if not name:
         if not cypher or not cypher.strip():
-            raise ParameterError("cypher", "empty query")
+            raise ParameterError("cypher", _("empty query"))
         if len(cypher) > MAX_QUERY_CHARS:
-            raise ParameterError("cypher", f"longer than {MAX_QUERY_CHARS} characters")
+            raise ParameterError("cypher", _("longer than %(limit)s characters",
+                                              limit=MAX_QUERY_CHARS))
     return ConsoleQuery(cypher=cypher, name=name or None, params=params, csv=csv)
 
 
@@ -279,8 +304,8 @@ def _json_type(value: Any) -> str:
 def _without_nul(name: str, value: str) -> str:
     """``value``, refused when it holds a NUL character (no database can take one)."""
     if "\x00" in value:
-        raise ParameterError(name, f"contains a NUL character (%00) at position "
-                                   f"{value.index(chr(0)) + 1}")
+        raise ParameterError(name, _("contains a NUL character (%%00) at position %(position)s",
+                                     position=value.index(chr(0)) + 1))
     return value
 
 
@@ -292,7 +317,8 @@ def check_request_values() -> None:
         if isinstance(value, str):
             _without_nul(name, value)
         elif isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
-            raise ParameterError(name, f"must be at most {INT64_MAX}, got {value}")
+            raise ParameterError(name, _("must be at most %(limit)s, got %(value)s",
+                                         limit=INT64_MAX, value=value))
     sources = [request.args]
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         sources.append(request.form)
@@ -317,7 +343,7 @@ class UserForm:
 def user_form() -> UserForm:
     action = request.form.get("action", "")
     if action not in USER_ACTIONS:
-        raise ParameterError("action", f"add, remove or role; got {action!r}")
+        raise ParameterError("action", _("add, remove or role; got %(value)r", value=action))
     return UserForm(action=action, name=request.form.get("name", "").strip(),
                     role=request.form.get("role", ""),
                     password=request.form.get("password", ""))

@@ -1,7 +1,8 @@
 """Page rendering with the data-only part cached: the ``title`` and ``content`` blocks of a
 page depend only on the URL and on the current runs, never on the user (the header with the
 user's name, role links and CSRF token is outside them), so they are kept per (URL, current
-ingest/analyze/refresh run) and a repeated page costs one dictionary look-up plus the shell."""
+ingest/analyze/refresh run, locale and time zone) and a repeated page costs one dictionary
+look-up plus the shell."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask import current_app, render_template, request
 from markupsafe import Markup
 
 from web.context import CURRENT_KINDS, current_run_id, get_context
+from web.i18n import locale_key
 
 Context = Callable[[], dict[str, Any]]
 
@@ -36,6 +38,6 @@ def render_page(name: str, make_context: Context, *, version: Hashable = None,
     what else the blocks depend on (part of the cache key, e.g. names an admin can change
     between runs); ``after``: HTML shown after the cached content, made for this request
     (per-user parts such as a form with the session's CSRF token)."""
-    key = ("page", name, request.full_path, run_key(), version)
+    key = ("page", name, request.full_path, run_key(), locale_key(), version)
     parts = get_context().pages.get(key, lambda: _blocks(name, make_context()))
     return render_template("page.html", after=after, **parts)

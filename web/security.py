@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, Response, abort, current_app, g, request, session
+from flask_babel import gettext as _
 
 from web.context import get_context
 from web.users import User
@@ -71,11 +72,11 @@ def check_csrf() -> None:
     cannot use them; they need no CSRF token."""
     if request.method in UNSAFE_METHODS and g.get("auth") != "token" and not _csrf_ok():
         if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
-            abort(400, description="missing CSRF token: the browser sent no session cookie. "
-                                   "Over plain http the Secure cookie is dropped: serve over "
-                                   "https, or turn the cookie's Secure flag off "
-                                   "(KOLGRAPH_COOKIE_SECURE=0)")
-        abort(400, description="missing or wrong CSRF token; reload the form and try again")
+            abort(400, description=_("missing CSRF token: the browser sent no session cookie. "
+                                     "Over plain http the Secure cookie is dropped: serve over "
+                                     "https, or turn the cookie's Secure flag off "
+                                     "(KOLGRAPH_COOKIE_SECURE=0)"))
+        abort(400, description=_("missing or wrong CSRF token; reload the form and try again"))
 
 
 # --------------------------------------------------------------------------- users
@@ -90,7 +91,7 @@ def load_user() -> None:
     if header.lower().startswith("bearer "):
         user = get_context().users.user_for_token(header[7:].strip())
         if user is None:
-            abort(401, description="invalid API token")
+            abort(401, description=_("invalid API token"))
         g.user, g.auth = user, "token"
         return
     session_id = session.get("sid")
@@ -136,7 +137,7 @@ def requires(role: str) -> Callable[[F], F]:
             if user is None:
                 abort(401)
             if not user.can(role):
-                abort(403, description=f"this page needs the {role} role")
+                abort(403, description=_("this page needs the %(role)s role", role=role))
             return view(*args, **kwargs)
 
         wrapper.required_role = role  # type: ignore[attr-defined]

@@ -2,6 +2,8 @@
 store lives so that the CLI and the web app share it without the CLI importing ``web``."""
 
 from kolgraph.usecases.users import (  # noqa: F401
+    DEFAULT_TIMEZONE,
+    LANGUAGES,
     MIN_PASSWORD_LENGTH,
     ROLE_LEVEL,
     ROLES,

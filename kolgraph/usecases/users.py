@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -43,7 +44,7 @@ _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL);
+    created_at TEXT NOT NULL, language TEXT, timezone TEXT);
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY, name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
     created_at TEXT NOT NULL);
@@ -59,11 +60,23 @@ class UserError(InvalidInput):
     """A user operation was refused; ``param`` names the parameter at fault."""
 
 
+#: The languages of the web UI (Babel locale names); a user without a choice gets the
+#: browser's ``Accept-Language``.
+LANGUAGES = ("zh_Hans", "en")
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+_COLUMNS = "name, role, created_at, language, timezone"
+_U_COLUMNS = ", ".join(f"u.{c}" for c in _COLUMNS.split(", "))
+
+
 @dataclass(frozen=True)
 class User:
     name: str
     role: str
     created_at: str = ""
+    #: the UI language the user chose (one of ``LANGUAGES``), ``None`` when never chosen
+    language: str | None = None
+    #: the user's IANA time zone, ``None``: ``DEFAULT_TIMEZONE``
+    timezone: str | None = None
 
     def can(self, role: str) -> bool:
         """Whether this user has at least the rights of ``role`` (viewer < analyst < admin)."""
@@ -88,6 +101,22 @@ def check_password(password: str) -> str:
     return password
 
 
+def check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise UserError("language", f"must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    return language
+
+
+def check_timezone(timezone: str) -> str:
+    """``timezone`` when it is an IANA time zone name (``Asia/Shanghai``)."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError("timezone", f"not a known time zone, got {timezone!r} "
+                                    "(an IANA name such as Asia/Shanghai)") from None
+    return timezone
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -103,6 +132,10 @@ class UserStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._db() as db:
             db.executescript(_SCHEMA)
+            have = {row[1] for row in db.execute("PRAGMA table_info(users)")}
+            for column in ("language", "timezone"):  # files written before the preferences
+                if column not in have:
+                    db.execute(f"ALTER TABLE users ADD COLUMN {column} TEXT")
         self.path.chmod(0o600)
 
     @classmethod
@@ -165,7 +198,7 @@ class UserStore:
 
     def _get(self, name: str) -> User | None:
         with self._db() as db:
-            row = db.execute("SELECT name, role, created_at FROM users WHERE name = ?",
+            row = db.execute(f"SELECT {_COLUMNS} FROM users WHERE name = ?",
                              (name,)).fetchone()
         return User(*row) if row else None
 
@@ -176,6 +209,20 @@ class UserStore:
             raise UserError("name", "you cannot change your own role")
         with self._db() as db:
             if db.execute("UPDATE users SET role = ? WHERE name = ?", (role, name)).rowcount == 0:
+                raise UserError("name", f"no user {name!r}")
+
+    def set_preferences(self, name: str, *, language: str | None = None,
+                        timezone: str | None = None) -> None:
+        """Keep ``name``'s UI ``language`` (one of ``LANGUAGES``) and/or ``timezone`` (IANA);
+        an argument left ``None`` is not changed. ``UserError`` naming the bad one."""
+        if language is not None:
+            check_language(language)
+        if timezone is not None:
+            check_timezone(timezone)
+        with self._db() as db:
+            if db.execute("UPDATE users SET language = COALESCE(?, language), "
+                          "timezone = COALESCE(?, timezone) WHERE name = ?",
+                          (language, timezone, name)).rowcount == 0:
                 raise UserError("name", f"no user {name!r}")
 
     def remove(self, name: str, *, by: str | None = None) -> None:
@@ -191,18 +238,18 @@ class UserStore:
 
     def list(self) -> list[User]:
         with self._db() as db:
-            rows = db.execute("SELECT name, role, created_at FROM users ORDER BY name").fetchall()
+            rows = db.execute(f"SELECT {_COLUMNS} FROM users ORDER BY name").fetchall()
         return [User(*row) for row in rows]
 
     def check_password(self, name: str, password: str) -> User | None:
         """The user when ``password`` is right, else ``None`` (same cost for unknown names)."""
         with self._db() as db:
-            row = db.execute("SELECT name, role, created_at, password_hash FROM users "
+            row = db.execute(f"SELECT {_COLUMNS}, password_hash FROM users "
                              "WHERE name = ?", (name,)).fetchone()
         if row is None:
             check_password_hash(_DUMMY_HASH, password)
             return None
-        return User(*row[:3]) if check_password_hash(row[3], password) else None
+        return User(*row[:5]) if check_password_hash(row[5], password) else None
 
     def new_token(self, name: str) -> str:
         """A new API token for ``name`` (printed once; only its hash is kept)."""
@@ -229,7 +276,7 @@ class UserStore:
     def _user_for_token(self, token: str) -> User | None:
         with self._db() as db:
             row = db.execute(
-                "SELECT u.name, u.role, u.created_at FROM tokens t JOIN users u "
+                f"SELECT {_U_COLUMNS} FROM tokens t JOIN users u "
                 "ON u.name = t.name WHERE t.token_hash = ?", (_token_hash(token),)).fetchone()
         return User(*row) if row else None
 
@@ -255,7 +302,7 @@ class UserStore:
     def _user_for_session(self, session_id: str) -> User | None:
         with self._db() as db:
             row = db.execute(
-                "SELECT u.name, u.role, u.created_at FROM sessions s JOIN users u "
+                f"SELECT {_U_COLUMNS} FROM sessions s JOIN users u "
                 "ON u.name = s.name WHERE s.session_hash = ? AND s.expires_at > ?",
                 (_token_hash(session_id), time.time())).fetchone()
         return User(*row) if row else None

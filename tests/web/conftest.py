@@ -126,7 +126,17 @@ def web_app(web_sample: WebSample) -> Flask:
 
     app = create_app(web_sample.settings, web_sample.store, cookie_secure=False)
     app.config["LOGIN_RATE_LIMIT"] = 1000
+    app.test_client_class = EnglishClient
     return app
+
+
+class EnglishClient(FlaskClient):
+    """A test client whose requests ask for English (``Accept-Language: en``) unless they
+    say otherwise: the tests written before the Chinese UI assert English texts."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
 
 _CSRF = re.compile(r'name="csrf_token"\s+value="([^"]+)"')

@@ -194,7 +194,7 @@ def test_leaderboard_filters_and_csv_export(browse, web_sample, artifacts_dir):
     with page.expect_download() as info:
         page.click("#export-csv")
     download = info.value
-    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
     exported = [r["person_id"] for r in rows]
     assert exported[:len(shown)] == shown                            # same order as on screen
     facts = _facts(web_sample.store, exported)

@@ -184,7 +184,7 @@ def test_console_page_table_and_csv(client_as):
     assert page.status_code == 200 and 'id="console-results"' in page.get_data(as_text=True)
     csv_response = client.post("/console", data={"cypher": query, "format": "csv",
                                                  "csrf_token": token})
-    lines = csv_response.get_data(as_text=True).splitlines()
+    lines = csv_response.get_data().decode("utf-8-sig").splitlines()
     assert csv_response.mimetype == "text/csv" and lines[0] == "id" and len(lines) == 4
 
 

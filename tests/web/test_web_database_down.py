@@ -25,6 +25,7 @@ USER, PASSWORD = "down_viewer", "viewer-Passw0rd!"
 @pytest.fixture
 def app_home() -> Iterator[tuple[Flask, Path]]:
     from kolgraph.usecases.users import UserStore
+    from tests.web.conftest import EnglishClient
     from web.app import create_app
 
     home = Path(tempfile.mkdtemp(prefix="kgd-"))
@@ -34,6 +35,7 @@ def app_home() -> Iterator[tuple[Flask, Path]]:
     store = open_store(settings)
     UserStore.for_home(home).add(USER, "viewer", PASSWORD)
     app = create_app(settings, store, cookie_secure=False)
+    app.test_client_class = EnglishClient  # the messages asserted are the English ones
     try:
         yield app, settings.db_dir
     finally:

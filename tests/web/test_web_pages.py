@@ -64,12 +64,12 @@ def test_csv_export_is_the_filtered_leaderboard(client_as, web_sample):
     response = client.get(f"/influencers.csv?community={web_sample.community_id}")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows and {r["community_id"] for r in rows} == {str(web_sample.community_id)}
     ranks = [int(r["kol_rank"]) for r in rows]
     assert ranks == sorted(ranks)
     selected = client.get(f"/influencers.csv?select={web_sample.top_person_id}")
-    rows = list(csv.DictReader(io.StringIO(selected.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(selected.get_data().decode("utf-8-sig"))))
     assert [r["person_id"] for r in rows] == [web_sample.top_person_id]
 
 

@@ -10,7 +10,8 @@ import pytest
 from web.users import ROLE_LEVEL
 
 ROLES = (None, "viewer", "analyst", "admin")
-SKIP = {"static", "auth.login"}  # public by design
+# public by design: the log-in page, and the language switch it shows too
+SKIP = {"static", "auth.login", "preferences.language"}
 
 
 def _routes(web_app, methods):

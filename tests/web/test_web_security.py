@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.web.conftest import EnglishClient
 from web.app import create_app
 from web.users import UserStore
 
@@ -239,7 +240,9 @@ def test_console_timeout_is_enforced_by_the_database(web_sample):
     from tests.web.conftest import log_in
 
     settings = replace(web_sample.settings, query_timeout_s=0.2)
-    client = create_app(settings, web_sample.store, cookie_secure=False).test_client()
+    app = create_app(settings, web_sample.store, cookie_secure=False)
+    app.test_client_class = EnglishClient
+    client = app.test_client()
     log_in(client, web_sample.users["analyst"], web_sample.passwords["analyst"])
     response = client.post("/console", data={
         # row by row (no huge list, which the memory cap stops first)
@@ -326,6 +329,7 @@ def test_log_out_ends_only_that_session(web_app, web_sample):
 def _throttled_app(web_sample, limit=3):
     app = create_app(web_sample.settings, web_sample.store, cookie_secure=False)
     app.config["LOGIN_RATE_LIMIT"] = limit
+    app.test_client_class = EnglishClient  # the messages asserted are the English ones
     return app
 
 

@@ -176,8 +176,12 @@
       return (Number(b.data("kol_score")) || 0) - (Number(a.data("kol_score")) || 0);
     }).slice(0, 5).map(function (n) { return n.data("label"); });
     container.setAttribute("role", "img");
-    container.setAttribute("aria-label", "Network of " + cy.nodes().length + " persons and " +
-      cy.edges().length + " ties; highest KOL scores: " + top.join(", "));
+    // texts in the page's language come from the container's data-i18n-* attributes
+    var text = container.dataset;
+    container.setAttribute("aria-label", (text.i18nSummary ||
+      "Network of {nodes} persons and {ties} ties; highest KOL scores: {top}")
+      .replace("{nodes}", cy.nodes().length).replace("{ties}", cy.edges().length)
+      .replace("{top}", top.join(", ")));
     var next = container.nextElementSibling;
     if (next && next.classList.contains("kg-network-tools")) {
       return;
@@ -187,11 +191,11 @@
     var fit = document.createElement("button");
     fit.type = "button";
     fit.className = "secondary kg-network-fit";
-    fit.textContent = "Fit to view";
+    fit.textContent = text.i18nFit || "Fit to view";
     fit.addEventListener("click", function () { cy.fit(undefined, 20); });
     var hint = document.createElement("span");
     hint.className = "kg-muted";
-    hint.textContent = " Drag to move a person, scroll to zoom, click to open.";
+    hint.textContent = " " + (text.i18nHint || "Drag to move a person, scroll to zoom, click to open.");
     tools.append(fit, hint);
     container.insertAdjacentElement("afterend", tools);
   }

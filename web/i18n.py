@@ -1,0 +1,173 @@
+"""The web app's languages, time zones and locale-aware formatting (Flask-Babel).
+
+Texts are gettext messages: ``_()`` in Python and templates, catalogues in
+``web/translations/<locale>/LC_MESSAGES/messages.po`` (compiled ``.mo`` committed next to them;
+``tests/web/test_web_i18n.py`` fails when one is out of date or a message lacks its Chinese).
+
+The locale of a request: the language the user chose (the switch in the page header, kept in
+their profile; before log-in, in the session), else the browser's ``Accept-Language``, else
+简体中文. The time zone: the user's profile, else ``Asia/Shanghai``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from babel.numbers import format_compact_decimal, format_decimal
+from flask import Flask, g, request, session
+from flask_babel import Babel, format_datetime, get_locale, get_timezone, lazy_gettext
+
+from web.security import current_user
+from web.users import DEFAULT_TIMEZONE, LANGUAGES
+
+#: each UI language with its name in itself, for the switch
+LANGUAGE_NAMES = {"zh_Hans": "简体中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh_Hans"
+_ACCEPT = {"zh": "zh_Hans", "zh_Hans": "zh_Hans", "zh_CN": "zh_Hans", "zh_SG": "zh_Hans",
+           "en": "en"}
+
+
+def language_of(accept_language: str | None) -> str:
+    """The UI language for an ``Accept-Language`` header: the first of its languages that
+    kolgraph speaks (any Chinese -> ``zh_Hans``), else ``DEFAULT_LANGUAGE``.
+
+    >>> language_of("en-US,en;q=0.9"), language_of("zh-CN,zh;q=0.9"), language_of("fr")
+    ('en', 'zh_Hans', 'zh_Hans')
+    """
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    accept = parse_accept_header(accept_language or "", LanguageAccept)
+    for value, _quality in accept:
+        tag = value.replace("-", "_")
+        if tag in _ACCEPT:
+            return _ACCEPT[tag]
+        primary = tag.split("_")[0].lower()
+        if primary in _ACCEPT:
+            return _ACCEPT[primary]
+    return DEFAULT_LANGUAGE
+
+
+def select_locale() -> str:
+    """The locale of this request (see the module docstring)."""
+    user = current_user() if "user" in g else None
+    if user is not None and user.language in LANGUAGES:
+        return user.language
+    chosen = session.get("language")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return language_of(request.headers.get("Accept-Language"))
+
+
+def select_timezone() -> str:
+    """The user's time zone, else ``DEFAULT_TIMEZONE``."""
+    user = current_user() if "user" in g else None
+    return (user.timezone if user is not None and user.timezone else DEFAULT_TIMEZONE)
+
+
+def locale_key() -> tuple[str, str]:
+    """What a rendered page depends on beyond its data: (locale, time zone)."""
+    return str(get_locale()), str(get_timezone())
+
+
+def html_lang() -> str:
+    """``<html lang>`` of the locale: ``zh-Hans`` or ``en``."""
+    return str(get_locale()).replace("_", "-")
+
+
+# -------------------------------------------------------------------------- formatting
+def num(value: Any, digits: int = 4) -> str:
+    """A number for a table cell in the locale's style: integers grouped (``12,345``),
+    floats with ``digits`` decimals (significant digits below 0.001); text unchanged."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    locale = get_locale()
+    if isinstance(value, int):
+        return format_decimal(value, locale=locale)
+    if value != value:
+        return ""
+    if abs(value) < 1e-3 and value:
+        return f"{value:,.{digits}g}"
+    return format_decimal(value, format="#,##0." + "0" * digits, locale=locale)
+
+
+def compact(value: Any) -> str:
+    """A large count the way the locale says it: ``1.2万`` / ``3.4亿`` in Chinese, ``12K`` /
+    ``1.2M`` in English; below 10,000 the plain grouped number."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    if abs(value) < 10_000:
+        return num(int(value)) if float(value).is_integer() else num(value, 1)
+    return format_compact_decimal(value, locale=get_locale(), fraction_digits=1)
+
+
+def percent(value: Any) -> str:
+    """A probability as a percentage for a table cell: ``4.8%``, ``0.03%``, ``<0.01%``."""
+    if value is None or value != value:
+        return ""
+    pct = float(value) * 100.0
+    if pct == 0.0 or pct >= 0.01:
+        return f"{pct:.2f}%" if pct < 1 else f"{pct:.1f}%"
+    return "<0.01%"
+
+
+def when(value: Any) -> str:
+    """A stored UTC time (ISO-8601 text such as ``2026-11-22T08:00:00Z``, a ``datetime`` or
+    epoch seconds) in the user's time zone and the locale's style; text it cannot read as a
+    time is shown as it is, ``None`` as nothing."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, dt.datetime):
+        stamp = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        stamp = dt.datetime.fromtimestamp(float(value), dt.UTC)
+    else:
+        try:
+            stamp = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return str(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return format_datetime(stamp, "yyyy-MM-dd HH:mm")
+
+
+def install(app: Flask) -> None:
+    """Flask-Babel on ``app`` (catalogues in ``web/translations``) and the template helpers:
+    filters ``num``, ``compact``, ``percent``, ``when``; globals ``html_lang``,
+    ``language_names``, ``term``, ``current_locale``."""
+    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone,
+          default_translation_directories="translations", default_domain="messages")
+    app.jinja_env.filters.update(num=num, compact=compact, percent=percent, when=when)
+    app.jinja_env.globals.update(html_lang=html_lang, language_names=LANGUAGE_NAMES, term=term,
+                                 current_locale=lambda: str(get_locale()))
+
+
+# Codes shown on the pages (roles, run kinds and statuses, metric and strategy names): the
+# msgid is the code itself, so English pages keep it and the Chinese catalogue names it.
+TERMS = {code: text for code, text in (
+    ("viewer", lazy_gettext("viewer")), ("analyst", lazy_gettext("analyst")),
+    ("admin", lazy_gettext("admin")),
+    ("ingest", lazy_gettext("ingest")), ("analyze", lazy_gettext("analyze")),
+    ("refresh", lazy_gettext("refresh")), ("train", lazy_gettext("train")),
+    ("running", lazy_gettext("running")), ("complete", lazy_gettext("complete")),
+    ("failed", lazy_gettext("failed")), ("interrupted", lazy_gettext("interrupted")),
+    ("kol_rank", lazy_gettext("kol_rank")), ("community_rank", lazy_gettext("community_rank")),
+    ("kol_score", lazy_gettext("kol_score")), ("pagerank", lazy_gettext("pagerank")),
+    ("in_strength", lazy_gettext("in_strength")), ("reach", lazy_gettext("reach")),
+    ("engagement_rate", lazy_gettext("engagement_rate")),
+    ("betweenness", lazy_gettext("betweenness")),
+    ("followers_total", lazy_gettext("followers_total")),
+    ("platforms", lazy_gettext("platforms")),
+    ("ris", lazy_gettext("ris")), ("top_pagerank", lazy_gettext("top_pagerank")),
+    ("top_followers", lazy_gettext("top_followers")),
+)}
+
+
+def term(code: object) -> str:
+    """A code shown on a page (``analyze``, ``complete``, ``kol_score``...) in the request's
+    language; an unknown code as it is."""
+    text = TERMS.get(str(code))
+    return str(text) if text is not None else ("" if code is None else str(code))
