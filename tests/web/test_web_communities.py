@@ -36,8 +36,11 @@ def test_the_unassigned_bucket_is_counted_not_listed(client_as, web_sample):
 
 
 def test_the_unassigned_page_says_what_it_is(client_as):
-    html = client_as("viewer").get(f"/communities/{UNASSIGNED_ID}").get_data(as_text=True)
-    assert "Unassigned persons" in html and "零散用户" in html
+    viewer = client_as("viewer")
+    html = viewer.get(f"/communities/{UNASSIGNED_ID}").get_data(as_text=True)
+    chinese = viewer.get(f"/communities/{UNASSIGNED_ID}",
+                         headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "Unassigned persons" in html and "零散用户" in chinese
     assert "Community #0" not in html and 'class="kg-rename"' not in html
 
 
