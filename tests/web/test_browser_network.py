@@ -196,3 +196,39 @@ def test_person_network_top_n_keyboard_card_and_legend(viewer_page, web_sample, 
     top.select_option("all")
     _ready(page, net)
     assert len(_nodes(page, net)) == len(nodes)
+
+
+def test_a_tap_on_a_touch_screen_shows_the_card_then_opens_the_person(chromium, live_server,
+                                                                      web_sample):
+    """On a phone there is no hover: the first tap on a person shows its card, the second
+    opens its page."""
+    context = chromium.new_context(base_url=live_server, viewport={"width": 375, "height": 800},
+                                   has_touch=True, is_mobile=True,
+                                   extra_http_headers={"Accept-Language": "zh-CN"})
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("#login-form input[name=username]", web_sample.users["viewer"])
+        page.fill("#login-form input[name=password]", web_sample.passwords["viewer"])
+        with page.expect_navigation():
+            page.click("#login-form button[type=submit]")
+        net = "#person-network"
+        page.goto(f"/persons/{web_sample.top_person_id}")
+        _ready(page, net)
+        page.locator(net).scroll_into_view_if_needed()
+        target = page.eval_on_selector(net, """el => el._cy.nodes()
+            .filter(n => !n.data('focus')).sort((a, b) => b.degree() - a.degree())[0].id()""")
+        box = page.locator(net).bounding_box()
+        pos = page.eval_on_selector(
+            net, "(el, id) => el._cy.getElementById(id).renderedPosition()", target)
+        page.touchscreen.tap(box["x"] + pos["x"], box["y"] + pos["y"])
+        card = page.locator(f"{net} ~ .kg-network-card")
+        card.wait_for(state="visible")
+        assert card.get_attribute("data-node") == target
+        assert "粉丝数" in card.inner_text()
+        assert urlsplit(page.url).path == f"/persons/{web_sample.top_person_id}"
+        with page.expect_navigation():
+            page.touchscreen.tap(box["x"] + pos["x"], box["y"] + pos["y"])
+        assert urlsplit(page.url).path == f"/persons/{target}"
+    finally:
+        context.close()
