@@ -13,6 +13,7 @@ from flask import Blueprint, Response, jsonify
 from web import charts, data, params, runs_data
 from web.console_data import library_queries, run_console_query
 from web.display import platform_name
+from web.network_view import localised
 from web.params import PAGE_SIZE
 from web.security import current_user, requires
 
@@ -100,7 +101,7 @@ def person(person_id: str) -> Response:
 @bp.route("/persons/<person_id>/network")
 @requires("viewer")
 def person_network(person_id: str) -> Response:
-    return jsonify(data.person_network(person_id))
+    return jsonify(localised(data.person_network(person_id)))
 
 
 @bp.route("/search")

@@ -24,6 +24,8 @@ from graph.store.runs import list_runs
 from kolgraph.usecases import analyze as analyze_usecase
 from kolgraph.usecases.seeds import plan_seeds
 from web.context import CURRENT_KINDS, current_run, current_run_id, get_context, get_store
+from web.i18n import locale_key
+from web.network_view import localised
 
 NETWORK_CORE = 150
 NEIGHBOURS = 40
@@ -211,29 +213,75 @@ def community_page(community_id: int, page: int, page_size: int) -> dict[str, An
             "links": c.get("links") or []}
 
 
-def _network(persons: list[dict[str, Any]]) -> dict[str, Any]:
-    ids = [p["person_id"] for p in persons]
-    nodes = [{"id": p["person_id"], "label": p.get("display_name") or p["person_id"],
-              "community_id": p.get("community_id"), "kol_score": p.get("kol_score"),
-              "url": person_url(p["person_id"])} for p in persons]
+def kol_floor(run_id: str) -> float:
+    """The lowest ``kol_score`` of a KOL of ``run_id`` (the ``1 - KOL_SHARE`` quantile),
+    cached per run."""
+    return _cached(("kol_floor", run_id), lambda: web_reads.score_quantile(
+        store(), run_id, 1.0 - KOL_SHARE))
+
+
+def _community_titles(run_id: str | None, ids: set[int]) -> list[dict[str, Any]]:
+    """``id, title, unassigned`` of the communities ``ids`` of ``run_id`` (title: the admin's
+    name, else the label; empty for the unassigned bucket), by id."""
+    if run_id is None or not ids:
+        return []
+    names = web_reads.community_names(store(), run_id)
+    labels = {int(c["community_id"]): c.get("label") or "" for c in _communities(run_id)}
+    return [{"id": cid, "title": "" if cid == UNASSIGNED_ID else names.get(cid) or
+             labels.get(cid, ""), "unassigned": cid == UNASSIGNED_ID} for cid in sorted(ids)]
+
+
+def _network(person_ids: list[str], focus: str | None = None) -> dict[str, Any]:
+    """The network view of the given persons (unknown ids left out) and the ties among them:
+    ``nodes`` (``id, label, community_id, kol_score, url``; ``kol``: a KOL of the current
+    analyze run (``kol_floor``); ``focus``: the person the view is about; ``followers``
+    total and ``accounts``, most followers first), ``edges`` (``source, target, weight``)
+    and ``communities`` (``_community_titles`` of those shown). Three reads whatever the
+    number of persons: the persons with their accounts, the ties, the community names."""
+    ids = list(dict.fromkeys(person_ids))
+    run_id = analyze_run_id(required=False)
+    floor = kol_floor(run_id) if run_id is not None else None
+    cards = {r["person_id"]: r for r in web_reads.network_cards(store(), ids)} if ids else {}
+    nodes = []
+    for pid in ids:
+        card = cards.get(pid)
+        if card is None:
+            continue
+        score = card.get("kol_score")
+        nodes.append({
+            "id": pid, "label": card.get("display_name") or pid,
+            "community_id": card.get("community_id"), "kol_score": score,
+            "url": person_url(pid),
+            "kol": bool(floor is not None and card.get("analyze_run_id") == run_id
+                        and score is not None and score > 0 and score >= floor),
+            "focus": pid == focus, "followers": card.get("followers_total"),
+            "accounts": card["accounts"]})
+    shown = [n["id"] for n in nodes]
     edges = [{"source": e["source"], "target": e["target"], "weight": int(e["weight"])}
-             for e in web_reads.ties_among(store(), ids)] if ids else []
-    return {"nodes": nodes, "edges": edges}
+             for e in web_reads.ties_among(store(), shown)] if shown else []
+    communities = {int(n["community_id"]) for n in nodes if n["community_id"] is not None}
+    return {"nodes": nodes, "edges": edges,
+            "communities": _community_titles(run_id, communities)}
 
 
 def community_network(community_id: int) -> dict[str, Any]:
-    """The core of a community: its top ``NETWORK_CORE`` members by rank and their ties."""
+    """The core of a community: its top ``NETWORK_CORE`` members by rank and their ties
+    (``_network``)."""
     run_id, _c = community(community_id)
-    members = web_reads.community_members(store(), run_id, community_id, limit=NETWORK_CORE)
-    return _network(members)
+    ids = _member_ids(run_id, community_id)[:NETWORK_CORE]
+    return _network(ids)
 
 
 def community_network_json(community_id: int) -> bytes:
-    """``community_network`` encoded as JSON, cached per (analyze run, ingest run): the
+    """``community_network`` in the request's language (``web.network_view.localised``)
+    encoded as JSON, cached per (analyze run, ingest run, language, community names): the
     busiest JSON of the UI is then one dictionary look-up."""
     run_id = analyze_run_id()
-    key = ("community_network", run_id, _ingest_key(), int(community_id))
-    return _cached(key, lambda: json.dumps(community_network(community_id),
+    assert run_id is not None
+    names = tuple(sorted(web_reads.community_names(store(), run_id).items()))
+    key = ("community_network", run_id, _ingest_key(), locale_key(), names,
+           int(community_id))
+    return _cached(key, lambda: json.dumps(localised(community_network(community_id)),
                                            ensure_ascii=False).encode("utf-8"))
 
 
@@ -408,8 +456,7 @@ def lookalike_kols(person_id: str, run_id: str | None) -> list[dict[str, Any]]:
     except LookupError:
         return []
     if run_id is not None:
-        floor = _cached(("kol_floor", run_id), lambda: web_reads.score_quantile(
-            store(), run_id, 1.0 - KOL_SHARE))
+        floor = kol_floor(run_id)
         similar = [s for s in similar if (s.get("kol_score") or 0.0) >= floor]
     return [{**s, "url": person_url(s["person_id"])} for s in similar[:RECOMMENDATIONS]]
 
@@ -420,7 +467,7 @@ def person_network(person_id: str) -> dict[str, Any]:
     if found is None:
         abort(404, description=f"person {person_id!r}: not found")
     around = web_reads.neighbours(store(), person_id, NEIGHBOURS)
-    return _network([found, *around])
+    return _network([person_id, *(n["person_id"] for n in around)], focus=person_id)
 
 
 def search(text: str, page: int, page_size: int) -> dict[str, Any]:

@@ -254,6 +254,25 @@ def ties_among(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
         {"ids": list(person_ids)}).rows
 
 
+def network_cards(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
+    """What a network view shows of each given person, in one read (unknown ids left out,
+    order not kept): ``person_id, display_name, community_id, kol_score, followers_total,
+    analyze_run_id`` and ``accounts`` (``platform, handle, followers`` of each account, most
+    followers first; empty without accounts)."""
+    rows = store.read(
+        "UNWIND $ids AS id MATCH (p:Person {person_id: id}) "
+        "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
+        "WITH p, a ORDER BY coalesce(a.followers, 0) DESC, a.account_key "
+        "WITH p, collect({platform: a.platform, handle: a.account_id, "
+        "followers: a.followers}) AS accounts "
+        "RETURN p.person_id AS person_id, p.display_name AS display_name, "
+        "p.community_id AS community_id, p.kol_score AS kol_score, "
+        "p.followers_total AS followers_total, p.analyze_run_id AS analyze_run_id, accounts",
+        {"ids": list(person_ids)}).rows
+    return [{**r, "accounts": [a for a in r["accounts"] if a.get("handle") is not None]}
+            for r in rows]
+
+
 def audience_pairs(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
     """``person, member``: the distinct persons following any account of each given person
     (the audience of ``graph.analytics.ranking.audience_pairs``)."""

@@ -37,7 +37,9 @@ CSP = "default-src 'self'"
 EVIL_LABEL = '<img src=x onerror="alert(1)">'
 
 # What every page of the app loads, in this order (the contract with web/templates/base.html).
-SCRIPTS = ("vendor/cytoscape/cytoscape.min.js", "vendor/chart.js/chart.umd.js",
+SCRIPTS = ("vendor/cytoscape/cytoscape.min.js", "vendor/layout-base/layout-base.js",
+           "vendor/cose-base/cose-base.js", "vendor/cytoscape-fcose/cytoscape-fcose.js",
+           "vendor/chart.js/chart.umd.js",
            "js/network.js", "js/charts.js", "js/app.js")
 HEAD = "".join(f'<script src="/static/{name}" defer></script>' for name in SCRIPTS)
 
@@ -62,10 +64,11 @@ PAGE = """<!doctype html>
 
 
 def _graph() -> dict:
-    """Six nodes in two communities, one with a hostile label; scores 0..5; weighted edges."""
+    """Six nodes in two communities (0: the unassigned bucket), one with a hostile label;
+    scores 0..5, the two highest KOLs; weighted edges."""
     nodes = [{"id": f"p{i}", "label": EVIL_LABEL if i == 0 else f"person {i}",
-              "community_id": i % 2, "kol_score": float(i), "url": f"/persons/p{i}"}
-             for i in range(6)]
+              "community_id": i % 2, "kol_score": float(i), "url": f"/persons/p{i}",
+              "kol": i >= 4} for i in range(6)]
     edges = [{"source": f"p{i}", "target": f"p{(i + 1) % 6}", "weight": i + 1} for i in range(6)]
     edges.append({"source": "p0", "target": "unknown", "weight": 1})
     return {"nodes": nodes, "edges": edges}
@@ -133,7 +136,11 @@ def test_network_is_drawn_with_sizes_colours_and_widths(harness, artifacts_dir):
     assert widths == sorted(widths) and widths[0] < widths[-1]     # size grows with kol_score
     assert styles["p0"]["colour"] == styles["p2"]["colour"] == styles["p4"]["colour"]
     assert styles["p1"]["colour"] == styles["p3"]["colour"] != styles["p0"]["colour"]
-    assert styles["p0"]["label"] == EVIL_LABEL                     # drawn as text on the canvas
+    assert styles["p0"]["colour"] == "rgb(154,160,166)"            # the unassigned bucket: grey
+    assert [styles[f"p{i}"]["label"] for i in range(6)] == ["", "", "", "", "person 4",
+                                                           "person 5"]  # KOLs named, others not
+    page.eval_on_selector("#net", "el => el._cy.getElementById('p0').select()")
+    assert _node_styles(page)["p0"]["label"] == EVIL_LABEL         # drawn as text on the canvas
     edge_widths = page.eval_on_selector(
         "#net", "el => el._cy.edges().map(e => [e.data('weight'), parseFloat(e.style('width'))])")
     assert len(edge_widths) == 6                            # the edge to an unknown node dropped

@@ -35,21 +35,80 @@ def test_every_get_route_answers_json(client_as, web_sample):
         assert key in response.get_json(), path
 
 
+NODE_FIELDS = {"id", "label", "community_id", "kol_score", "url", "kol", "focus", "followers",
+               "followers_text", "score_text", "handle", "platforms"}
+
+
 def test_network_shape(client_as, web_sample):
     client = client_as("viewer")
     graph = client.get(f"/api/v1/communities/{web_sample.community_id}/network").get_json()
     assert 1 < len(graph["nodes"]) <= 150 and graph["edges"]
     ids = {n["id"] for n in graph["nodes"]}
     for node in graph["nodes"]:
-        assert set(node) == {"id", "label", "community_id", "kol_score", "url"}
+        assert set(node) == NODE_FIELDS
         assert node["community_id"] == web_sample.community_id
         assert node["url"] == f"/persons/{node['id']}"
+    assert [c["id"] for c in graph["communities"]] == [web_sample.community_id]
     for edge in graph["edges"]:
         assert set(edge) == {"source", "target", "weight"}
         assert edge["source"] in ids and edge["target"] in ids and edge["weight"] >= 1
     around = client.get(f"/api/v1/persons/{web_sample.top_person_id}/network").get_json()
     assert around["nodes"][0]["id"] == web_sample.top_person_id
+    assert [n["focus"] for n in around["nodes"]] == [True] + [False] * (len(around["nodes"]) - 1)
     assert any(web_sample.top_person_id in (e["source"], e["target"]) for e in around["edges"])
+
+
+def _card_facts(store, person_id):
+    """A person's followers total, score and accounts (most followers first), read directly."""
+    rows = store.read(
+        "MATCH (p:Person {person_id: $id})-[:HAS_ACCOUNT]->(a:Account) "
+        "RETURN p.followers_total AS total, p.kol_score AS score, a.platform AS platform, "
+        "a.account_id AS handle, a.followers AS followers "
+        "ORDER BY coalesce(a.followers, 0) DESC, a.account_key", {"id": person_id}).rows
+    return rows
+
+
+def test_network_nodes_carry_their_card_in_the_users_language(client_as, web_app, web_sample):
+    """What the hover card shows comes with each node: handle, platforms with followers,
+    followers total and score as text in the user's language; KOLs are the top 10% by
+    score of the run; the legend's communities have titles."""
+    from web.i18n import compact
+
+    client = client_as("viewer")
+    pid = web_sample.top_person_id
+    zh = client.get(f"/api/v1/persons/{pid}/network",
+                    headers={"Accept-Language": "zh-CN"}).get_json()
+    en = client.get(f"/api/v1/persons/{pid}/network",
+                    headers={"Accept-Language": "en"}).get_json()
+    top = zh["nodes"][0]
+    facts = _card_facts(web_sample.store, pid)
+    assert top["kol"] is True and top["focus"] is True              # kol_rank 1 is a KOL
+    assert len(top["platforms"]) == len(facts)
+    with web_app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert top["followers_text"] == compact(facts[0]["total"])
+        assert [p["followers"] for p in top["platforms"]] == [
+            compact(f["followers"] or 0) for f in facts]
+    assert top["handle"].endswith(" · " + facts[0]["handle"])
+    names_zh = {p["name"] for n in zh["nodes"] for p in n["platforms"]}
+    names_en = {p["name"] for n in en["nodes"] for p in n["platforms"]}
+    assert names_zh != names_en and names_zh & {"得到", "知乎", "喜马拉雅", "B站", "视频号"}
+    scores = sorted((n["kol_score"] or 0.0 for n in zh["nodes"]), reverse=True)
+    floor = web_sample.store.scalar(
+        "MATCH (p:Person) WHERE p.analyze_run_id IS NOT NULL "
+        "RETURN percentileCont(p.kol_score, 0.9) AS v")
+    assert {n["id"] for n in zh["nodes"] if n["kol"]} == {
+        n["id"] for n in zh["nodes"] if (n["kol_score"] or 0) >= floor and n["kol_score"]}
+    assert scores[0] >= floor
+    shown = {n["community_id"] for n in zh["nodes"] if n["community_id"] is not None}
+    assert {c["id"] for c in zh["communities"]} == shown
+    assert all(c["title"] for c in zh["communities"])
+    for c in zh["communities"]:
+        if c["unassigned"]:
+            assert c["title"] == "零散用户"
+    community = client.get(f"/api/v1/communities/{web_sample.community_id}/network",
+                           headers={"Accept-Language": "zh-CN"}).get_json()
+    kols = [n for n in community["nodes"] if n["kol"]]
+    assert kols and len(kols) < len(community["nodes"])
 
 
 @pytest.mark.parametrize("path,kind", [("platforms.chart", "doughnut")])
