@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -90,7 +91,8 @@ def influencers() -> str:
                                            person_ids=selected) if selected else None,
                 "choices": choices, "selected": selected,
                 "overlap": data.overlap(selected), "query": query,
-                "numeric_columns": [(s, term(s)) for s in leaderboard_columns(filters.sort)],
+                "numeric_columns": [(s, column_label(s))
+                                    for s in leaderboard_columns(filters.sort)],
                 "community_labels": [f"#{c} {choices['community_titles'].get(c, '')}".strip()
                                      for c in choices["communities"]],
                 "export_url": url_for("pages.influencers_csv", **query,
@@ -111,6 +113,18 @@ def leaderboard_columns(sort: str) -> list[str]:
     ['kol_score', 'followers_total', 'reach', 'engagement_rate', 'pagerank']
     """
     return [*LEADERBOARD_COLUMNS, *([sort] if sort not in LEADERBOARD_COLUMNS else [])]
+
+
+#: Column headings of the leaderboard's numeric columns (others: ``web.i18n.term``).
+COLUMN_LABELS = {"kol_score": lazy_gettext("kol score"),
+                 "followers_total": lazy_gettext("followers"), "reach": lazy_gettext("reach"),
+                 "engagement_rate": lazy_gettext("engagement rate")}
+
+
+def column_label(code: str) -> str:
+    """The heading of the leaderboard column ``code`` in the request's language."""
+    label = COLUMN_LABELS.get(code)
+    return str(label) if label is not None else term(code)
 
 
 @bp.route("/influencers.csv")
