@@ -15,6 +15,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 from flask import abort, g, has_request_context, url_for
+from flask_babel import gettext
 
 from graph.analytics.community_ids import UNASSIGNED_ID
 from graph.analytics.overlap import audience_overlap
@@ -26,6 +27,7 @@ from kolgraph.usecases.seeds import plan_seeds
 from web.context import CURRENT_KINDS, current_run, current_run_id, get_context, get_store
 from web.i18n import locale_key
 from web.network_view import localised
+from web.why import Percentiles, reasons
 
 NETWORK_CORE = 150
 NEIGHBOURS = 40
@@ -155,6 +157,11 @@ def communities(sort: str, page: int, page_size: int) -> dict[str, Any]:
                   reverse=sort != "community_id")
     start = (page - 1) * page_size
     items = [_community_summary(c) for c in rows[start:start + page_size]]
+    kols = identify([{**k, "community_id": c["community_id"]} for c in items
+                     for k in c["top_kols"]], community_titles(run_id))
+    by_id = {k["person_id"]: k for k in kols}
+    for c in items:
+        c["top_kols"] = [by_id.get(k["person_id"], k) for k in c["top_kols"]]
     return {"run_id": run_id, "sort": sort, "page": page, "total": len(rows),
             "unassigned": unassigned_count(run_id),
             "unassigned_url": url_for("pages.community", community_id=UNASSIGNED_ID),
@@ -206,8 +213,10 @@ def community_page(community_id: int, page: int, page_size: int) -> dict[str, An
     run_id, c = community(community_id)
     ids = _member_ids(run_id, community_id)
     start = (page - 1) * page_size
-    rows = web_reads.persons_by_ids(store(), ids[start:start + page_size])
-    kols = rows[:10] if page == 1 else web_reads.persons_by_ids(store(), ids[:10])
+    titles = community_titles(run_id)
+    rows = identify(web_reads.persons_by_ids(store(), ids[start:start + page_size]), titles)
+    kols = rows[:10] if page == 1 else identify(
+        web_reads.persons_by_ids(store(), ids[:10]), titles)
     return {"run_id": run_id, "community": _community_summary(c), "page": page,
             "has_next": start + page_size < len(ids), "members": rows, "kols": kols,
             "links": c.get("links") or []}
@@ -287,10 +296,15 @@ def community_network_json(community_id: int) -> bytes:
 
 # ---------------------------------------------------------------------- leaderboard
 def filter_choices() -> dict[str, Any]:
-    """The values the leaderboard filters offer."""
+    """The values the leaderboard filters offer: ``communities`` are the listed communities
+    (the unassigned bucket, community 0, is not one of them), ``community_titles`` their
+    titles (admin name, else label) by id."""
     run_id = analyze_run_id(required=False)
     ingest_id = _ingest_key()
-    return {"communities": [c["community_id"] for c in _communities(run_id)] if run_id else [],
+    listed = listed_communities(run_id) if run_id else []
+    return {"communities": [c["community_id"] for c in listed],
+            "community_titles": {c["community_id"]: c.get("name") or c.get("label") or ""
+                                 for c in listed},
             "platforms": _cached(("platforms", ingest_id),
                                  lambda: web_reads.platforms(store())),
             "topics": _cached(("topics", ingest_id), lambda: web_reads.topics(store())),
@@ -371,24 +385,101 @@ def leaderboard_rows(run_id: str, *, community: int | None, platform: str | None
                                  person_ids=person_ids)
 
 
+def community_titles(run_id: str | None) -> dict[int, str]:
+    """``community_id -> title`` of the current run's communities: the admin's name, else
+    the label; the unassigned bucket titled *unassigned* (零散用户) in the request's
+    language. Names are read on every call (a rename shows at once)."""
+    if run_id is None:
+        return {}
+    names = web_reads.community_names(store(), run_id)
+    out = {int(c["community_id"]): names.get(int(c["community_id"])) or c.get("label") or ""
+           for c in _communities(run_id)}
+    out[UNASSIGNED_ID] = str(gettext("unassigned"))
+    return out
+
+
+def identify(rows: list[dict[str, Any]], titles: dict[int, str] | None = None
+             ) -> list[dict[str, Any]]:
+    """``rows`` (persons with ``person_id``, ``display_name``, ``community_id``) with what
+    tells namesakes apart: ``initial`` and ``colour`` (0..7, from the id) of the avatar,
+    ``accounts`` (``web_reads.accounts_of``: each account's platform, handle, name and
+    followers, most followers first), ``main_platform`` and ``main_handle`` (of the first),
+    ``community_title`` (``community_titles``) and ``url``. One read for all the rows."""
+    if not rows:
+        return []
+    accounts = web_reads.accounts_of(store(), [r["person_id"] for r in rows])
+    if titles is None:
+        titles = community_titles(analyze_run_id(required=False))
+    out = []
+    for r in rows:
+        own = accounts.get(r["person_id"], [])
+        community_id = r.get("community_id")
+        out.append({**r, "initial": (r.get("display_name") or r["person_id"])[:1].upper(),
+                    "colour": zlib.crc32(str(r["person_id"]).encode()) % 8,
+                    "accounts": own,
+                    "main_platform": own[0]["platform"] if own else None,
+                    "main_handle": own[0]["account_id"] if own else None,
+                    "community_title": titles.get(int(community_id))
+                    if community_id is not None else None,
+                    "url": person_url(r["person_id"])})
+    return out
+
+
+def _percentiles(run_id: str) -> Percentiles:
+    return _cached(("component_percentiles", run_id),
+                   lambda: Percentiles(web_reads.component_values(store(), run_id)))
+
+
+def leaderboard_total(run_id: str, filters: LeaderboardFilters) -> int:
+    """How many persons the leaderboard lists in all for ``filters`` (from the cached
+    ordering, or one count query cached per run when a topic is set)."""
+    if filters.topic is None:
+        ids, communities = _ordering(run_id, filters.sort, filters.platform)
+        return int(ids.size if filters.community is None
+                   else np.count_nonzero(communities == filters.community))
+    return _cached(("leaderboard_total", run_id, _ingest_key(), filters.community,
+                    filters.platform, filters.topic),
+                   lambda: web_reads.leaderboard_count(
+                       store(), run_id, community=filters.community,
+                       platform=filters.platform, topic=filters.topic))
+
+
 def leaderboard(filters: LeaderboardFilters, *, page: int, page_size: int,
                 person_ids: list[str] | None = None) -> dict[str, Any]:
-    """One page of the leaderboard with, per person, ``why`` (``explain_score``)."""
+    """One page of the leaderboard: ``total`` persons in all, ``pages``, and ``past_end``
+    (``page`` beyond the last while there are persons; ``last_page`` then links back);
+    per person its identity (``identify``), ``conversions`` (``web_reads.conversions``),
+    ``why`` (``explain_score``) and ``reasons`` (``web.why.reasons``: ``message``,
+    ``params`` and ``text`` in the request's language). The page's extra columns are read
+    for its ids only, one query each."""
     run_id = analyze_run_id()
     assert run_id is not None
     rows = leaderboard_rows(run_id, community=filters.community, platform=filters.platform,
                             topic=filters.topic, sort=filters.sort,
                             skip=(page - 1) * page_size, limit=page_size + 1,
                             person_ids=person_ids)
+    total = len(rows) if person_ids is not None else leaderboard_total(run_id, filters)
+    pages = max(1, math.ceil(total / page_size))
     stats = _cached(("component_stats", run_id),
                     lambda: web_reads.component_stats(store(), run_id))
     weights = _weights(run_id)
+    percentiles = _percentiles(run_id)
+    shown = identify(rows[:page_size], community_titles(run_id))
+    converted = web_reads.conversions(store(), [r["person_id"] for r in shown]) \
+        if shown else {}
     items = []
-    for row in rows[:page_size]:
+    for row in shown:
         why = explain_score(row, stats, weights)
+        found = reasons(row, percentiles, why,
+                        unassigned=row.get("community_id") == UNASSIGNED_ID)
         items.append({**row, "why": why, "main_reason": why[0]["component"] if why else None,
-                      "url": person_url(row["person_id"])})
-    return {"run_id": run_id, "page": page, "has_next": len(rows) > page_size,
+                      "conversions": converted.get(row["person_id"], 0),
+                      "reasons": [{"message": r.message, "params": r.params,
+                                   "text": str(gettext(r.message, **r.params))}
+                                  for r in found]})
+    return {"run_id": run_id, "page": page, "page_size": page_size, "total": total,
+            "pages": pages, "past_end": page > pages and total > 0, "last_page": pages,
+            "has_next": len(rows) > page_size,
             "filters": {"community": filters.community, "platform": filters.platform,
                         "topic": filters.topic, "sort": filters.sort}, "items": items}
 

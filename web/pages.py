@@ -7,24 +7,31 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from graph.analytics.community_ids import UNASSIGNED_ID
 from web import data, params, runs_data
 from web.context import get_context
+from web.display import platform_name
 from web.export import csv_response
+from web.i18n import term
 from web.params import PAGE_SIZE
 from web.render import render_page
 from web.security import current_user, requires
 
 bp = Blueprint("pages", __name__)
 
-EXPORT_LIMIT = 1000
-EXPORT_COLUMNS = ("kol_rank", "person_id", "display_name", "community_id", "kol_score",
-                  "pagerank", "in_strength", "reach", "engagement_rate", "betweenness",
-                  "followers_total", "platforms", "main_reason")
-
+#: The most rows one CSV export holds; a longer list is cut there and the file says so
+#: (its last line and the ``X-Kolgraph-Truncated`` header).
+EXPORT_LIMIT = 100_000
+EXPORT_PAGE = 500
+EXPORT_COLUMNS = ("kol_rank", "person_id", "display_name", "main_platform", "main_handle",
+                  "accounts", "community_id", "community_label", "kol_score", "pagerank",
+                  "in_strength", "reach", "engagement_rate", "betweenness", "followers_total",
+                  "conversions", "platforms", "main_reason", "why")
 
 @bp.route("/")
 @requires("viewer")
@@ -84,22 +91,80 @@ def influencers() -> str:
                                            person_ids=selected) if selected else None,
                 "choices": choices, "selected": selected,
                 "overlap": data.overlap(selected), "query": query,
+                "numeric_columns": [(s, column_label(s))
+                                    for s in leaderboard_columns(filters.sort)],
+                "community_labels": [f"#{c} {choices['community_titles'].get(c, '')}".strip()
+                                     for c in choices["communities"]],
                 "export_url": url_for("pages.influencers_csv", **query,
                                       select=selected or None)}
 
     return render_page("influencers.html", make)
 
 
+#: The leaderboard's numeric columns, each a link that sorts by it (the sort column, when
+#: it is none of these, is shown after them).
+LEADERBOARD_COLUMNS = ("kol_score", "followers_total", "reach", "engagement_rate")
+
+
+def leaderboard_columns(sort: str) -> list[str]:
+    """The numeric columns the leaderboard shows when sorted by ``sort``.
+
+    >>> leaderboard_columns("pagerank")
+    ['kol_score', 'followers_total', 'reach', 'engagement_rate', 'pagerank']
+    """
+    return [*LEADERBOARD_COLUMNS, *([sort] if sort not in LEADERBOARD_COLUMNS else [])]
+
+
+#: Column headings of the leaderboard's numeric columns (others: ``web.i18n.term``).
+COLUMN_LABELS = {"kol_score": lazy_gettext("kol score"),
+                 "followers_total": lazy_gettext("followers"), "reach": lazy_gettext("reach"),
+                 "engagement_rate": lazy_gettext("engagement rate")}
+
+
+def column_label(code: str) -> str:
+    """The heading of the leaderboard column ``code`` in the request's language."""
+    label = COLUMN_LABELS.get(code)
+    return str(label) if label is not None else term(code)
+
+
 @bp.route("/influencers.csv")
 @requires("viewer")
 def influencers_csv() -> Response:
-    """The leaderboard (or the selected persons, ``select``) as CSV, at most
-    ``EXPORT_LIMIT`` rows."""
+    """The whole filtered leaderboard (or the selected persons, ``select``) as CSV, with each
+    person's accounts (``platform:@handle:followers``), main account, community label,
+    conversions and why it ranks; at most ``EXPORT_LIMIT`` rows, a cut stated in the file."""
     q = params.leaderboard_query(data.filter_choices(), select_limit=EXPORT_LIMIT)
-    d = data.leaderboard(q.filters, page=1, page_size=EXPORT_LIMIT,
-                         person_ids=q.selected or None)
-    return csv_response(EXPORT_COLUMNS, ([row.get(c) for c in EXPORT_COLUMNS]
-                                         for row in d["items"]), "kolgraph-influencers.csv")
+    rows: list[list[object]] = []
+    total, page = 0, 1
+    while len(rows) < EXPORT_LIMIT:
+        d = data.leaderboard(q.filters, page=page, page_size=EXPORT_PAGE,
+                             person_ids=q.selected or None)
+        total = d["total"]
+        rows.extend(_export_row(item) for item in d["items"])
+        if not d["has_next"]:
+            break
+        page += 1
+    rows = rows[:EXPORT_LIMIT]
+    headers = {}
+    if total > len(rows):
+        note = _("truncated: the first %(shown)s of %(total)s persons", shown=len(rows),
+                 total=total)
+        rows.append([f"# {note}"])
+        headers["X-Kolgraph-Truncated"] = f"{len(rows) - 1}/{total}"
+    response = csv_response(EXPORT_COLUMNS, rows, "kolgraph-influencers.csv")
+    response.headers.update(headers)
+    return response
+
+
+def _export_row(item: dict[str, Any]) -> list[object]:
+    """A leaderboard item as a CSV row of ``EXPORT_COLUMNS``."""
+    values = {**item, "community_label": item.get("community_title"),
+              "accounts": "; ".join(f"{platform_name(a['platform'])}:@{a['account_id']}:"
+                                    f"{a.get('followers') or 0}" for a in item["accounts"]),
+              "main_platform": platform_name(item["main_platform"])
+              if item.get("main_platform") else None,
+              "why": "; ".join(r["text"] for r in item["reasons"])}
+    return [values.get(c) for c in EXPORT_COLUMNS]
 
 
 @bp.route("/persons/<person_id>")

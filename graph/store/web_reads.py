@@ -175,6 +175,82 @@ def ranked_ids(store: GraphStore, run_id: str, sort: str = "kol_score",
                       {"run_id": run_id, "platform": platform}).rows
 
 
+def leaderboard_count(store: GraphStore, run_id: str, *, community: int | None = None,
+                      platform: str | None = None, topic: str | None = None) -> int:
+    """How many persons ``leaderboard`` lists in all for these filters (its ``WHERE``)."""
+    where = ["p.analyze_run_id = $run_id"]
+    head = ("MATCH (:Topic {name: $topic})<-[:ABOUT]-(:Content)<-[:CREATED]-(:Account)"
+            "<-[:HAS_ACCOUNT]-(p:Person) WITH DISTINCT p" if topic is not None
+            else "MATCH (p:Person)")
+    if community is not None:
+        where.append("p.community_id = $community")
+    if platform is not None:
+        where.append("(p)-[:HAS_ACCOUNT]->(:Account {platform: $platform})")
+    return int(store.scalar(
+        f"{head} WHERE {' AND '.join(where)} RETURN count(p) AS n",
+        {"run_id": run_id, "community": community, "platform": platform,
+         "topic": topic}) or 0)
+
+
+def accounts_of(store: GraphStore, person_ids: Sequence[str]) -> dict[str, list[Row]]:
+    """``person_id -> accounts`` of the given persons in one query: each account's
+    ``platform, account_id, display_name, followers``, most followers first (ties by
+    ``account_key``), so the first is the person's main account; persons without accounts
+    map to ``[]``."""
+    rows = store.read(
+        "UNWIND $ids AS id MATCH (p:Person {person_id: id}) "
+        "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
+        "WITH p, a ORDER BY coalesce(a.followers, 0) DESC, a.account_key "
+        "RETURN p.person_id AS person_id, collect({key: a.account_key, platform: a.platform, "
+        "account_id: a.account_id, display_name: a.display_name, "
+        "followers: a.followers}) AS accounts",
+        {"ids": list(person_ids)}).rows
+    return {r["person_id"]: [{k: a[k] for k in ("platform", "account_id", "display_name",
+                                                 "followers")}
+                             for a in r["accounts"] if a.get("key") is not None]
+            for r in rows}
+
+
+#: A purchase counts towards a KOL's conversions up to this many days after the share
+#: (the default of ``cypher/library/kol_conversions.cypher``).
+CONVERSION_WINDOW_DAYS = 7
+
+
+def conversions(store: GraphStore, person_ids: Sequence[str],
+                window_days: int = CONVERSION_WINDOW_DAYS) -> dict[str, int]:
+    """``person_id -> buyers``: attributed conversions of each given person, in one query,
+    by the rules of ``cypher/library/kol_conversions.cypher`` (its ``buyers`` column): the
+    distinct other persons who bought (``ENGAGED {type: 'purchase'}``) a content the person
+    shared, within ``window_days`` after the share, and who followed or interacted with one
+    of the person's accounts before buying. Persons without any are absent."""
+    rows = store.read(
+        "UNWIND $ids AS id "
+        "MATCH (kol:Person {person_id: id})-[:HAS_ACCOUNT]->(:Account)"
+        "-[sh:ENGAGED {type: 'share'}]->(c:Content) "
+        "WITH kol, c, min(sh.last_at) AS shared_at "
+        "MATCH (c)<-[buy:ENGAGED {type: 'purchase'}]-(:Account)<-[:HAS_ACCOUNT]-(buyer:Person) "
+        "WHERE buyer.person_id <> kol.person_id AND buy.last_at >= shared_at "
+        "AND buy.last_at <= shared_at + $window_days * 86400 "
+        "WITH kol, c, buyer, min(buy.last_at) AS purchased_at "
+        "MATCH (buyer)-[:HAS_ACCOUNT]->(:Account)-[tie:FOLLOWS|INTERACTED]->(:Account)"
+        "<-[:HAS_ACCOUNT]-(kol) "
+        "WITH kol, buyer, purchased_at, min(coalesce(tie.since, tie.first_at)) AS tied_since "
+        "WHERE tied_since <= purchased_at "
+        "RETURN kol.person_id AS person_id, count(DISTINCT buyer) AS buyers",
+        {"ids": list(person_ids), "window_days": int(window_days)}).rows
+    return {r["person_id"]: int(r["buyers"]) for r in rows}
+
+
+def component_values(store: GraphStore, run_id: str) -> dict[str, list[float]]:
+    """Every person's value of each KOL component of ``run_id`` (``COMPONENTS``; missing as
+    0), for percentiles: one pass over the persons, callers cache it per run."""
+    rows = store.read(
+        "MATCH (p:Person) WHERE p.analyze_run_id = $run_id RETURN "
+        + ", ".join(f"coalesce(p.{name}, 0.0) AS {name}" for name in COMPONENTS),
+        {"run_id": run_id}).rows
+    return {name: [float(r[name]) for r in rows] for name in COMPONENTS}
+
+
 def persons_by_ids(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
     """The leaderboard columns of the given persons, in the given order (unknown ids are
     left out); one index look-up per id."""

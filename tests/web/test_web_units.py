@@ -21,12 +21,13 @@ import web.html
 import web.jobs
 import web.limiter
 import web.users
+import web.why
 from graph.analytics import ranking
 from web.cache import RunCache
 
 
 @pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.errors, web.export,
-                                    web.html, web.jobs, web.limiter])
+                                    web.html, web.jobs, web.limiter, web.why])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
