@@ -25,10 +25,10 @@ from graph.store import GraphStore, gnn_io, person_reads, web_reads
 from graph.store.runs import list_runs
 from kolgraph.usecases import analyze as analyze_usecase
 from kolgraph.usecases.seeds import plan_seeds
+from web.activity import monthly
 from web.community_titles import community_label, community_title
 from web.context import CURRENT_KINDS, current_run, current_run_id, get_context, get_store
 from web.display import topic_name
-from web.activity import monthly
 from web.reasons import parse_evidence, reason_text
 
 NETWORK_CORE = 150
@@ -521,7 +521,8 @@ def search(text: str, page: int, page_size: int) -> dict[str, Any]:
     labels = community_titles(run_id)
     items = [{**r, "initial": (r.get("display_name") or r["person_id"])[:1].upper(),
               "colour": zlib.crc32(r["person_id"].encode()) % 8,
-              "community_label": labels.get(r.get("community_id")),
+              "community_label": labels.get(int(r["community_id"]))
+              if r.get("community_id") is not None else None,
               "url": person_url(r["person_id"])} for r in rows]
     return {"q": text, "page": page, "page_size": page_size, "total": total,
             "pages": max(1, math.ceil(total / page_size)),

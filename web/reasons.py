@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 #: At most this many pieces of evidence are worded (the recommender's ``MAX_PARTS``).
 MAX_PARTS = 2
@@ -73,18 +72,19 @@ def people_reasons(evidence: Mapping[str, Any], community: str,
     n = _int(evidence.get("contacts_in_common"))
     if n > 0:
         names = _names(evidence)
-        parts.append(ngettext("%(num)d contact in common", "%(num)d contacts in common", n)
+        parts.append((_("%(num)d contact in common", num=n) if n == 1
+                       else _("%(num)d contacts in common", num=n))
                      + (_(": %(names)s", names=names) if names else ""))
     if "community" in evidence:
         parts.append(_("in your community %(community)s", community=community))
     bought = _int(evidence.get("bought_same"))
     engaged = _int(evidence.get("engaged_same"))
     if bought > 0:
-        parts.append(ngettext("bought the same course as you",
-                              "bought %(num)d of the same courses as you", bought))
+        parts.append(_("bought the same course as you") if bought == 1
+                       else _("bought %(num)d of the same courses as you", num=bought))
     elif engaged > 0:
-        parts.append(ngettext("engaged %(num)d content you engaged",
-                              "engaged %(num)d contents you engaged", engaged))
+        parts.append(_("engaged %(num)d content you engaged", num=engaged) if engaged == 1
+                       else _("engaged %(num)d contents you engaged", num=engaged))
     topic = evidence.get("topic")
     if isinstance(topic, str) and topic:
         parts.append(_("you both engage most with %(topic)s", topic=topic_name(topic)))
@@ -92,8 +92,8 @@ def people_reasons(evidence: Mapping[str, Any], community: str,
         parts.append(_("close to you in the wider network (contacts of your contacts)"))
     if not parts:
         contacts = _int(evidence.get("contacts"))
-        parts.append(ngettext("well connected: %(num)d contact",
-                              "well connected: %(num)d contacts", contacts))
+        parts.append(_("well connected: %(num)d contact", num=contacts) if contacts == 1
+                       else _("well connected: %(num)d contacts", num=contacts))
     return parts[:MAX_PARTS]
 
 
@@ -109,8 +109,7 @@ def content_reasons(evidence: Mapping[str, Any], community: str,
     n = _int(evidence.get("contacts_engaged"))
     if n > 0:
         names = _names(evidence)
-        parts.append(ngettext("%(num)d of your contacts engaged it",
-                              "%(num)d of your contacts engaged it", n)
+        parts.append(_("%(num)d of your contacts engaged it", num=n)
                      + (_(": %(names)s", names=names) if names else ""))
     if evidence.get("similar_tastes") and not parts:
         parts.append(_("engaged by people who engage what you engage"))
@@ -123,8 +122,8 @@ def content_reasons(evidence: Mapping[str, Any], community: str,
                        topic=topic_name(topic), share=_share(evidence.get("topic_share"))))
     if not parts:
         engaged = _int(evidence.get("engaged"))
-        parts.append(ngettext("popular: %(num)d person engaged it",
-                              "popular: %(num)d persons engaged it", engaged))
+        parts.append(_("popular: %(num)d person engaged it", num=engaged) if engaged == 1
+                       else _("popular: %(num)d persons engaged it", num=engaged))
     return parts[:MAX_PARTS]
 
 

@@ -139,7 +139,8 @@ def test_reasons_in_chinese(zh_request):
     people = reasons.reason_text("people", PEOPLE_EVIDENCE, "育儿 · 周叔", topic)
     assert people == "你们有 3 位共同联系人：张三、李四、王五；同在你的社群「育儿 · 周叔」"
     content = reasons.reason_text("content", CONTENT_EVIDENCE, "育儿 · 周叔", topic)
-    assert content == "你的 2 位联系人互动过：张三、李四；在你的社群「育儿 · 周叔」很受欢迎，47% 的人互动过"
+    assert content == ("你的 2 位联系人互动过：张三、李四；"
+                       "在你的社群「育儿 · 周叔」很受欢迎，47% 的人互动过")
     assert reasons.reason_text("content", {"topic": "parenting", "topic_share": 0.25}, "",
                                topic) == "话题「育儿」，占你互动内容的 25%"
     assert not re.search(r"[A-Za-z]{3,}", reasons.reason_text(
@@ -236,7 +237,8 @@ def _independent_months(web_sample, person_id: str, tz: str) -> dict[str, dict[s
         m = out.setdefault(month(r["at"]), {"engagement": 0, "conversions": 0})
         m["engagement"] += 1
     library = (LIBRARY / "conversion_attribution.cypher").read_text(encoding="utf-8")
-    for r in store.read(_both_types(library), {"person_id": person_id, "window_days": 7, "k": 100_000}).rows:
+    for r in store.read(_both_types(library),
+                        {"person_id": person_id, "window_days": 7, "k": 100_000}).rows:
         m = out.setdefault(month(r["purchased_at"]), {"engagement": 0, "conversions": 0})
         m["conversions"] += 1
     return out
