@@ -38,10 +38,11 @@ def content(store: GraphStore, content_key: str) -> Row | None:
         "MATCH (c:Content {content_key: $key})<-[:CREATED]-(:Account)<-[:HAS_ACCOUNT]-"
         "(p:Person) RETURN DISTINCT p.person_id AS person_id, p.display_name AS display_name "
         "ORDER BY display_name, person_id", {"key": content_key}).rows
-    out["engagement"] = store.read(
+    out["engagement"] = [{**e, "accounts": int(e["accounts"] or 0),
+                          "events": int(e["events"] or 0)} for e in store.read(
         "MATCH (c:Content {content_key: $key})<-[e:ENGAGED]-(a:Account) "
         "RETURN e.type AS type, count(DISTINCT a) AS accounts, sum(coalesce(e.count, 1)) "
-        "AS events ORDER BY accounts DESC, type", {"key": content_key}).rows
+        "AS events ORDER BY accounts DESC, type", {"key": content_key}).rows]
     out["buyers"] = int(store.scalar(
         "MATCH (c:Content {content_key: $key})<-[e:ENGAGED]-(:Account)<-[:HAS_ACCOUNT]-"
         "(p:Person) WHERE e.type IN $types RETURN count(DISTINCT p) AS n",

@@ -62,7 +62,7 @@ def test_course_recommendations_link_to_a_content_page_with_price_and_platform(
             assert shown == (free if stored == 0 else
                              "¥" + (f"{stored:,.0f}" if float(stored).is_integer()
                                     else f"{stored:,.2f}"))
-        platforms = re.findall(r'<td data-code="([^"]+)">([^<]+)</td>', table)
+        platforms = re.findall(r'<td data-code="([^"]+)"[^>]*>([^<]+)</td>', table)
         assert [code for code, _name in platforms] == [r["platform"] for r in recs]
         if zh:
             assert all(name != code for code, name in platforms
