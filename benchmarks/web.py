@@ -359,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     # data only, so a fixed salt is fine when none is configured.
     settings = load_settings(env={**os.environ, "KOLGRAPH_HOME": str(args.home),
                                   "KOLGRAPH_PII_SALT": os.environ.get("KOLGRAPH_PII_SALT")
-                                  or "web-benchmark"})
+                                  or "web-benchmark-salt"})
     store = open_store(settings)
     t = time.perf_counter()
     done = prepare(store, settings, args.sample, args.persons, args.seed, args.epochs)
