@@ -57,6 +57,9 @@ class Settings:
     #: A TOML file of platform and topic display names adding to / overriding the packaged
     #: ones (``web/display_names.toml``); ``None``: the packaged names only.
     display_names: str | None = None
+    #: Look-alike KOLs need at least this audience (``followers_total`` or ``reach``);
+    #: ``None``: a tenth of the person's own audience, at least ``LOOKALIKE_MIN_FLOOR``.
+    lookalike_min_audience: int | None = None
 
     @property
     def db_dir(self) -> Path:
@@ -93,6 +96,7 @@ _ENV_NAMES = {
     "min_community_size": "KOLGRAPH_MIN_COMMUNITY_SIZE",
     "community_match": "KOLGRAPH_COMMUNITY_MATCH",
     "display_names": "KOLGRAPH_DISPLAY_NAMES",
+    "lookalike_min_audience": "KOLGRAPH_LOOKALIKE_MIN_AUDIENCE",
 }
 
 BACKENDS = ("embedded", "neo4j")
@@ -123,6 +127,8 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
                           else f"{source}: {name}")
     if name == "as_of":
         return parse_as_of(raw, source)
+    if name == "lookalike_min_audience":
+        return parse_min_audience(raw, source)
     try:
         if name == "home":
             return Path(str(raw)).expanduser().resolve()
@@ -135,6 +141,26 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{source}: {name} must be a {kind}, got {raw!r}") from exc
     return None if raw == "" else str(raw)
+
+
+def parse_min_audience(raw: Any, source: str) -> int | None:
+    """A ``lookalike_min_audience`` value: a whole number >= 0, or ``None`` for empty (the
+    default relative to the person); ``ConfigError`` naming ``source`` otherwise.
+
+    >>> parse_min_audience("500", "KOLGRAPH_LOOKALIKE_MIN_AUDIENCE")
+    500
+    """
+    if raw in ("", None):
+        return None
+    try:
+        value = int(str(raw).strip())
+    except ValueError as exc:
+        raise ConfigError(f"{source}: lookalike_min_audience must be a whole number >= 0, "
+                          f"got {raw!r}") from exc
+    if value < 0:
+        raise ConfigError(f"{source}: lookalike_min_audience must be a whole number >= 0, "
+                          f"got {raw!r}")
+    return value
 
 
 def parse_as_of(raw: Any, source: str) -> float | None:

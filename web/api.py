@@ -104,6 +104,24 @@ def person_network(person_id: str) -> Response:
     return jsonify(localised(data.person_network(person_id)))
 
 
+@bp.route("/persons/<person_id>/activity")
+@requires("viewer")
+def person_activity(person_id: str) -> Response:
+    return jsonify({"person_id": person_id, "months": data.person_activity(person_id)})
+
+
+@bp.route("/persons/<person_id>/activity.chart")
+@requires("viewer")
+def person_activity_chart(person_id: str) -> Response:
+    return jsonify(charts.person_activity_chart(data.person_activity(person_id)))
+
+
+@bp.route("/contents/<path:content_key>")
+@requires("viewer")
+def content(content_key: str) -> Response:
+    return jsonify(data.content(content_key))
+
+
 @bp.route("/search")
 @requires("viewer")
 def search() -> Response:

@@ -20,9 +20,11 @@ from web import (
     api,
     auth,
     console,
+    content_terms,
     display,
     errors,
     i18n,
+    money,
     pages,
     params,
     preferences,
@@ -78,6 +80,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.globals["why_cell"] = why_cell
     app.jinja_env.globals["person_url"] = person_url
+    app.jinja_env.filters["price"] = money.price
+    app.jinja_env.globals["content_kind"] = content_terms.content_kind
+    app.jinja_env.globals["engagement_type"] = content_terms.engagement_type
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

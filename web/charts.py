@@ -71,3 +71,23 @@ def evaluation_chart(metrics: Sequence[Mapping[str, Any]], split: str = "val",
                         "plugins": {"title": {"display": True,
                                               "text": _("Evaluation (%(split)s, %(metric)s)",
                                                         split=split, metric=metric)}}}}
+
+
+def person_activity_chart(months: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Per month (``web.activity.monthly`` rows): engagement on the person's contents as
+    bars and the conversions attributed to them as a line on a second axis."""
+    return {"type": "bar",
+            "data": {"labels": [m["month"] for m in months], "datasets": [
+                {"type": "bar", "label": _("engagement on their contents"),
+                 "data": [int(m["engagement"]) for m in months], "yAxisID": "y",
+                 "backgroundColor": _color(0)},
+                {"type": "line", "label": _("attributed purchases and subscriptions"),
+                 "data": [int(m["conversions"]) for m in months], "yAxisID": "y1",
+                 "borderColor": _color(1), "backgroundColor": _color(1)}]},
+            "options": {"scales": {
+                "y": {"beginAtZero": True, "title": {"display": True, "text": _("engagement")}},
+                "y1": {"beginAtZero": True, "position": "right",
+                       "grid": {"drawOnChartArea": False},
+                       "title": {"display": True, "text": _("conversions")}}},
+                "plugins": {"title": {"display": True,
+                                      "text": _("Engagement and conversions per month")}}}}

@@ -15,25 +15,35 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 from flask import abort, g, has_request_context, url_for
-from flask_babel import gettext
+from flask_babel import get_timezone, gettext
+from flask_babel import gettext as _
 
 from graph.analytics.community_ids import UNASSIGNED_ID
 from graph.analytics.overlap import audience_overlap
 from graph.errors import InvalidInput
-from graph.store import GraphStore, gnn_io, web_reads
+from graph.store import GraphStore, gnn_io, person_reads, web_reads
 from graph.store.runs import list_runs
 from kolgraph.usecases import analyze as analyze_usecase
 from kolgraph.usecases.seeds import plan_seeds
+from web.activity import monthly
+from web.community_titles import community_label, community_title
 from web.context import CURRENT_KINDS, current_run, current_run_id, get_context, get_store
+from web.display import topic_name
 from web.i18n import locale_key
 from web.network_view import localised
+from web.reasons import parse_evidence, reason_text
 from web.why import Percentiles, reasons
 
 NETWORK_CORE = 150
 NEIGHBOURS = 40
 RECOMMENDATIONS = 10
-LOOKALIKE_POOL = 60    # nearest persons looked at for look-alike KOLs
+LOOKALIKE_POOL = 200   # nearest persons looked at first for look-alike KOLs
 KOL_SHARE = 0.1        # a KOL: kol_score in the top 10% of the run
+#: Without ``KOLGRAPH_LOOKALIKE_MIN_AUDIENCE``, look-alike KOLs need this share of the
+#: person's own audience (``followers_total`` or ``reach``, the larger) ...
+LOOKALIKE_AUDIENCE_SHARE = 0.1
+#: ... and at least this audience.
+LOOKALIKE_MIN_FLOOR = 100
 COMMUNITY_SORTS = ("size", "modularity_share", "density", "community_id")
 
 T = TypeVar("T")
@@ -177,8 +187,9 @@ def _community_summary(c: dict[str, Any]) -> dict[str, Any]:
         else list(topics)[:3]
     unassigned = c["community_id"] == UNASSIGNED_ID
     name = c.get("name") or ""
-    return {"community_id": c["community_id"], "size": c["size"], "label": c["label"],
-            "name": name, "title": "" if unassigned else (name or c["label"] or ""),
+    return {"community_id": c["community_id"], "size": c["size"],
+            "label": community_label(c, topic_name),
+            "name": name, "title": community_title(c, topic_name),
             "unassigned": unassigned, "lineage": c.get("lineage") or [],
             "top_platform": c["top_platform"], "density": c["density"],
             "modularity_share": c["modularity_share"], "top_topics": top_topics,
@@ -193,7 +204,28 @@ def community(community_id: int) -> tuple[str, dict[str, Any]]:
     found = web_reads.community(store(), run_id, community_id)
     if found is None:
         abort(404, description=f"community {community_id}: not in the current analyze run")
-    return run_id, found
+    return run_id, _with_kol_names(run_id, found)
+
+
+def _with_kol_names(run_id: str, c: dict[str, Any]) -> dict[str, Any]:
+    """``c`` with its top KOLs named as in the cached community list (the stored
+    ``top_kols`` hold ids and scores only)."""
+    for cached in _communities(run_id):
+        if cached["community_id"] == c["community_id"]:
+            return {**c, "top_kols": cached.get("top_kols") or []}
+    return c
+
+
+def community_titles(run_id: str | None) -> dict[int, str]:
+    """``community_id -> title`` (``community_title``: the admin's name, else the label in
+    the request's language) of every community of ``run_id``; empty without a run."""
+    if run_id is None:
+        return {}
+    names = web_reads.community_names(store(), run_id)
+    return {int(c["community_id"]): community_title(
+        {**c, "name": names.get(int(c["community_id"]), "")}, topic_name,
+        unassigned=str(_("unassigned")))
+        for c in _communities(run_id)}
 
 
 def rename_community(community_id: int, name: str) -> str:
@@ -301,10 +333,11 @@ def filter_choices() -> dict[str, Any]:
     titles (admin name, else label) by id."""
     run_id = analyze_run_id(required=False)
     ingest_id = _ingest_key()
-    listed = listed_communities(run_id) if run_id else []
-    return {"communities": [c["community_id"] for c in listed],
-            "community_titles": {c["community_id"]: c.get("name") or c.get("label") or ""
-                                 for c in listed},
+    listed = [int(c["community_id"]) for c in listed_communities(run_id)] if run_id else []
+    titles = community_titles(run_id)
+    return {"communities": listed,
+            "community_titles": {cid: titles.get(cid, "") for cid in listed},
+            "community_labels": [f"#{cid} {titles.get(cid, '')}".strip() for cid in listed],
             "platforms": _cached(("platforms", ingest_id),
                                  lambda: web_reads.platforms(store())),
             "topics": _cached(("topics", ingest_id), lambda: web_reads.topics(store())),
@@ -383,19 +416,6 @@ def leaderboard_rows(run_id: str, *, community: int | None, platform: str | None
     return web_reads.leaderboard(store(), run_id, community=community, platform=platform,
                                  topic=topic, sort=sort, skip=skip, limit=limit,
                                  person_ids=person_ids)
-
-
-def community_titles(run_id: str | None) -> dict[int, str]:
-    """``community_id -> title`` of the current run's communities: the admin's name, else
-    the label; the unassigned bucket titled *unassigned* (零散用户) in the request's
-    language. Names are read on every call (a rename shows at once)."""
-    if run_id is None:
-        return {}
-    names = web_reads.community_names(store(), run_id)
-    out = {int(c["community_id"]): names.get(int(c["community_id"])) or c.get("label") or ""
-           for c in _communities(run_id)}
-    out[UNASSIGNED_ID] = str(gettext("unassigned"))
-    return out
 
 
 def identify(rows: list[dict[str, Any]], titles: dict[int, str] | None = None
@@ -510,8 +530,10 @@ def overlap(person_ids: list[str]) -> list[dict[str, Any]]:
 
 # --------------------------------------------------------------------------- persons
 def person(person_id: str) -> dict[str, Any]:
-    """A person with accounts, metrics and, when there are results, community, top
-    recommendations (people and content, with reasons) and look-alikes; 404 when unknown."""
+    """A person with accounts, metrics and, when there are results, community (titled in the
+    request's language), top recommendations (people and content, each with ``reason``
+    worded from its evidence in the request's language and ``url``; contents with their
+    platform, kind and price) and look-alike KOLs; 404 when unknown."""
     found = web_reads.person(store(), person_id)
     if found is None:
         abort(404, description=f"person {person_id!r}: not found")
@@ -520,7 +542,9 @@ def person(person_id: str) -> dict[str, Any]:
     run_id = analyze_run_id(required=False)
     if run_id and found.get("community_id") is not None and found.get("analyze_run_id") == run_id:
         c = web_reads.community(store(), run_id, int(found["community_id"]))
+        c = _with_kol_names(run_id, c) if c else None
         out["community"] = _community_summary(c) if c else None
+    community = (out["community"] or {}).get("title") or ""
     refresh_id = current_run_id("refresh")
     refresh_run = current_run("refresh")
     labels = ((refresh_run or {}).get("metrics") or {}).get("recommender") or {}
@@ -529,27 +553,74 @@ def person(person_id: str) -> dict[str, Any]:
         for kind in ("people", "content"):
             recs = gnn_io.recommendations_for(store(), refresh_id, person_id, kind,
                                               RECOMMENDATIONS)
-            for r in recs:
-                r["url"] = person_url(r["target_id"]) if kind == "people" else None
-            out["recommendations"][kind] = recs
-        out["similar"] = lookalike_kols(person_id, run_id)
+            out["recommendations"][kind] = [_recommendation(kind, r, community) for r in recs]
+        out["similar"] = lookalike_kols(person_id, run_id, found)
     out["neighbours"] = [{**n, "url": person_url(n["person_id"])}
                          for n in web_reads.neighbours(store(), person_id, NEIGHBOURS)]
+    out["lookalike_min_audience"] = lookalike_min_audience(found)
     return out
 
 
-def lookalike_kols(person_id: str, run_id: str | None) -> list[dict[str, Any]]:
+def _recommendation(kind: str, r: dict[str, Any], community: str) -> dict[str, Any]:
+    """One stored recommendation as shown: ``reason`` in the request's language (the stored
+    English one kept as ``stored_reason``), ``evidence`` decoded, ``url`` of the person or
+    content page."""
+    evidence = parse_evidence(r.get("evidence"))
+    url = (person_url(r["target_id"]) if kind == "people"
+           else url_for("pages.content", content_key=r["target_id"]))
+    return {**r, "evidence": evidence, "stored_reason": r.get("reason"),
+            "reason": reason_text(kind, evidence, community, topic_name), "url": url}
+
+
+def lookalike_min_audience(found: dict[str, Any]) -> int:
+    """The audience a look-alike KOL of the person ``found`` needs: the setting
+    ``lookalike_min_audience`` when set, else ``LOOKALIKE_AUDIENCE_SHARE`` of the person's
+    own audience (``followers_total`` or ``reach``, the larger), at least
+    ``LOOKALIKE_MIN_FLOOR``."""
+    configured = get_context().settings.lookalike_min_audience
+    if configured is not None:
+        return int(configured)
+    own = max(float(found.get("followers_total") or 0), float(found.get("reach") or 0))
+    return max(LOOKALIKE_MIN_FLOOR, int(math.ceil(LOOKALIKE_AUDIENCE_SHARE * own)))
+
+
+def lookalike_kols(person_id: str, run_id: str | None,
+                   found: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The persons nearest to ``person_id`` by embedding (vector index) that are KOLs —
-    ``kol_score`` in the top ``KOL_SHARE`` of the current analyze run — at most
-    ``RECOMMENDATIONS``, most similar first."""
-    try:
-        similar = gnn_io.similar_persons(store(), person_id, LOOKALIKE_POOL)
-    except LookupError:
-        return []
+    ``kol_score`` in the top ``KOL_SHARE`` of the current analyze run and an audience of at
+    least ``lookalike_min_audience`` — at most ``RECOMMENDATIONS``, most similar first; the
+    filter runs in the database (``gnn_io.similar_kols``)."""
+    found = found or web_reads.person(store(), person_id) or {}
+    floor = 0.0
     if run_id is not None:
         floor = kol_floor(run_id)
-        similar = [s for s in similar if (s.get("kol_score") or 0.0) >= floor]
-    return [{**s, "url": person_url(s["person_id"])} for s in similar[:RECOMMENDATIONS]]
+    try:
+        similar = gnn_io.similar_kols(store(), person_id, RECOMMENDATIONS,
+                                      min_audience=lookalike_min_audience(found),
+                                      min_score=floor, pool=LOOKALIKE_POOL)
+    except LookupError:
+        return []
+    return [{**s, "url": person_url(s["person_id"])} for s in similar]
+
+
+def content(content_key: str) -> dict[str, Any]:
+    """One content (``person_reads.content``) with its creators' page URLs; 404 when
+    unknown."""
+    found = person_reads.content(store(), content_key)
+    if found is None:
+        abort(404, description=f"content {content_key!r}: not found")
+    found["creators"] = [{**p, "url": person_url(p["person_id"])} for p in found["creators"]]
+    return found
+
+
+def person_activity(person_id: str) -> list[dict[str, Any]]:
+    """A person's engagement and attributed conversions per month in the user's time zone:
+    ``month`` (``YYYY-MM``), ``engagement``, ``conversions``, oldest first, the months
+    between the first and the last with activity all present; 404 when unknown."""
+    if web_reads.person(store(), person_id) is None:
+        abort(404, description=f"person {person_id!r}: not found")
+    return monthly(person_reads.person_activity(store(), person_id),
+                   person_reads.BUCKET_S, get_timezone())
 
 
 def person_network(person_id: str) -> dict[str, Any]:
@@ -569,11 +640,11 @@ def search(text: str, page: int, page_size: int) -> dict[str, Any]:
     total = web_reads.search_count(store(), text)
     rows = web_reads.search(store(), text, skip=(page - 1) * page_size, limit=page_size)
     run_id = analyze_run_id(required=False)
-    labels = {c["community_id"]: c.get("label") for c in _communities(run_id)} \
-        if run_id is not None else {}
+    labels = community_titles(run_id)
     items = [{**r, "initial": (r.get("display_name") or r["person_id"])[:1].upper(),
               "colour": zlib.crc32(r["person_id"].encode()) % 8,
-              "community_label": labels.get(r.get("community_id")),
+              "community_label": labels.get(int(r["community_id"]))
+              if r.get("community_id") is not None else None,
               "url": person_url(r["person_id"])} for r in rows]
     return {"q": text, "page": page, "page_size": page_size, "total": total,
             "pages": max(1, math.ceil(total / page_size)),

@@ -93,12 +93,11 @@ def influencers() -> str:
                 "overlap": data.overlap(selected), "query": query,
                 "numeric_columns": [(s, column_label(s))
                                     for s in leaderboard_columns(filters.sort)],
-                "community_labels": [f"#{c} {choices['community_titles'].get(c, '')}".strip()
-                                     for c in choices["communities"]],
+                "community_labels": choices["community_labels"],
                 "export_url": url_for("pages.influencers_csv", **query,
                                       select=selected or None)}
 
-    return render_page("influencers.html", make)
+    return render_page("influencers.html", make, version=tuple(choices["community_labels"]))
 
 
 #: The leaderboard's numeric columns, each a link that sorts by it (the sort column, when
@@ -172,7 +171,15 @@ def _export_row(item: dict[str, Any]) -> list[object]:
 def person(person_id: str) -> str:
     return render_page("person.html", lambda: {
         "d": data.person(person_id),
-        "network_url": url_for("api.person_network", person_id=person_id)})
+        "network_url": url_for("api.person_network", person_id=person_id),
+        "activity_url": url_for("api.person_activity_chart", person_id=person_id)},
+        version=tuple(sorted(data.community_names().items())))
+
+
+@bp.route("/contents/<path:content_key>")
+@requires("viewer")
+def content(content_key: str) -> str:
+    return render_page("content.html", lambda: {"d": data.content(content_key)})
 
 
 @bp.route("/runs")
@@ -206,5 +213,10 @@ def seeds() -> str:
     choices = data.filter_choices()
     q = params.seeds_query(choices, default_k=None)
     plan = data.seeds(q.k, q.community, q.platform) if q.k else None
+    listed = [(c, label) for c, label in zip(choices["communities"],
+                                             choices["community_labels"], strict=True)
+              if c != UNASSIGNED_ID]
     return render_template("seeds.html", choices=choices, plan=plan, k=q.k or 10,
-                           community=q.community, platform=q.platform)
+                           community=q.community, platform=q.platform,
+                           communities=[c for c, _label in listed],
+                           community_labels=[label for _c, label in listed])

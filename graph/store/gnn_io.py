@@ -178,14 +178,17 @@ def delete_other_recommendations(store: GraphStore, keep_run_id: str,
 
 def recommendations_for(store: GraphStore, run_id: str, person_id: str, kind: str,
                         k: int) -> list[dict[str, Any]]:
-    """Top ``k`` recommendations of one person in one refresh run, by rank."""
+    """Top ``k`` recommendations of one person in one refresh run, by rank: ``rank,
+    target_id, score, reason, evidence`` (JSON text), ``name`` and, for contents,
+    ``platform, content_kind, price`` (``None`` for persons)."""
     target = "t.person_id" if kind == "people" else "t.content_key"
     return store.read(
         "MATCH (p:Person {person_id: $person_id})-[r:RECOMMENDED]->(t) "
         "WHERE r.run_id = $run_id AND r.kind = $kind "
         f"RETURN r.rank AS rank, {target} AS target_id, r.score AS score, r.reason AS reason, "
         "r.evidence AS evidence, "
-        "coalesce(t.display_name, t.title) AS name "
+        "coalesce(t.display_name, t.title) AS name, t.platform AS platform, "
+        "t.kind AS content_kind, t.price AS price "
         "ORDER BY r.rank LIMIT $k",
         {"person_id": person_id, "run_id": run_id, "kind": kind, "k": k}).rows
 
@@ -227,21 +230,59 @@ def similar_persons(store: GraphStore, person_id: str, k: int) -> list[dict[str,
     vector = person_embedding(store, person_id)
     if vector is None:
         raise LookupError(person_id)
-    if store.dialect == "neo4j":
-        # Neo4j's cosine score is (1 + cosine) / 2, in [0, 1]: similarity = 2 * score - 1
-        call = ("CALL db.index.vector.queryNodes($index, $k1, $vec) YIELD node, score "
-                "WITH node, 2 * score - 1 AS similarity ")
-    else:
-        # FalkorDB returns the cosine distance: similarity = 1 - distance
-        call = ("CALL db.idx.vector.queryNodes('Person', 'embedding', $k1, vecf32($vec)) "
-                "YIELD node, score WITH node, 1.0 - score AS similarity ")
     return store.read(
-        call + "WHERE node.person_id <> $id "
+        _vector_call(store) + "WHERE node.person_id <> $id "
         "RETURN node.person_id AS person_id, node.display_name AS display_name, "
         "similarity, node.community_id AS community_id, node.kol_score AS kol_score "
         "ORDER BY similarity DESC LIMIT $k",
         {"index": VECTOR_INDEX_NAME, "k1": max(2 * k + 1, k + 20), "vec": vector, "id": person_id,
          "k": k}).rows
+
+
+def _vector_call(store: GraphStore) -> str:
+    """The vector-index call yielding ``node, similarity`` (cosine, -1..1) for ``$vec``
+    among the ``$k1`` nearest persons."""
+    if store.dialect == "neo4j":
+        # Neo4j's cosine score is (1 + cosine) / 2, in [0, 1]: similarity = 2 * score - 1
+        return ("CALL db.index.vector.queryNodes($index, $k1, $vec) YIELD node, score "
+                "WITH node, 2 * score - 1 AS similarity ")
+    # FalkorDB returns the cosine distance: similarity = 1 - distance
+    return ("CALL db.idx.vector.queryNodes('Person', 'embedding', $k1, vecf32($vec)) "
+            "YIELD node, score WITH node, 1.0 - score AS similarity ")
+
+
+#: The most neighbours ``similar_kols`` asks the vector index for.
+MAX_LOOKALIKE_POOL = 5_000
+
+
+def similar_kols(store: GraphStore, person_id: str, k: int, *, min_audience: float,
+                 min_score: float, pool: int = 200) -> list[dict[str, Any]]:
+    """The ``k`` persons nearest to ``person_id`` by embedding that are KOLs: ``kol_score
+    >= min_score`` and an audience (``followers_total`` or ``reach``) of at least
+    ``min_audience``; ``person_id, display_name, similarity, community_id, kol_score,
+    followers_total, reach``, most similar first. The filter runs in the database on the
+    ``pool`` nearest persons; when it leaves fewer than ``k``, the pool is quadrupled (up to
+    ``MAX_LOOKALIKE_POOL``) and the query asked again. Raises ``LookupError`` when the
+    person or its embedding is missing."""
+    vector = person_embedding(store, person_id)
+    if vector is None:
+        raise LookupError(person_id)
+    query = (_vector_call(store) + "WHERE node.person_id <> $id "
+             "AND coalesce(node.kol_score, 0.0) >= $min_score "
+             "AND (coalesce(node.followers_total, 0) >= $min_audience "
+             "OR coalesce(node.reach, 0) >= $min_audience) "
+             "RETURN node.person_id AS person_id, node.display_name AS display_name, "
+             "similarity, node.community_id AS community_id, node.kol_score AS kol_score, "
+             "node.followers_total AS followers_total, node.reach AS reach "
+             "ORDER BY similarity DESC, person_id LIMIT $k")
+    size = max(int(pool), k + 1)
+    while True:
+        rows = store.read(query, {"index": VECTOR_INDEX_NAME, "k1": size, "vec": vector,
+                                  "id": person_id, "k": k, "min_score": float(min_score),
+                                  "min_audience": float(min_audience)}).rows
+        if len(rows) >= k or size >= MAX_LOOKALIKE_POOL:
+            return rows
+        size = min(size * 4, MAX_LOOKALIKE_POOL)
 
 
 def write_frames(store: GraphStore, frames: dict[str, pd.DataFrame],

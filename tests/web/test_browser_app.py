@@ -274,7 +274,7 @@ def test_person_page_shows_calibrated_chances_and_evidence(browse, web_sample, a
     values = [float(c.lstrip("<").rstrip("%")) for c in chances]
     assert len(set(values)) > 1 and max(values) < 100.0
     assert values == sorted(values, reverse=True)
-    reasons = page.eval_on_selector_all("#recommended-people td.reason",
+    reasons = page.eval_on_selector_all("#recommended-people .reason",
                                         "cells => cells.map(c => c.textContent.trim())")
     links = _person_ids(page, "#recommended-people")
     named = [(t, r) for t, r in zip(links, reasons, strict=True) if "in common:" in r]

@@ -24,8 +24,10 @@ def _routes(web_app, methods):
 
 
 def _url(rule, web_sample):
+    content_key = web_sample.store.scalar(
+        "MATCH (c:Content) RETURN c.content_key AS k ORDER BY k LIMIT 1")
     values = {"community_id": web_sample.community_id, "person_id": web_sample.top_person_id,
-              "model_id": "current"}
+              "model_id": "current", "content_key": content_key}
     path = rule.rule
     for name in rule.arguments:
         path = re.sub(rf"<(?:[a-z]+:)?{name}>", str(values[name]), path)

@@ -1,0 +1,115 @@
+"""The person page's store reads on both backends: look-alike KOLs filtered in the database
+(``gnn_io.similar_kols``), one content (``person_reads.content``) and a person's activity
+(``person_reads.person_activity``: engagement on their contents, attributed conversions)."""
+
+from __future__ import annotations
+
+from graph.store import gnn_io, person_reads
+from graph.store.base import GraphStore
+from graph.store.runs import start_run
+
+DIM = 4
+DAY = 86_400
+T0 = 1_750_000_000  # 2025-06-15T15:06:40Z
+
+
+def _embedded_persons(store: GraphStore) -> None:
+    """30 persons on a line of directions from p0: the nearer to p0, the smaller the
+    audience; p20..p29 are KOLs with 1,000 followers, p10..p19 have reach 500 only."""
+    rows = []
+    for i in range(30):
+        rows.append({"person_id": f"p{i}", "display_name": f"p{i}",
+                     "followers_total": 1000 if i >= 20 else 5,
+                     "reach": 500 if 10 <= i < 20 else 1, "kol_score": 0.9 if i >= 5 else 0.1})
+    store.upsert_nodes("Person", "person_id", rows)
+    gnn_io.ensure_vector_index(store, DIM)
+    run = start_run(store, "refresh")
+    gnn_io.write_embeddings(store, [{"person_id": f"p{i}",
+                                     "embedding": [1.0, i / 10.0, 0.0, 0.0]}
+                                    for i in range(30)], run)
+    gnn_io.complete_refresh_run(store, run, {"persons": 30})
+
+
+def test_similar_kols_filters_in_the_database_and_widens_the_pool(any_store: GraphStore):
+    store = any_store
+    _embedded_persons(store)
+    # The 5 nearest persons of p0 are all below the audience: a filter applied after a
+    # 5-neighbour query would leave nothing; the read widens its pool instead.
+    found = gnn_io.similar_kols(store, "p0", 3, min_audience=800, min_score=0.5, pool=5)
+    assert [r["person_id"] for r in found] == ["p20", "p21", "p22"]
+    assert all(r["followers_total"] >= 800 for r in found)
+    by_reach = gnn_io.similar_kols(store, "p0", 2, min_audience=400, min_score=0.5, pool=5)
+    assert [r["person_id"] for r in by_reach] == ["p10", "p11"]  # reach 500 qualifies
+    low_score = gnn_io.similar_kols(store, "p0", 30, min_audience=0, min_score=0.5, pool=5)
+    assert {r["person_id"] for r in low_score} == {f"p{i}" for i in range(5, 30)}
+    similarity = [r["similarity"] for r in low_score]
+    assert similarity == sorted(similarity, reverse=True)
+
+
+def _shop(store: GraphStore) -> None:
+    """KOL ``k`` (account ka) created content c1 (a course, 99 yuan, about parenting) and
+    shared it at T0; fan ``f`` (follows ka since before) bought it a day later and also
+    viewed it; ``s`` (interacted with ka) subscribed 3 days later; ``late`` (a follower)
+    bought it 10 days later (outside the 7-day window); ``stranger`` (no tie) bought it at
+    once. Views of c1 by f and s in June and July."""
+    store.write(
+        "CREATE (k:Person {person_id: 'k', display_name: 'KOL'}), "
+        "(f:Person {person_id: 'f', display_name: 'fan'}), "
+        "(s:Person {person_id: 's', display_name: 'sub'}), "
+        "(l:Person {person_id: 'late', display_name: 'late'}), "
+        "(x:Person {person_id: 'stranger', display_name: 'stranger'}), "
+        "(k)-[:HAS_ACCOUNT]->(ka:Account {account_key: 'zhihu:ka', platform: 'zhihu'}), "
+        "(f)-[:HAS_ACCOUNT]->(fa:Account {account_key: 'zhihu:fa', platform: 'zhihu'}), "
+        "(s)-[:HAS_ACCOUNT]->(sa:Account {account_key: 'zhihu:sa', platform: 'zhihu'}), "
+        "(l)-[:HAS_ACCOUNT]->(la:Account {account_key: 'zhihu:la', platform: 'zhihu'}), "
+        "(x)-[:HAS_ACCOUNT]->(xa:Account {account_key: 'zhihu:xa', platform: 'zhihu'}), "
+        "(c:Content {content_key: 'zhihu:c1', platform: 'zhihu', content_id: 'c1', "
+        "title: '育儿课', kind: 'course', price: 99.0}), "
+        "(c)-[:ABOUT]->(:Topic {name: 'parenting'}), (ka)-[:CREATED]->(c), "
+        "(ka)-[:ENGAGED {type: 'share', count: 1, last_at: $t0}]->(c), "
+        "(fa)-[:FOLLOWS {since: $t0 - 100 * $day}]->(ka), "
+        "(sa)-[:INTERACTED {type: 'comment', first_at: $t0 - $day}]->(ka), "
+        "(la)-[:FOLLOWS {since: $t0 - $day}]->(ka), "
+        "(fa)-[:ENGAGED {type: 'purchase', count: 1, last_at: $t0 + $day, amount: 99.0}]->(c), "
+        "(sa)-[:ENGAGED {type: 'subscribe', count: 1, last_at: $t0 + 3 * $day}]->(c), "
+        "(la)-[:ENGAGED {type: 'purchase', count: 1, last_at: $t0 + 10 * $day}]->(c), "
+        "(xa)-[:ENGAGED {type: 'purchase', count: 1, last_at: $t0}]->(c), "
+        "(fa)-[:ENGAGED {type: 'view', count: 4, last_at: $t0 + 2 * $day}]->(c), "
+        "(sa)-[:ENGAGED {type: 'view', count: 1, last_at: $t0 + 20 * $day}]->(c)",
+        {"t0": T0, "day": DAY})
+
+
+def test_content_reads_title_price_topics_creators_and_buyers(any_store: GraphStore):
+    store = any_store
+    _shop(store)
+    found = person_reads.content(store, "zhihu:c1")
+    assert found is not None
+    assert (found["title"], found["kind"], found["price"], found["platform"]) == (
+        "育儿课", "course", 99.0, "zhihu")
+    assert found["topics"] == ["parenting"]
+    assert found["creators"] == [{"person_id": "k", "display_name": "KOL"}]
+    assert found["buyers"] == 4  # f, late, stranger bought; s subscribed
+    engagement = {e["type"]: (e["accounts"], e["events"]) for e in found["engagement"]}
+    assert engagement == {"purchase": (3, 3), "view": (2, 5), "subscribe": (1, 1),
+                          "share": (1, 1)}
+    assert person_reads.content(store, "zhihu:none") is None
+
+
+def test_person_activity_counts_engagement_and_attributed_conversions(any_store: GraphStore):
+    store = any_store
+    _shop(store)
+    rows = person_reads.person_activity(store, "k", window_days=7)
+    at = {(r["series"], r["bucket"] * person_reads.BUCKET_S): r["n"] for r in rows}
+    bucket = person_reads.BUCKET_S
+    # Engagement: the two views and the share (purchases and subscriptions are conversions).
+    assert {k: v for k, v in at.items() if k[0] == "engagement"} == {
+        ("engagement", (T0 // bucket) * bucket): 1,
+        ("engagement", ((T0 + 2 * DAY) // bucket) * bucket): 1,
+        ("engagement", ((T0 + 20 * DAY) // bucket) * bucket): 1}
+    # Conversions: f's purchase and s's subscription; not late's (day 10) nor the stranger's.
+    assert {k: v for k, v in at.items() if k[0] == "conversion"} == {
+        ("conversion", ((T0 + DAY) // bucket) * bucket): 1,
+        ("conversion", ((T0 + 3 * DAY) // bucket) * bucket): 1}
+    wider = person_reads.person_activity(store, "k", window_days=30)
+    assert sum(r["n"] for r in wider if r["series"] == "conversion") == 3
+    assert person_reads.person_activity(store, "f") == []
