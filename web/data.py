@@ -92,6 +92,17 @@ def person_url(person_id: str) -> str:
 
 
 # ------------------------------------------------------------------------ overview
+def _overview_aggregates(ingest_id: str | None) -> tuple[list[Any], list[Any], list[Any]]:
+    """Accounts per platform, persons per platform and growth per month, cached per ingest
+    run (each a scan of the accounts)."""
+    return (_cached(("accounts_per_platform", ingest_id),
+                    lambda: web_reads.accounts_per_platform(store())),
+            _cached(("persons_per_platform", ingest_id),
+                    lambda: overview_reads.persons_per_platform(store())),
+            _cached(("growth_per_month", ingest_id),
+                    lambda: overview_reads.growth_per_month(store())))
+
+
 def overview() -> dict[str, Any]:
     """The dashboard: counts (persons, accounts, listed communities, unassigned persons),
     ``persons_per_platform`` (``platform, persons, accounts``, most persons first),
@@ -101,15 +112,10 @@ def overview() -> dict[str, Any]:
     ``analyze`` and ``refresh`` run, any status, or ``None``) and ``current_runs``. The
     aggregations are cached per ingest or analyze run."""
     ingest_id, run_id = _ingest_key(), analyze_run_id(required=False)
-    per_platform = _cached(("accounts_per_platform", ingest_id),
-                           lambda: web_reads.accounts_per_platform(store()))
+    per_platform, persons_rows, growth = _overview_aggregates(ingest_id)
     accounts_of = {r["platform"]: int(r["accounts"]) for r in per_platform}
-    persons_per_platform = [
-        {**r, "accounts": accounts_of.get(r["platform"], 0)}
-        for r in _cached(("persons_per_platform", ingest_id),
-                         lambda: overview_reads.persons_per_platform(store()))]
-    growth = _cached(("growth_per_month", ingest_id),
-                     lambda: overview_reads.growth_per_month(store()))
+    persons_per_platform = [{**r, "accounts": accounts_of.get(r["platform"], 0)}
+                            for r in persons_rows]
     listed = listed_communities(run_id) if run_id else []
     top = sorted(listed, key=lambda c: (-int(c["size"]), int(c["community_id"])))[:5]
     top_communities = []
@@ -375,8 +381,10 @@ def leaderboard(filters: LeaderboardFilters, *, page: int, page_size: int,
 
 
 def warm() -> None:
-    """Fill the caches the busiest pages need (component statistics, the default
-    leaderboard ordering); run in the background when the server starts."""
+    """Fill the caches the busiest pages need (the overview's aggregations, component
+    statistics, the default leaderboard ordering); run in the background when the server
+    starts."""
+    _overview_aggregates(_ingest_key())
     run_id = analyze_run_id(required=False)
     if run_id is None:
         return

@@ -82,7 +82,9 @@ def run_row(run: Mapping[str, Any]) -> dict[str, Any]:
     algorithm = params.get("algorithm") or metrics.get("algorithm") or ""
     recommender = metrics.get("recommender")
     if not algorithm and isinstance(recommender, Mapping):
-        algorithm = "; ".join(f"{k}: {v}" for k, v in recommender.items())
+        # "model:<id>:learned_ranker" -> "learned_ranker" (the model id is in the details)
+        algorithm = "; ".join(f"{k}: {str(v).rsplit(':', 1)[-1]}"
+                              for k, v in recommender.items())
     seconds = duration_seconds(run)
     counts = [(label, found[key]) for key, label in COUNTS
               if isinstance(found.get(key), int | float) and not isinstance(found[key], bool)]

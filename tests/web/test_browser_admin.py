@@ -40,7 +40,8 @@ def _log_in(browser, base_url: str, locale: str, user: str, password: str):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
     page.goto("/login")
     page.fill("#login-form input[name=username]", user)
     page.fill("#login-form input[name=password]", password)
@@ -71,6 +72,7 @@ def test_admin_starts_a_job_and_follows_its_log(chromium, job_server, artifacts_
         assert status.inner_text() == "已完成 · 退出码 0"
         assert "analyze" in log.inner_text() and "communities" in log.inner_text()
         row = page.locator("#jobs tbody tr").first
+        assert row.locator("td.kg-job-state").inner_text() == "已完成"
         assert "algorithm=louvain" in row.inner_text()
         assert "min_community_size=3" in row.inner_text()
         shown = log.inner_text()

@@ -6,7 +6,8 @@
  *      {text, next_offset, status, exit_code, done} for ?offset=N (bytes already shown).
  * Out: the log's new lines appended to the <pre> every second (kept scrolled to the end
  *      while the reader is at the end), the status and exit status shown; polling stops when
- *      the answer says done. `section.dataset.state` is "running", then "done".
+ *      the answer says done; the job's row of the job list (#jobs tr[data-job]) follows.
+ *      `section.dataset.state` is "running", then "done".
  * Texts in the page's language come from the section's data-i18n-* attributes.
  */
 (function () {
@@ -44,6 +45,14 @@
           offset = data.next_offset;
           status.textContent = statusText(section, data);
           status.dataset.status = data.status;
+          var row = document.querySelector('#jobs tr[data-job="' + data.job_id + '"]');
+          if (row) {
+            var cells = row.querySelectorAll("td.kg-job-state, td.kg-job-exit");
+            if (cells.length === 2) {
+              cells[0].textContent = statusText(section, { status: data.status, exit_code: null });
+              cells[1].textContent = data.exit_code === null ? "" : String(data.exit_code);
+            }
+          }
           if (data.done) {
             section.dataset.state = "done";
           } else {
