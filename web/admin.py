@@ -1,9 +1,12 @@
-"""Admin pages (admin role): users (list, add, remove, change role) and starting analyze (at
-a resolution, by default the current run's) or refresh runs in the background."""
+"""Admin pages (admin role): users (list, add, remove, change role); starting analyze,
+refresh or train runs in the background with their parameters (``web.job_params``), and each
+job's log, read by job id as the run writes it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -12,6 +15,7 @@ from web import params
 from web.context import current_run, get_context
 from web.errors import parameter_message
 from web.i18n import term
+from web.job_params import ALGORITHMS, DEFAULT_ALGORITHM
 from web.security import current_user, requires
 from web.users import ROLES, UserError
 
@@ -21,11 +25,23 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _page(message: str | None = None, error: str | None = None,
           status: int = 200) -> tuple[str, int]:
     ctx = get_context()
-    analysis = current_run("analyze")
-    resolution = ((analysis or {}).get("params") or {}).get("resolution", 1.0)
-    return render_template("admin.html", users=ctx.users.list(), roles=ROLES,
-                           jobs=ctx.jobs.list(), message=message, error=error,
-                           resolution=resolution), status
+    analysis = ((current_run("analyze") or {}).get("params") or {})
+    defaults = {"resolution": analysis.get("resolution", 1.0),
+                "algorithm": analysis.get("algorithm", DEFAULT_ALGORITHM),
+                "min_community_size": analysis.get("min_community_size", ""),
+                "k": 10, "epochs": 150}
+    jobs = ctx.jobs.list()
+    return render_template("admin.html", users=ctx.users.list(), roles=ROLES, jobs=jobs,
+                           message=message, error=error, defaults=defaults,
+                           resolution=defaults["resolution"], algorithms=ALGORITHMS,
+                           follow=_followed(jobs)), status
+
+
+def _followed(jobs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The job whose log the page shows: ``follow`` (a job id) when it is one of the listed
+    jobs, else the newest job."""
+    wanted = request.args.get("follow")
+    return next((j for j in jobs if j["job_id"] == wanted), jobs[0] if jobs else None)
 
 
 @bp.route("/")
@@ -61,14 +77,37 @@ def users() -> Response | tuple[str, int]:
 @bp.route("/jobs", methods=["POST"])
 @requires("admin")
 def jobs() -> Response | tuple[str, int]:
-    """POST ``kind`` (analyze or refresh; an analyze with ``resolution``): start that run in
-    a child process."""
+    """POST ``kind`` (analyze, refresh or train) and its parameters (analyze: ``resolution``,
+    ``algorithm``, ``min_community_size``; refresh: ``k``, ``epochs``, ``retrain``; train:
+    ``epochs``): start that run in a child process; the page then follows its log."""
     user = current_user()
     assert user is not None
+    kind = params.job_kind()
     try:
-        job = get_context().jobs.start(params.job_kind(), user.name,
-                                       {"resolution": request.form.get("resolution", "")})
-    except (InvalidInput, Conflict) as exc:
-        return _page(error=str(exc), status=409 if isinstance(exc, Conflict) else 400)
-    return redirect(url_for("admin.admin", message=_("started %(job)s", job=job.job_id)),
-                    code=303)
+        job = get_context().jobs.start(kind, user.name, request.form.to_dict())
+    except Conflict:
+        return _page(error=_("a %(kind)s job is already running", kind=term(kind)), status=409)
+    except InvalidInput as exc:
+        return _page(error=str(exc) if exc.param != "kind" else
+                     parameter_message("kind", exc.message), status=400)
+    return redirect(url_for("admin.admin", message=_("started %(job)s", job=job.job_id),
+                            follow=job.job_id, _anchor="job-log"), code=303)
+
+
+@bp.route("/jobs/<job_id>/log")
+@requires("admin")
+def job_log(job_id: str) -> Response:
+    """GET ``offset`` (bytes already shown, default 0): JSON ``{job_id, text, offset,
+    next_offset, status, exit_code, done}`` — the job's log from ``offset`` (whole lines while
+    it runs) and its state; ask again from ``next_offset`` until ``done``. 404 for an id that
+    is not a job's."""
+    raw = request.args.get("offset", "0").strip() or "0"
+    try:
+        offset = int(raw)
+    except ValueError:
+        raise InvalidInput("offset", _("expected a whole number, got %(raw)s",
+                                       raw=repr(raw))) from None
+    chunk = get_context().jobs.read_log(job_id, offset)
+    response = jsonify(chunk.to_dict())
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from graph.analytics.community_ids import UNASSIGNED_ID
 from graph.analytics.overlap import audience_overlap
 from graph.errors import InvalidInput
-from graph.store import GraphStore, gnn_io, person_reads, web_reads
+from graph.store import GraphStore, gnn_io, overview_reads, person_reads, web_reads
 from graph.store.runs import list_runs
 from kolgraph.usecases import analyze as analyze_usecase
 from kolgraph.usecases.seeds import plan_seeds
@@ -106,18 +106,53 @@ def person_url(person_id: str) -> str:
 
 
 # ------------------------------------------------------------------------ overview
+def _overview_aggregates(ingest_id: str | None) -> tuple[list[Any], list[Any], list[Any]]:
+    """Accounts per platform, persons per platform and growth per month, cached per ingest
+    run (each a scan of the accounts)."""
+    return (_cached(("accounts_per_platform", ingest_id),
+                    lambda: web_reads.accounts_per_platform(store())),
+            _cached(("persons_per_platform", ingest_id),
+                    lambda: overview_reads.persons_per_platform(store())),
+            _cached(("growth_per_month", ingest_id),
+                    lambda: overview_reads.growth_per_month(store())))
+
+
 def overview() -> dict[str, Any]:
-    """Counts (persons, accounts per platform, communities), current and last runs."""
+    """The dashboard: counts (persons, accounts, listed communities, unassigned persons),
+    ``persons_per_platform`` (``platform, persons, accounts``, most persons first),
+    ``accounts_per_platform`` (``platform, accounts``), ``growth`` (``month, persons,
+    accounts`` first seen per month, ``graph.store.overview_reads``), ``top_communities``
+    (the 5 largest: ``community_id, title, size, top_kol, url``), ``last`` (the newest
+    ``analyze`` and ``refresh`` run, any status, or ``None``) and ``current_runs``. The
+    aggregations are cached per ingest or analyze run."""
     ingest_id, run_id = _ingest_key(), analyze_run_id(required=False)
-    per_platform = _cached(("accounts_per_platform", ingest_id),
-                           lambda: web_reads.accounts_per_platform(store()))
+    per_platform, persons_rows, growth = _overview_aggregates(ingest_id)
+    accounts_of = {r["platform"]: int(r["accounts"]) for r in per_platform}
+    persons_per_platform = [{**r, "accounts": accounts_of.get(r["platform"], 0)}
+                            for r in persons_rows]
+    listed = listed_communities(run_id) if run_id else []
+    top = sorted(listed, key=lambda c: (-int(c["size"]), int(c["community_id"])))[:5]
+    top_communities = []
+    for c in top:
+        summary = _community_summary(c)
+        kols = summary["top_kols"]
+        top_communities.append({
+            "community_id": summary["community_id"], "title": summary["title"],
+            "size": summary["size"], "url": summary["url"],
+            "top_kol": ({"person_id": kols[0]["person_id"],
+                         "display_name": kols[0].get("display_name")} if kols else None)})
+    last = {kind: next(iter(list_runs(store(), kind, limit=1)), None)
+            for kind in ("analyze", "refresh")}
     return {"persons": web_reads.person_count(store()),
             "accounts_per_platform": per_platform,
             "accounts": sum(int(r["accounts"]) for r in per_platform),
-            "communities": len(listed_communities(run_id)) if run_id else 0,
+            "persons_per_platform": persons_per_platform,
+            "growth": growth,
+            "communities": len(listed),
             "unassigned": unassigned_count(run_id) if run_id else 0,
-            "current_runs": runs_now(),
-            "runs": list_runs(store(), limit=10)}
+            "top_communities": top_communities,
+            "last": last,
+            "current_runs": runs_now()}
 
 
 # ---------------------------------------------------------------------- communities
@@ -505,8 +540,10 @@ def leaderboard(filters: LeaderboardFilters, *, page: int, page_size: int,
 
 
 def warm() -> None:
-    """Fill the caches the busiest pages need (component statistics, the default
-    leaderboard ordering); run in the background when the server starts."""
+    """Fill the caches the busiest pages need (the overview's aggregations, component
+    statistics, the default leaderboard ordering); run in the background when the server
+    starts."""
+    _overview_aggregates(_ingest_key())
     run_id = analyze_run_id(required=False)
     if run_id is None:
         return

@@ -1,12 +1,18 @@
-"""Runs started from the admin page: ``kolgraph analyze`` (with the form's resolution) or
-``kolgraph refresh`` in a child process (so a long run never blocks a web thread), its output in
-``KOLGRAPH_HOME/logs/web-jobs/<job>.log``. The run itself shows in the Runs page through its
-``Run`` node; the job list adds the process view (exit status, log file)."""
+"""Runs started from the admin page: ``kolgraph analyze``, ``refresh`` or ``train`` with the
+form's parameters (``web.job_params``) in a child process (so a long run never blocks a web
+thread). Each job keeps two files in ``KOLGRAPH_HOME/logs/web-jobs/``: ``<job>.log`` (the
+command's output) and ``<job>.json`` (kind, user, parameters, process id, and once it ended
+its exit status and end time), so that any server process — another ``--workers`` process, or
+this one after a restart — lists the job and serves its log by id. The run itself shows in
+the Runs page through its ``Run`` node."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import threading
@@ -16,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from graph.config import Settings
-from graph.errors import Conflict, InvalidInput
-from kolgraph.usecases.analyze import AnalyzeParams, check_params
+from graph.errors import Conflict, InvalidInput, NotFound
+from web.job_params import JOB_KINDS, command_args, job_args, job_params
 
-JOB_COMMANDS = {"analyze": ["analyze"], "refresh": ["refresh"]}
+__all__ = ["JOB_KINDS", "Job", "JobRunner", "LogChunk", "job_args", "job_env"]
+
 _SETTING_ENV = {"home": "KOLGRAPH_HOME", "backend": "KOLGRAPH_BACKEND",
                 "graph_name": "KOLGRAPH_GRAPH", "neo4j_uri": "NEO4J_URI",
                 "neo4j_username": "NEO4J_USERNAME", "neo4j_password": "NEO4J_PASSWORD",
@@ -27,6 +34,14 @@ _SETTING_ENV = {"home": "KOLGRAPH_HOME", "backend": "KOLGRAPH_BACKEND",
                 "as_of": "KOLGRAPH_AS_OF",
                 "min_community_size": "KOLGRAPH_MIN_COMMUNITY_SIZE",
                 "community_match": "KOLGRAPH_COMMUNITY_MATCH"}
+JOB_ID = re.compile(r"^(?:" + "|".join(JOB_KINDS) + r")-\d{8}T\d{6}-[0-9a-f]{6}$")
+#: Most log bytes one read returns (the page asks again for the rest).
+LOG_CHUNK = 64 * 1024
+LISTED_JOBS = 20
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -37,35 +52,27 @@ class Job:
     started_at: str
     log_file: str
     process: subprocess.Popen[bytes]
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LogChunk:
+    """Log text from byte ``offset`` up to ``next_offset`` (whole lines while the job runs),
+    and the job's state when it was read; ``done`` once it ended and the log is read to its
+    end."""
+
+    job_id: str
+    text: str
+    offset: int
+    next_offset: int
+    status: str
+    exit_code: int | None
+    done: bool
 
     def to_dict(self) -> dict[str, Any]:
-        code = self.process.poll()
-        status = "running" if code is None else ("complete" if code == 0 else "failed")
-        return {"job_id": self.job_id, "kind": self.kind, "user": self.user,
-                "started_at": self.started_at, "status": status, "exit_code": code,
-                "log_file": self.log_file}
-
-
-def job_args(kind: str, options: Mapping[str, str]) -> list[str]:
-    """The ``kolgraph`` arguments of a job of ``kind`` with the form's ``options``, checked
-    by the use-case before any process starts: an analyze job takes ``resolution`` (empty:
-    1.0). ``InvalidInput`` names the parameter at fault.
-
-    >>> job_args("analyze", {"resolution": "2.5"})
-    ['analyze', '--resolution', '2.5']
-    """
-    if kind not in JOB_COMMANDS:
-        raise InvalidInput("kind", f"one of {', '.join(JOB_COMMANDS)}; got {kind!r}")
-    args = list(JOB_COMMANDS[kind])
-    if kind == "analyze":
-        raw = (options.get("resolution") or "").strip() or "1.0"
-        try:
-            resolution = float(raw)
-        except ValueError:
-            raise InvalidInput("resolution", f"expected a number, got {raw!r}") from None
-        check_params(AnalyzeParams(resolution=resolution))
-        args += ["--resolution", repr(resolution)]
-    return args
+        return {"job_id": self.job_id, "text": self.text, "offset": self.offset,
+                "next_offset": self.next_offset, "status": self.status,
+                "exit_code": self.exit_code, "done": self.done}
 
 
 def job_env(settings: Settings) -> dict[str, str]:
@@ -76,40 +83,151 @@ def job_env(settings: Settings) -> dict[str, str]:
         if value is not None:
             env[var] = str(value)
     env.pop("KOLGRAPH_CONFIG", None)
+    env["PYTHONUNBUFFERED"] = "1"  # the log shows each line when it is written
     return env
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _status(meta: Mapping[str, Any]) -> str:
+    """``running``, ``complete``, ``failed``, or ``interrupted`` (the process is gone without
+    an exit status recorded: its server stopped while it ran)."""
+    code = meta.get("exit_code")
+    if code is not None:
+        return "complete" if code == 0 else "failed"
+    same_host = meta.get("host") == socket.gethostname()
+    pid = meta.get("pid")
+    if same_host and isinstance(pid, int) and not _alive(pid):
+        return "interrupted"
+    return "running"
+
+
 class JobRunner:
-    """Starts at most one job of each kind at a time."""
+    """Starts at most one job of each kind at a time (per server process)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self._jobs: list[Job] = []
+        self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
+    @property
+    def folder(self) -> Path:
+        return self.settings.logs_dir / "web-jobs"
+
+    def _meta_path(self, job_id: str) -> Path:
+        return self.folder / f"{job_id}.json"
+
+    def _write_meta(self, meta: Mapping[str, Any]) -> None:
+        path = self._meta_path(str(meta["job_id"]))
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+
     def start(self, kind: str, user: str, options: Mapping[str, str] | None = None) -> Job:
-        """Start ``kolgraph <kind>`` with ``options`` (``job_args``); ``InvalidInput`` for an
-        unknown kind or a bad option, ``Conflict`` when a job of that kind is running."""
-        args = job_args(kind, options or {})
+        """Start ``kolgraph <kind>`` with the form's ``options`` (``job_params``);
+        ``InvalidInput`` for an unknown kind or a bad option, ``Conflict`` when a job of that
+        kind is running."""
+        params = job_params(kind, options or {})
+        args = command_args(kind, params)
         with self._lock:
-            if any(j.kind == kind and j.process.poll() is None for j in self._jobs):
+            if any(j.kind == kind and j.process.poll() is None for j in self._jobs.values()):
                 raise Conflict(f"a {kind} job is already running", param="kind")
             stamp = dt.datetime.now(dt.UTC)
-            job_id = f"{kind}-{stamp:%Y%m%dT%H%M%S}-{len(self._jobs) + 1}"
-            folder = self.settings.logs_dir / "web-jobs"
-            folder.mkdir(parents=True, exist_ok=True)
-            log_file = folder / f"{job_id}.log"
+            job_id = f"{kind}-{stamp:%Y%m%dT%H%M%S}-{os.urandom(3).hex()}"
+            self.folder.mkdir(parents=True, exist_ok=True)
+            log_file = self.folder / f"{job_id}.log"
             with log_file.open("wb") as out:
                 process = subprocess.Popen(
                     [sys.executable, "-c", "from kolgraph.cli import main; main()", *args],
                     stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     env=job_env(self.settings), cwd=str(Path.cwd()))
             job = Job(job_id, kind, user, stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), str(log_file),
-                      process)
-            self._jobs.append(job)
-            return job
+                      process, params)
+            meta = {"job_id": job_id, "kind": kind, "user": user, "started_at": job.started_at,
+                    "params": params, "args": args, "pid": process.pid,
+                    "host": socket.gethostname(), "exit_code": None, "finished_at": None}
+            self._write_meta(meta)
+            self._jobs[job_id] = job
+        threading.Thread(target=self._wait, args=(job, meta), name=f"job-{job_id}",
+                         daemon=True).start()
+        return job
 
-    def list(self) -> list[dict[str, Any]]:
-        """Jobs of this server process, newest first."""
-        with self._lock:
-            return [j.to_dict() for j in reversed(self._jobs)]
+    def _wait(self, job: Job, meta: dict[str, Any]) -> None:
+        code = job.process.wait()
+        self._write_meta({**meta, "exit_code": code, "finished_at": _now()})
+
+    def _read_meta(self, job_id: str) -> dict[str, Any]:
+        """The job's record; ``NotFound`` for an id that is not a job's (never a path: the id
+        must have the job-id shape before any file is named after it)."""
+        if not JOB_ID.match(job_id):
+            raise NotFound(f"no job {job_id!r}", param="job_id")
+        job = self._jobs.get(job_id)
+        try:
+            meta = json.loads(self._meta_path(job_id).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise NotFound(f"no job {job_id!r}", param="job_id") from None
+        if job is not None and meta.get("exit_code") is None:
+            meta["exit_code"] = job.process.poll()  # before the waiter thread wrote it
+        return dict(meta)
+
+    def _row(self, meta: Mapping[str, Any]) -> dict[str, Any]:
+        return {"job_id": meta["job_id"], "kind": meta.get("kind"), "user": meta.get("user"),
+                "started_at": meta.get("started_at"), "finished_at": meta.get("finished_at"),
+                "status": _status(meta), "exit_code": meta.get("exit_code"),
+                "params": meta.get("params") or {},
+                "log_file": str(self.folder / f"{meta['job_id']}.log")}
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        """One job as ``list`` shows it; ``NotFound`` for an unknown id."""
+        return self._row(self._read_meta(job_id))
+
+    def list(self, limit: int = LISTED_JOBS) -> list[dict[str, Any]]:
+        """The ``limit`` newest jobs started from the admin page by any server process:
+        ``job_id, kind, user, started_at, finished_at, status, exit_code, params``."""
+        if not self.folder.is_dir():
+            return []
+        ids = sorted((p.stem for p in self.folder.glob("*.json") if JOB_ID.match(p.stem)),
+                     key=lambda i: (i.split("-")[1], i), reverse=True)
+        rows = []
+        for job_id in ids[:limit]:
+            try:
+                rows.append(self.get(job_id))
+            except NotFound:
+                continue
+        return rows
+
+    def read_log(self, job_id: str, offset: int = 0, limit: int = LOG_CHUNK) -> LogChunk:
+        """The job's log from byte ``offset``: at most ``limit`` bytes, cut after the last
+        complete line while the job runs (UTF-8, undecodable bytes replaced). ``NotFound``
+        for an unknown id, ``InvalidInput`` for a negative offset."""
+        if offset < 0:
+            raise InvalidInput("offset", f"must be at least 0, got {offset}")
+        meta = self._read_meta(job_id)
+        status = _status(meta)
+        ended = status != "running"
+        path = self.folder / f"{job_id}.log"
+        try:
+            with path.open("rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                offset = min(offset, size)
+                f.seek(offset)
+                raw = f.read(limit)
+        except OSError:
+            raw, size = b"", offset
+        if not ended:
+            cut = raw.rfind(b"\n")
+            if cut >= 0:
+                raw = raw[:cut + 1]
+            elif len(raw) < limit:
+                raw = b""
+        next_offset = offset + len(raw)
+        return LogChunk(job_id, raw.decode("utf-8", errors="replace"), offset, next_offset,
+                        status, meta.get("exit_code"), ended and next_offset >= size)

@@ -36,7 +36,9 @@ EXPORT_COLUMNS = ("kol_rank", "person_id", "display_name", "main_platform", "mai
 @bp.route("/")
 @requires("viewer")
 def overview() -> str:
-    return render_template("overview.html", d=data.overview())
+    d = data.overview()
+    last = {kind: runs_data.run_row(run) if run else None for kind, run in d["last"].items()}
+    return render_template("overview.html", d=d, last=last)
 
 
 @bp.route("/communities")
@@ -190,7 +192,8 @@ def runs() -> str:
     evaluation = runs_data.model_metrics(current) if current else {"ranking": [],
                                                                     "secondary": []}
     return render_template(
-        "runs.html", runs=runs_data.runs(), models=models, evaluation=evaluation,
+        "runs.html", runs=runs_data.run_rows(runs_data.runs()), models=models,
+        evaluation=evaluation,
         jobs=get_context().jobs.list(),
         curve_url=url_for("api.model_curve_chart", model_id=current) if current else None,
         evaluation_url=url_for("api.model_evaluation_chart", model_id=current)

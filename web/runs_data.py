@@ -1,25 +1,100 @@
-"""Runs and the model registry, for the Runs page and its API: run history with metrics, the
-trained models, and one model's training curve and evaluation table (files of
-``KOLGRAPH_HOME/models/<model_id>/``, see ``gnn/registry.py``)."""
+"""Runs and the model registry, for the Runs page and its API: run history with metrics (and
+each run's table row: algorithm, duration, counts, parameters), the trained models, and one
+model's training curve and evaluation table (files of ``KOLGRAPH_HOME/models/<model_id>/``,
+see ``gnn/registry.py``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from babel.dates import format_timedelta
 from flask import abort
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
-from graph.store.runs import list_runs
+from kolgraph.usecases import runs as runs_usecase
 from web.context import get_settings, get_store
 
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 
 
 def runs(kind: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """Runs, newest first (params and metrics decoded)."""
-    return list_runs(get_store(), kind, limit=limit)
+    """Runs, newest first (params and metrics decoded; runs whose process is gone marked
+    ``interrupted`` first, as ``kolgraph runs`` does)."""
+    return runs_usecase.runs(get_store(), kind, limit=limit)
+
+
+#: The counts a run table shows, from ``Run.metrics`` (ingest's under ``totals``), in order.
+COUNTS: tuple[tuple[str, Any], ...] = (
+    ("persons", _l("persons")), ("communities", _l("communities")),
+    ("unassigned_persons", _l("unassigned")), ("recommendations", _l("recommendations")),
+    ("loaded", _l("rows loaded")), ("quarantined", _l("rows quarantined")),
+)
+
+
+def _stamp(value: Any) -> dt.datetime | None:
+    try:
+        stamp = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+
+
+def duration_seconds(run: Mapping[str, Any]) -> float | None:
+    """Seconds from ``started_at`` to ``finished_at`` (``None`` while running or unreadable)."""
+    if not run.get("started_at") or not run.get("finished_at"):
+        return None
+    start, end = _stamp(run["started_at"]), _stamp(run["finished_at"])
+    return None if start is None or end is None else max(0.0, (end - start).total_seconds())
+
+
+def human_duration(seconds: float | None) -> str:
+    """``seconds`` in the request's language, to two units: ``2 min 13 sec``, ``2分钟 13秒``,
+    ``1 hr 5 min``; empty for ``None``."""
+    if seconds is None:
+        return ""
+    locale = get_locale()
+    whole = int(round(seconds))
+    parts: list[tuple[int, int, Literal["hour", "minute", "second"]]] = [
+        (whole // 3600, 3600, "hour"), (whole % 3600 // 60, 60, "minute"),
+        (whole % 60, 1, "second")]
+    shown = [p for p in parts if p[0]][:2] or [(0, 1, "second")]
+    return " ".join(format_timedelta(n * unit, granularity=name, threshold=10**9,
+                                     format="short", locale=locale)
+                    for n, unit, name in shown)
+
+
+def run_row(run: Mapping[str, Any]) -> dict[str, Any]:
+    """A run as the run table shows it: ``run`` itself plus ``algorithm`` (analyze's
+    community algorithm, or what wrote a refresh's recommendations), ``duration`` (human) and
+    ``duration_s``, ``counts`` (``[(label, value)]`` of ``COUNTS`` present in its metrics)
+    and ``params`` (a mapping, empty when none)."""
+    metrics = run.get("metrics") if isinstance(run.get("metrics"), Mapping) else {}
+    params = run.get("params") if isinstance(run.get("params"), Mapping) else {}
+    assert metrics is not None and params is not None
+    totals = metrics.get("totals") if isinstance(metrics.get("totals"), Mapping) else {}
+    found = {**(totals or {}), **metrics}
+    algorithm = params.get("algorithm") or metrics.get("algorithm") or ""
+    recommender = metrics.get("recommender")
+    if not algorithm and isinstance(recommender, Mapping):
+        # "model:<id>:learned_ranker" -> "learned_ranker" (the model id is in the details)
+        algorithm = "; ".join(f"{k}: {str(v).rsplit(':', 1)[-1]}"
+                              for k, v in recommender.items())
+    seconds = duration_seconds(run)
+    counts = [(label, found[key]) for key, label in COUNTS
+              if isinstance(found.get(key), int | float) and not isinstance(found[key], bool)]
+    return {**run, "algorithm": str(algorithm), "duration_s": seconds,
+            "duration": human_duration(seconds), "counts": counts, "params": dict(params)}
+
+
+def run_rows(runs_: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``run_row`` of each run."""
+    return [run_row(r) for r in runs_]
 
 
 def models() -> dict[str, Any]:
