@@ -22,6 +22,7 @@ from web import (
     console,
     display,
     errors,
+    favicon,
     i18n,
     pages,
     params,
@@ -33,7 +34,7 @@ from web.data import person_url
 from web.html import select_options, why_cell
 from web.params import page_url
 
-BLUEPRINTS = (auth.bp, pages.bp, console.bp, admin.bp, api.bp, preferences.bp)
+BLUEPRINTS = (auth.bp, pages.bp, console.bp, admin.bp, api.bp, preferences.bp, favicon.bp)
 
 
 def _env_flag(name: str) -> bool | None:
