@@ -9,8 +9,8 @@ walked without touching this file. On every page:
 (a) in Chinese, no visible text made only of Latin words outside ``ALLOWED_TERMS`` (numbers,
     ``@handles`` and person ids aside), each part of a text between separators (`` · ``,
     ``|``, ``;``, ``、``) on its own; user data is marked ``translate="no"`` (or ``data-raw``,
-    or ``class="kg-data"``) by the templates and skipped, as are code (``code``, ``pre``, ``textarea``) and text in
-    another ``lang`` (the language switch's "English");
+    or ``class="kg-data"``) by the templates and skipped, as are code (``code``, ``pre``,
+    ``textarea``) and text in another ``lang`` (the language switch's "English");
 (b) at 375 px wide the page does not scroll sideways
     (``document.documentElement.scrollWidth <= window.innerWidth``);
 (c) no console error and no uncaught script error;
