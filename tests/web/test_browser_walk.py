@@ -92,7 +92,13 @@ _OVERFLOW_JS = """() => {
   const width = window.innerWidth;
   const wide = [...document.body.querySelectorAll('*')]
     .filter(el => el.getBoundingClientRect().right > width + 1)
-    .filter(el => !el.closest('.kg-panel, table, pre, .kg-network') || el.matches('.kg-panel'))
+    .filter(el => el.parentElement.getBoundingClientRect().right <= width + 1)
+    .filter(el => {     // not inside a box that scrolls or clips on its own
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+        if (getComputedStyle(a).overflowX !== 'visible') return false;
+      }
+      return true;
+    })
     .slice(0, 3)
     .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
          + (el.className && typeof el.className === 'string'
