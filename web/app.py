@@ -23,6 +23,7 @@ from web import (
     content_terms,
     display,
     errors,
+    favicon,
     i18n,
     money,
     pages,
@@ -35,7 +36,7 @@ from web.data import person_url
 from web.html import select_options, why_cell
 from web.params import page_url
 
-BLUEPRINTS = (auth.bp, pages.bp, console.bp, admin.bp, api.bp, preferences.bp)
+BLUEPRINTS = (auth.bp, pages.bp, console.bp, admin.bp, api.bp, preferences.bp, favicon.bp)
 
 
 def _env_flag(name: str) -> bool | None:

@@ -10,8 +10,8 @@ import pytest
 from web.users import ROLE_LEVEL
 
 ROLES = (None, "viewer", "analyst", "admin")
-# public by design: the log-in page, and the language switch it shows too
-SKIP = {"static", "auth.login", "preferences.language"}
+# public by design: the log-in page, the language switch it shows too, and the site icon
+SKIP = {"static", "auth.login", "preferences.language", "favicon.favicon"}
 
 
 def _routes(web_app, methods):

@@ -8,6 +8,11 @@
  * - confirmation of dangerous actions: a form or button with `data-confirm="message"` (or a
  *   button with class `danger`) asks before it submits.
  * - auto-submit: changing a <select> of #leaderboard-filters submits the form.
+ * - wide tables: a table of the main content wider than its place (on load or after a resize)
+ *   is put in a `.kg-scroll` box that scrolls sideways on its own, so that a narrow screen
+ *   never scrolls the whole page sideways (tables that fit keep their sticky headers).
+ * - the header's menu button (narrow screens, see app.css): shows and hides #kg-menu, with
+ *   `aria-expanded`; Escape closes the open menu and gives the focus back to the button.
  *
  * No inline styles or HTML are written (the page's CSP is `default-src 'self'`).
  */
@@ -123,8 +128,52 @@
     });
   }
 
+  function enhanceMenu(root) {
+    var button = root.querySelector(".kg-menu-button");
+    var header = button && button.closest(".kg-header");
+    if (!header) {
+      return;
+    }
+    function setOpen(open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      header.classList.toggle("kg-menu-open", open);
+    }
+    header.classList.add("kg-menu-ready");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      setOpen(button.getAttribute("aria-expanded") !== "true");
+    });
+    header.addEventListener("keydown", function (evt) {
+      if (evt.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+        setOpen(false);
+        button.focus();
+      }
+    });
+  }
+
+  function wrapTables(root) {
+    root.querySelectorAll("main table").forEach(function (table) {
+      var parent = table.parentElement;
+      if (parent.classList.contains("kg-scroll")
+          || table.getBoundingClientRect().width <= parent.clientWidth + 1) {
+        return;
+      }
+      var box = document.createElement("div");
+      box.className = "kg-scroll";
+      parent.insertBefore(box, table);
+      box.appendChild(table);
+    });
+  }
+
   function init() {
     document.documentElement.classList.add("js");
+    enhanceMenu(document);
+    wrapTables(document);
+    var resizing = null;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(resizing);
+      resizing = window.setTimeout(function () { wrapTables(document); }, 50);
+    });
     enhanceSortable(document);
     enhanceConfirm(document);
     enhanceFilters(document);
