@@ -65,10 +65,16 @@ class UnknownQuery(InvalidInput):
 
 
 class ParameterError(InvalidInput):
-    """A parameter is missing, unknown or of the wrong type; the message names it."""
+    """A parameter is missing, unknown or of the wrong type; the message names it. The
+    fields let each front end word it its own way: ``name`` (the query parameter),
+    ``problem`` (``"missing"``, ``"unknown"`` or ``"type"``), ``expected`` (its type and
+    range, e.g. ``int(1..)``; ``""`` for an unknown one) and ``given`` (the value given, or
+    ``None``)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, name: str = "", problem: str = "",
+                 expected: str = "", given: object = None) -> None:
         super().__init__(None, message)
+        self.name, self.problem, self.expected, self.given = name, problem, expected, given
 
 
 @dataclass(frozen=True)
@@ -407,21 +413,26 @@ def bind_params(query: LibraryQuery, raw: Mapping[str, object]) -> dict[str, obj
             hint = f"; did you mean {close[0]!r}?" if close else ""
             names = ", ".join(declared) or "none"
             raise ParameterError(f"parameter {name!r}: not a parameter of {query.name}{hint} "
-                                 f"(its parameters: {names})")
+                                 f"(its parameters: {names})", name=name, problem="unknown",
+                                 given=raw[name])
     bound: dict[str, object] = {}
     for param in query.params:
         value = raw.get(param.name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if param.required:
                 raise ParameterError(f"parameter {param.name!r}: required ({param.type}: "
-                                     f"{param.description}); give -p {param.name}=VALUE")
+                                     f"{param.description})", name=param.name,
+                                     problem="missing",
+                                     expected=param.type + param.range_text())
             bound[param.name] = param.default
             continue
         try:
             bound[param.name] = param.check(convert_value(param.type, value))
         except (ValueError, json.JSONDecodeError) as exc:
             raise ParameterError(f"parameter {param.name!r}: expected {param.type}"
-                                 f"{param.range_text()}, got {value!r}") from exc
+                                 f"{param.range_text()}, got {value!r}", name=param.name,
+                                 problem="type", expected=param.type + param.range_text(),
+                                 given=value) from exc
     return bound
 
 

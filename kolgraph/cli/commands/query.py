@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from graph.errors import InvalidInput
-from graph.querylib import NAME_PATTERN, LibraryQuery
+from graph.querylib import NAME_PATTERN, LibraryQuery, ParameterError
 from graph.store import QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation
 from kolgraph.cli.support import UserError, format_option, settings_from, store_from, write_rows
 from kolgraph.usecases import query as usecase
@@ -34,6 +34,14 @@ def parse_param(text: str) -> tuple[str, str]:
     if not sep or not name or not name.replace("_", "").isalnum():
         raise UserError(f"parameter {text!r}: expected -p name=value", 2)
     return name, raw
+
+
+def param_message(exc: ParameterError) -> str:
+    """A library query's parameter error in this command's terms: a missing one says how to
+    give it (``-p NAME=VALUE``)."""
+    if exc.problem == "missing":
+        return f"{exc.message}; give -p {exc.name}=VALUE"
+    return exc.message
 
 
 def json_value(raw: str) -> Any:
@@ -155,7 +163,10 @@ def query(ctx: click.Context, source: str | None, params: tuple[str, ...], list_
                             explain=explain, show=show)
     if NAME_PATTERN.match(source):
         raw = dict(parse_param(p) for p in params)
-        library, bound = usecase.library_query(source, raw, bind=not show)
+        try:
+            library, bound = usecase.library_query(source, raw, bind=not show)
+        except ParameterError as exc:
+            raise UserError(param_message(exc), 2) from exc
         run(None, library, bound, f"library query {source}")
         return
     text, label = load_query_text(source)
