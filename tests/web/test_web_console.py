@@ -17,6 +17,7 @@ from kolgraph.usecases import query as query_usecase
 from web.console_render import cypher_text, graph_elements, path_text
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_EDITOR = re.compile(r'<textarea name="cypher" id="console-cypher"[^>]*>(.*?)</textarea>', re.S)
 PATH_QUERY = ("MATCH p = (a:Person)-[:HAS_ACCOUNT]->(:Account) "
               "RETURN p, a, [1, 'x'] AS l, {k: 1, s: 'y'} AS m LIMIT 2")
 
@@ -46,7 +47,7 @@ def test_picking_a_library_query_loads_its_text_and_name(client_as, web_sample):
     text = query_usecase.text_of(web_sample.store,
                                  query_usecase.library_query("top_kols_in_community", {},
                                                              bind=False)[0])
-    editor = re.search(r'<textarea id="console-cypher"[^>]*>(.*?)</textarea>', page, re.S)
+    editor = _EDITOR.search(page)
     assert html.unescape(editor.group(1)) == text
     assert 'id="console-query-name">top_kols_in_community<' in page
     assert "Top KOLs of a community" in page and 'name="param.community_id"' in page
@@ -212,7 +213,7 @@ def test_history_is_per_user_and_loads_back(client_as):
     assert "history-marker-41" not in admin.get("/console").get_data(as_text=True)
     assert admin.get(f"/console?history={entry.group(1)}").status_code == 404
     loaded = analyst.get(f"/console?history={entry.group(1)}").get_data(as_text=True)
-    editor = re.search(r'<textarea id="console-cypher"[^>]*>(.*?)</textarea>', loaded, re.S)
+    editor = _EDITOR.search(loaded)
     assert html.unescape(editor.group(1)) == marker
     for n in range(52):
         _post(analyst, cypher=f"RETURN {n} AS n")

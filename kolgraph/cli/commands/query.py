@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from graph.errors import InvalidInput
+from graph.query_values import plain
 from graph.querylib import NAME_PATTERN, LibraryQuery, ParameterError
 from graph.store import QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation
 from kolgraph.cli.support import UserError, format_option, settings_from, store_from, write_rows
@@ -90,7 +91,8 @@ def _run(ctx: click.Context, text: str | None, library: LibraryQuery | None,
          bound: dict[str, Any], label: str, *, fmt: str, limit: int | None,
          timeout_s: float | None, explain: bool, show: bool) -> None:
     """Run (``--explain``: plan, ``--show``: print) the query; the store's refusals worded
-    with the query's ``label`` and this command's options."""
+    with the query's ``label`` and this command's options; values printed as
+    ``graph.query_values.plain`` makes them (the same from both databases)."""
     settings = settings_from(ctx)
     with store_from(ctx, apply_schema=False) as store:
         query_text = usecase.text_of(store, library) if library is not None else text
@@ -118,7 +120,8 @@ def _run(ctx: click.Context, text: str | None, library: LibraryQuery | None,
         except InvalidInput as exc:
             where = label if exc.param == "cypher" else f"-p {exc.param}"
             raise UserError(f"{where}: {exc.message}", 2) from exc
-    write_rows(result.rows, result.columns, fmt)
+    rows = [{c: plain(row.get(c)) for c in result.columns} for row in result.rows]
+    write_rows(rows, result.columns, fmt)
     if result.truncated:
         cap = settings.query_row_cap if limit is None else limit
         click.echo(f"-- truncated at {cap} rows (--limit 0 for all)", err=True)
