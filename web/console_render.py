@@ -120,7 +120,7 @@ def path_text(path: dict[str, Any], limit: int | None = None) -> str:
             out.append(node_text(element, limit))
         else:
             text = rel_text(element, limit)
-            out.append(text if direction == "->" else "<" + text[:-2])
+            out.append(text if direction == "->" else "<" + text[:-1])
     return "".join(out)
 
 
