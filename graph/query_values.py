@@ -49,6 +49,8 @@ def plain(value: Any) -> Any:
         if math.isnan(value):
             return "NaN"
         return value if math.isfinite(value) else ("Infinity" if value > 0 else "-Infinity")
+    if (graph := _graph_value(value)) is not None:  # before Mapping: Neo4j's nodes are ones
+        return graph
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, Mapping):
@@ -59,8 +61,6 @@ def plain(value: Any) -> Any:
         return _iso_duration(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    if (graph := _graph_value(value)) is not None:
-        return graph
     if callable(getattr(value, "iso_format", None)):  # neo4j.time types
         return str(value.iso_format())
     return str(value)

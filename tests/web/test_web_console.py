@@ -208,7 +208,7 @@ def test_history_is_per_user_and_loads_back(client_as):
     _post(analyst, cypher=marker)
     page = analyst.get("/console").get_data(as_text=True)
     entry = re.search(r'href="/console\?history=(\d+)" class="kg-history-entry"[^>]*>'
-                      r'<code class="kg-data">([^<]*)</code>', page)
+                      r'<code class="kg-data" title="[^"]*">([^<]*)</code>', page)
     assert entry and "history-marker-41" in html.unescape(entry.group(2))
     assert "history-marker-41" not in admin.get("/console").get_data(as_text=True)
     assert admin.get(f"/console?history={entry.group(1)}").status_code == 404
