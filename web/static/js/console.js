@@ -59,6 +59,7 @@
       container: container,
       elements: elements,
       wheelSensitivity: 0.3,
+      maxZoom: 1.6,  // a few nodes are not blown up to fill the view
       style: [
         {selector: "node", style: {"background-color": "data(colour)", "label": "data(label)",
                                    "font-size": 11, "width": 18, "height": 18,
@@ -67,8 +68,11 @@
         {selector: "edge", style: {"width": 1.5, "line-color": "#9aa4b1",
                                    "target-arrow-color": "#9aa4b1",
                                    "target-arrow-shape": "triangle", "curve-style": "bezier",
-                                   "label": "data(label)", "font-size": 9, "color": "#555",
-                                   "text-rotation": "autorotate"}}
+                                   "label": "data(label)", "font-size": 8, "color": "#555",
+                                   "text-rotation": "autorotate",
+                                   "text-background-color": "#fff",
+                                   "text-background-opacity": 0.85,
+                                   "text-background-padding": 1}}
       ],
       layout: {name: graph.nodes.length > 1 ? "cose" : "grid", animate: false, fit: true,
                padding: 20}
