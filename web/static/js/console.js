@@ -81,6 +81,11 @@
       container.title = evt.target.data("title") || "";
     });
     container._cy = cy;
+    var resizing = null;
+    window.addEventListener("resize", function () {  // e.g. a phone turned: keep all in view
+      clearTimeout(resizing);
+      resizing = setTimeout(function () { cy.resize(); cy.fit(undefined, 20); }, 100);
+    });
     var fit = document.createElement("button");
     fit.type = "button";
     fit.className = "secondary kg-network-fit";
