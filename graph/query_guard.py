@@ -39,6 +39,16 @@ def words(query: str) -> Iterator[str]:
             yield match.group("word").upper()
 
 
+class QueryRefused(InvalidInput):
+    """``check_analyst_query`` refused the query: ``reason`` is ``"nul"`` (a NUL character
+    in the query or parameter ``param``), ``"load_csv"`` or ``"procedure"`` (``word``: the
+    procedure), so each front end can word it in its user's language."""
+
+    def __init__(self, param: str, message: str, *, reason: str, word: str = "") -> None:
+        super().__init__(param, message)
+        self.reason, self.word = reason, word
+
+
 def check_analyst_query(query: str, params: Mapping[str, object] | None = None,
                         *, param: str = "cypher") -> None:
     """Raise ``InvalidInput`` (naming ``param``, or the query parameter at fault) when
@@ -48,25 +58,26 @@ def check_analyst_query(query: str, params: Mapping[str, object] | None = None,
     >>> check_analyst_query("MATCH (n) RETURN 'load csv from x' AS s")
     >>> check_analyst_query("load  csv FROM 'https://x' AS r RETURN r")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    graph.errors.InvalidInput: cypher: LOAD CSV is not allowed in analyst queries: ...
+    graph.query_guard.QueryRefused: cypher: LOAD CSV is not allowed in analyst queries: ...
     """
     if "\0" in query:
-        raise InvalidInput(param, "holds a NUL character (\\0), which no query may "
-                                  "contain")
+        raise QueryRefused(param, "holds a NUL character (\\0), which no query may "
+                                  "contain", reason="nul")
     previous = ""
     for word in words(query):
         if previous == "LOAD" and word == "CSV":
-            raise InvalidInput(param, "LOAD CSV is not allowed in analyst queries: "
-                                      "queries may not read files or reach the network")
+            raise QueryRefused(param, "LOAD CSV is not allowed in analyst queries: "
+                                      "queries may not read files or reach the network",
+                               reason="load_csv")
         if word.lower().startswith(_FORBIDDEN_PROCEDURES):
-            raise InvalidInput(param, f"{word.lower()} is not allowed in analyst "
+            raise QueryRefused(param, f"{word.lower()} is not allowed in analyst "
                                       "queries: queries may not read or write files or reach "
-                                      "the network")
+                                      "the network", reason="procedure", word=word.lower())
         previous = word
     for name, value in (params or {}).items():
         if _holds_nul(value):
-            raise InvalidInput(name, "holds a NUL character (\\0), which no query parameter "
-                                     "may contain")
+            raise QueryRefused(name, "holds a NUL character (\\0), which no query "
+                                     "parameter may contain", reason="nul")
 
 
 def _holds_nul(value: object) -> bool:

@@ -40,7 +40,11 @@ PARAM_TYPES = ("string", "int", "float", "bool", "list<string>", "list<int>")
 #: What a library query name looks like; anything else given to ``kolgraph query`` is Cypher.
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
-_HEADER_KEYS = ("title", "description", "param", "columns", "example", "deepen")
+_HEADER_KEYS = ("title", "description", "param", "columns", "example", "deepen", "title_zh",
+                "description_zh", "param_zh")
+#: Header keys that may repeat (one line per parameter).
+_REPEATED_KEYS = ("param", "param_zh")
+_PARAM_ZH = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*)\s+--\s+(?P<text>\S.*)$")
 _REQUIRED_KEYS = ("title", "description", "columns", "example")
 _FIELD = re.compile(r"^//\s?([a-z_]+):\s*(.*)$")
 _CONTINUATION = re.compile(r"^//\s{2,}(\S.*)$")
@@ -65,10 +69,16 @@ class UnknownQuery(InvalidInput):
 
 
 class ParameterError(InvalidInput):
-    """A parameter is missing, unknown or of the wrong type; the message names it."""
+    """A parameter is missing, unknown or of the wrong type; the message names it. The
+    fields let each front end word it its own way: ``name`` (the query parameter),
+    ``problem`` (``"missing"``, ``"unknown"`` or ``"type"``), ``expected`` (its type and
+    range, e.g. ``int(1..)``; ``""`` for an unknown one) and ``given`` (the value given, or
+    ``None``)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, name: str = "", problem: str = "",
+                 expected: str = "", given: object = None) -> None:
         super().__init__(None, message)
+        self.name, self.problem, self.expected, self.given = name, problem, expected, given
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,28 @@ class LibraryQuery:
     #: (``// deepen: NAME``): an exhaustive search bounded by it stops at the first depth
     #: that has an answer. ``None``: the query runs once.
     deepen: str | None = field(compare=False, default=None)
+    #: The Chinese title, description and parameter help (``// title_zh:``,
+    #: ``// description_zh:``, ``// param_zh: NAME -- text``); ``""``/absent: none.
+    title_zh: str = field(compare=False, default="")
+    description_zh: str = field(compare=False, default="")
+    params_zh: tuple[tuple[str, str], ...] = field(compare=False, default=())
+
+    def title_in(self, language: str) -> str:
+        """The title in ``language`` (``"zh..."``: the Chinese one when there is one)."""
+        return self.title_zh if language.startswith("zh") and self.title_zh else self.title
+
+    def description_in(self, language: str) -> str:
+        """The description in ``language``, as ``title_in``."""
+        if language.startswith("zh") and self.description_zh:
+            return self.description_zh
+        return self.description
+
+    def param_help(self, name: str, language: str) -> str:
+        """The help of parameter ``name`` in ``language``, as ``title_in``."""
+        if language.startswith("zh") and (text := dict(self.params_zh).get(name)):
+            return text
+        param = self.param(name)
+        return param.description if param else ""
 
     def text(self, dialect: str) -> str:
         """The query text for ``dialect`` (``"falkordb"`` or ``"neo4j"``)."""
@@ -255,7 +287,7 @@ def _header(path: Traversable, lines: list[str]) -> tuple[dict[str, list[tuple[i
         if key not in _HEADER_KEYS:
             raise _fail(path, number, f"unknown header key {key!r}; one of "
                         + ", ".join(_HEADER_KEYS))
-        if key != "param" and key in fields:
+        if key not in _REPEATED_KEYS and key in fields:
             raise _fail(path, number, f"header key {key!r} given twice")
         if not value:
             raise _fail(path, number, f"header key {key!r} has no value")
@@ -363,10 +395,20 @@ def parse_query_file(path: Traversable | str | os.PathLike[str]) -> LibraryQuery
     columns = tuple(c.strip() for c in fields["columns"][0][1].split(","))
     if not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", c) for c in columns):
         raise _fail(path, fields["columns"][0][0], "columns must be comma-separated names")
+    params_zh = []
+    for number, text in fields.get("param_zh", []):
+        match = _PARAM_ZH.match(text)
+        if not match or match["name"] not in seen:
+            raise _fail(path, number, f"malformed param_zh {text!r}: expected "
+                        "'// param_zh: NAME -- TEXT' naming a declared parameter")
+        params_zh.append((match["name"], match["text"].strip()))
     return LibraryQuery(
         name=name, title=fields["title"][0][1], description=fields["description"][0][1],
         params=params, columns=columns, example=fields["example"][0][1], path=path,
-        variants=tuple((d, variants[d][1]) for d in DIALECTS), deepen=deepen)
+        variants=tuple((d, variants[d][1]) for d in DIALECTS), deepen=deepen,
+        title_zh=fields.get("title_zh", [(0, "")])[0][1],
+        description_zh=fields.get("description_zh", [(0, "")])[0][1],
+        params_zh=tuple(params_zh))
 
 
 def list_queries(directory: Traversable | str | os.PathLike[str] | None = None
@@ -407,21 +449,26 @@ def bind_params(query: LibraryQuery, raw: Mapping[str, object]) -> dict[str, obj
             hint = f"; did you mean {close[0]!r}?" if close else ""
             names = ", ".join(declared) or "none"
             raise ParameterError(f"parameter {name!r}: not a parameter of {query.name}{hint} "
-                                 f"(its parameters: {names})")
+                                 f"(its parameters: {names})", name=name, problem="unknown",
+                                 given=raw[name])
     bound: dict[str, object] = {}
     for param in query.params:
         value = raw.get(param.name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if param.required:
                 raise ParameterError(f"parameter {param.name!r}: required ({param.type}: "
-                                     f"{param.description}); give -p {param.name}=VALUE")
+                                     f"{param.description})", name=param.name,
+                                     problem="missing",
+                                     expected=param.type + param.range_text())
             bound[param.name] = param.default
             continue
         try:
             bound[param.name] = param.check(convert_value(param.type, value))
         except (ValueError, json.JSONDecodeError) as exc:
             raise ParameterError(f"parameter {param.name!r}: expected {param.type}"
-                                 f"{param.range_text()}, got {value!r}") from exc
+                                 f"{param.range_text()}, got {value!r}", name=param.name,
+                                 problem="type", expected=param.type + param.range_text(),
+                                 given=value) from exc
     return bound
 
 

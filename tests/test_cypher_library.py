@@ -612,6 +612,29 @@ def test_cli_parameter_errors_exit_2_before_running(kolgraph: Any, args: tuple[s
     assert err.startswith(message)
 
 
+def test_cli_missing_parameter_names_its_flag(kolgraph: Any) -> None:
+    """The use case raises a structured error; the CLI words it with its ``-p`` flag (the
+    web console says "missing parameter community_id" instead)."""
+    for extra in ((), ("--explain",)):
+        code, out, err = kolgraph("query", *extra, "top_kols_in_community")
+        assert (code, out) == (2, "")
+        assert err.startswith("error: parameter 'community_id': required (int: ")
+        assert err.rstrip().endswith("; give -p community_id=VALUE")
+
+
+def test_bind_params_error_is_structured() -> None:
+    query = get_query("top_kols_in_community")
+    with pytest.raises(ParameterError) as err:
+        bind_params(query, {"k": "2"})
+    assert (err.value.name, err.value.problem, err.value.expected) == (
+        "community_id", "missing", "int")
+    assert "give -p" not in str(err.value)
+    with pytest.raises(ParameterError) as err:
+        bind_params(query, {"community_id": "1", "k": "0"})
+    assert (err.value.name, err.value.problem, err.value.expected, err.value.given) == (
+        "k", "type", "int(1..)", "0")
+
+
 def test_cli_explain_and_show(kolgraph: Any) -> None:
     code, out, _ = kolgraph("query", "--explain", "top_kols_in_community", "-p", "community_id=0")
     assert code == 0 and "Results" in out and "Node By Index Scan" in out

@@ -173,6 +173,7 @@ def model_evaluation_chart(model_id: str) -> Response:
 def queries() -> Response:
     return jsonify({"items": [{
         "name": q.name, "title": q.title, "description": q.description,
+        "title_zh": q.title_zh, "description_zh": q.description_zh,
         "params": [{"name": p.name, "type": p.type, "default": p.default,
                     "required": p.required, "description": p.description} for p in q.params],
         "columns": list(q.columns), "example": q.example} for q in library_queries()]})
@@ -184,8 +185,12 @@ def query() -> Response | tuple[Response, int]:
     """Body ``{"cypher": "..."}`` or ``{"name": "...", "params": {"p": "value"}}``."""
     result = run_console_query(params.query_body())
     if "error" in result:
-        return jsonify({"error": "Query refused", "status": 400, "kind": result["kind"],
-                        "message": result["error"]}), 400
+        refused = {"error": "Query refused", "status": 400, "kind": result["kind"],
+                   "message": result["error"]}
+        if result.get("parameter"):
+            refused["parameter"] = result["parameter"]
+        return jsonify(refused), 400
+    result.pop("graph", None)
     return jsonify(result)
 
 

@@ -204,13 +204,13 @@ class ConsoleQuery:
 
 def _checked(cypher: str | None, name: str | None, params: dict[str, str],
              csv: bool = False) -> ConsoleQuery:
-    """The query, ``cypher`` checked when no library query is named."""
-    if not name:
-        if not cypher or not cypher.strip():
-            raise ParameterError("cypher", _("empty query"))
-        if len(cypher) > MAX_QUERY_CHARS:
-            raise ParameterError("cypher", _("longer than %(limit)s characters",
-                                              limit=MAX_QUERY_CHARS))
+    """The query: ``cypher`` must not be empty unless a library query is named, nor too
+    long."""
+    if not name and (not cypher or not cypher.strip()):
+        raise ParameterError("cypher", _("empty query"))
+    if cypher and len(cypher) > MAX_QUERY_CHARS:
+        raise ParameterError("cypher", _("longer than %(limit)s characters",
+                                          limit=MAX_QUERY_CHARS))
     return ConsoleQuery(cypher=cypher, name=name or None, params=params, csv=csv)
 
 

@@ -1,4 +1,8 @@
 // title: Audience overlap of two KOLs
+// title_zh: 两位 KOL 的受众重合
+// description_zh: 两个人的受众（关注过或互动过其任一账号的人）各有多少、两边都有的有多少，以及 Jaccard 重合度。
+// param_zh: person_a -- 第一位 KOL（Person.person_id）
+// param_zh: person_b -- 第二位 KOL（Person.person_id）
 // description: Sizes of the audiences (persons who follow or interacted with any of their
 //   accounts) of two persons, how many persons are in both, and the Jaccard index.
 // param: person_a string -- the first KOL (Person.person_id)

@@ -1,4 +1,7 @@
 // title: Communities by platform mix
+// title_zh: 社群的平台构成
+// description_zh: 当前分析的每个社群：成员在各平台的账号数（从多到少）及第一大平台的占比。
+// param_zh: k -- 显示多少个社群
 // description: Each community of the current analysis with the accounts of its members per
 //   platform (most first) and the share of its top platform.
 // param: k int(1..) = 50 -- how many communities

@@ -1,4 +1,7 @@
 // title: Communities of the current analysis
+// title_zh: 当前分析的社群
+// description_zh: 最近一次完成的分析中的全部社群，按人数从多到少：标签（热门话题）、第一大平台和 KOL 分最高的成员。
+// param_zh: k -- 显示多少个社群
 // description: Every community of the latest complete analyze run, biggest first, with its
 //   label (top topics), top platform and the member with the best KOL score.
 // param: k int(1..) = 50 -- how many communities

@@ -1,4 +1,8 @@
 // title: Topics a community engages with
+// title_zh: 社群关注的话题
+// description_zh: 当前分析中某个社群的成员互动过的内容所属话题（任何互动类型），按互动次数排序。
+// param_zh: community_id -- 当前分析中的社群编号
+// param_zh: k -- 显示多少个话题
 // description: Topics of the contents that members of one community of the current
 //   analysis engaged with (any engagement type), by number of engagements.
 // param: community_id int -- community number in the current analysis

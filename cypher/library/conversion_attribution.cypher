@@ -1,4 +1,9 @@
 // title: Who bought a content after a KOL shared it
+// title_zh: KOL 分享后谁买了内容
+// description_zh: 某人分享过的内容，以及其受众中（购买前关注过或互动过这位 KOL 的人）在分享后 window_days 天内购买该内容的人。时间为 Unix 秒；图中只保留每个（账号、内容、类型）的最近一次时间。
+// param_zh: person_id -- 分享内容的 KOL（Person.person_id）
+// param_zh: window_days -- 分享后多少天内的购买计入转化
+// param_zh: k -- 显示多少行
 // description: Contents one person shared, and the persons of their audience (a follow or
 //   interaction towards the KOL made before the purchase) who bought the content within
 //   window_days after the share. Times are epoch seconds; the graph keeps the last time

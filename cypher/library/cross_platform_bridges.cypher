@@ -1,4 +1,9 @@
 // title: Cross-platform bridges between communities
+// title_zh: 跨平台连接社群的人
+// description_zh: 在多个平台有账号、其关系（关注或互动，任一方向）触达当前分析中其他社群成员的人：把社群连在一起的账号，以及在哪些平台。
+// param_zh: min_platforms -- 至少在这么多个平台有账号
+// param_zh: min_communities -- 至少触达这么多个其他社群
+// param_zh: k -- 显示多少人
 // description: Persons with accounts on several platforms whose ties (follows or
 //   interactions, either direction) reach members of other communities of the current
 //   analysis: the accounts that tie communities together, and on which platforms.

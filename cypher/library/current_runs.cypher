@@ -1,4 +1,6 @@
 // title: Which runs the other queries read
+// title_zh: 其他查询读取的是哪次运行
+// description_zh: 按运行类型（导入、分析、刷新、训练）：当前运行（最近一次完成的，所有库查询都读它）、已完成次数、正在运行的次数（完成前不可见）。
 // description: Per run kind (ingest, analyze, refresh, train): the current run (latest
 //   complete, the one every library query reads), how many runs completed, how many are
 //   running now (invisible until complete).

@@ -1,4 +1,9 @@
 // title: Fast-growing persons
+// title_zh: 粉丝增长最快的人
+// description_zh: 在 as_of 之前的最近 days 天内新增粉丝的人：粉丝首次关注此人任一账号的时间落在窗口内即算新增。graph_followers 为图中关注者人数（所有平台）。
+// param_zh: days -- 窗口长度（天）
+// param_zh: as_of -- 窗口结束时间，Unix 秒（留空：现在）
+// param_zh: k -- 显示多少人
 // description: Persons who gained followers in the last `days` days before as_of: a
 //   follower is new when their first follow of any of the person's accounts is in the window.
 //   graph_followers counts the following persons in the graph (all platforms).

@@ -1,4 +1,8 @@
 // title: Find persons by name
+// title_zh: 按名字找人
+// description_zh: 名字或某个账号名包含该文字（不分大小写）的人，以及匹配到的账号；KOL 分高的在前。其他查询需要的 person_id 就从这里找。
+// param_zh: name_contains -- 名字的一部分，例如 王 或 B站
+// param_zh: k -- 显示多少人
 // description: Persons whose name or one of whose account names contains the text (case
 //   does not matter), with the accounts that matched; best KOL score first. The way to
 //   find the person_id that other queries take.

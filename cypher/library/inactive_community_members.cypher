@@ -1,4 +1,10 @@
 // title: Inactive members of a community
+// title_zh: 社群中不活跃的成员
+// description_zh: 当前分析中某个社群里，在 as_of 之前 days 天内没有任何关注、互动或内容互动（或从未有过）的成员：唤醒活动的名单。沉寂最久的在前。
+// param_zh: community_id -- 当前分析中的社群编号
+// param_zh: days -- 至少沉寂这么多天
+// param_zh: as_of -- 衡量沉寂的时间点，Unix 秒（留空：现在）
+// param_zh: k -- 显示多少人
 // description: Members of one community of the current analysis with no follow,
 //   interaction or engagement of their own in the last `days` days before as_of (or never):
 //   the list for a re-activation campaign. Longest inactive first.

@@ -1,4 +1,8 @@
 // title: Links between communities
+// title_zh: 社群之间的联系
+// description_zh: 当前分析中两两社群之间，成员相互关注和互动的次数（任一方向）：社群之间如何接触。
+// param_zh: min_ties -- 只显示联系至少这么多的社群对
+// param_zh: k -- 显示多少对
 // description: Pairs of communities of the current analysis and the number of follows and
 //   interactions between their members (either direction): how the communities touch.
 // param: min_ties int(1..) = 1 -- only pairs with at least this many ties

@@ -1,4 +1,8 @@
 // title: A KOL's audience
+// title_zh: KOL 的受众
+// description_zh: 账号关注过或互动过某人任一账号的人（任何平台）：有多少条关系、多少次互动（关注算 1 次），在这位 KOL 的哪些平台。
+// param_zh: person_id -- KOL（Person.person_id）
+// param_zh: k -- 显示多少人
 // description: Persons whose accounts follow or interacted with any account of one person,
 //   on any platform: how many ties, how many interactions (a follow counts 1), on which
 //   of the KOL's platforms.

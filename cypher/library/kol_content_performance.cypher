@@ -1,4 +1,8 @@
 // title: How a KOL's contents perform
+// title_zh: KOL 内容表现
+// description_zh: 某人的账号创作的全部内容：话题、全部互动（各类型次数）、购买次数和收入；卖得最好的在前。
+// param_zh: person_id -- 创作者（Person.person_id）
+// param_zh: k -- 显示多少个内容
 // description: Every content created by one person's accounts, with its topic, all
 //   engagements (counts of every type), purchases and revenue; best-selling first.
 // param: person_id string -- the creator (Person.person_id)

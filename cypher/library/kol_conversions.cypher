@@ -1,4 +1,8 @@
 // title: KOL conversion leaderboard
+// title_zh: KOL 转化排行
+// description_zh: 每位分享过内容的人：其受众中有多少人在分享后 window_days 天内购买了分享的内容（规则同 conversion_attribution），以及这些购买的收入。
+// param_zh: window_days -- 分享后多少天内的购买计入转化
+// param_zh: k -- 显示多少人
 // description: For every person who shared contents: how many of their audience bought a
 //   shared content within window_days after the share (rules of conversion_attribution),
 //   and the revenue of those purchases.

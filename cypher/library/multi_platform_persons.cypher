@@ -1,4 +1,8 @@
 // title: Persons on several platforms, and where each is most active
+// title_zh: 多平台用户及其最活跃的平台
+// description_zh: 在至少 min_platforms 个平台有账号的人。各平台活跃度 = 此人在该平台账号发出的关注 + 互动次数 + 内容互动次数；平台按活跃度从高到低列出。
+// param_zh: min_platforms -- 至少这么多个不同平台
+// param_zh: k -- 显示多少人
 // description: Persons with accounts on at least min_platforms platforms. Activity per
 //   platform = follows + interactions (their counts) + engagements (their counts) made by the
 //   person's accounts there; platforms are listed most active first.

@@ -1,4 +1,7 @@
 // title: Profile of a person
+// title_zh: 个人档案
+// description_zh: 某人的账号和平台、粉丝，以及当前分析结果：社群（编号和标签）、KOL 分、排名、PageRank。
+// param_zh: person_id -- 此人（Person.person_id）
 // description: One person's accounts and platforms, followers, and the results of the
 //   current analysis: community (number and label), KOL score, ranks, PageRank.
 // param: person_id string -- the person (Person.person_id)

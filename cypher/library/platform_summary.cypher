@@ -1,4 +1,6 @@
 // title: Platforms at a glance
+// title_zh: 各平台概览
+// description_zh: 按平台：账号数、在该平台有账号的人数、内容数、内容购买次数及收入。
 // description: Per platform: accounts, distinct persons with an account there, contents,
 //   purchases of its contents and their revenue.
 // columns: platform, accounts, persons, contents, purchases, revenue

@@ -1,4 +1,9 @@
 // title: Recommendations for a person, with their reasons
+// title_zh: 给某人的推荐及理由
+// description_zh: 当前刷新（最近一次完成的刷新运行）推荐给某人的人和内容：按类型和名次，附分数和理由。
+// param_zh: person_id -- 此人（Person.person_id）
+// param_zh: kind -- people（人）或 content（内容）（留空：两者）
+// param_zh: k -- 显示多少行
 // description: The people and contents recommended to one person by the current refresh
 //   (the latest complete refresh run), by kind and rank, with score and reason.
 // param: person_id string -- the person (Person.person_id)

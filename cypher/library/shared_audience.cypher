@@ -1,4 +1,9 @@
 // title: Shared audience of two KOLs
+// title_zh: 两位 KOL 的共同受众
+// description_zh: 同时关注过或互动过两位 KOL（任何平台）的人，KOL 分高的在前：两人联合推广时会被触达两次的人。
+// param_zh: person_a -- 第一位 KOL（Person.person_id）
+// param_zh: person_b -- 第二位 KOL（Person.person_id）
+// param_zh: k -- 显示多少人
 // description: The persons who follow or interacted with both KOLs (on any platform), best
 //   KOL score first: whom a joint campaign of the two reaches twice.
 // param: person_a string -- the first KOL (Person.person_id)

@@ -1,4 +1,9 @@
 // title: Shortest social path between two persons
+// title_zh: 两人之间的最短社交路径
+// description_zh: 连接两个人的最少关系（本人的账号、关注、互动，任一方向，可跨平台）：路径上的人和账号（依次列出每个账号的主人；跳数 = 人数 - 1）。在 max_length 步内不相连则没有结果。查询依次以 max_length 1、2……运行，找到路径即停止；长度超过 6 时，相距很远或不相连的两人可能要几十秒。
+// param_zh: from_person -- 路径起点（Person.person_id）
+// param_zh: to_person -- 路径终点（Person.person_id）
+// param_zh: max_length -- 最多这么多条关系（Neo4j：最多 24）
 // description: The fewest relationships (accounts of a person, follows, interactions, in
 //   either direction, across platforms) that link two persons: the persons and accounts on
 //   the way (the owner of every account on the path, in order; hops = persons - 1). No row

@@ -1,4 +1,8 @@
 // title: Top KOLs overall
+// title_zh: 全站 KOL 排行
+// description_zh: 当前分析中按 KOL 分排序的人，不分社群；可只看在某个平台有账号的人。
+// param_zh: platform -- 只看在该平台有账号的人（留空：任何平台）
+// param_zh: k -- 显示多少人
 // description: Persons by KOL score of the current analysis, over every community;
 //   optionally only those with an account on one platform.
 // param: platform string = null -- only persons with an account on this platform (null: any)

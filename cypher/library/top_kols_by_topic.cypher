@@ -1,4 +1,9 @@
 // title: Top KOLs of a topic
+// title_zh: 某话题的 KOL 排行
+// description_zh: 创作过某话题内容的人（可限定平台），按 KOL 分排序：该话题内容有多少、卖了多少。
+// param_zh: topic -- 话题名，例如 学习方法
+// param_zh: platform -- 只看该平台的内容（留空：任何平台）
+// param_zh: k -- 显示多少人
 // description: Creators of contents about one topic (optionally on one platform), ranked by
 //   KOL score, with how many of their contents on the topic and what those sold.
 // param: topic string -- topic name, e.g. 学习方法

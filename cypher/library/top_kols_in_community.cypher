@@ -1,4 +1,9 @@
 // title: Top KOLs of a community
+// title_zh: 社群内的 KOL 排行
+// description_zh: 当前分析（最近一次完成的分析运行）中某个社群的成员，KOL 分高的在前；可只看在某个平台有账号的人。
+// param_zh: community_id -- 当前分析中的社群编号（Person.community_id）
+// param_zh: platform -- 只看在该平台有账号的人（留空：任何平台）
+// param_zh: k -- 显示多少人
 // description: Members of one community of the current analysis (the latest complete
 //   analyze run), best KOL score first; optionally only those with an account on one platform.
 // param: community_id int -- community number (Person.community_id) in the current analysis

@@ -1,4 +1,8 @@
 // title: Contents most purchased inside a community
+// title_zh: 社群内购买最多的内容
+// description_zh: 当前分析中某个社群的成员购买的内容：每个内容有多少成员购买、购买次数、收入。
+// param_zh: community_id -- 当前分析中的社群编号
+// param_zh: k -- 显示多少个内容
 // description: Contents bought by members of one community of the current analysis: how
 //   many members bought each, how many purchases, the revenue.
 // param: community_id int -- community number in the current analysis

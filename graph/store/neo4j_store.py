@@ -103,7 +103,9 @@ class Neo4jStore(GraphStore):
         """See ``GraphStore.read``. With a ``limit`` (an analyst's query) the server itself
         stops after ``limit + 1`` rows (``capped_query``), in one transaction that is not
         retried (a query over its memory cap fails at once); a query that cannot be wrapped
-        so runs as written and its rows stop streaming at the cap."""
+        so runs as written and its rows stop streaming at the cap. An analyst's (capped)
+        read keeps nodes, relationships and paths as the driver's objects, as FalkorDB's
+        client returns its own (``graph.query_values.plain`` reads both)."""
         if limit:
             capped = read_capped(query, limit, lambda text: self._read_once(
                 text, params, timeout_s, limit + 1)[:2])
@@ -135,7 +137,8 @@ class Neo4jStore(GraphStore):
                                      fetch_size=min(cap + 1, 1000)) as session,
                 session.begin_transaction(timeout=timeout_s) as tx,
             ):
-                return _fetch(tx.run(query, clean_value(dict(params or {}))), cap)
+                return _fetch(tx.run(query, clean_value(dict(params or {}))), cap,
+                              graph_objects=True)
         except Neo4jError as exc:
             raise _translate(exc, "read") from exc
 
@@ -189,13 +192,16 @@ class Neo4jStore(GraphStore):
             raise _translate(exc, "drop_all") from exc
 
 
-def _fetch(result: neo4j.Result, cap: int | None) -> tuple[list[str], list[Row], bool]:
-    """The columns, the rows (at most ``cap``) and whether rows were left of ``result``."""
+def _fetch(result: neo4j.Result, cap: int | None, *,
+           graph_objects: bool = False) -> tuple[list[str], list[Row], bool]:
+    """The columns, the rows (at most ``cap``) and whether rows were left of ``result``;
+    nodes, relationships and paths as the driver's objects when ``graph_objects``, else as
+    ``Record.data`` makes them (property maps)."""
     rows: list[Row] = []
     for record in result:
         if cap is not None and len(rows) >= cap:
             return list(result.keys()), rows, True
-        rows.append(record.data())
+        rows.append(dict(record.items()) if graph_objects else record.data())
     return list(result.keys()), rows, False
 
 

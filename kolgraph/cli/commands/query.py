@@ -17,7 +17,8 @@ from typing import Any
 import click
 
 from graph.errors import InvalidInput
-from graph.querylib import NAME_PATTERN, LibraryQuery
+from graph.query_values import plain
+from graph.querylib import NAME_PATTERN, LibraryQuery, ParameterError
 from graph.store import QueryMemoryExceeded, QuerySyntaxError, QueryTimeout, ReadOnlyViolation
 from kolgraph.cli.support import UserError, format_option, settings_from, store_from, write_rows
 from kolgraph.usecases import query as usecase
@@ -34,6 +35,14 @@ def parse_param(text: str) -> tuple[str, str]:
     if not sep or not name or not name.replace("_", "").isalnum():
         raise UserError(f"parameter {text!r}: expected -p name=value", 2)
     return name, raw
+
+
+def param_message(exc: ParameterError) -> str:
+    """A library query's parameter error in this command's terms: a missing one says how to
+    give it (``-p NAME=VALUE``)."""
+    if exc.problem == "missing":
+        return f"{exc.message}; give -p {exc.name}=VALUE"
+    return exc.message
 
 
 def json_value(raw: str) -> Any:
@@ -82,7 +91,8 @@ def _run(ctx: click.Context, text: str | None, library: LibraryQuery | None,
          bound: dict[str, Any], label: str, *, fmt: str, limit: int | None,
          timeout_s: float | None, explain: bool, show: bool) -> None:
     """Run (``--explain``: plan, ``--show``: print) the query; the store's refusals worded
-    with the query's ``label`` and this command's options."""
+    with the query's ``label`` and this command's options; values printed as
+    ``graph.query_values.plain`` makes them (the same from both databases)."""
     settings = settings_from(ctx)
     with store_from(ctx, apply_schema=False) as store:
         query_text = usecase.text_of(store, library) if library is not None else text
@@ -110,7 +120,8 @@ def _run(ctx: click.Context, text: str | None, library: LibraryQuery | None,
         except InvalidInput as exc:
             where = label if exc.param == "cypher" else f"-p {exc.param}"
             raise UserError(f"{where}: {exc.message}", 2) from exc
-    write_rows(result.rows, result.columns, fmt)
+    rows = [{c: plain(row.get(c)) for c in result.columns} for row in result.rows]
+    write_rows(rows, result.columns, fmt)
     if result.truncated:
         cap = settings.query_row_cap if limit is None else limit
         click.echo(f"-- truncated at {cap} rows (--limit 0 for all)", err=True)
@@ -155,7 +166,10 @@ def query(ctx: click.Context, source: str | None, params: tuple[str, ...], list_
                             explain=explain, show=show)
     if NAME_PATTERN.match(source):
         raw = dict(parse_param(p) for p in params)
-        library, bound = usecase.library_query(source, raw, bind=not show)
+        try:
+            library, bound = usecase.library_query(source, raw, bind=not show)
+        except ParameterError as exc:
+            raise UserError(param_message(exc), 2) from exc
         run(None, library, bound, f"library query {source}")
         return
     text, label = load_query_text(source)
