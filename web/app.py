@@ -74,7 +74,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.before_request(params.check_request_values)
     errors.install(app)
     i18n.install(app)
-    for helper in (display.platform_name, display.topic_name, i18n.term):
+    for helper in (display.platform_name, display.topic_name, i18n.term, i18n.recommender_name,
+                   i18n.recommenders_text):
         app.jinja_env.globals[helper.__name__] = helper
         app.jinja_env.filters[helper.__name__] = helper
     app.jinja_env.globals["page_url"] = page_url

@@ -12,6 +12,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from web.i18n import recommender_name, term
+
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac")
 
@@ -64,13 +66,14 @@ def evaluation_chart(metrics: Sequence[Mapping[str, Any]], split: str = "val",
     tasks = list(dict.fromkeys(m["task"] for m in rows))
     value = {(m["method"], m["task"]): m.get(metric) for m in rows}
     return {"type": "bar",
-            "data": {"labels": methods, "datasets": [
-                {"label": f"{task} {metric}", "data": [value.get((m, task)) for m in methods],
+            "data": {"labels": [recommender_name(m) for m in methods], "datasets": [
+                {"label": f"{term(task)} {metric}",
+                 "data": [value.get((m, task)) for m in methods],
                  "backgroundColor": _color(i)} for i, task in enumerate(tasks)]},
             "options": {"scales": {"y": {"min": 0, "max": 1}},
                         "plugins": {"title": {"display": True,
                                               "text": _("Evaluation (%(split)s, %(metric)s)",
-                                                        split=split, metric=metric)}}}}
+                                                        split=term(split), metric=metric)}}}}
 
 
 def person_activity_chart(months: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

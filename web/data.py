@@ -29,7 +29,7 @@ from web.activity import monthly
 from web.community_titles import community_label, community_title
 from web.context import CURRENT_KINDS, current_run, current_run_id, get_context, get_store
 from web.display import topic_name
-from web.i18n import locale_key
+from web.i18n import locale_key, recommenders_text
 from web.network_view import localised
 from web.reasons import parse_evidence, reason_text
 from web.why import Percentiles, reasons
@@ -232,6 +232,11 @@ def _community_summary(c: dict[str, Any]) -> dict[str, Any]:
             "url": url_for("pages.community", community_id=c["community_id"])}
 
 
+def community_label_of(c: dict[str, Any]) -> str:
+    """The label of community ``c`` (a stored community row) in the request's language."""
+    return community_label(c, topic_name)
+
+
 def community(community_id: int) -> tuple[str, dict[str, Any]]:
     """The current run id and one of its communities; 404 when absent."""
     run_id = analyze_run_id()
@@ -297,14 +302,14 @@ def kol_floor(run_id: str) -> float:
 
 
 def _community_titles(run_id: str | None, ids: set[int]) -> list[dict[str, Any]]:
-    """``id, title, unassigned`` of the communities ``ids`` of ``run_id`` (title: the admin's
-    name, else the label; empty for the unassigned bucket), by id."""
+    """``id, title, unassigned`` of the communities ``ids`` of ``run_id`` (title:
+    ``community_titles``, the admin's name or the label in the request's language; empty
+    for the unassigned bucket), by id."""
     if run_id is None or not ids:
         return []
-    names = web_reads.community_names(store(), run_id)
-    labels = {int(c["community_id"]): c.get("label") or "" for c in _communities(run_id)}
-    return [{"id": cid, "title": "" if cid == UNASSIGNED_ID else names.get(cid) or
-             labels.get(cid, ""), "unassigned": cid == UNASSIGNED_ID} for cid in sorted(ids)]
+    titles = community_titles(run_id)
+    return [{"id": cid, "title": "" if cid == UNASSIGNED_ID else titles.get(cid, ""),
+             "unassigned": cid == UNASSIGNED_ID} for cid in sorted(ids)]
 
 
 def _network(person_ids: list[str], focus: str | None = None) -> dict[str, Any]:
@@ -585,7 +590,7 @@ def person(person_id: str) -> dict[str, Any]:
     refresh_id = current_run_id("refresh")
     refresh_run = current_run("refresh")
     labels = ((refresh_run or {}).get("metrics") or {}).get("recommender") or {}
-    out["recommender"] = "; ".join(f"{kind}: {label}" for kind, label in labels.items())
+    out["recommender"] = recommenders_text(labels)
     if refresh_id is not None:
         for kind in ("people", "content"):
             recs = gnn_io.recommendations_for(store(), refresh_id, person_id, kind,

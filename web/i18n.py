@@ -16,7 +16,7 @@ from typing import Any
 
 from babel.numbers import format_compact_decimal, format_decimal
 from flask import Flask, g, request, session
-from flask_babel import Babel, format_datetime, get_locale, get_timezone, lazy_gettext
+from flask_babel import Babel, format_datetime, get_locale, get_timezone, gettext, lazy_gettext
 
 from web.security import current_user
 from web.users import DEFAULT_TIMEZONE, LANGUAGES
@@ -163,7 +163,44 @@ TERMS = {code: text for code, text in (
     ("platforms", lazy_gettext("platforms")),
     ("ris", lazy_gettext("ris")), ("top_pagerank", lazy_gettext("top_pagerank")),
     ("top_followers", lazy_gettext("top_followers")),
+    # recommendation tasks, evaluation splits and the recommenders (gnn/recommend.py)
+    ("people", lazy_gettext("people")), ("content", lazy_gettext("content")),
+    ("val", lazy_gettext("validation")), ("test", lazy_gettext("test")),
+    ("learned_ranker", lazy_gettext("learned ranker")),
+    ("graphsage", lazy_gettext("GraphSAGE similarity")),
+    ("common_neighbours", lazy_gettext("common neighbours")),
+    ("adamic_adar", lazy_gettext("Adamic-Adar index")),
+    ("resource_allocation", lazy_gettext("resource allocation")),
+    ("preferential_attachment", lazy_gettext("preferential attachment")),
+    ("personalized_pagerank", lazy_gettext("personalized PageRank")),
+    ("popularity", lazy_gettext("popularity")),
+    ("community_popularity", lazy_gettext("popular in the community")),
+    ("contacts_engaged", lazy_gettext("contacts who engaged")),
+    ("connections_engaged", lazy_gettext("connections who engaged")),
+    ("item_cf", lazy_gettext("item-based collaborative filtering")),
 )}
+
+
+def recommender_name(label: object) -> str:
+    """A recommender as stored in a refresh run's ``metrics.recommender`` or a model's
+    record (``model:<model id>:<strategy>`` or a heuristic's name) in the request's
+    language: ``learned ranker (model train-…)``, ``personalized PageRank``."""
+    text = "" if label is None else str(label)
+    if text.startswith("model:") and text.count(":") >= 2:
+        _prefix, model, strategy = text.split(":", 2)
+        return str(gettext("%(method)s (model %(model)s)", method=term(strategy), model=model))
+    return term(text)
+
+
+def recommenders_text(recommenders: object) -> str:
+    """``{task: recommender}`` (a refresh run's ``metrics.recommender``) as one line in the
+    request's language, e.g. ``people: learned ranker (model …); content: popularity``;
+    ``""`` when it is not a mapping."""
+    if not isinstance(recommenders, dict):
+        return ""
+    return str(gettext("; ")).join(
+        str(gettext("%(task)s: %(method)s", task=term(task), method=recommender_name(label)))
+        for task, label in recommenders.items())
 
 
 def term(code: object) -> str:

@@ -62,7 +62,7 @@ def community(community_id: int) -> str:
         _run_id, found = data.community(community_id)
         form = Markup(render_template("_community_rename.html", c={
             "community_id": community_id, "name": names.get(community_id, ""),
-            "label": found.get("label") or ""}))
+            "label": data.community_label_of(found)}))
     return render_page("community.html", lambda: {
         "d": data.community_page(community_id, page, PAGE_SIZE),
         "network_url": url_for("api.community_network", community_id=community_id),

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from kolgraph.usecases import runs as runs_usecase
 from web.context import get_settings, get_store
+from web.i18n import recommenders_text
 
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 
@@ -83,8 +84,8 @@ def run_row(run: Mapping[str, Any]) -> dict[str, Any]:
     recommender = metrics.get("recommender")
     if not algorithm and isinstance(recommender, Mapping):
         # "model:<id>:learned_ranker" -> "learned_ranker" (the model id is in the details)
-        algorithm = "; ".join(f"{k}: {str(v).rsplit(':', 1)[-1]}"
-                              for k, v in recommender.items())
+        algorithm = recommenders_text({k: str(v).rsplit(":", 1)[-1]
+                                       for k, v in recommender.items()})
     seconds = duration_seconds(run)
     counts = [(label, found[key]) for key, label in COUNTS
               if isinstance(found.get(key), int | float) and not isinstance(found[key], bool)]

@@ -47,6 +47,8 @@ MAX_PAGES = 40
 ALLOWED_TERMS = frozenset(term.casefold() for term in (
     "kolgraph", "KOL", "KOLs", "PageRank", "Cypher", "CSV", "JSON", "API", "ID", "IDs",
     "EXPLAIN", "Leiden", "Louvain", "GraphSAGE", "Jaccard", "UTC", "IANA", "URL", "AI", "k",
+    # ranking metrics, written so in Chinese papers and tools too
+    "NDCG", "MRR", "AUC", "Hits",
 ))
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _TOKEN = re.compile(r"@?[\w'’.-]+")
