@@ -18,6 +18,7 @@ import web.data
 import web.errors
 import web.export
 import web.html
+import web.job_params
 import web.jobs
 import web.limiter
 import web.users
@@ -27,7 +28,7 @@ from web.cache import RunCache
 
 
 @pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.errors, web.export,
-                                    web.html, web.jobs, web.limiter, web.why])
+                                    web.html, web.job_params, web.limiter, web.why])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
@@ -58,7 +59,7 @@ def test_charts_are_chartjs_configs():
         {"split": "val", "task": "people", "method": "learned_ranker", "recall@50": 0.7},
         {"split": "val", "task": "people", "method": "adamic_adar", "recall@50": 0.5},
         {"split": "hidden", "task": "people", "method": "learned_ranker", "recall@50": 0.9}])
-    assert bars["data"]["labels"] == ["learned_ranker", "adamic_adar"]
+    assert bars["data"]["labels"] == ["learned ranker", "Adamic-Adar index"]
     assert bars["data"]["datasets"][0]["data"] == [0.7, 0.5]
 
 
@@ -143,9 +144,11 @@ def _texts(tree: ast.AST) -> list[str]:
 
 def test_no_web_text_names_a_command_line_option():
     """Errors of the web name parameters; no text of web/ names a --option, but the command
-    line that web/jobs.py gives the child ``kolgraph`` process it starts."""
+    line that web/jobs.py gives the child ``kolgraph`` process it starts (its flags per form
+    field are in web/job_params.py)."""
     folder = Path(web.data.__file__).parent
-    found = {path.name: text for path in folder.glob("*.py") if path.name != "jobs.py"
+    found = {path.name: text for path in folder.glob("*.py")
+             if path.name not in ("jobs.py", "job_params.py")
              for text in _texts(ast.parse(path.read_text(encoding="utf-8")))
              if re.search(r"--[a-z]", text)}
     assert found == {}
