@@ -19,7 +19,6 @@ import web.errors
 import web.export
 import web.html
 import web.job_params
-import web.jobs
 import web.limiter
 import web.users
 import web.why
