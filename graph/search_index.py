@@ -1,0 +1,142 @@
+"""An in-memory index of the persons' search keys (``graph.names``), so that the web search
+answers without scanning the database (plain data in, no store).
+
+It gives the same answer, in the same order, as ``graph.store.web_reads.search`` and
+``search_count``: a person is found when its key holds the normalised query or the query's
+pinyin form; ranked ``exact`` (a name equal to the query), ``prefix``, ``substring`` (in
+the names part), else ``pinyin``; the person whose id is the query comes first; then by kol
+score (missing: -1), followers (missing: 0), id.
+
+All keys are kept as one UTF-8 byte string (``SEP``-bounded records, end to end) with the
+start offset of each person's record: a query is one C-speed ``re`` scan of that string,
+its hits mapped back to persons with ``numpy.searchsorted``; the byte before and after a hit
+(``SEP`` or not) and its place before or after the record's ``TAB`` give its rank. The work
+per query grows with the number of hits, not of persons.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from graph.names import SEP, TAB, normalise, pinyin_query
+
+#: How a search result matched, best first.
+MATCH_KINDS: tuple[str, ...] = ("exact", "prefix", "substring", "pinyin")
+
+_SEP = ord(SEP)
+_NONE = len(MATCH_KINDS)
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    """One person as the index needs it; ``search_key`` ``None`` when it has none (then
+    only its id finds it)."""
+
+    person_id: str
+    search_key: str | None
+    kol_score: float | None
+    followers_total: int | None
+
+
+class SearchIndex:
+    """The search keys of many persons, answering ``count`` and ``page``.
+
+    >>> index = SearchIndex([SearchRow("p1", "\\nzhou\\n\\t\\n", 0.5, 10),
+    ...                      SearchRow("p2", "\\nzhoushu\\n\\t\\n", 0.9, 3)])
+    >>> index.count("ZHOU"), index.page("zhou", 0, 20)
+    (2, [('p1', 'exact'), ('p2', 'prefix')])
+    """
+
+    def __init__(self, rows: Iterable[SearchRow]) -> None:
+        ids: list[str] = []
+        keys: list[bytes] = []
+        kol: list[float] = []
+        followers: list[int] = []
+        for row in rows:
+            ids.append(row.person_id)
+            keys.append((row.search_key or "").encode("utf-8"))
+            kol.append(-1.0 if row.kol_score is None else float(row.kol_score))
+            followers.append(0 if row.followers_total is None else int(row.followers_total))
+        self._ids = ids
+        self._by_id = {pid: i for i, pid in enumerate(ids)}
+        lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+        self._starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64) \
+            if keys else np.zeros(0, dtype=np.int64)
+        self._tabs = self._starts + np.fromiter(
+            (k.find(TAB.encode()) if TAB.encode() in k else len(k) for k in keys),
+            dtype=np.int64, count=len(keys))
+        self._text = b"".join(keys)
+        self._bytes = np.frombuffer(self._text, dtype=np.uint8)
+        id_order = np.argsort(np.array(ids, dtype=object), kind="stable") if ids else \
+            np.zeros(0, dtype=np.int64)
+        id_rank = np.empty(len(ids), dtype=np.int64)
+        id_rank[id_order] = np.arange(len(ids))
+        order = np.lexsort((id_rank, -np.array(followers, dtype=np.float64),
+                            -np.array(kol, dtype=np.float64)))
+        self._position = np.empty(len(ids), dtype=np.int64)
+        self._position[order] = np.arange(len(ids))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the key text and the per-person arrays (not the id strings)."""
+        return (len(self._text) + self._starts.nbytes + self._tabs.nbytes
+                + self._position.nbytes)
+
+    def _offsets(self, needle: str) -> npt.NDArray[np.int64]:
+        pattern = re.compile(re.escape(needle.encode("utf-8")))
+        return np.fromiter((m.start() for m in pattern.finditer(self._text)), dtype=np.int64)
+
+    def _ranks(self, text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The persons whose key matches ``text`` and the rank of each (``MATCH_KINDS``)."""
+        q, py = normalise(text), pinyin_query(text)
+        if not q or not self._ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        rank = np.full(len(self._ids), _NONE, dtype=np.int64)
+        hits = self._offsets(q)
+        who = np.searchsorted(self._starts, hits, side="right") - 1
+        before = self._bytes[hits - 1] == _SEP
+        end = hits + len(q.encode("utf-8"))
+        after = self._bytes[np.minimum(end, len(self._bytes) - 1)] == _SEP
+        named = end <= self._tabs[who]
+        ranks = np.where(named, np.where(before & after, 0, np.where(before, 1, 2)), 3)
+        np.minimum.at(rank, who, ranks)
+        if py not in ("", q):
+            more = self._offsets(py)
+            np.minimum.at(rank, np.searchsorted(self._starts, more, side="right") - 1, 3)
+        found = np.flatnonzero(rank < _NONE)
+        return found, rank[found]
+
+    def count(self, text: str) -> int:
+        """How many persons ``page`` finds for ``text`` in all."""
+        if not normalise(text):
+            return 0
+        found, _ = self._ranks(text)
+        head = self._by_id.get(text)
+        return len(found) + int(head is not None and not np.isin(head, found))
+
+    def page(self, text: str, skip: int = 0, limit: int = 20) -> list[tuple[str, str]]:
+        """``(person_id, match kind)`` of the persons found by ``text``, best first, ``limit``
+        of them from ``skip``."""
+        if not normalise(text):
+            return []
+        found, ranks = self._ranks(text)
+        head = self._by_id.get(text)
+        first: list[tuple[int, int]] = []
+        if head is not None:
+            keep = found != head
+            found, ranks = found[keep], ranks[keep]
+            first = [(head, 0)]
+        ordered = np.argsort(ranks * len(self._ids) + self._position[found], kind="stable")
+        lo, hi = max(0, skip), max(0, skip) + max(0, limit)
+        chosen = ordered[max(0, lo - len(first)):max(0, hi - len(first))]
+        listed = first[lo:hi] + list(zip(found[chosen].tolist(), ranks[chosen].tolist(),
+                                         strict=True))
+        return [(self._ids[i], MATCH_KINDS[r]) for i, r in listed]
