@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +32,10 @@ MATCH_KINDS: tuple[str, ...] = ("exact", "prefix", "substring", "pinyin")
 
 _SEP = ord(SEP)
 _NONE = len(MATCH_KINDS)
+#: Hits of one scan beyond which numpy finds them (a Python object per hit costs more).
+_FEW = 2_000
+#: Recent queries whose matches an index keeps (the next page, the count then the page).
+_RECENT = 256
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class SearchIndex:
                             -np.array(kol, dtype=np.float64)))
         self._position = np.empty(len(ids), dtype=np.int64)
         self._position[order] = np.arange(len(ids))
+        self._ranks = lru_cache(maxsize=_RECENT)(self._match)
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -91,10 +98,19 @@ class SearchIndex:
                 + self._position.nbytes)
 
     def _offsets(self, needle: str) -> npt.NDArray[np.int64]:
-        pattern = re.compile(re.escape(needle.encode("utf-8")))
-        return np.fromiter((m.start() for m in pattern.finditer(self._text)), dtype=np.int64)
+        """Where ``needle`` occurs in the key text: a C scan while the hits are few, numpy
+        over the bytes (every occurrence, overlapping ones too) when they are many."""
+        raw = needle.encode("utf-8")
+        hits = [m.start() for m in islice(re.finditer(re.escape(raw), self._text), _FEW)]
+        if len(hits) < _FEW:
+            return np.array(hits, dtype=np.int64)
+        data = self._bytes
+        found = np.flatnonzero(data[:max(0, len(data) - len(raw) + 1)] == raw[0])
+        for shift, byte in enumerate(raw[1:], start=1):
+            found = found[data[found + shift] == byte]
+        return found.astype(np.int64)
 
-    def _ranks(self, text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    def _match(self, text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """The persons whose key matches ``text`` and the rank of each (``MATCH_KINDS``)."""
         q, py = normalise(text), pinyin_query(text)
         if not q or not self._ids:
@@ -112,7 +128,14 @@ class SearchIndex:
             more = self._offsets(py)
             np.minimum.at(rank, np.searchsorted(self._starts, more, side="right") - 1, 3)
         found = np.flatnonzero(rank < _NONE)
-        return found, rank[found]
+        ranks = rank[found]
+        found.flags.writeable = ranks.flags.writeable = False  # shared by the cache
+        return found, ranks
+
+    def search(self, text: str, skip: int = 0, limit: int = 20
+               ) -> tuple[int, list[tuple[str, str]]]:
+        """``(count(text), page(text, skip, limit))`` from one scan."""
+        return self.count(text), self.page(text, skip, limit)
 
     def count(self, text: str) -> int:
         """How many persons ``page`` finds for ``text`` in all."""

@@ -677,10 +677,8 @@ def search(text: str, page: int, page_size: int) -> dict[str, Any]:
     person with ``initial`` (first character of its name, for the avatar), ``colour``
     (0..7, from its id: same-named persons differ), its main account's platform and handle,
     its community's label and its ``url``."""
-    index = search_index()
-    total = index.count(text)
-    rows = web_reads.search_details(
-        store(), index.page(text, skip=(page - 1) * page_size, limit=page_size))
+    total, found = search_index().search(text, skip=(page - 1) * page_size, limit=page_size)
+    rows = web_reads.search_details(store(), found)
     run_id = analyze_run_id(required=False)
     labels = community_titles(run_id)
     items = [{**r, "initial": (r.get("display_name") or r["person_id"])[:1].upper(),
