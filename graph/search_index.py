@@ -32,10 +32,21 @@ MATCH_KINDS: tuple[str, ...] = ("exact", "prefix", "substring", "pinyin")
 
 _SEP = ord(SEP)
 _NONE = len(MATCH_KINDS)
+_TABB = ord(TAB)
+#: Candidates (persons holding every 3-byte piece of the query) beyond which the whole text
+#: is scanned instead of theirs.
+_MANY = 20_000
 #: Hits of one scan beyond which numpy finds them (a Python object per hit costs more).
 _FEW = 2_000
 #: Recent queries whose matches an index keeps (the next page, the count then the page).
 _RECENT = 256
+
+
+def _starts_of_runs(values: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Where each run of equal values of a sorted array starts."""
+    mask = np.ones(len(values), dtype=np.bool_)
+    mask[1:] = values[1:] != values[:-1]
+    return mask
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,56 @@ class SearchIndex:
                             -np.array(kol, dtype=np.float64)))
         self._position = np.empty(len(ids), dtype=np.int64)
         self._position[order] = np.arange(len(ids))
+        self._ends = np.append(self._starts[1:], len(self._text)).astype(np.int64)
+        self._grams, self._gram_first, self._gram_people = self._trigrams()
         self._ranks = lru_cache(maxsize=_RECENT)(self._match)
+
+    def _trigrams(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
+                                 npt.NDArray[np.int32]]:
+        """The persons whose key holds each 3-byte sequence (no ``SEP``/``TAB`` in it):
+        the distinct sequences (as numbers, sorted), where each one's persons start in the
+        third array (sorted persons per sequence)."""
+        data = self._bytes
+        if len(data) < 3:
+            return (np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64),
+                    np.zeros(0, dtype=np.int32))
+        wide = data.astype(np.int32)
+        codes = (wide[:-2] << 16) | (wide[1:-1] << 8) | wide[2:]
+        del wide
+        plain = (data != _SEP) & (data != _TABB)
+        keep = np.flatnonzero(plain[:-2] & plain[1:-1] & plain[2:])
+        del plain
+        owner = np.repeat(np.arange(len(self._ids), dtype=np.int32),
+                          self._ends - self._starts)
+        pairs = (codes[keep].astype(np.int64) << 32) | owner[keep]
+        del codes, owner, keep
+        pairs.sort()
+        pairs = pairs[_starts_of_runs(pairs)]
+        gram_of = pairs >> 32
+        first = np.flatnonzero(_starts_of_runs(gram_of))
+        return (gram_of[first], np.append(first, len(pairs)).astype(np.int64),
+                (pairs & 0xFFFFFFFF).astype(np.int32))
+
+    def _candidates(self, raw: bytes) -> npt.NDArray[np.int64] | None:
+        """The persons whose key holds every 3-byte sequence of ``raw`` (a superset of those
+        holding ``raw``), or ``None`` when ``raw`` is too short or they are too many."""
+        if len(raw) < 3:
+            return None
+        wanted = np.unique([(raw[i] << 16) | (raw[i + 1] << 8) | raw[i + 2]
+                            for i in range(len(raw) - 2)])
+        at = np.searchsorted(self._grams, wanted)
+        if (at >= len(self._grams)).any() or (
+                self._grams[np.minimum(at, len(self._grams) - 1)] != wanted).any():
+            return np.zeros(0, dtype=np.int64)
+        spans = sorted((int(self._gram_first[i + 1] - self._gram_first[i]), int(i))
+                       for i in at)
+        people: npt.NDArray[np.int32] | None = None
+        for size, i in spans[:4]:
+            part = self._gram_people[self._gram_first[i]:self._gram_first[i] + size]
+            people = part if people is None else np.intersect1d(people, part,
+                                                                assume_unique=True)
+        assert people is not None
+        return None if len(people) > _MANY else people.astype(np.int64)
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -95,13 +155,27 @@ class SearchIndex:
     def nbytes(self) -> int:
         """Bytes held by the key text and the per-person arrays (not the id strings)."""
         return (len(self._text) + self._starts.nbytes + self._tabs.nbytes
-                + self._position.nbytes)
+                + self._ends.nbytes + self._position.nbytes + self._grams.nbytes
+                + self._gram_first.nbytes + self._gram_people.nbytes)
 
     def _offsets(self, needle: str) -> npt.NDArray[np.int64]:
         """Where ``needle`` occurs in the key text: a C scan while the hits are few, numpy
         over the bytes (every occurrence, overlapping ones too) when they are many."""
         raw = needle.encode("utf-8")
-        hits = [m.start() for m in islice(re.finditer(re.escape(raw), self._text), _FEW)]
+        pattern = re.compile(re.escape(raw))
+        people = self._candidates(raw)
+        if people is not None:  # scan only their keys, end to end
+            if not len(people):
+                return np.zeros(0, dtype=np.int64)
+            starts, ends = self._starts[people], self._ends[people]
+            text = self._text
+            part = b"".join([text[a:b] for a, b in zip(starts.tolist(), ends.tolist(),
+                                                        strict=True)])
+            local = np.fromiter((m.start() for m in pattern.finditer(part)), dtype=np.int64)
+            part_starts = np.concatenate(([0], np.cumsum(ends - starts)[:-1]))
+            which = np.searchsorted(part_starts, local, side="right") - 1
+            return starts[which] + (local - part_starts[which])
+        hits = [m.start() for m in islice(pattern.finditer(self._text), _FEW)]
         if len(hits) < _FEW:
             return np.array(hits, dtype=np.int64)
         data = self._bytes

@@ -63,10 +63,10 @@ def test_the_index_answers_as_a_filter_over_the_same_rows(
         skip: int, limit: int) -> None:
     rows = _rows(specs)
     expected = _reference(rows, query)
-    few = graph.search_index._FEW
+    few, many = graph.search_index._FEW, graph.search_index._MANY
     try:
-        for threshold in (few, 1):  # hits found by the re scan, then by numpy
-            graph.search_index._FEW = threshold
+        # hits found among the candidates of the 3-byte pieces, by a scan of all keys, by numpy
+        for graph.search_index._FEW, graph.search_index._MANY in ((few, many), (few, 0), (1, 0)):
             index = SearchIndex(rows)
             assert index.count(query) == len(expected)
             assert index.page(query, 0, len(rows) + 1) == expected
@@ -74,7 +74,7 @@ def test_the_index_answers_as_a_filter_over_the_same_rows(
             assert index.search(query, skip, limit) == (len(expected),
                                                         expected[skip:skip + limit])
     finally:
-        graph.search_index._FEW = few
+        graph.search_index._FEW, graph.search_index._MANY = few, many
 
 
 def test_ranks_and_ties_on_a_small_example() -> None:

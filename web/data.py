@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 import zlib
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -252,16 +252,18 @@ def _with_kol_names(run_id: str, c: dict[str, Any]) -> dict[str, Any]:
     return c
 
 
-def community_titles(run_id: str | None) -> dict[int, str]:
+def community_titles(run_id: str | None, only: Collection[int] | None = None
+                     ) -> dict[int, str]:
     """``community_id -> title`` (``community_title``: the admin's name, else the label in
-    the request's language) of every community of ``run_id``; empty without a run."""
+    the request's language) of every community of ``run_id``, or of those in ``only``;
+    empty without a run."""
     if run_id is None:
         return {}
     names = web_reads.community_names(store(), run_id)
     return {int(c["community_id"]): community_title(
         {**c, "name": names.get(int(c["community_id"]), "")}, topic_name,
         unassigned=str(_("unassigned")))
-        for c in _communities(run_id)}
+        for c in _communities(run_id) if only is None or int(c["community_id"]) in only}
 
 
 def rename_community(community_id: int, name: str) -> str:
@@ -680,7 +682,8 @@ def search(text: str, page: int, page_size: int) -> dict[str, Any]:
     total, found = search_index().search(text, skip=(page - 1) * page_size, limit=page_size)
     rows = web_reads.search_details(store(), found)
     run_id = analyze_run_id(required=False)
-    labels = community_titles(run_id)
+    labels = community_titles(run_id, {int(r["community_id"]) for r in rows
+                                       if r.get("community_id") is not None})
     items = [{**r, "initial": (r.get("display_name") or r["person_id"])[:1].upper(),
               "colour": zlib.crc32(r["person_id"].encode()) % 8,
               "community_label": labels.get(int(r["community_id"]))
