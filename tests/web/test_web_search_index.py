@@ -5,6 +5,7 @@ the store's own search over it, and a new ingest seen by the next search."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from graph.ingest.pipeline import ingest_folder
 from graph.search_index import SearchIndex, SearchRow
 from graph.store import web_reads
 from graph.store.base import GraphStore
+from graph.store.runs import current_run, utc_now
 from web import data
 from web.app import create_app
 
@@ -78,6 +80,13 @@ def test_a_new_ingest_is_seen_by_the_next_search(
         data.warm()
         assert data.search("刘老师", 1, 20)["total"] == 0
         assert data.search("周叔说", 1, 20)["total"] == 2
+    # runs are ordered by their end to the second: two ingests ending in the same second tie
+    # (graph.store.runs.current_run), so the second one starts in a later second
+    first = current_run(store, "ingest")
+    assert first is not None
+    first_end = first["finished_at"]
+    while utc_now() <= first_end:
+        time.sleep(0.05)
     ingest_folder(store, cfg, _folder(tmp_path / "in2", ["zhihu,liu_t,刘老师讲课,12"]))
     with app.test_request_context("/search"):
         found = data.search("liulaoshi", 1, 20)
