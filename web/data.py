@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 import zlib
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from graph.analytics.community_ids import UNASSIGNED_ID
 from graph.analytics.overlap import audience_overlap
 from graph.errors import InvalidInput
+from graph.search_index import SearchIndex, SearchRow
 from graph.store import GraphStore, gnn_io, overview_reads, person_reads, web_reads
 from graph.store.runs import list_runs
 from kolgraph.usecases import analyze as analyze_usecase
@@ -256,16 +257,18 @@ def _with_kol_names(run_id: str, c: dict[str, Any]) -> dict[str, Any]:
     return c
 
 
-def community_titles(run_id: str | None) -> dict[int, str]:
+def community_titles(run_id: str | None, only: Collection[int] | None = None
+                     ) -> dict[int, str]:
     """``community_id -> title`` (``community_title``: the admin's name, else the label in
-    the request's language) of every community of ``run_id``; empty without a run."""
+    the request's language) of every community of ``run_id``, or of those in ``only``;
+    empty without a run."""
     if run_id is None:
         return {}
     names = web_reads.community_names(store(), run_id)
     return {int(c["community_id"]): community_title(
         {**c, "name": names.get(int(c["community_id"]), "")}, topic_name,
         unassigned=str(_("unassigned")))
-        for c in _communities(run_id)}
+        for c in _communities(run_id) if only is None or int(c["community_id"]) in only}
 
 
 def rename_community(community_id: int, name: str) -> str:
@@ -545,10 +548,11 @@ def leaderboard(filters: LeaderboardFilters, *, page: int, page_size: int,
 
 
 def warm() -> None:
-    """Fill the caches the busiest pages need (the overview's aggregations, component
-    statistics, the default leaderboard ordering); run in the background when the server
-    starts."""
+    """Fill the caches the busiest pages need (the overview's aggregations, the search
+    index, component statistics, the default leaderboard ordering); run in the background
+    when the server starts."""
     _overview_aggregates(_ingest_key())
+    search_index()
     run_id = analyze_run_id(required=False)
     if run_id is None:
         return
@@ -675,14 +679,16 @@ def person_network(person_id: str) -> dict[str, Any]:
 
 
 def search(text: str, page: int, page_size: int) -> dict[str, Any]:
-    """One page of the persons found by ``text`` (``web_reads.search``: best match first),
-    with the total and the page count; each person with ``initial`` (first character of
-    its name, for the avatar), ``colour`` (0..7, from its id: same-named persons differ),
-    its main account's platform and handle, its community's label and its ``url``."""
-    total = web_reads.search_count(store(), text)
-    rows = web_reads.search(store(), text, skip=(page - 1) * page_size, limit=page_size)
+    """One page of the persons found by ``text`` (``search_index``: the semantics and order
+    of ``web_reads.search``, best match first), with the total and the page count; each
+    person with ``initial`` (first character of its name, for the avatar), ``colour``
+    (0..7, from its id: same-named persons differ), its main account's platform and handle,
+    its community's label and its ``url``."""
+    total, found = search_index().search(text, skip=(page - 1) * page_size, limit=page_size)
+    rows = web_reads.search_details(store(), found)
     run_id = analyze_run_id(required=False)
-    labels = community_titles(run_id)
+    labels = community_titles(run_id, {int(r["community_id"]) for r in rows
+                                       if r.get("community_id") is not None})
     items = [{**r, "initial": (r.get("display_name") or r["person_id"])[:1].upper(),
               "colour": zlib.crc32(r["person_id"].encode()) % 8,
               "community_label": labels.get(int(r["community_id"]))
@@ -691,6 +697,17 @@ def search(text: str, page: int, page_size: int) -> dict[str, Any]:
     return {"q": text, "page": page, "page_size": page_size, "total": total,
             "pages": max(1, math.ceil(total / page_size)),
             "has_next": page * page_size < total, "items": items}
+
+
+def search_index() -> SearchIndex:
+    """The in-memory search index of all persons, built once per (ingest run, analyze run):
+    the keys come with the ingest, the kol scores with the analyze."""
+    def compute() -> SearchIndex:
+        return SearchIndex(SearchRow(r["person_id"], r["search_key"], r["kol_score"],
+                                     r["followers_total"])
+                           for rows in web_reads.search_rows(store()) for r in rows)
+
+    return _cached(("search_index", _ingest_key(), analyze_run_id(required=False)), compute)
 
 
 def seeds(k: int, community: int | None, platform: str | None) -> dict[str, Any]:

@@ -12,9 +12,10 @@ and ask for one row more than they show to know whether a next page exists. Deri
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from graph import names
+from graph.search_index import MATCH_KINDS
 from graph.store.analytics_io import PERSON_VALUES
 from graph.store.base import GraphStore, Row
 
@@ -360,10 +361,6 @@ def audience_pairs(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
         {"ids": list(person_ids)}).rows
 
 
-#: How a search result matched, best first (``search``'s ``matched``).
-MATCH_KINDS: tuple[str, ...] = ("exact", "prefix", "substring", "pinyin")
-
-
 def _search_where(text: str) -> tuple[str, dict[str, str]]:
     """The ``WHERE`` of a search for ``text`` (one ``CONTAINS`` on ``Person.search_key``,
     two when the pinyin form of the query differs) and its parameters."""
@@ -421,8 +418,14 @@ def search(store: GraphStore, text: str, *, skip: int = 0, limit: int = 20) -> l
         "coalesce(p.followers_total, 0) DESC, p.person_id SKIP $skip LIMIT $limit",
         {**params, "id": pid, "skip": max(0, int(skip) - len(head)),
          "limit": int(limit) if skip >= len(head) else int(limit) - len(head)}).rows
-    ranked = ([(pid, 0)] if head and skip == 0 else []) + [
+    ranked = ([(pid, 0)] if pid is not None and skip == 0 else []) + [
         (r["person_id"], int(r["rank"])) for r in rows]
+    return search_details(store, [(i, MATCH_KINDS[rank]) for i, rank in ranked])
+
+
+def search_details(store: GraphStore, ranked: Sequence[tuple[str, str]]) -> list[Row]:
+    """The rows of ``search`` for the given ``(person_id, matched)`` pairs, in their order
+    (index look-ups; an id that is gone is left out)."""
     details = {r["person_id"]: r for r in store.read(
         "UNWIND $ids AS id MATCH (p:Person {person_id: id}) "
         "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
@@ -433,4 +436,15 @@ def search(store: GraphStore, text: str, *, skip: int = 0, limit: int = 20) -> l
         "p.followers_total AS followers_total, p.platforms AS platforms, "
         "accounts[0].platform AS main_platform, accounts[0].account_id AS main_handle",
         {"ids": [i for i, _ in ranked]}).rows}
-    return [{**details[i], "matched": MATCH_KINDS[rank]} for i, rank in ranked if i in details]
+    return [{**details[i], "matched": matched} for i, matched in ranked if i in details]
+
+
+def search_rows(store: GraphStore, batch_size: int = 50_000) -> Iterator[list[Row]]:
+    """Every person as the in-memory search index needs it (``graph.search_index``), in
+    batches of ``batch_size`` (memory stays bounded): ``person_id, search_key, kol_score,
+    followers_total`` (``search_key`` ``None`` for persons written before keys existed)."""
+    return store.stream(
+        "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
+        "RETURN p.person_id AS person_id, p.search_key AS search_key, "
+        "p.kol_score AS kol_score, p.followers_total AS followers_total",
+        anchor_label="Person", batch_size=batch_size)
