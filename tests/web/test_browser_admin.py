@@ -114,3 +114,51 @@ def test_dashboard_pages_fit_both_widths(chromium, live_server, web_sample, arti
         assert errors == []
     finally:
         context.close()
+
+
+def _analyze_from_the_page(page) -> None:
+    """Start an analyze job (Louvain, minimum community size 3) from ``/admin/`` and wait
+    until it completed."""
+    page.goto("/admin/")
+    page.select_option("#start-analyze select[name=algorithm]", "louvain")
+    page.fill("#start-analyze input[name=min_community_size]", "3")
+    with page.expect_navigation():
+        page.click("#start-analyze button[name=kind][value=analyze]")
+    page.wait_for_selector("#job-log[data-state=done]", timeout=300_000)
+    status = page.locator("#job-log .kg-job-status").get_attribute("data-status")
+    assert status == "complete", page.locator("#job-log pre.kg-log").inner_text()[-2000:]
+
+
+_COMMUNITIES_JS = """() => {
+  const id = a => a.getAttribute('href').split('/').pop();
+  return {run: document.querySelector('h1 small').textContent,
+          rows: [...document.querySelectorAll('#communities tbody tr')].map(tr => ({
+            community: id(tr.querySelector('td a')),
+            title: tr.querySelector('.kg-community-title').textContent,
+            kols: [...tr.querySelectorAll('.kg-top-kols a.person-name')].map(id)}))};
+}"""
+
+
+def test_a_community_keeps_its_id_across_two_analyze_runs(chromium, job_server):
+    """Two analyze runs of the same data: each community, told by its top KOLs, has the same
+    id and title on the communities page after the second run as after the first."""
+    context, page, errors = _log_in(chromium, job_server, "zh-CN", ADMIN, PASSWORD)
+    try:
+        _analyze_from_the_page(page)
+        page.goto("/communities")
+        before = page.evaluate(_COMMUNITIES_JS)
+        _analyze_from_the_page(page)
+        page.goto("/communities")
+        after = page.evaluate(_COMMUNITIES_JS)
+        assert before["run"] != after["run"], "the page shows the second run"
+        assert before["rows"], "the first run found communities"
+        by_kols = {tuple(r["kols"]): r for r in after["rows"]}
+        kept = [r for r in before["rows"]
+                if by_kols.get(tuple(r["kols"]), {}).get("community") == r["community"]]
+        largest = before["rows"][0]
+        assert by_kols[tuple(largest["kols"])]["community"] == largest["community"]
+        assert by_kols[tuple(largest["kols"])]["title"] == largest["title"]
+        assert len(kept) >= 0.8 * len(before["rows"]), (before["rows"], after["rows"])
+        assert errors == []
+    finally:
+        context.close()

@@ -182,7 +182,8 @@ def test_run_table_columns(client_as, web_sample):
     assert shown and float(shown.group(1)) == pytest.approx(seconds.total_seconds(), abs=0.1)
     assert f'persons <b title="{run["metrics"]["persons"]:,}">' in row
     assert "<summary>parameters</summary>" in row
-    assert f"<dt>resolution</dt><dd>{run['params']['resolution']}</dd>" in row
+    assert (f"<dt><code>resolution</code></dt><dd><code>{run['params']['resolution']}</code>"
+            "</dd>") in row
     refresh = current_run(web_sample.store, "refresh")
     refresh_row = re.search(rf'data-run="{refresh["run_id"]}">(.*?)</tr>', table, re.S).group(1)
     assert "recommendations <b" in refresh_row

@@ -124,8 +124,8 @@ def test_model_charts(client_as):
     curve = client.get("/api/v1/models/current/curve.chart").get_json()
     assert curve["type"] == "line" and len(curve["data"]["labels"]) > 1
     bars = client.get("/api/v1/models/current/evaluation.chart?metric=recall@10").get_json()
-    assert bars["type"] == "bar" and "learned_ranker" in bars["data"]["labels"]
-    assert "adamic_adar" in bars["data"]["labels"] and "recall@10" in bars["data"]["datasets"][0][
+    assert bars["type"] == "bar" and "learned ranker" in bars["data"]["labels"]
+    assert "Adamic-Adar index" in bars["data"]["labels"] and "recall@10" in bars["data"]["datasets"][0][
         "label"]
     table = client.get("/api/v1/models/current/evaluation").get_json()
     assert {r["method"] for r in table["items"]} >= {"learned_ranker", "personalized_pagerank"}

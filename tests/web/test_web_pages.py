@@ -105,7 +105,7 @@ def test_runs_page_shows_history_curve_and_evaluation(client_as):
     for kind in ("ingest", "analyze", "refresh", "train"):
         assert f"<td>{kind}</td>" in html
     assert 'id="training-curve"' in html and 'id="evaluation"' in html
-    assert "graphsage" in html
+    assert "GraphSAGE similarity" in html  # the secondary table's method, named for people
 
 
 def test_seeds_page_compares_strategies(client_as, web_sample):

@@ -86,7 +86,7 @@ def test_content_page_shows_title_kind_price_topics_creators_and_buyers(client_a
         "MATCH (c:Content {content_key: $k})<-[:CREATED]-(:Account)<-[:HAS_ACCOUNT]-(p:Person) "
         "RETURN p.person_id AS id", {"k": key}).rows}
     page = _page(client, f"/contents/{key}", zh=True)
-    assert htmllib.unescape(re.search(r'id="content-title">([^<]*)<', page).group(1)) == \
+    assert htmllib.unescape(re.search(r'id="content-title"[^>]*>([^<]*)<', page).group(1)) == \
         facts["title"]
     assert f'id="content-buyers" data-value="{buyers}"' in page
     linked = set(re.findall(r'href="/persons/([^"]+)"',

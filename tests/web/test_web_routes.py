@@ -23,11 +23,16 @@ def _routes(web_app, methods):
                                         "required_role", None)
 
 
+#: A job id of the right shape that no job has: its log answers 404 to those allowed to ask.
+NO_SUCH_JOB = "analyze-20261203T000000-abcdef"
+
+
 def _url(rule, web_sample):
     content_key = web_sample.store.scalar(
         "MATCH (c:Content) RETURN c.content_key AS k ORDER BY k LIMIT 1")
     values = {"community_id": web_sample.community_id, "person_id": web_sample.top_person_id,
-              "model_id": "current", "content_key": content_key}
+              "model_id": "current", "content_key": content_key,
+              "job_id": NO_SUCH_JOB}
     path = rule.rule
     for name in rule.arguments:
         path = re.sub(rf"<(?:[a-z]+:)?{name}>", str(values[name]), path)
@@ -51,7 +56,7 @@ def test_every_get_route_for_every_role(web_app, web_sample, client_as, role):
         if role is None:
             expected = 401 if url.startswith("/api/") else 302
         elif ROLE_LEVEL[role] >= ROLE_LEVEL[required]:
-            expected = 200
+            expected = 404 if NO_SUCH_JOB in url else 200
         else:
             expected = 403
         assert status == expected, (role, url)
