@@ -288,7 +288,7 @@ def community_page(community_id: int, page: int, page_size: int) -> dict[str, An
     run_id, c = community(community_id)
     ids = _member_ids(run_id, community_id)
     start = (page - 1) * page_size
-    titles = community_titles(run_id)
+    titles = community_titles(run_id, {int(community_id)})
     rows = identify(web_reads.persons_by_ids(store(), ids[start:start + page_size]), titles)
     kols = rows[:10] if page == 1 else identify(
         web_reads.persons_by_ids(store(), ids[:10]), titles)
@@ -310,7 +310,7 @@ def _community_titles(run_id: str | None, ids: set[int]) -> list[dict[str, Any]]
     for the unassigned bucket), by id."""
     if run_id is None or not ids:
         return []
-    titles = community_titles(run_id)
+    titles = community_titles(run_id, ids)
     return [{"id": cid, "title": "" if cid == UNASSIGNED_ID else titles.get(cid, ""),
              "unassigned": cid == UNASSIGNED_ID} for cid in sorted(ids)]
 
@@ -472,7 +472,9 @@ def identify(rows: list[dict[str, Any]], titles: dict[int, str] | None = None
         return []
     accounts = web_reads.accounts_of(store(), [r["person_id"] for r in rows])
     if titles is None:
-        titles = community_titles(analyze_run_id(required=False))
+        titles = community_titles(analyze_run_id(required=False),
+                                  {int(r["community_id"]) for r in rows
+                                   if r.get("community_id") is not None})
     out = []
     for r in rows:
         own = accounts.get(r["person_id"], [])
@@ -527,7 +529,7 @@ def leaderboard(filters: LeaderboardFilters, *, page: int, page_size: int,
                     lambda: web_reads.component_stats(store(), run_id))
     weights = _weights(run_id)
     percentiles = _percentiles(run_id)
-    shown = identify(rows[:page_size], community_titles(run_id))
+    shown = identify(rows[:page_size])
     converted = web_reads.conversions(store(), [r["person_id"] for r in shown]) \
         if shown else {}
     items = []
