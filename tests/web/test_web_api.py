@@ -125,8 +125,8 @@ def test_model_charts(client_as):
     assert curve["type"] == "line" and len(curve["data"]["labels"]) > 1
     bars = client.get("/api/v1/models/current/evaluation.chart?metric=recall@10").get_json()
     assert bars["type"] == "bar" and "learned ranker" in bars["data"]["labels"]
-    assert "Adamic-Adar index" in bars["data"]["labels"] and "recall@10" in bars["data"]["datasets"][0][
-        "label"]
+    assert "Adamic-Adar index" in bars["data"]["labels"]
+    assert "recall@10" in bars["data"]["datasets"][0]["label"]
     table = client.get("/api/v1/models/current/evaluation").get_json()
     assert {r["method"] for r in table["items"]} >= {"learned_ranker", "personalized_pagerank"}
     assert table["secondary_hits_vs_random_negatives"]
