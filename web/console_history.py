@@ -19,14 +19,15 @@ name does not see the old account's queries; nobody reads another user's entries
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+
+from web import private_sqlite
 
 KEEP = 50
 _SCHEMA = """
@@ -59,21 +60,10 @@ class QueryHistory:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))  # before SQLite opens it
-        self.path.chmod(0o600)
-        with self._db() as db:
-            db.execute("PRAGMA journal_mode = WAL")
-            db.executescript(_SCHEMA)
+        private_sqlite.create(self.path, _SCHEMA)
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return private_sqlite.connect(self.path)
 
     def add(self, owner: Owner, *, cypher: str, name: str | None, params: Mapping[str, str],
             rows: int | None, duration_ms: float | None, error: str | None = None) -> int:

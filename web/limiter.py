@@ -19,12 +19,13 @@ True
 from __future__ import annotations
 
 import math
-import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
+
+from web import private_sqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL);
@@ -49,26 +50,15 @@ class LoginLimiter:
     def __init__(self, path: Path, window_s: float = 300.0):
         self.path = Path(path)
         self.window_s = window_s
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))  # before SQLite opens it
-        self.path.chmod(0o600)
-        with self._db() as db:
-            db.execute("PRAGMA journal_mode = WAL")
-            db.executescript(_SCHEMA)
+        private_sqlite.create(self.path, _SCHEMA)
 
     @classmethod
     def for_home(cls, home: Path) -> LoginLimiter:
         """The limiter of ``home/web/logins.sqlite3``."""
         return cls(Path(home) / "web" / "logins.sqlite3")
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return private_sqlite.connect(self.path)
 
     def retry_after(self, key: str, limit: int, *, now: float | None = None) -> int | None:
         """Seconds until ``key`` may try again when it has ``limit`` failures or more in the

@@ -10,7 +10,9 @@ Import the fixtures into a test module with ``from tests.web.browser_support imp
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,6 +132,22 @@ def open_page(browser: object, *, accept_dialogs: bool = False,
     page.on("dialog", on_dialog)
     page.on("pageerror", lambda err: log.page_errors.append(str(err)))
     return context, page, log
+
+
+@contextmanager
+def served(app: object, name: str) -> Iterator[str]:
+    """``app`` served by waitress (4 threads) in a thread named ``name`` on a free port;
+    yields ``http://127.0.0.1:PORT`` and stops the server after the block."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=10)
 
 
 def screenshot(page: object, artifacts_dir: Path, name: str) -> Path:

@@ -14,7 +14,6 @@ import csv
 import re
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from flask.testing import FlaskClient
 
 from graph.config import Settings, load_settings
 from graph.store import GraphStore, embedded, open_store
+from tests.web import browser_support
 
 WEB_PERSONS = 1000
 WEB_SEED = 7
@@ -175,13 +175,5 @@ def client_as(web_app: Flask, web_sample: WebSample) -> Callable[[str | None], F
 @pytest.fixture(scope="session")
 def live_server(web_app: Flask) -> Iterator[str]:
     """The app served by waitress in a thread on a free port; yields ``http://127.0.0.1:PORT``."""
-    from waitress.server import create_server
-
-    server = create_server(web_app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="waitress-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=10)
+    with browser_support.served(web_app, "waitress-live-server") as url:
+        yield url

@@ -5,7 +5,6 @@ screenshots in ``test-artifacts/browser/`` (``admin-*``, ``overview-*``, ``runs-
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -22,16 +21,8 @@ chromium = browser_support.chromium
 @pytest.fixture(scope="module")
 def job_server(job_home) -> Iterator[str]:  # noqa: F811
     """The small home's app served by waitress in a thread; yields its base URL."""
-    from waitress.server import create_server
-
-    server = create_server(job_home.app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="waitress-job-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=10)
+    with browser_support.served(job_home.app, "waitress-job-server") as url:
+        yield url
 
 
 def _log_in(browser, base_url: str, locale: str, user: str, password: str):
