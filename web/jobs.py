@@ -23,6 +23,7 @@ from typing import Any
 
 from graph.config import Settings
 from graph.errors import Conflict, InvalidInput, NotFound
+from graph.store.runs import process_gone, process_start
 from web.job_params import JOB_KINDS, command_args, job_args, job_params
 
 __all__ = ["JOB_KINDS", "Job", "JobRunner", "LogChunk", "job_args", "job_env"]
@@ -87,25 +88,13 @@ def job_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _status(meta: Mapping[str, Any]) -> str:
     """``running``, ``complete``, ``failed``, or ``interrupted`` (the process is gone without
     an exit status recorded: its server stopped while it ran)."""
     code = meta.get("exit_code")
     if code is not None:
         return "complete" if code == 0 else "failed"
-    same_host = meta.get("host") == socket.gethostname()
-    pid = meta.get("pid")
-    if same_host and isinstance(pid, int) and not _alive(pid):
+    if process_gone(meta.get("pid"), meta.get("host"), meta.get("proc_start")):
         return "interrupted"
     return "running"
 
@@ -153,7 +142,8 @@ class JobRunner:
                       process, params)
             meta = {"job_id": job_id, "kind": kind, "user": user, "started_at": job.started_at,
                     "params": params, "args": args, "pid": process.pid,
-                    "host": socket.gethostname(), "exit_code": None, "finished_at": None}
+                    "host": socket.gethostname(), "proc_start": process_start(process.pid),
+                    "exit_code": None, "finished_at": None}
             self._write_meta(meta)
             self._jobs[job_id] = job
         threading.Thread(target=self._wait, args=(job, meta), name=f"job-{job_id}",
