@@ -55,8 +55,12 @@ def test_socket_is_owner_only_and_no_tcp_port(home):
     assert client.config_get("port")["port"] == "0"
     client.close()
     listening = Path("/proc/net/tcp").read_text() + Path("/proc/net/tcp6").read_text()
-    inodes = {os.readlink(f"/proc/{info.pid}/fd/{fd}")
-              for fd in os.listdir(f"/proc/{info.pid}/fd")}
+    inodes = set()
+    for fd in os.listdir(f"/proc/{info.pid}/fd"):
+        try:
+            inodes.add(os.readlink(f"/proc/{info.pid}/fd/{fd}"))
+        except FileNotFoundError:  # the server closed it between the listing and the read
+            continue
     socket_inodes = {i[len("socket:["):-1] for i in inodes if i.startswith("socket:[")}
     for line in listening.splitlines()[1:]:
         fields = line.split()
