@@ -177,6 +177,9 @@ def test_cli_analyze_seeds_and_export(store, cli_env, tmp_path):
         assert column in rows[0]
     a0 = next(r for r in rows if r["person_id"] == "a0")
     assert a0["accounts"] == "bilibili:a0b;zhihu:a0"
+    assert (a0["main_platform"], a0["main_handle"]) == ("bilibili", "a0b")
+    assert all(r["community_label"] for r in rows)
+    assert list(rows[0])[:4] == ["person_id", "display_name", "main_platform", "main_handle"]
     to_stdout = runner.invoke(cli, ["export", "persons", "--out", "-"])
     assert to_stdout.exit_code == 0, to_stdout.output
     assert list(csv.DictReader(to_stdout.stdout.splitlines())) == rows

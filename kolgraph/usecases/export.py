@@ -16,8 +16,9 @@ from graph.store import analytics_io, gnn_io
 from graph.store.base import GraphStore
 from kolgraph.usecases.recommend import current_refresh_run
 
-PERSON_COLUMNS: list[str] = ["person_id", "display_name", "accounts", "followers_total",
-                             *analytics_io.PERSON_VALUES]
+PERSON_COLUMNS: list[str] = ["person_id", "display_name", "main_platform", "main_handle",
+                             "accounts", "followers_total", *analytics_io.PERSON_VALUES,
+                             "community_label"]
 COMMUNITY_COLUMNS: list[str] = ["run_id", *analytics_io.COMMUNITY_PROPERTIES]
 RECOMMENDATION_COLUMNS = ["person_id", "kind", "rank", "target_id", "score", "reason"]
 TARGETS = ("persons", "communities", "recommendations")
@@ -39,10 +40,46 @@ def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def main_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
+    """Each person's main account, the one with the most followers (ties: the smaller
+    ``account_key``), from ``analytics_io.read_accounts`` rows: ``person, main_platform,
+    main_handle`` (the account id on its platform), so that same-named persons are told apart.
+
+    >>> rows = pd.DataFrame({"person": ["a", "a", "b"], "platform": ["zhihu", "bilibili", "dedao"],
+    ...                      "account_key": ["zhihu:a1", "bilibili:a2", "dedao:b1"],
+    ...                      "followers": [10, 50, None]})
+    >>> main_accounts(rows)["main_handle"].tolist()
+    ['a2', 'b1']
+    """
+    ordered = accounts.assign(_followers=pd.to_numeric(accounts["followers"]).fillna(0)) \
+        .sort_values(["person", "_followers", "account_key"], ascending=[True, False, True],
+                     kind="stable").drop_duplicates("person")
+    handles = [str(key).split(":", 1)[1] if ":" in str(key) else str(key)
+               for key in ordered["account_key"]]
+    return pd.DataFrame({"person": ordered["person"].to_numpy(),
+                         "main_platform": ordered["platform"].to_numpy(),
+                         "main_handle": handles})
+
+
+def _community_labels(store: GraphStore, run_id: str) -> dict[int, str]:
+    """``community_id -> `` the name an admin gave it, else its stored label."""
+    communities = analytics_io.read_communities(store, run_id)
+    return {int(c): str(name or label or "") for c, name, label
+            in zip(communities["community_id"], communities["name"], communities["label"],
+                   strict=True)}
+
+
 def export_persons(store: GraphStore, out: IO[str]) -> tuple[str, int]:
-    """Every person with accounts, community and KOL values, best KOL first."""
+    """Every person with their main account (platform and handle: same-named persons differ),
+    accounts, community (id and label) and KOL values, best KOL first."""
     run_id = _current_analysis(store)
     frame = analytics_io.read_person_results(store)
+    main = main_accounts(analytics_io.read_accounts(store)).set_index("person")
+    frame["main_platform"] = frame["person_id"].map(main["main_platform"])
+    frame["main_handle"] = frame["person_id"].map(main["main_handle"])
+    labels = _community_labels(store, run_id)
+    frame["community_label"] = [labels.get(int(c), "") if pd.notna(c) else ""
+                                for c in frame["community_id"]]
     frame = frame.sort_values(["kol_rank", "person_id"], na_position="last", kind="stable")
     frame["accounts"] = [";".join(a) if isinstance(a, list) else "" for a in frame["accounts"]]
     for column in ("community_id", "reach", "kol_rank", "community_rank", "followers_total"):
