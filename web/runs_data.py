@@ -100,10 +100,10 @@ def run_rows(runs_: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def models() -> dict[str, Any]:
     """``{"current": id or None, "items": the train use-case's model rows}``."""
-    from kolgraph.usecases import train  # imports the GNN code: only when a page needs it
+    from kolgraph.usecases import models as registry  # reads the model files, not PyTorch
 
     models_dir = get_settings().models_dir
-    return {"current": train.current_model(models_dir), "items": train.models(models_dir)}
+    return {"current": registry.current_model(models_dir), "items": registry.models(models_dir)}
 
 
 def _model_file(model_id: str, name: str) -> Path:

@@ -72,8 +72,8 @@ def train(ctx: click.Context, epochs: int, hidden: int, lr: float, seed: int, de
                    "promotion rule is in kolgraph train).")
 @click.pass_context
 def models(ctx: click.Context, fmt: str, model_id: str | None) -> None:
-    from kolgraph.usecases.train import models as list_models
-    from kolgraph.usecases.train import promote
+    from kolgraph.usecases.models import models as list_models
+    from kolgraph.usecases.models import promote
 
     models_dir = settings_from(ctx).models_dir
     if model_id is not None:
