@@ -6,6 +6,9 @@ A sample folder that already holds a complete sample is not written again; with
 ``reuse=True`` the steps whose results the store already holds are skipped too (an analyze
 run: sample, ingest and analyze; a refresh run: train and refresh), for benchmarks that
 prepare a large home once.
+
+Each step's use-case is imported when the flow runs, so that importing this module (the CLI
+does, to list its commands) costs nothing.
 """
 
 from __future__ import annotations
@@ -20,9 +23,6 @@ from typing import Any
 from graph.config import Settings
 from graph.store.base import GraphStore
 from graph.store.runs import current_run
-from kolgraph.usecases import db, sample
-from kolgraph.usecases.analyze import AnalyzeParams, run_analysis, weights_from
-from kolgraph.usecases.ingest import ingest
 
 STEPS = ("schema", "sample", "ingest", "analyze", "train", "refresh")
 
@@ -81,6 +81,10 @@ class FlowResult:
 def run_flow(store: GraphStore, settings: Settings, options: FlowOptions | None = None,
              reporter: Reporter | None = None) -> FlowResult:
     """Run the flow on ``store`` with the home, salt and models of ``settings``."""
+    from kolgraph.usecases import db, sample
+    from kolgraph.usecases.analyze import AnalyzeParams, run_analysis, weights_from
+    from kolgraph.usecases.ingest import ingest
+
     options = options or FlowOptions()
     say = reporter or Reporter()
     folder = options.sample_dir or \
@@ -123,12 +127,12 @@ def _current_model(store: GraphStore, settings: Settings, options: FlowOptions,
                    log: Callable[[str], None]) -> str:
     """Train a model when the home has none, and make the newest model current whatever its
     quality; its id."""
-    from gnn.registry import current_model_id
     from gnn.train import TrainParams
-    from kolgraph.usecases.train import FitParams, models, promote, train
+    from kolgraph.usecases.models import current_model, models, promote
+    from kolgraph.usecases.train import FitParams, train
 
     models_dir = settings.models_dir
-    current = current_model_id(models_dir)
+    current = current_model(models_dir)
     if current is not None:
         return current
     if not models(models_dir):

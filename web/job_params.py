@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from graph.analytics.communities import ALGORITHMS, DEFAULT_ALGORITHM
+from graph.analytics.choices import ALGORITHMS, DEFAULT_ALGORITHM
 from graph.errors import InvalidInput
 from kolgraph.usecases.analyze import AnalyzeParams, check_params
 

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 import igraph as ig
 import numpy as np
 
+from graph.analytics.choices import ALGORITHMS, DEFAULT_ALGORITHM
 from graph.analytics.graphs import igraph_graph
 from graph.errors import InvalidInput
 
-ALGORITHMS: tuple[str, ...] = ("louvain", "leiden")
-DEFAULT_ALGORITHM = "leiden"
+__all__ = ["ALGORITHMS", "DEFAULT_ALGORITHM", "Partition", "detect_communities", "modularity",
+           "reference_louvain", "renumber_by_size"]
 LEIDEN_ITERATIONS = 2  # refinement passes: a third adds < 0.001 modularity, costs 50% more
 
 

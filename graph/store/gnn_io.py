@@ -2,7 +2,8 @@
 and engagements come from ``graph.store.analytics_io``, shared with the analytics);
 writing embeddings (staged, then published with the run), the vector index and
 ``RECOMMENDED`` relationships of a refresh run;
-reading recommendations back and vector look-ups for ``kolgraph similar``.
+reading recommendations back and vector look-ups for ``kolgraph similar``. The feature
+readers return pandas frames; pandas is imported when they run.
 
 Queries are valid in FalkorDB and in Neo4j 5 unless a per-dialect variant is given
 (vector values, the vector index and its query procedure differ).
@@ -12,12 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from graph.store.base import GraphStore, Progress
 from graph.store.runs import utc_now
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 VECTOR_INDEX_NAME = "person_embedding"
 REC_KINDS = ("people", "content")
@@ -38,6 +40,8 @@ _CONTENTS = (
 
 def _frame(store: GraphStore, query: str, anchor: str, columns: list[str],
            batch_size: int) -> pd.DataFrame:
+    import pandas as pd  # here, not above: reading recommendations back needs no frames
+
     parts = [pd.DataFrame(rows, columns=columns)
              for rows in store.stream(query, anchor_label=anchor, batch_size=batch_size)]
     if not parts:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.analytics import community_ids, pipeline
-from graph.analytics.communities import ALGORITHMS, DEFAULT_ALGORITHM
+from graph.analytics.choices import ALGORITHMS, DEFAULT_ALGORITHM, ENGINES
 from graph.analytics.pipeline import AnalysisResult, AnalyticsInput
 from graph.analytics.weights import Weights, WeightsError, load_weights
 from graph.errors import InvalidInput, NotFound, NotReady
@@ -25,7 +25,6 @@ from graph.store.base import GraphStore
 from graph.store.runs import start_run
 
 Echo = Callable[[str], None]
-ENGINES = ("python", "gds")
 
 __all__ = ["ALGORITHMS", "DEFAULT_ALGORITHM", "ENGINES", "MAX_NAME_LENGTH", "AnalyzeParams",
            "check_params", "load_input", "rename_community", "run_analysis", "summary",

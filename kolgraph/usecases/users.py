@@ -19,6 +19,7 @@ re-created under the same name.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
@@ -247,7 +248,7 @@ class UserStore:
             row = db.execute(f"SELECT {_COLUMNS}, password_hash FROM users "
                              "WHERE name = ?", (name,)).fetchone()
         if row is None:
-            check_password_hash(_DUMMY_HASH, password)
+            check_password_hash(_dummy_hash(), password)
             return None
         return User(*row[:5]) if check_password_hash(row[5], password) else None
 
@@ -319,4 +320,8 @@ class UserStore:
             return db.execute("DELETE FROM sessions WHERE name = ?", (name,)).rowcount
 
 
-_DUMMY_HASH = generate_password_hash("kolgraph-no-such-user")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check an unknown user's password against, so that the answer takes as long
+    as for a known one (made on first use: scrypt costs ~0.1 s, too much for every import)."""
+    return generate_password_hash("kolgraph-no-such-user")

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from graph.analytics.pipeline import AnalysisResult
+from graph.analytics.choices import ALGORITHMS, DEFAULT_ALGORITHM, ENGINES
 from graph.config import ConfigError, parse_as_of
 from kolgraph.cli.support import (
     format_option,
@@ -16,16 +17,9 @@ from kolgraph.cli.support import (
     write_rows,
     write_value,
 )
-from kolgraph.usecases.analyze import (
-    ALGORITHMS,
-    DEFAULT_ALGORITHM,
-    ENGINES,
-    AnalyzeParams,
-    check_params,
-    run_analysis,
-    summary,
-    weights_from,
-)
+
+if TYPE_CHECKING:
+    from graph.analytics.pipeline import AnalysisResult
 
 KOL_COLUMNS = ["kol_rank", "person_id", "display_name", "community_id", "kol_score", "pagerank",
                "reach"]
@@ -68,6 +62,14 @@ def analyze(ctx: click.Context, algorithm: str, resolution: float, seed: int,
     Prints the number of communities, the modularity, the largest communities and the top
     10 KOLs. Readers keep seeing the previous run until this one is complete.
     """
+    from kolgraph.usecases.analyze import (
+        AnalyzeParams,
+        check_params,
+        run_analysis,
+        summary,
+        weights_from,
+    )
+
     settings = settings_from(ctx)
     if min_community_size is None:
         min_community_size = settings.min_community_size
@@ -95,6 +97,8 @@ def analyze(ctx: click.Context, algorithm: str, resolution: float, seed: int,
 def show_analysis(run_id: str, result: AnalysisResult) -> None:
     """The analysis as tables: counts and modularity, the largest communities, the top 10
     KOLs and the largest audience overlaps among them."""
+    from kolgraph.usecases.analyze import summary
+
     shown = summary(run_id, result)
     m = result.metrics
     click.echo(f"run {run_id}: {m['persons']} persons, {m['projection_edges']} ties, "

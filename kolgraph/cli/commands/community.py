@@ -8,7 +8,6 @@ import click
 
 from kolgraph.cli.main import KolgraphGroup
 from kolgraph.cli.support import UserError, store_from
-from kolgraph.usecases.analyze import rename_community
 
 
 @click.group(cls=KolgraphGroup)
@@ -26,6 +25,8 @@ def rename(ctx: click.Context, community_id: int, name: str | None, clear: bool)
     """Give community ID of the current analyze run the name NAME (at most 60 characters),
     shown instead of its label on the web pages and kept by later analyze runs while the
     community keeps its id; --clear removes it."""
+    from kolgraph.usecases.analyze import rename_community
+
     if clear == (name is not None):
         raise UserError("give NAME or --clear (one of them)", 2)
     with store_from(ctx) as store:

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from graph.store.embedded import LoadingProgress
 from kolgraph.cli.main import KolgraphGroup
 from kolgraph.cli.support import format_option, settings_from, store_from, write_rows, write_value
-from kolgraph.usecases import db as usecase
+
+if TYPE_CHECKING:
+    from graph.store.embedded import LoadingProgress
 
 
 @click.group(cls=KolgraphGroup)
@@ -24,6 +25,8 @@ def start(ctx: click.Context) -> None:
     """Start the embedded database server (no-op when it already runs); while it loads its
     data (after a crash, the snapshot and the log behind it), print how far it is to standard
     error every few seconds."""
+    from kolgraph.usecases import db as usecase
+
     last = [0.0]
 
     def report(progress: LoadingProgress) -> None:
@@ -39,6 +42,8 @@ def start(ctx: click.Context) -> None:
 @click.pass_context
 def stop(ctx: click.Context) -> None:
     """Stop the embedded database server after flushing its append-only file."""
+    from kolgraph.usecases import db as usecase
+
     stopped = usecase.stop(settings_from(ctx))
     click.echo("embedded database stopped" if stopped else "embedded database was not running")
 
@@ -49,6 +54,8 @@ def stop(ctx: click.Context) -> None:
 def status(ctx: click.Context, fmt: str) -> None:
     """Say whether the embedded database runs, where, and how big it is (exit status 3 when
     it does not run, 1 when it cannot write its files: the ``fault`` it names)."""
+    from kolgraph.usecases import db as usecase
+
     info = usecase.status(settings_from(ctx))
     code = 0 if info["running"] else 3
     if fmt == "json":
@@ -72,6 +79,8 @@ def status(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def schema(ctx: click.Context) -> None:
     """Apply the unique keys and indexes of cypher/schema/ (idempotent)."""
+    from kolgraph.usecases import db as usecase
+
     with store_from(ctx, apply_schema=False) as store:
         applied = usecase.apply_schema(store)
     click.echo(f"schema applied ({store.dialect}): {len(applied)} new statements")
@@ -82,6 +91,8 @@ def schema(ctx: click.Context) -> None:
 @click.pass_context
 def counts(ctx: click.Context, fmt: str) -> None:
     """Print the number of nodes per label and relationships per type."""
+    from kolgraph.usecases import db as usecase
+
     with store_from(ctx, apply_schema=False) as store:  # reads only: works on a full disk
         rows = usecase.counts(store)
     if fmt == "table":

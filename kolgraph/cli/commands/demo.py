@@ -17,7 +17,6 @@ from kolgraph.cli.commands.analyze import show_analysis
 from kolgraph.cli.commands.db import show_counts
 from kolgraph.cli.commands.refresh import refresh_line
 from kolgraph.cli.support import settings_from, store_from
-from kolgraph.usecases import db
 from kolgraph.workflow import FlowOptions, Reporter, run_flow
 
 
@@ -59,6 +58,8 @@ class _Steps(Reporter):
 @click.pass_context
 def demo(ctx: click.Context, persons: int, seed: int, serve: bool, host: str, port: int) -> None:
     """Generate sample data and run ingest, analyze, refresh and the web UI on it."""
+    from kolgraph.usecases import db
+
     home = settings_from(ctx).home
     home.mkdir(parents=True, exist_ok=True)
     if not settings_from(ctx).pii_salt:

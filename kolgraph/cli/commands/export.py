@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from graph.store.base import GraphStore
 from kolgraph.cli.main import KolgraphGroup
 from kolgraph.cli.support import open_out, out_option, store_from
-from kolgraph.usecases import export as usecase
 
-Exporter = Callable[[GraphStore, IO[str]], tuple[str, int]]
+if TYPE_CHECKING:
+    from graph.store.base import GraphStore
+
+Exporter = Callable[["GraphStore", IO[str]], tuple[str, int]]
 
 _OUT = out_option("CSV file to write (UTF-8)")
 
@@ -36,7 +37,9 @@ def export() -> None:
 @click.pass_context
 def persons(ctx: click.Context, out: Path) -> None:
     """Every person with accounts, community and KOL values, best KOL first."""
-    _export(ctx, out, "persons", usecase.export_persons)
+    from kolgraph.usecases.export import export_persons
+
+    _export(ctx, out, "persons", export_persons)
 
 
 @export.command()
@@ -44,7 +47,9 @@ def persons(ctx: click.Context, out: Path) -> None:
 @click.pass_context
 def communities(ctx: click.Context, out: Path) -> None:
     """Every community of the current run with its profile (JSON columns as text)."""
-    _export(ctx, out, "communities", usecase.export_communities)
+    from kolgraph.usecases.export import export_communities
+
+    _export(ctx, out, "communities", export_communities)
 
 
 @export.command()
@@ -52,4 +57,6 @@ def communities(ctx: click.Context, out: Path) -> None:
 @click.pass_context
 def recommendations(ctx: click.Context, out: Path) -> None:
     """The current refresh run's recommendations."""
-    _export(ctx, out, "recommendations", usecase.export_recommendations)
+    from kolgraph.usecases.export import export_recommendations
+
+    _export(ctx, out, "recommendations", export_recommendations)

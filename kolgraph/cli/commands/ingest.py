@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from kolgraph.cli.support import format_option, settings_from, store_from, write_rows, write_value
-from kolgraph.usecases.ingest import ingest as run_ingest
 
 FILE_COLUMNS = ["file", "kind", "format", "encoding", "read", "loaded", "quarantined",
                 "duplicates"]
@@ -27,6 +26,8 @@ def ingest(ctx: click.Context, folder: Path, mapping: Path | None, fmt: str) -> 
 
     Example: kolgraph ingest data/export-2025-07-02 --mapping mapping.toml --format json
     """
+    from kolgraph.usecases.ingest import ingest as run_ingest
+
     settings = settings_from(ctx)
     with store_from(ctx) as store:
         report = run_ingest(store, settings, folder, mapping, progress=fmt == "table")

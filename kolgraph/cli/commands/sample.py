@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from kolgraph.cli.support import format_option, refuse_dash, write_rows, write_value
-from kolgraph.usecases.sample import make_sample
 
 
 @click.command()
@@ -34,6 +33,8 @@ def sample(out_dir: Path, persons: int, seed: int, file_format: str, truth_dir: 
 
     Example: kolgraph sample --out data/sample --persons 100000 --file-format parquet
     """
+    from kolgraph.usecases.sample import make_sample
+
     started = time.monotonic()
     summary = make_sample(refuse_dash(out_dir), persons=persons, seed=seed,
                           file_format=file_format, truth_dir=truth_dir)

@@ -8,8 +8,6 @@ from pathlib import Path
 import click
 
 from kolgraph.cli.support import format_option, store_from, write_rows, write_value
-from kolgraph.usecases.analyze import weights_from
-from kolgraph.usecases.seeds import plan_seeds
 
 
 @click.command()
@@ -39,6 +37,9 @@ def seeds(ctx: click.Context, k: int, community: int | None, platform: str | Non
     chosen by reverse influence sampling. The output compares the expected reach (Monte
     Carlo, 95% interval) with the top-K persons by PageRank and by followers.
     """
+    from kolgraph.usecases.analyze import weights_from
+    from kolgraph.usecases.seeds import plan_seeds
+
     weights = weights_from(weights_file)
     excluded = [p.strip() for item in exclude for p in item.split(",") if p.strip()]
     with store_from(ctx) as store:
