@@ -104,6 +104,7 @@ bench: install-bench
 	$(BIN)/python benchmarks/analytics.py
 	$(BIN)/python benchmarks/gnn.py
 	$(BIN)/python benchmarks/web.py
+	$(BIN)/python benchmarks/startup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts tests/neo4j_server/target site
