@@ -1,11 +1,13 @@
 """Shared fixtures: real database servers started by the tests themselves.
 
 ``store`` gives each test an empty graph (schema applied) on the session's embedded FalkorDB
-server. ``neo4j_env`` starts one Neo4j 5.26 server for the session (``tests/neo4j_server``,
-from Maven Central) on first use — or uses the server named by ``KOLGRAPH_TEST_NEO4J_URI``
-when that is set before the session (the tests wipe its database) — and ``any_store`` runs
-a test once per backend. Under ``CI`` a Neo4j server that cannot start fails the tests;
-elsewhere (no Java or Maven here) they are skipped with the reason.
+server. ``neo4j_env`` gives the session's one Neo4j 5.26 server (``tests/neo4j_server``,
+from Maven Central) — started in a background thread as soon as the collected tests are
+known to need it, so that its half-minute start overlaps the first tests — or the server
+named by ``KOLGRAPH_TEST_NEO4J_URI`` when that is set before the session (the tests wipe its
+database); ``any_store`` runs a test once per backend. Under ``CI`` a Neo4j server that
+cannot start fails the tests; elsewhere (no Java or Maven here) they are skipped with the
+reason.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -68,6 +71,33 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 
+_neo4j_starting: list[Future[launch.Neo4jServer]] = []  # the background start, when begun
+
+
+def _needs_neo4j(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return (bool({"neo4j_env", "any_store"} & set(getattr(item, "fixturenames", ())))
+            or (callspec is not None and "neo4j" in callspec.id))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Begin starting the Neo4j test server in the background when a collected test needs
+    it (``neo4j_env`` waits for it; a test missed here makes ``neo4j_env`` start it then)."""
+    if os.environ.get("KOLGRAPH_TEST_NEO4J_URI") or session.config.option.collectonly:
+        return
+    if any(_needs_neo4j(item) for item in session.items):
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="neo4j-start")
+        _neo4j_starting.append(pool.submit(launch.start))
+        pool.shutdown(wait=False)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop a server started in the background that no test took (a session stopped early)."""
+    for starting in _neo4j_starting:
+        if not starting.cancelled() and starting.exception() is None:
+            starting.result().stop()
+
+
 @pytest.fixture(scope="session")
 def neo4j_env() -> Iterator[dict[str, str]]:
     """The ``KOLGRAPH_TEST_NEO4J_*`` variables of the session's Neo4j server (also set in
@@ -76,7 +106,7 @@ def neo4j_env() -> Iterator[dict[str, str]]:
         yield {name: os.environ[name] for name in NEO4J_VARIABLES if name in os.environ}
         return
     try:
-        server = launch.start()
+        server = _neo4j_starting.pop().result() if _neo4j_starting else launch.start()
     except launch.Neo4jServerError as exc:
         message = f"the Neo4j test server could not start: {exc}"
         if in_ci():
