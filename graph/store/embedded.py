@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from graph.errors import KolgraphError
 from graph.store import query_limits
@@ -442,7 +444,10 @@ def stop(data_dir: Path, *, wait_s: float = 60.0) -> bool:
         if pid is None or not _is_our_server(pid, paths):
             _clean_stale(paths)
             return False
-        client = redis.Redis(unix_socket_path=str(paths.socket), socket_timeout=10)
+        # no retry: the server closing the connection is the shutdown succeeding, and the
+        # client's default retries (reconnecting to a socket now gone) cost about 4 s
+        client = redis.Redis(unix_socket_path=str(paths.socket), socket_timeout=10,
+                             retry=Retry(NoBackoff(), 0))
         try:
             _wait_for_log_rewrite(client, time.monotonic() + wait_s)
             client.shutdown(save=False)
