@@ -9,9 +9,9 @@ import sys
 
 import pandas as pd
 
-from graph.store import analytics_io, gnn_io
+from graph.store import analytics_io, gnn_io, web_reads
 from graph.store.base import GraphStore
-from graph.store.runs import get_run, recover_interrupted, start_run
+from graph.store.runs import current_run, finish_run, get_run, recover_interrupted, start_run
 
 PERSONS = [f"p{i}" for i in range(30)]
 DIM = 4
@@ -95,3 +95,22 @@ def test_killed_analyze_leftovers_removed_on_recovery(any_store: GraphStore) -> 
     assert _count(store, "MATCH ()-[m:IN_COMMUNITY]->() RETURN count(m)") == 0
     assert _count(store, "MATCH (p:Person) WHERE p.analyze_stage_run IS NOT NULL "
                          "RETURN count(p)") == 0
+
+
+def test_the_later_of_two_runs_finished_in_the_same_second_is_current(
+        any_store: GraphStore) -> None:
+    """``finished_at`` has whole seconds: a quick run (an ingest that finds everything loaded)
+    can finish in the second its predecessor finished; the run started later is current, for
+    ``current_run`` and for the web's one-query ``current_run_ids``, every time."""
+    for kind in ("ingest", "analyze", "refresh"):
+        for _ in range(8):
+            first = start_run(any_store, kind)
+            finish_run(any_store, first)
+            second = start_run(any_store, kind)
+            finish_run(any_store, second)
+            any_store.write("MATCH (r:Run) WHERE r.run_id IN $ids "
+                            "SET r.finished_at = '2026-12-04T12:00:00Z'",
+                            {"ids": [first, second]})
+            current = current_run(any_store, kind)
+            assert current is not None and current["run_id"] == second, (first, second)
+            assert web_reads.current_run_ids(any_store, [kind])[kind] == second

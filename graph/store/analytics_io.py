@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from graph.store.base import GraphStore, NodeRef, Progress, Row
-from graph.store.runs import current_run, finish_run, utc_now
+from graph.store.runs import current_run, finish_run, new_run_id, utc_now
 
 #: Rows (persons, memberships, relationships deleted) per write query of the write-back.
 WRITE_BATCH = 1_000
@@ -196,12 +195,8 @@ _PUBLISH = (
 
 
 def new_analyze_run_id() -> str:
-    """A run id that sorts by start time to the microsecond:
-    ``analyze-<UTC yyyymmddTHHMMSS.ffffff>-<random>``. ``current_run`` breaks ties of
-    ``finished_at`` (whole seconds) by run id, so the later of two runs finished in the same
-    second is the current one."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")
-    return f"analyze-{stamp}-{uuid.uuid4().hex[:6]}"
+    """A new analyze run id (``graph.store.runs.new_run_id``)."""
+    return new_run_id("analyze")
 
 
 def community_key(run_id: str, community_id: int) -> str:

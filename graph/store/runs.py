@@ -58,8 +58,11 @@ def utc_now() -> str:
 
 
 def new_run_id(kind: str) -> str:
-    """A sortable, unique run id: ``<kind>-<UTC timestamp>-<random>``."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    """A unique run id that sorts by start time to the microsecond:
+    ``<kind>-<UTC yyyymmddTHHMMSS.ffffff>-<random>``. ``current_run`` breaks ties of
+    ``finished_at`` (whole seconds) by run id, so the later of two runs of a kind finished in
+    the same second is the current one."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")
     return f"{kind}-{stamp}-{uuid.uuid4().hex[:6]}"
 
 
