@@ -274,7 +274,7 @@ def _without_runs(value: Any) -> Any:
     differ from run to run (a model id inside a text becomes ``train-ID``); lists of runs
     sorted by their content."""
     if isinstance(value, str):
-        return re.sub(r"train-\d{8}T\d{6}-[0-9a-f]+", "train-ID", value)
+        return re.sub(r"train-\d{8}T\d{6}(?:\.\d{6})?-[0-9a-f]+", "train-ID", value)
     if isinstance(value, dict):
         return {k: _without_runs(v) for k, v in value.items()
                 if not k.endswith("_s") and not any(
