@@ -118,6 +118,12 @@ def _overview_aggregates(ingest_id: str | None) -> tuple[list[Any], list[Any], l
                     lambda: overview_reads.growth_per_month(store())))
 
 
+def last_runs() -> dict[str, dict[str, Any] | None]:
+    """The newest ``analyze`` and ``refresh`` run, any status (``None`` when there is none)."""
+    return {kind: next(iter(list_runs(store(), kind, limit=1)), None)
+            for kind in ("analyze", "refresh")}
+
+
 def overview() -> dict[str, Any]:
     """The dashboard: counts (persons, accounts, listed communities, unassigned persons),
     ``persons_per_platform`` (``platform, persons, accounts``, most persons first),
@@ -142,8 +148,6 @@ def overview() -> dict[str, Any]:
             "size": summary["size"], "url": summary["url"],
             "top_kol": ({"person_id": kols[0]["person_id"],
                          "display_name": kols[0].get("display_name")} if kols else None)})
-    last = {kind: next(iter(list_runs(store(), kind, limit=1)), None)
-            for kind in ("analyze", "refresh")}
     return {"persons": web_reads.person_count(store()),
             "accounts_per_platform": per_platform,
             "accounts": sum(int(r["accounts"]) for r in per_platform),
@@ -152,7 +156,7 @@ def overview() -> dict[str, Any]:
             "communities": len(listed),
             "unassigned": unassigned_count(run_id) if run_id else 0,
             "top_communities": top_communities,
-            "last": last,
+            "last": last_runs(),
             "current_runs": runs_now()}
 
 

@@ -36,9 +36,17 @@ EXPORT_COLUMNS = ("kol_rank", "person_id", "display_name", "main_platform", "mai
 @bp.route("/")
 @requires("viewer")
 def overview() -> str:
-    d = data.overview()
-    last = {kind: runs_data.run_row(run) if run else None for kind, run in d["last"].items()}
-    return render_template("overview.html", d=d, last=last)
+    def context() -> dict[str, Any]:
+        d = data.overview()
+        return {"d": d, "last": {kind: runs_data.run_row(run) if run else None
+                                 for kind, run in d["last"].items()}}
+
+    # beyond the current runs, the page shows the newest runs whatever their status, and the
+    # communities' names, which an admin can change between runs
+    newest = tuple((kind, run["run_id"], run["status"]) if run else (kind,)
+                   for kind, run in data.last_runs().items())
+    return render_page("overview.html", context,
+                       version=(newest, tuple(sorted(data.community_names().items()))))
 
 
 @bp.route("/communities")
