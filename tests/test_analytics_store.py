@@ -87,7 +87,7 @@ def test_readers_see_the_previous_run_until_the_new_one_is_complete(store):
     load_two_cliques(store, 4)
     first, result = run_analysis(store, W, AnalyzeParams(seed=1))
     before = _person(store, "a2")
-    pending = start_run(store, "analyze", run_id=analytics_io.new_analyze_run_id())
+    pending = start_run(store, "analyze")
     changed = result.persons.assign(community_id=result.persons["community_id"] + 7,
                                     kol_score=0.123)
     communities = result.communities.assign(community_id=result.communities["community_id"]

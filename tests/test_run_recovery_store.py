@@ -76,7 +76,7 @@ def test_refresh_embeddings_are_published_with_their_run_and_leftovers_removed(
 def test_killed_analyze_leftovers_removed_on_recovery(any_store: GraphStore) -> None:
     store = any_store
     _persons(store)
-    run_id = start_run(store, "analyze", run_id=analytics_io.new_analyze_run_id())
+    run_id = start_run(store, "analyze")
     profiles = pd.DataFrame([{name: 0 for name in analytics_io.COMMUNITY_PROPERTIES}
                              | {"community_id": c, "label": f"c{c}", "top_platform": "x",
                                 "topics": "[]", "platform_mix": "{}", "top_kols": "[]",

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from graph.store.base import GraphStore, NodeRef, Progress, Row
-from graph.store.runs import current_run, finish_run, new_run_id, utc_now
+from graph.store.runs import current_run, finish_run, utc_now
 
 #: Rows (persons, memberships, relationships deleted) per write query of the write-back.
 WRITE_BATCH = 1_000
@@ -192,11 +192,6 @@ _PUBLISH = (
     + ", p.analyze_run_id = $run_id, p.analyze_stage = null, p.analyze_stage_run = null "
     "RETURN count(p) AS published"
 )
-
-
-def new_analyze_run_id() -> str:
-    """A new analyze run id (``graph.store.runs.new_run_id``)."""
-    return new_run_id("analyze")
 
 
 def community_key(run_id: str, community_id: int) -> str:

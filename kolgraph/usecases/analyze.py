@@ -128,8 +128,7 @@ def run_analysis(store: GraphStore, weights: Weights, params: AnalyzeParams,
     say = echo or _quiet
     check_params(params)
     engine = _gds_engine(store, params) if params.engine != "python" else None
-    run_id = start_run(store, "analyze", params.__dict__,
-                       run_id=analytics_io.new_analyze_run_id())
+    run_id = start_run(store, "analyze", params.__dict__)
     try:
         data = load_input(store, say) if data is None else data
         if data.persons.empty:
