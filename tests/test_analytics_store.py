@@ -67,7 +67,12 @@ def test_analyze_run_writes_back_and_counts_a_cross_platform_follower_once(store
     members = analytics_io.read_memberships(store, run_id)
     assert len(members) == 10
     results = analytics_io.read_person_results(store).set_index("person_id")
-    assert results.loc["a0", "reach"] == 1  # a1 follows a0 on two platforms: one person
+    # a1 follows a0 on two platforms and comments: one person of a0's audience
+    ties = store.read("MATCH (:Person {person_id: 'a0'})-[:HAS_ACCOUNT]->(:Account)"
+                      "<-[r:FOLLOWS|INTERACTED]-(:Account)<-[:HAS_ACCOUNT]-(m:Person) "
+                      "RETURN DISTINCT m.person_id AS m").rows
+    audience = {r["m"] for r in ties} - {"a0"}
+    assert "a1" in audience and results.loc["a0", "reach"] == len(audience) == 5
     assert results.loc["a0", "accounts"] == ["bilibili:a0b", "zhihu:a0"]
     assert results["analyze_run_id"].eq(run_id).all()
     assert sorted(results["kol_rank"]) == list(range(1, 11))

@@ -22,14 +22,15 @@ OVERLAP_COLUMNS = ["a", "b", "shared", "union", "jaccard"]
 def audience_overlap(pairs: pd.DataFrame, persons: Sequence[str]) -> pd.DataFrame:
     """Jaccard overlap of the audiences of every pair of ``persons`` (in the given order).
 
-    ``pairs`` has one row ``(person, member)`` per audience member (``ranking.audience_pairs``).
+    ``pairs`` has a row ``(person, member)`` per audience member (``ranking.audience_pairs``;
+    more columns, such as the platform of ``graph.analytics.planner``, may repeat a pair).
     Returns ``DataFrame[a, b, shared, union, jaccard]``, one row per pair ``a`` before ``b``
     in ``persons``, sorted by decreasing ``jaccard``; persons without an audience get 0.
     """
     persons = list(dict.fromkeys(persons))
     if len(persons) < 2:
         return pd.DataFrame({c: [] for c in OVERLAP_COLUMNS})
-    chosen = pairs[pairs["person"].isin(persons)].drop_duplicates()
+    chosen = pairs.loc[pairs["person"].isin(persons), ["person", "member"]].drop_duplicates()
     row = pd.Index(persons).get_indexer(pd.Index(chosen["person"]))
     members, col = np.unique(chosen["member"].astype(str).to_numpy(), return_inverse=True)
     incidence = sp.csr_matrix((np.ones(len(chosen)), (row, col)),

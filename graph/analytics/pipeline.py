@@ -146,7 +146,7 @@ def analyze(data: AnalyticsInput, weights: Weights, *,
     unassigned = kept if membership.size and int(membership.max()) == kept else None
     lap("communities_s")
 
-    audience = ranking.audience_pairs(ties)
+    audience = ranking.audience_pairs(data.edges)
     reach = ranking.reach(audience).reindex(index.ids).fillna(0).to_numpy()
     followers_known = data.persons.set_index(data.persons["person_id"].astype(str)) \
         ["followers_total"].reindex(index.ids).fillna(0).to_numpy(dtype=float)

@@ -51,12 +51,25 @@ def in_strength(n: int, dst: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return np.bincount(dst, weights=weight, minlength=n).astype(float)
 
 
-def audience_pairs(edges: pd.DataFrame, types: tuple[str, ...] = ("follow",)) -> pd.DataFrame:
+#: The account ties that make a person part of a KOL's audience: a follow or any
+#: interaction (the one definition of ``graph.analytics.planner``).
+AUDIENCE_TIE_TYPES: tuple[str, ...] = ("follow", "mention", "reply", "comment", "share", "like")
+
+
+def audience_pairs(edges: pd.DataFrame,
+                   types: tuple[str, ...] = AUDIENCE_TIE_TYPES) -> pd.DataFrame:
     """De-duplicated audiences: one row ``(person, member)`` per distinct person ``member``
     with a tie of one of ``types`` to any account of ``person``.
 
-    ``edges`` are account ties lifted to persons (``src_person, dst_person, type``). A
-    follower of two of one person's accounts is one member.
+    ``edges`` are account ties lifted to persons (``src_person, dst_person, type``), not
+    content engagements. A person who follows two of one person's accounts and comments on a
+    third is one member.
+
+    >>> edges = pd.DataFrame({"src_person": ["a", "a", "b", "k"],
+    ...                       "dst_person": ["k", "k", "k", "k"],
+    ...                       "type": ["follow", "comment", "like", "follow"]})
+    >>> audience_pairs(edges).to_dict("records")
+    [{'person': 'k', 'member': 'a'}, {'person': 'k', 'member': 'b'}]
     """
     chosen = edges[edges["type"].isin(types) & (edges["src_person"] != edges["dst_person"])]
     pairs = chosen[["dst_person", "src_person"]].drop_duplicates()

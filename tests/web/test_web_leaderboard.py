@@ -173,8 +173,9 @@ def test_columns_of_known_persons_equal_independent_counts(client_as, web_sample
         main = max(accounts, key=lambda a: a["followers"] or 0)
         assert (item["main_platform"], item["main_handle"]) == (main["platform"],
                                                                 main["account_id"])
+        # the audience of docs/campaigns.md: follows or interactions with any account
         reach = _count(store, "MATCH (p:Person {person_id: $id})-[:HAS_ACCOUNT]->(:Account)"
-                              "<-[:FOLLOWS]-(:Account)<-[:HAS_ACCOUNT]-(m:Person) "
+                              "<-[:FOLLOWS|INTERACTED]-(:Account)<-[:HAS_ACCOUNT]-(m:Person) "
                               "WHERE m <> p RETURN count(DISTINCT m) AS n", id=pid)
         assert item["reach"] == reach
         assert item["conversions"] == converted.get(pid, 0)
