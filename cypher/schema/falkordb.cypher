@@ -20,6 +20,8 @@ CREATE INDEX FOR (n:Community) ON (n.community_key);
 GRAPH.CONSTRAINT CREATE UNIQUE NODE Community PROPERTIES 1 community_key;
 CREATE INDEX FOR (n:IngestBatch) ON (n.batch_key);
 GRAPH.CONSTRAINT CREATE UNIQUE NODE IngestBatch PROPERTIES 1 batch_key;
+CREATE INDEX FOR (n:Campaign) ON (n.campaign_id);
+GRAPH.CONSTRAINT CREATE UNIQUE NODE Campaign PROPERTIES 1 campaign_id;
 
 // Look-ups that the analytics, the web UI and the query library make.
 CREATE INDEX FOR (n:Community) ON (n.run_id);

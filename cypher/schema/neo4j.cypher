@@ -9,6 +9,7 @@ CREATE CONSTRAINT topic_name IF NOT EXISTS FOR (n:Topic) REQUIRE n.name IS UNIQU
 CREATE CONSTRAINT run_id IF NOT EXISTS FOR (n:Run) REQUIRE n.run_id IS UNIQUE;
 CREATE CONSTRAINT community_key IF NOT EXISTS FOR (n:Community) REQUIRE n.community_key IS UNIQUE;
 CREATE CONSTRAINT ingest_batch_key IF NOT EXISTS FOR (n:IngestBatch) REQUIRE n.batch_key IS UNIQUE;
+CREATE CONSTRAINT campaign_id IF NOT EXISTS FOR (n:Campaign) REQUIRE n.campaign_id IS UNIQUE;
 
 CREATE INDEX community_run IF NOT EXISTS FOR (n:Community) ON (n.run_id);
 CREATE INDEX community_id IF NOT EXISTS FOR (n:Community) ON (n.community_id);

@@ -27,6 +27,7 @@ NODE_KEYS: dict[str, str] = {
     "Community": "community_key",
     "Run": "run_id",
     "IngestBatch": "batch_key",
+    "Campaign": "campaign_id",
 }
 
 RELATIONSHIP_TYPES: tuple[str, ...] = (

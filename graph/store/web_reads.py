@@ -1,5 +1,5 @@
 """Every database read of the web UI (``web/``): overview counts, communities, the KOL
-leaderboard, persons and their neighbourhoods, audiences for the overlap, search.
+leaderboard, persons and their neighbourhoods, search.
 
 All reads are parameterized and start from an indexed look-up where one exists
 (``Person.person_id``, ``Person.community_id``, ``Person.display_name``, ``Account.account_id``,
@@ -348,17 +348,6 @@ def network_cards(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
         {"ids": list(person_ids)}).rows
     return [{**r, "accounts": [a for a in r["accounts"] if a.get("handle") is not None]}
             for r in rows]
-
-
-def audience_pairs(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
-    """``person, member``: the distinct persons following any account of each given person
-    (the audience of ``graph.analytics.ranking.audience_pairs``)."""
-    return store.read(
-        "UNWIND $ids AS id MATCH (p:Person {person_id: id})-[:HAS_ACCOUNT]->(a:Account) "
-        "WITH p, a MATCH (a)<-[:FOLLOWS]-(b:Account) WITH p, b "
-        "MATCH (b)<-[:HAS_ACCOUNT]-(m:Person) WITH p, m WHERE m <> p "
-        "RETURN DISTINCT p.person_id AS person, m.person_id AS member",
-        {"ids": list(person_ids)}).rows
 
 
 def _search_where(text: str) -> tuple[str, dict[str, str]]:
