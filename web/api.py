@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from importlib import resources
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
+from kolgraph.usecases import campaigns as campaign_usecase
 from web import charts, data, params, runs_data
 from web.console_data import library_queries, run_console_query
 from web.display import platform_name
@@ -84,6 +86,20 @@ def influencers() -> Response:
 def overlap() -> Response:
     selected = params.list_arg("select")
     return jsonify({"persons": selected, "overlap": data.overlap(selected)})
+
+
+@bp.route("/campaigns")
+@requires("viewer")
+def campaigns() -> Response:
+    return jsonify(campaign_usecase.list_all(data.store()))
+
+
+@bp.route("/campaigns/<campaign_id>")
+@requires("viewer")
+def campaign(campaign_id: str) -> Response:
+    budget = request.args.get("budget", "").strip() or None
+    plan = campaign_usecase.plan(data.store(), campaign_id, budget=budget)
+    return jsonify(dataclasses.asdict(plan))
 
 
 @bp.route("/filters")

@@ -19,6 +19,7 @@ from web import (
     admin,
     api,
     auth,
+    campaigns,
     console,
     content_terms,
     display,
@@ -36,7 +37,8 @@ from web.data import person_url
 from web.html import select_options, why_cell
 from web.params import page_url
 
-BLUEPRINTS = (auth.bp, pages.bp, console.bp, admin.bp, api.bp, preferences.bp, favicon.bp)
+BLUEPRINTS = (auth.bp, pages.bp, campaigns.bp, console.bp, admin.bp, api.bp, preferences.bp,
+              favicon.bp)
 
 
 def _env_flag(name: str) -> bool | None:

@@ -22,9 +22,10 @@ from graph.analytics.community_ids import UNASSIGNED_ID
 from graph.analytics.overlap import audience_overlap
 from graph.errors import InvalidInput
 from graph.search_index import SearchIndex, SearchRow
-from graph.store import GraphStore, gnn_io, overview_reads, person_reads, web_reads
+from graph.store import GraphStore, campaign_io, gnn_io, overview_reads, person_reads, web_reads
 from graph.store.runs import list_runs
 from kolgraph.usecases import analyze as analyze_usecase
+from kolgraph.usecases import campaigns as campaigns_usecase
 from kolgraph.usecases.seeds import plan_seeds
 from web.activity import monthly
 from web.community_titles import community_label, community_title
@@ -567,17 +568,26 @@ def warm() -> None:
 
 
 def overlap(person_ids: list[str]) -> list[dict[str, Any]]:
-    """Audience overlap (Jaccard of de-duplicated followers) between the given persons."""
+    """Audience overlap (Jaccard of the de-duplicated audiences of
+    ``graph.analytics.planner``) between the given persons."""
     if len(person_ids) < 2:
         return []
-    pairs = pd.DataFrame(web_reads.audience_pairs(store(), person_ids),
-                         columns=["person", "member"])
+    pairs = pd.DataFrame(campaign_io.audience_pairs(store(), person_ids),
+                         columns=["person", "member", "platform"])
     table = audience_overlap(pairs, person_ids)
     return [{"a": a, "b": b, "shared": int(shared), "union": int(union),
              "jaccard": round(float(jaccard), 4)}
             for a, b, shared, union, jaccard in zip(
                 table["a"], table["b"], table["shared"].astype(int),
                 table["union"].astype(int), table["jaccard"].astype(float), strict=True)]
+
+
+def campaign_members(campaign_id: str) -> dict[str, Any]:
+    """``campaign_id``, ``name`` and ``person_ids`` (sorted) of a campaign (``NotFound``
+    when there is none)."""
+    found = campaigns_usecase.get(store(), campaign_id)
+    ids = sorted(str(r["person_id"]) for r in campaign_io.selection(store(), campaign_id))
+    return {"campaign_id": campaign_id, "name": found["name"], "person_ids": ids}
 
 
 # --------------------------------------------------------------------------- persons

@@ -178,6 +178,12 @@ TERMS = {code: text for code, text in (
     ("contacts_engaged", lazy_gettext("contacts who engaged")),
     ("connections_engaged", lazy_gettext("connections who engaged")),
     ("item_cf", lazy_gettext("item-based collaborative filtering")),
+    # campaigns: statuses and the actions of the audit trail (kolgraph/usecases/campaigns.py)
+    ("draft", lazy_gettext("draft")), ("launched", lazy_gettext("launched")),
+    ("closed", lazy_gettext("closed")), ("create", lazy_gettext("campaign created")),
+    ("update", lazy_gettext("changed")), ("status", lazy_gettext("status changed")),
+    ("select", lazy_gettext("KOLs added")), ("deselect", lazy_gettext("KOLs removed")),
+    ("delete", lazy_gettext("deleted")),
 )}
 
 

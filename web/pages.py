@@ -93,10 +93,16 @@ def influencers() -> str:
     choices = data.filter_choices()
     q = params.leaderboard_query(choices)
     filters, selected = q.filters, q.selected
+    campaign = active_campaign()
+    in_campaign = campaign["person_ids"] if campaign else ()
 
     def make() -> dict[str, object]:
         query: dict[str, Any] = filters.query()
-        return {"d": data.leaderboard(filters, page=q.page, page_size=PAGE_SIZE),
+        filter_query = dict(query)
+        if campaign:
+            query["campaign"] = campaign["campaign_id"]
+        return {"campaign": campaign, "in_campaign": set(in_campaign),
+                "d": data.leaderboard(filters, page=q.page, page_size=PAGE_SIZE),
                 "chosen": data.leaderboard(filters, page=1, page_size=params.SELECT_LIMIT,
                                            person_ids=selected) if selected else None,
                 "choices": choices, "selected": selected,
@@ -104,10 +110,24 @@ def influencers() -> str:
                 "numeric_columns": [(s, column_label(s))
                                     for s in leaderboard_columns(filters.sort)],
                 "community_labels": choices["community_labels"],
-                "export_url": url_for("pages.influencers_csv", **query,
+                "export_url": url_for("pages.influencers_csv", **filter_query,
                                       select=selected or None)}
 
-    return render_page("influencers.html", make, version=tuple(choices["community_labels"]))
+    forms = Markup(render_template("_campaign_row_forms.html", campaign=campaign,
+                                   next=request.full_path)) if campaign else None
+    return render_page("influencers.html", make,
+                       version=(tuple(choices["community_labels"]), tuple(in_campaign)),
+                       after=forms)
+
+
+def active_campaign() -> dict[str, Any] | None:
+    """The campaign named by ``?campaign=`` that the leaderboard adds KOLs to (its
+    ``campaign_id``, ``name`` and the ``person_ids`` already in it), or ``None``; an unknown
+    campaign is a 404."""
+    campaign_id = request.args.get("campaign", "").strip()
+    if not campaign_id:
+        return None
+    return data.campaign_members(campaign_id)
 
 
 #: The leaderboard's numeric columns, each a link that sorts by it (the sort column, when

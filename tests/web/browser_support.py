@@ -198,3 +198,31 @@ def drag_node(page: object, node_id: str, dx: float, dy: float,
     for step in range(1, 11):
         page.mouse.move(x + dx * step / 10, y + dy * step / 10)
     page.mouse.up()
+
+
+@contextmanager
+def logged_in_page(browser: object, base_url: str, home: Path, user: str, password: str, *,
+                   role: str = "viewer", locale: str = "zh-CN") -> Iterator[object]:
+    """A page of a new context of ``browser`` (``locale``, 1366 × 900) logged in as ``user``,
+    added with ``role`` to the users of ``home`` for the block and removed after it; the
+    block fails when the page raised a JavaScript error."""
+    from kolgraph.usecases.users import UserStore
+
+    users = UserStore.for_home(home)
+    users.add(user, role, password)
+    context = browser.new_context(locale=locale, base_url=base_url,
+                                  viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    try:
+        page.goto("/login")
+        page.fill("#login-form input[name=username]", user)
+        page.fill("#login-form input[name=password]", password)
+        with page.expect_navigation():
+            page.click("#login-form button[type=submit]")
+        yield page
+    finally:
+        context.close()
+        users.remove(user)
+    assert not errors, errors

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from kolgraph.usecases import campaigns
 from web.users import ROLE_LEVEL
 
 ROLES = (None, "viewer", "analyst", "admin")
@@ -33,6 +34,8 @@ def _url(rule, web_sample):
     values = {"community_id": web_sample.community_id, "person_id": web_sample.top_person_id,
               "model_id": "current", "content_key": content_key,
               "job_id": NO_SUCH_JOB}
+    if "campaign_id" in rule.arguments:  # a new one each time: the admin's POST deletes it
+        values["campaign_id"] = campaigns.create(web_sample.store, {"name": "routes"}, "test")
     path = rule.rule
     for name in rule.arguments:
         path = re.sub(rf"<(?:[a-z]+:)?{name}>", str(values[name]), path)
