@@ -5,9 +5,8 @@ ZH, ZE, Q, S, J; L's is C, ZH, Q, F, S, J)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
+from typing import Any
 
 import pytest
 

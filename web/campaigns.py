@@ -62,14 +62,19 @@ def create() -> Response | tuple[str, int]:
 def plan_view(campaign_id: str, budget: str | None) -> dict[str, Any]:
     """The plan of the campaign for the page: ``plan`` (``usecase.CampaignPlan``), ``kols``
     (its KOLs in the greedy order, with the badge fields of ``data.identify``), ``names``
-    (the short label of each KOL in the plan's order, for the heat map), ``max_shared``."""
+    (the short label of each KOL in the plan's order, for the heat map), ``max_shared``,
+    ``communities`` (reach by community, titled in the request's language)."""
     plan = usecase.plan(data.store(), campaign_id, budget=budget)
     kols = data.identify(plan.kols)
     by_order = sorted(kols, key=lambda k: k["order"])
     names = [str(k.get("display_name") or k["person_id"]) for k in kols]
     off_diagonal = [v for i, line in enumerate(plan.shared) for j, v in enumerate(line)
                     if i != j]
-    return {"plan": plan, "kols": by_order, "names": names, "matrix_kols": kols,
+    titles = data.community_titles(data.analyze_run_id(required=False),
+                                   {int(r["community_id"]) for r in plan.by_community})
+    communities = [{**r, "title": titles.get(int(r["community_id"]), r["title"])}
+                   for r in plan.by_community]
+    return {"plan": plan, "kols": by_order, "communities": communities, "names": names, "matrix_kols": kols,
             "max_shared": max(off_diagonal, default=0),
             "platforms": [{**r, "name": platform_name(r["platform"])} for r in plan.by_platform]}
 
