@@ -74,7 +74,8 @@ def plan_view(campaign_id: str, budget: str | None) -> dict[str, Any]:
                                    {int(r["community_id"]) for r in plan.by_community})
     communities = [{**r, "title": titles.get(int(r["community_id"]), r["title"])}
                    for r in plan.by_community]
-    return {"plan": plan, "kols": by_order, "communities": communities, "names": names, "matrix_kols": kols,
+    return {"plan": plan, "kols": by_order, "communities": communities, "names": names,
+            "matrix_kols": kols,
             "max_shared": max(off_diagonal, default=0),
             "platforms": [{**r, "name": platform_name(r["platform"])} for r in plan.by_platform]}
 
