@@ -10,6 +10,7 @@ parameter; an unknown campaign raises ``NotFound``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import uuid
@@ -266,6 +267,6 @@ def plan(store: GraphStore, campaign_id: str, budget: Any = None) -> CampaignPla
     costs = {str(k["person_id"]): float(k["cost"]) for k in kols
              if k.get("cost") is not None}
     keep = planner.within_budget(pairs, costs, limit)
-    return CampaignPlan(**{**result.__dict__, "budget": limit, "within_budget": keep,
-                           "budget_reach": planner.combined_reach(pairs, keep),
-                           "budget_cost": float(sum(costs[p] for p in keep))})
+    return dataclasses.replace(result, budget=limit, within_budget=keep,
+                               budget_reach=planner.combined_reach(pairs, keep),
+                               budget_cost=float(sum(costs[p] for p in keep)))
