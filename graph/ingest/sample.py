@@ -6,8 +6,10 @@ world: topic communities of heavy-tailed sizes, small friend groups inside them,
 community (about 0.5-1% of persons) who draw a large share of the community's follows, likes,
 shares and comments and create most of the paid content, and five knowledge-paid platforms
 (``dedao``, ``ximalaya``, ``zhihu``, ``bilibili``, ``channels``), about a third of persons
-being on two or more of them. The ground truth (planted community and KOLs of each person) goes
-to a separate folder, by default the sibling ``<out>.truth``, which ingest never reads.
+being on two or more of them. Planted KOLs also promote paid contents, and some of their audience
+buy them within days (``sample_purchases``). The ground truth (planted community and KOLs of
+each person, and the purchases KOLs caused) goes to a separate folder, by default the sibling
+``<out>.truth``, which ingest never reads.
 
 The data is clean: every row is valid (required columns set, known types, parsable ``+08:00``
 timestamps, no self-loops, non-negative amounts) and nothing is duplicated (no two identical
@@ -55,11 +57,19 @@ from graph.ingest.sample_names import (
     name_pinyin,
     person_names,
 )
+from graph.ingest.sample_purchases import (
+    Planted,
+    kol_ties,
+    merge_engagements,
+    plant_purchases,
+)
 from graph.ingest.sample_world import PLATFORMS, TOPICS, World, build_world
 
 MIN_PERSONS, MAX_PERSONS = 1_000, 1_000_000
 INPUT_FILES: tuple[str, ...] = ("accounts", "interactions", "contents", "engagements",
                                 "identity_links")
+TRUTH_FILES: tuple[str, ...] = ("persons", "kols", "attributed_purchases", "early_purchases")
+PLANTING_STREAM = 0xA77           # the planted purchases' own random stream, beside the seed
 ACCOUNTS_SINCE_EPOCH = 1_388_505_600     # 2014-01-01 +08:00: oldest account creation
 
 
@@ -80,6 +90,8 @@ class SampleSummary:
     contents: int
     engagements: int
     identity_links: int
+    attributed_purchases: int = 0
+    early_purchases: int = 0
     files: dict[str, Path] = field(default_factory=dict)
 
     def rows(self) -> dict[str, int]:
@@ -87,7 +99,8 @@ class SampleSummary:
         return {"accounts": self.accounts, "interactions": self.interactions,
                 "contents": self.contents, "engagements": self.engagements,
                 "identity_links": self.identity_links, "persons": self.persons,
-                "kols": self.kols}
+                "kols": self.kols, "attributed_purchases": self.attributed_purchases,
+                "early_purchases": self.early_purchases}
 
 
 def default_truth_dir(out_dir: Path) -> Path:
@@ -121,8 +134,9 @@ def _check_args(out_dir: Path, persons: int, file_format: str, truth_dir: Path) 
 def generate_sample(out_dir: Path, persons: int = 1000, seed: int = 7, file_format: str = "csv",
                     truth_dir: Path | None = None) -> SampleSummary:
     """Write a sample of ``persons`` persons to ``out_dir`` in ``file_format`` (csv, parquet or
-    jsonl) and its ground truth (``persons.csv``, ``kols.csv``) to ``truth_dir`` (default
-    ``<out_dir>.truth``); folders are created, our files overwritten. Returns the counts.
+    jsonl) and its ground truth (``persons.csv``, ``kols.csv``, ``attributed_purchases.csv``,
+    ``early_purchases.csv``) to ``truth_dir`` (default ``<out_dir>.truth``); folders are
+    created, our files overwritten. Returns the counts.
 
     Raises ``InvalidInput`` naming the parameter at fault (``persons`` out of
     1,000..1,000,000, unknown ``file_format``, ``truth_dir`` inside ``out_dir``, files of
@@ -159,6 +173,7 @@ def generate_sample(out_dir: Path, persons: int = 1000, seed: int = 7, file_form
     # One table at a time, so the largest ones are never in memory together.
     inter = build_interactions(rng, world)
     in_follows = np.bincount(inter.dst[inter.type == 0], minlength=world.n_accounts)
+    audiences = kol_ties(world, inter)
     put("interactions", _interactions_table(inter, ids))
     del inter
     names = person_names(surname, given1, given2)
@@ -169,18 +184,29 @@ def generate_sample(out_dir: Path, persons: int = 1000, seed: int = 7, file_form
     contents = build_contents(rng, world)
     content_table, content_id = _contents_table(rng, world, contents, ids)
     put("contents", content_table)
-    put("engagements", _engagements_table(build_engagements(rng, world, contents), contents,
-                                          content_id, ids))
-    persons_truth, kols_truth = _truth_tables(rng, world, ids)
+    engagements = build_engagements(rng, world, contents)
+    planted = plant_purchases(np.random.default_rng((seed, PLANTING_STREAM)), world, audiences,
+                              contents, engagements)
+    del audiences
+    put("engagements", _engagements_table(
+        merge_engagements(engagements, planted.engagements, contents.creator.size), contents,
+        content_id, ids))
+    del engagements
+    persons_truth, kols_truth, person_key = _truth_tables(rng, world, ids)
     files["persons"] = write_table(persons_truth, truth_dir / "persons.csv", "csv")
     files["kols"] = write_table(kols_truth, truth_dir / "kols.csv", "csv")
+    caused, early = _purchase_truth(planted, world, contents, content_id, ids, person_key)
+    files["attributed_purchases"] = write_table(caused, truth_dir / "attributed_purchases.csv",
+                                                "csv")
+    files["early_purchases"] = write_table(early, truth_dir / "early_purchases.csv", "csv")
     return SampleSummary(
         out_dir=out_dir, truth_dir=truth_dir, file_format=file_format, seed=seed, persons=n,
         communities=world.n_communities, kols=int(world.is_kol.sum()),
         accounts=world.n_accounts, multi_platform_persons=int((world.n_platforms() >= 2).sum()),
         interactions=rows["interactions"], contents=rows["contents"],
         engagements=rows["engagements"], identity_links=rows["identity_links"],
-        files={name: files[name] for name in (*INPUT_FILES, "persons", "kols")})
+        attributed_purchases=caused.num_rows, early_purchases=early.num_rows,
+        files={name: files[name] for name in (*INPUT_FILES, *TRUTH_FILES)})
 
 
 @dataclass(frozen=True)
@@ -284,10 +310,10 @@ def _contents_table(rng: np.random.Generator, world: World, c: Contents,
 
 
 def _truth_tables(rng: np.random.Generator, world: World,
-                  ids: _Ids) -> tuple[pa.Table, pa.Table]:
-    """``persons.csv`` (person, community, topic, is_kol, accounts) sorted by person key, and
-    ``kols.csv`` (person, community, accounts); accounts are ``platform:account_id`` joined by
-    ``;``, the person's first account first."""
+                  ids: _Ids) -> tuple[pa.Table, pa.Table, pa.Array]:
+    """``persons.csv`` (person, community, topic, is_kol, accounts) sorted by person key,
+    ``kols.csv`` (person, community, accounts) and the key of each person index; accounts are
+    ``platform:account_id`` joined by ``;``, the person's first account first."""
     keys = pc.utf8_lpad(pa.array((rng.permutation(world.n) + 1).astype(str)), 7, "0")
     keys = pc.binary_join_element_wise("P", keys, "")
     acc_key = pc.binary_join_element_wise(
@@ -305,4 +331,37 @@ def _truth_tables(rng: np.random.Generator, world: World,
     persons = persons.take(pc.sort_indices(persons, sort_keys=[("person", "ascending")]))
     kols = persons.filter(pc.equal(persons["is_kol"], 1)).select(["person", "community",
                                                                   "accounts"])
-    return persons, kols
+    return persons, kols, keys
+
+
+def _purchase_truth(planted: Planted, world: World, c: Contents, content_id: pa.Array,
+                    ids: _Ids, person_key: pa.Array) -> tuple[pa.Table, pa.Table]:
+    """``attributed_purchases.csv`` and ``early_purchases.csv``: one row per planted purchase
+    (``buyer``, ``buyer_account``, ``content_key``, ``kol``, ``kol_account``, ``shared_at``,
+    ``purchased_at`` (epoch seconds), ``type``, ``amount``), by purchase time then buyer."""
+    acc_key = pc.binary_join_element_wise(
+        ids.platform.take(pa.array(world.acc_platform)), ids.account, ":")
+    content_key = pc.binary_join_element_wise(ids.platform.take(pa.array(c.platform)),
+                                              content_id, ":")
+
+    def table(share: np.ndarray, buyer: np.ndarray, at: np.ndarray,
+              kind: np.ndarray) -> pa.Table:
+        item, kol = planted.share_content[share], planted.share_kol[share]
+        platform = c.platform[item]
+        out = pa.table({
+            "buyer": person_key.take(pa.array(buyer)),
+            "buyer_account": acc_key.take(pa.array(world.acc_of[buyer, platform])),
+            "content_key": content_key.take(pa.array(item)),
+            "kol": person_key.take(pa.array(kol)),
+            "kol_account": acc_key.take(pa.array(world.acc_of[kol, platform])),
+            "shared_at": pa.array(planted.shared_at[share], type=pa.int64()),
+            "purchased_at": pa.array(at, type=pa.int64()),
+            "type": pa.array(ENGAGEMENT_TYPES, type=pa.string()).take(pa.array(kind)),
+            "amount": pa.array(c.price[item], type=pa.float64()),
+        })
+        return out.take(pc.sort_indices(out, sort_keys=[("purchased_at", "ascending"),
+                                                        ("buyer", "ascending")]))
+
+    return (table(planted.caused, planted.caused_buyer, planted.caused_at,
+                  planted.caused_type),
+            table(planted.early, planted.early_buyer, planted.early_at, planted.early_type))

@@ -29,7 +29,8 @@ def sample(out_dir: Path, persons: int, seed: int, file_format: str, truth_dir: 
            fmt: str) -> None:
     """Write sample data in the canonical input format (accounts, interactions, contents,
     engagements, identity_links) for PERSONS persons on five knowledge-paid platforms, and
-    the planted communities and KOLs to a separate truth folder that ingest never reads.
+    the planted communities, KOLs and KOL-caused purchases to a separate truth folder that
+    ingest never reads.
 
     Example: kolgraph sample --out data/sample --persons 100000 --file-format parquet
     """
@@ -55,4 +56,4 @@ def sample(out_dir: Path, persons: int, seed: int, file_format: str, truth_dir: 
                f"{summary.kols} planted KOLs, {summary.multi_platform_persons:,} on 2+ "
                f"platforms (seed {seed}, {elapsed:.1f}s)")
     for row in files:
-        click.echo(f"  {row['file']:<15} {row['rows']:>11,} rows  {row['path']}")
+        click.echo(f"  {row['file']:<20} {row['rows']:>9,} rows  {row['path']}")
