@@ -155,8 +155,8 @@ def test_cli_analyze_seeds_and_export(store, cli_env, tmp_path):
     as_json = runner.invoke(cli, ["seeds", "--k", "2", "--format", "json", "--rr-sets", "2000",
                                   "--runs", "50", "--exclude", "a0"])
     assert as_json.exit_code == 0, as_json.output
-    plan = json.loads(as_json.output)
-    assert [s["strategy"] for s in plan["strategies"]] == ["ris", "top_pagerank",
+    plan = json.loads(as_json.stdout)  # standard error has the progress lines
+    assert [s["strategy"] for s in plan["strategies"]] == ["imm", "top_pagerank",
                                                            "top_followers"]
     ris = plan["strategies"][0]
     assert len(ris["seeds"]) == 2 and "a0" not in ris["seeds"]

@@ -38,8 +38,10 @@ class Weights:
     betweenness_exact_below: int
     betweenness_samples: int
     overlap_top_n: int
-    rr_sets: int
+    rr_sets: int | None
     mc_runs: int
+    epsilon: float = 0.1
+    celf_runs: int = 100
 
     @property
     def content_interaction(self) -> dict[str, float]:
@@ -110,6 +112,15 @@ def load_weights(path: str | Path | None = None) -> Weights:
         betweenness_exact_below=_number(data["betweenness"], "exact_below", where, integer=True),
         betweenness_samples=max(1, _number(data["betweenness"], "samples", where, integer=True)),
         overlap_top_n=_number(data["overlap"], "top_n", where, integer=True),
-        rr_sets=max(1, _number(data["seeds"], "rr_sets", where, integer=True)),
+        rr_sets=_number(data["seeds"], "rr_sets", where, integer=True) or None,
         mc_runs=max(1, _number(data["seeds"], "mc_runs", where, integer=True)),
+        epsilon=_epsilon(data["seeds"], f"{where} [seeds]"),
+        celf_runs=max(1, _number(data["seeds"], "celf_runs", where, integer=True)),
     )
+
+
+def _epsilon(table: dict[str, Any], where: str) -> float:
+    value = _number(table, "epsilon", where)
+    if not 0 < value < 1:
+        raise WeightsError(f"{where}: epsilon must be between 0 and 1, got {value!r}")
+    return float(value)
