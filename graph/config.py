@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import os
 import tomllib
+import urllib.parse
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,11 @@ class Settings:
     #: Look-alike KOLs need at least this audience (``followers_total`` or ``reach``);
     #: ``None``: a tenth of the person's own audience, at least ``LOOKALIKE_MIN_FLOOR``.
     lookalike_min_audience: int | None = None
+    #: Where launching a campaign posts its audience segment (http or https); ``None``: no
+    #: webhook. Set by whoever runs kolgraph, never from the web UI.
+    campaign_webhook_url: str | None = None
+    #: Secret of the ``X-Kolgraph-Signature`` HMAC-SHA256 of each webhook body.
+    campaign_webhook_secret: str | None = None
 
     @property
     def db_dir(self) -> Path:
@@ -97,6 +103,8 @@ _ENV_NAMES = {
     "community_match": "KOLGRAPH_COMMUNITY_MATCH",
     "display_names": "KOLGRAPH_DISPLAY_NAMES",
     "lookalike_min_audience": "KOLGRAPH_LOOKALIKE_MIN_AUDIENCE",
+    "campaign_webhook_url": "KOLGRAPH_CAMPAIGN_WEBHOOK",
+    "campaign_webhook_secret": "KOLGRAPH_CAMPAIGN_WEBHOOK_SECRET",
 }
 
 BACKENDS = ("embedded", "neo4j")
@@ -129,6 +137,8 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
         return parse_as_of(raw, source)
     if name == "lookalike_min_audience":
         return parse_min_audience(raw, source)
+    if name == "campaign_webhook_url":
+        return parse_webhook_url(raw, source)
     try:
         if name == "home":
             return Path(str(raw)).expanduser().resolve()
@@ -141,6 +151,22 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{source}: {name} must be a {kind}, got {raw!r}") from exc
     return None if raw == "" else str(raw)
+
+
+def parse_webhook_url(raw: Any, source: str) -> str | None:
+    """A ``campaign_webhook_url``: an http or https URL with a host, ``None`` for empty.
+
+    >>> parse_webhook_url("ftp://x/y", "KOLGRAPH_CAMPAIGN_WEBHOOK")
+    Traceback (most recent call last):
+    graph.config.ConfigError: KOLGRAPH_CAMPAIGN_WEBHOOK: not an http or https URL: 'ftp://x/y'
+    """
+    text = str(raw).strip()
+    if not text:
+        return None
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{source}: not an http or https URL: {text!r}")
+    return text
 
 
 def parse_min_audience(raw: Any, source: str) -> int | None:

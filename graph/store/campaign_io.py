@@ -38,6 +38,28 @@ def audience_pairs(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
         {"ids": list(person_ids)}).rows
 
 
+def segment_page(store: GraphStore, campaign_id: str, *, platforms: Sequence[str],
+                 communities: Sequence[int], after: str, limit: int) -> list[Row]:
+    """One page of the campaign's audience segment: the accounts of persons in the audience
+    of its selected KOLs (an account that follows or interacted with one of theirs), the
+    first ``limit`` with ``account_key`` after ``after``, in ``account_key`` order:
+    ``account_key, person_id, community_id, platform, account_id, kols`` (how many of the
+    selected KOLs the account is tied to). Only accounts on ``platforms`` and persons in
+    ``communities`` of the current analyze run, when these are not empty."""
+    return store.read(
+        "MATCH (:Campaign {campaign_id: $id})-[:SELECTS]->(k:Person)-[:HAS_ACCOUNT]->"
+        "(:Account)<-[:FOLLOWS|INTERACTED]-(b:Account) "
+        "WHERE b.account_key > $after AND (size($platforms) = 0 OR b.platform IN $platforms) "
+        "WITH k, b MATCH (b)<-[:HAS_ACCOUNT]-(m:Person) WHERE m <> k "
+        "AND (size($communities) = 0 OR m.community_id IN $communities) "
+        "WITH b, m, count(DISTINCT k) AS kols "
+        "RETURN b.account_key AS account_key, m.person_id AS person_id, "
+        "m.community_id AS community_id, b.platform AS platform, b.account_id AS account_id, "
+        "kols ORDER BY account_key LIMIT $limit",
+        {"id": campaign_id, "after": after, "platforms": list(platforms),
+         "communities": list(communities), "limit": int(limit)}).rows
+
+
 def member_communities(store: GraphStore, person_ids: Sequence[str]) -> list[Row]:
     """``person_id, community_id`` (of the current analyze run; ``None`` before one) of the
     given persons."""
@@ -158,6 +180,12 @@ def events(store: GraphStore, campaign_id: str) -> list[Row]:
 def _now() -> str:
     """The current UTC time, ISO-8601 to the microsecond (audit events sort by it)."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def log_event(store: GraphStore, campaign_id: str, user: str, action: str,
+              detail: str) -> None:
+    """Record ``action``/``detail`` by ``user`` in the campaign's trail."""
+    _log(store, campaign_id, user, action, detail)
 
 
 def _log(store: GraphStore, campaign_id: str, user: str, action: str, detail: str) -> None:

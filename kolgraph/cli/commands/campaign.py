@@ -4,6 +4,7 @@ add or remove their KOLs (``kolgraph.usecases.campaigns``, as the web's campaign
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import getpass
 import os
@@ -12,7 +13,13 @@ from typing import Any
 import click
 
 from kolgraph.cli.main import KolgraphGroup
-from kolgraph.cli.support import format_option, store_from, write_rows, write_value
+from kolgraph.cli.support import (
+    format_option,
+    settings_from,
+    store_from,
+    write_rows,
+    write_value,
+)
 
 _DETAIL_FIELDS = ("campaign_id", "name", "status", "goal", "platforms", "communities",
                   "topics", "starts_on", "ends_on", "partner", "created_at", "created_by",
@@ -89,10 +96,72 @@ def set_(ctx: click.Context, campaign_id: str, **values: Any) -> None:
     from kolgraph.usecases import campaigns
 
     given = {k: v for k, v in values.items() if v not in (None, ())}
+    launching = given.get("status") == "launched"
     with store_from(ctx) as store:
-        campaigns.update(store, campaign_id, given, _user())
+        campaigns.update(store, campaign_id,
+                         {k: v for k, v in given.items() if k != "status" or not launching},
+                         _user())
+        if launching:
+            _launch(ctx, store, campaign_id)
     click.echo(f"campaign {campaign_id}: " + (", ".join(sorted(given)) or "nothing")
                + " set")
+
+
+def _launch(ctx: click.Context, store: Any, campaign_id: str) -> None:
+    """Launch the campaign and report the webhook's delivery on stderr (a failed one exits 1
+    after the launch is recorded)."""
+    from kolgraph.usecases import campaign_export, webhook
+
+    delivery = campaign_export.launch(store, campaign_id, _user(),
+                                      webhook.configured(settings_from(ctx)))
+    if delivery is None:
+        click.echo("launched (no webhook configured: KOLGRAPH_CAMPAIGN_WEBHOOK)", err=True)
+    elif delivery.ok:
+        click.echo(f"launched; webhook {delivery.detail}", err=True)
+    else:
+        raise click.ClickException(f"launched, but the webhook was not delivered: "
+                                   f"{delivery.detail}; run kolgraph campaign launch "
+                                   f"{campaign_id} to send it again")
+
+
+@campaign.command()
+@click.argument("campaign_id", metavar="ID")
+@click.pass_context
+def launch(ctx: click.Context, campaign_id: str) -> None:
+    """Launch campaign ID: its status becomes launched and, when KOLGRAPH_CAMPAIGN_WEBHOOK is
+    set, its audience segment is posted there (again, if it was launched before)."""
+    with store_from(ctx) as store:
+        _launch(ctx, store, campaign_id)
+
+
+@campaign.command()
+@click.argument("campaign_id", metavar="ID")
+@click.argument("what", type=click.Choice(("kols", "audience")))
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              default="-", show_default=True,
+              help="The file to write: a name ending in .xlsx gets an Excel workbook, any "
+                   "other CSV (UTF-8 with BOM); - is standard output (CSV).")
+@click.pass_context
+def export(ctx: click.Context, campaign_id: str, what: str, out: str) -> None:
+    """Export campaign ID's KOLS (handle and followers on every platform) or its AUDIENCE
+    segment (person and platform account ids of everyone its KOLs reach, kept to its
+    platforms and target communities), streamed, any length."""
+    import sys
+
+    from kolgraph.usecases import campaign_export
+
+    to_file = out != "-"
+    fmt = "xlsx" if to_file and out.lower().endswith(".xlsx") else "csv"
+    with store_from(ctx) as store:
+        download = campaign_export.download(store, campaign_id, what, fmt)
+        written = 0
+        with (open(out, "wb") if to_file else contextlib.nullcontext(sys.stdout.buffer)) \
+                as sink:
+            for chunk in download.chunks:
+                sink.write(chunk)
+                written += len(chunk)
+    if to_file:
+        click.echo(f"{out}: {written:,} bytes ({fmt})", err=True)
 
 
 @campaign.command()
