@@ -22,6 +22,8 @@ CREATE INDEX FOR (n:IngestBatch) ON (n.batch_key);
 GRAPH.CONSTRAINT CREATE UNIQUE NODE IngestBatch PROPERTIES 1 batch_key;
 CREATE INDEX FOR (n:Campaign) ON (n.campaign_id);
 GRAPH.CONSTRAINT CREATE UNIQUE NODE Campaign PROPERTIES 1 campaign_id;
+CREATE INDEX FOR (n:Partner) ON (n.partner_id);
+GRAPH.CONSTRAINT CREATE UNIQUE NODE Partner PROPERTIES 1 partner_id;
 
 // Look-ups that the analytics, the web UI and the query library make.
 CREATE INDEX FOR (n:Community) ON (n.run_id);
@@ -29,6 +31,7 @@ CREATE INDEX FOR (n:Community) ON (n.community_id);
 CREATE INDEX FOR (n:Person) ON (n.community_id);
 CREATE INDEX FOR (n:Person) ON (n.kol_score);
 CREATE INDEX FOR (n:Person) ON (n.display_name);
+CREATE INDEX FOR (n:Partner) ON (n.name_key);
 CREATE INDEX FOR (n:Account) ON (n.platform);
 CREATE INDEX FOR (n:Account) ON (n.account_id);
 CREATE INDEX FOR (n:Account) ON (n.display_name);

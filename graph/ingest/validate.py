@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from graph.ingest.formats import ENGAGEMENT_TYPES, INTERACTION_TYPES, KINDS
+from graph.ingest.identity_values import INVALID_REASONS, normalize_identity
 from graph.ingest.readers import LINE
 from graph.ingest.timestamps import TimeWindow, check_window, parse_epoch
 
@@ -223,20 +224,18 @@ def _timestamp(frame: pd.DataFrame, check: _Checker, column: str, times: _Times
 def _accounts(frame: pd.DataFrame, check: _Checker, times: _Times) -> pd.DataFrame:
     followers = _number(check, frame, "followers", integer=True)
     created, created_ok = _timestamp(frame, check, "created_at", times)
-    phone_digits = frame["phone"].str.replace(r"[\s\-+()]", "", regex=True)
-    check.fail((frame["phone"] != "") & ~phone_digits.str.fullmatch(r"\d{6,15}"),
-               "invalid phone number (value masked)")
-    check.fail((frame["email"] != "") & ~frame["email"].str.fullmatch(r"[^@\s]+@[^@\s]+"),
-               "invalid email address (value masked)")
+    phone, phone_ok = normalize_identity("phone", frame["phone"])
+    check.fail(~phone_ok, INVALID_REASONS["phone"])
+    email, email_ok = normalize_identity("email", frame["email"])
+    check.fail(~email_ok, INVALID_REASONS["email"])
     out = pd.DataFrame({
         "platform": frame["platform"].str.lower(),
         "account_id": frame["account_id"],
         "display_name": frame["display_name"],
         "followers": followers.astype(np.int64),
         "created_at": np.where(created_ok, created, -1),  # -1: none (never valid)
-        "phone": phone_digits.str.removeprefix("86").where(phone_digits.str.len() > 11,
-                                                            phone_digits),
-        "email": frame["email"].str.lower(),
+        "phone": phone,
+        "email": email,
         "unionid": frame["unionid"],
         LINE: frame[LINE],
     })

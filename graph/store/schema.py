@@ -28,6 +28,7 @@ NODE_KEYS: dict[str, str] = {
     "Run": "run_id",
     "IngestBatch": "batch_key",
     "Campaign": "campaign_id",
+    "Partner": "partner_id",
 }
 
 RELATIONSHIP_TYPES: tuple[str, ...] = (

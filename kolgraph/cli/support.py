@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import functools
+import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -37,6 +39,15 @@ class UserError(KolgraphError):
     def __init__(self, message: str, exit_code: int = 1):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def cli_user() -> str:
+    """Who acts, as audit trails record it: ``cli:<login>``."""
+    try:
+        login = os.environ.get("USER") or getpass.getuser()
+    except OSError:
+        login = str(os.getuid())
+    return f"cli:{login}"
 
 
 def settings_from(ctx: click.Context) -> Settings:
