@@ -19,11 +19,12 @@ import pandas as pd
 
 from graph.analytics import attribution
 from graph.analytics.attribution import DAY_S, RULES, Window
+from graph.analytics.partners import revenue_share
 from graph.analytics.ranking import AUDIENCE_TIE_TYPES
 from graph.errors import InvalidInput
 from graph.store import attribution_reads, campaign_io
 from graph.store.base import GraphStore, Row
-from kolgraph.usecases import campaigns
+from kolgraph.usecases import campaigns, partners
 from kolgraph.usecases.users import DEFAULT_TIMEZONE
 
 MAX_LOOKBACK_DAYS = 365
@@ -53,6 +54,12 @@ class AttributionReport:
     per_platform: list[Row]
     per_community: list[Row]
     totals: dict[str, float | int]
+    #: The partner named by the campaign's ``partner`` (``partners.get_by_name``), if any.
+    partner: Row | None = None
+    #: The partner's revenue ``R_par`` given by the caller (0 when not given).
+    partner_revenue: float = 0.0
+    #: ``R_div = α·R + β·R_par`` with ``R`` the attributed revenue, when there is a partner.
+    divided_revenue: float | None = None
 
 
 def _rule(value: Any) -> str:
@@ -79,11 +86,15 @@ def _records(frame: pd.DataFrame) -> list[Row]:
 
 
 def report(store: GraphStore, campaign_id: str, rule: Any = "last_touch",
-           lookback_days: Any = attribution.DEFAULT_LOOKBACK_DAYS) -> AttributionReport:
+           lookback_days: Any = attribution.DEFAULT_LOOKBACK_DAYS,
+           partner_revenue: Any = None) -> AttributionReport:
     """The attribution of campaign ``campaign_id`` under ``rule`` (``last_touch``,
     ``first_touch`` or ``linear``) with purchases counted up to ``lookback_days`` (1..365)
-    after a KOL's touch. See ``AttributionReport``."""
+    after a KOL's touch; when the campaign's ``partner`` names a partner, its revenue share
+    applied to the attributed revenue and ``partner_revenue`` (a number ≥ 0, else
+    ``InvalidInput`` naming it). See ``AttributionReport``."""
     chosen, days = _rule(rule), _lookback(lookback_days)
+    r_par = partners.share_value(partner_revenue, "partner_revenue", 0.0)
     campaign = campaigns.get(store, campaign_id)
     window = attribution.window_of(campaign.get("starts_on"), campaign.get("ends_on"),
                                    DEFAULT_TIMEZONE)
@@ -104,10 +115,15 @@ def report(store: GraphStore, campaign_id: str, rule: Any = "last_touch",
     rows = rows.assign(community_id=[placed.get(b, UNPLACED) for b in rows["buyer"]])
     per_kol = attribution.revenue_by(rows, "kol")
     per_kol.insert(1, "display_name", [kols.get(k, "") for k in per_kol["kol"]])
+    totals = attribution.totals(rows, purchases)
+    partner = partners.get_by_name(store, str(campaign.get("partner") or ""))
+    divided = None if partner is None else revenue_share(
+        float(partner["alpha"]), float(partner["beta"]),
+        float(totals["attributed_revenue"]), r_par)
     return AttributionReport(
         campaign=campaign, rule=chosen, lookback_days=days, window=window,
         launched=campaign.get("status") in ("launched", "closed"), rows=_records(rows),
         per_kol=_records(per_kol),
         per_platform=_records(attribution.revenue_by(rows, "platform")),
         per_community=_records(attribution.revenue_by(rows, "community_id")),
-        totals=attribution.totals(rows, purchases))
+        totals=totals, partner=partner, partner_revenue=r_par, divided_revenue=divided)

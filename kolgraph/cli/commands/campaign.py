@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import getpass
-import os
 from typing import Any
 
 import click
 
 from kolgraph.cli.main import KolgraphGroup
 from kolgraph.cli.support import (
+    cli_user,
     format_option,
     settings_from,
     store_from,
@@ -25,14 +24,6 @@ _DETAIL_FIELDS = ("campaign_id", "name", "status", "goal", "platforms", "communi
                   "topics", "starts_on", "ends_on", "partner", "created_at", "created_by",
                   "updated_at")
 
-
-def _user() -> str:
-    """Who acts, as the audit trail records it: ``cli:<login>``."""
-    try:
-        login = os.environ.get("USER") or getpass.getuser()
-    except OSError:
-        login = str(os.getuid())
-    return f"cli:{login}"
 
 
 @click.group(cls=KolgraphGroup)
@@ -67,7 +58,7 @@ def create(ctx: click.Context, name: str, **values: Any) -> None:
     from kolgraph.usecases import campaigns
 
     with store_from(ctx) as store:
-        campaign_id = campaigns.create(store, {"name": name, **values}, _user())
+        campaign_id = campaigns.create(store, {"name": name, **values}, cli_user())
     click.echo(campaign_id)
 
 
@@ -100,7 +91,7 @@ def set_(ctx: click.Context, campaign_id: str, **values: Any) -> None:
     with store_from(ctx) as store:
         campaigns.update(store, campaign_id,
                          {k: v for k, v in given.items() if k != "status" or not launching},
-                         _user())
+                         cli_user())
         if launching:
             _launch(ctx, store, campaign_id)
     click.echo(f"campaign {campaign_id}: " + (", ".join(sorted(given)) or "nothing")
@@ -112,7 +103,7 @@ def _launch(ctx: click.Context, store: Any, campaign_id: str) -> None:
     after the launch is recorded)."""
     from kolgraph.usecases import campaign_export, webhook
 
-    delivery = campaign_export.launch(store, campaign_id, _user(),
+    delivery = campaign_export.launch(store, campaign_id, cli_user(),
                                       webhook.configured(settings_from(ctx)))
     if delivery is None:
         click.echo("launched (no webhook configured: KOLGRAPH_CAMPAIGN_WEBHOOK)", err=True)
@@ -176,7 +167,7 @@ def add(ctx: click.Context, campaign_id: str, person_ids: tuple[str, ...],
 
     price = campaigns.cost_value(cost, "cost")
     with store_from(ctx) as store:
-        added = campaigns.select(store, campaign_id, list(person_ids), _user(),
+        added = campaigns.select(store, campaign_id, list(person_ids), cli_user(),
                                  costs={p: price for p in person_ids})
     click.echo(f"campaign {campaign_id}: {len(added)} KOLs added or updated")
 
@@ -190,7 +181,7 @@ def remove(ctx: click.Context, campaign_id: str, person_ids: tuple[str, ...]) ->
     from kolgraph.usecases import campaigns
 
     with store_from(ctx) as store:
-        removed = campaigns.deselect(store, campaign_id, list(person_ids), _user())
+        removed = campaigns.deselect(store, campaign_id, list(person_ids), cli_user())
     click.echo(f"campaign {campaign_id}: {removed} KOLs removed")
 
 
@@ -202,7 +193,7 @@ def delete(ctx: click.Context, campaign_id: str) -> None:
     from kolgraph.usecases import campaigns
 
     with store_from(ctx) as store:
-        campaigns.delete(store, campaign_id, _user())
+        campaigns.delete(store, campaign_id, cli_user())
     click.echo(f"campaign {campaign_id} deleted")
 
 
@@ -265,6 +256,59 @@ def show(ctx: click.Context, campaign_id: str, budget: str | None, fmt: str) -> 
         click.echo(f"\nwithin the budget {plan.budget:g}: {len(plan.within_budget)} KOLs, "
                    f"cost {plan.budget_cost:g}, reach {plan.budget_reach}: "
                    + (", ".join(plan.within_budget) or "none (no KOL with a cost fits)"))
+
+
+@campaign.command()
+@click.argument("campaign_id", metavar="ID")
+@click.option("--rule", type=click.Choice(("last_touch", "first_touch", "linear")),
+              default="last_touch", show_default=True,
+              help="How a purchase is split among the KOLs who led to it.")
+@click.option("--lookback-days", "lookback_days", type=int, default=7, show_default=True,
+              help="A purchase counts up to this many days after a KOL shared the content.")
+@click.option("--partner-revenue", "partner_revenue", default=None,
+              help="The partner's revenue from the campaign (R_par), for R_div = a*R + b*R_par "
+                   "when the campaign's partner is a known partner.")
+@format_option("table: totals and revenue by KOL, platform and community; json: all of it; "
+               "csv: one row per attributed purchase and KOL.")
+@click.pass_context
+def report(ctx: click.Context, campaign_id: str, rule: str, lookback_days: int,
+           partner_revenue: str | None, fmt: str) -> None:
+    """What campaign ID earned: the purchases and subscriptions of contents its KOLs shared
+    within its window, by persons of their audience, attributed under --rule."""
+    from graph.analytics.attribution import ROW_COLUMNS
+    from kolgraph.usecases import attribution
+
+    with store_from(ctx) as store:
+        found = attribution.report(store, campaign_id, rule=rule, lookback_days=lookback_days,
+                                   partner_revenue=partner_revenue)
+    if fmt == "json":
+        write_value(dataclasses.asdict(found))
+        return
+    if fmt == "csv":
+        write_rows(found.rows, [*ROW_COLUMNS, "community_id"], "csv")
+        return
+    totals = found.totals
+    if not found.launched:
+        click.echo(f"note: campaign {campaign_id} is {found.campaign.get('status')}, not "
+                   "launched; the figures are what its KOLs caused so far", err=True)
+    start, end = found.campaign.get("starts_on"), found.campaign.get("ends_on")
+    click.echo(f"rule {found.rule}, lookback {found.lookback_days} days, window "
+               f"{start or 'open'} – {end or 'open'} ({attribution.DEFAULT_TIMEZONE})")
+    click.echo(f"attributed: {totals['attributed_purchases']} of {totals['purchases']} "
+               f"purchases of the contents its KOLs shared, revenue "
+               f"{totals['attributed_revenue']:,.2f} of {totals['revenue']:,.2f} "
+               f"({totals['attributed_share']:.1%})")
+    if found.partner is not None and found.divided_revenue is not None:
+        click.echo(f"revenue shared with {found.partner['name']}: R_div = "
+                   f"{found.partner['alpha']:g} x {totals['attributed_revenue']:,.2f} + "
+                   f"{found.partner['beta']:g} x {found.partner_revenue:,.2f} = "
+                   f"{found.divided_revenue:,.2f}")
+    for title, rows, key in (("by KOL", found.per_kol, ["kol", "display_name"]),
+                             ("by platform", found.per_platform, ["platform"]),
+                             ("by community", found.per_community, ["community_id"])):
+        if rows:
+            click.echo(f"\n{title}:")
+            write_rows(rows, [*key, "purchases", "credit", "revenue"], "table")
 
 
 def _handle(kol: dict[str, Any]) -> str:
