@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from kolgraph.usecases import attribution, campaign_export
 from kolgraph.usecases import campaigns as campaign_usecase
+from kolgraph.usecases import partners as partner_usecase
 from web import charts, data, params, runs_data
 from web.console_data import library_queries, run_console_query
 from web.display import platform_name
+from web.errors import describe, json_error
+from web.export import download_response
 from web.network_view import localised
 from web.params import PAGE_SIZE
 from web.security import current_user, requires
@@ -100,6 +105,69 @@ def campaign(campaign_id: str) -> Response:
     budget = request.args.get("budget", "").strip() or None
     plan = campaign_usecase.plan(data.store(), campaign_id, budget=budget)
     return jsonify(dataclasses.asdict(plan))
+
+
+@bp.route("/campaigns/<campaign_id>/kols")
+@requires("viewer")
+def campaign_kols(campaign_id: str) -> Response:
+    columns, rows = campaign_export.kol_table(data.store(), campaign_id)
+    return jsonify([dict(zip(columns, row, strict=True)) for row in rows])
+
+
+@bp.route("/campaigns/<campaign_id>/segment")
+@requires("viewer")
+def campaign_segment(campaign_id: str) -> Response:
+    page = campaign_export.segment_page(
+        data.store(), campaign_id, after=params.str_arg("after") or "",
+        limit=params.int_arg("limit", 1000, low=1, high=campaign_export.MAX_JSON_PAGE) or 1000)
+    return jsonify({"rows": page.rows, "next_after": page.next_after})
+
+
+@bp.route("/campaigns/<campaign_id>/export/<what>.<fmt>")
+@requires("viewer")
+def campaign_export_file(campaign_id: str, what: str, fmt: str) -> Response:
+    found = campaign_export.download(data.store(), campaign_id, what, fmt)
+    return download_response(found.filename, found.media_type, found.chunks)
+
+
+@bp.route("/campaigns/<campaign_id>/attribution")
+@requires("viewer")
+def campaign_attribution(campaign_id: str) -> Response:
+    found = attribution.report(data.store(), campaign_id,
+                               rule=request.args.get("rule", "last_touch"),
+                               lookback_days=request.args.get("lookback_days", "7"))
+    return jsonify(dataclasses.asdict(found))
+
+
+@bp.route("/campaigns/<campaign_id>/attribution.chart")
+@requires("viewer")
+def campaign_attribution_chart(campaign_id: str) -> Response:
+    by = params.str_arg("by", ("kol", "platform", "community_id"), "kol") or "kol"
+    found = attribution.report(data.store(), campaign_id,
+                               rule=request.args.get("rule", "last_touch"),
+                               lookback_days=request.args.get("lookback_days", "7"))
+    rows = {"kol": found.per_kol, "platform": found.per_platform,
+            "community_id": found.per_community}[by]
+    label: dict[str, Callable[[Any], str]] = {
+        "kol": lambda r: str(r.get("display_name") or r["kol"]),
+        "platform": lambda r: platform_name(str(r["platform"])),
+        "community_id": lambda r: f"#{r['community_id']}"}
+    return jsonify(charts.attribution_chart(rows, by, label[by]))
+
+
+@bp.route("/partners")
+@requires("viewer")
+def partners() -> Response:
+    return jsonify(partner_usecase.list_all(data.store()))
+
+
+@bp.route("/partners/<partner_id>")
+@requires("viewer")
+def partner(partner_id: str) -> Response:
+    found = partner_usecase.overlap(data.store(), partner_id)
+    k = params.int_arg("k", 20, low=1, high=partner_usecase.MAX_K) or 20
+    best = partner_usecase.best_kols(data.store(), partner_id, k) if found.matched else []
+    return jsonify({**dataclasses.asdict(found), "best_kols": best})
 
 
 @bp.route("/filters")
@@ -212,6 +280,20 @@ def query() -> Response | tuple[Response, int]:
 
 @bp.route("/influencers/seeds")
 @requires("viewer")
-def seeds() -> Response:
+def seeds() -> Response | tuple[Response, int]:
+    """The seed plan (``k`` default 10, ``community``, ``platform``, ``model``, ``include``,
+    ``exclude``): 200 with the plan when it is ready (after waiting up to ``SEEDS_WAIT_S``),
+    202 with its progress (``data.seeds_status``, ``Retry-After: 1``) while it is computed
+    in the background (ask again), or the plan's error (400 naming the parameter, 503)."""
     q = params.seeds_query(data.filter_choices(), default_k=10)
-    return jsonify(data.seeds(q.k or 10, q.community, q.platform))
+    status = data.seeds(q.k or 10, q.community, q.platform, model=q.model, include=q.include,
+                        exclude=q.exclude, wait=data.seeds_wait())
+    if status.result is not None:
+        return jsonify(status.result)
+    if status.error is not None:
+        return json_error(*describe(status.error))
+    response = jsonify(data.seeds_status(status))
+    response.status_code = 202
+    response.headers["Retry-After"] = "1"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -22,6 +22,7 @@ from web import (
     campaigns,
     console,
     content_terms,
+    data,
     display,
     errors,
     favicon,
@@ -29,6 +30,7 @@ from web import (
     money,
     pages,
     params,
+    partners,
     preferences,
     security,
 )
@@ -37,8 +39,8 @@ from web.data import person_url
 from web.html import select_options, why_cell
 from web.params import page_url
 
-BLUEPRINTS = (auth.bp, pages.bp, campaigns.bp, console.bp, admin.bp, api.bp, preferences.bp,
-              favicon.bp)
+BLUEPRINTS = (auth.bp, pages.bp, campaigns.bp, partners.bp, console.bp, admin.bp, api.bp,
+              preferences.bp, favicon.bp)
 
 
 def _env_flag(name: str) -> bool | None:
@@ -69,9 +71,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
         MAX_CONTENT_LENGTH=1 << 20,
         LOGIN_RATE_LIMIT=10,
+        SEEDS_WAIT_S=data.SEEDS_WAIT_S,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     install(app, WebContext.for_store(settings, store))
+    app.before_request(partners.allow_large_upload)  # before any check reads the body
     security.install(app)
     app.before_request(params.check_request_values)
     errors.install(app)

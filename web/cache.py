@@ -36,6 +36,14 @@ class RunCache:
                 return True, self._items[key]
             return False, None
 
+    def peek(self, key: Hashable) -> tuple[bool, Any]:
+        """``(True, value)`` when ``key`` is cached, else ``(False, None)``; never computes.
+
+        >>> RunCache().peek("missing")
+        (False, None)
+        """
+        return self._lookup(key)
+
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The cached value of ``key``, computing and storing it when absent."""
         found, value = self._lookup(key)

@@ -6,16 +6,23 @@ Every change is a POST with the CSRF token, made through the use-case in the use
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from graph.analytics.attribution import ROW_COLUMNS
 from graph.errors import InvalidInput
+from graph.sheets import MEDIA_TYPES, csv_chunks
+from kolgraph.usecases import attribution, campaign_export, webhook
 from kolgraph.usecases import campaigns as usecase
 from web import data
+from web.context import get_context
 from web.display import platform_name
 from web.errors import parameter_message
+from web.export import download_response
 from web.security import current_user, requires
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -87,14 +94,57 @@ def show(campaign_id: str) -> str:
     view = plan_view(campaign_id, budget)
     return render_template("campaign.html", c=view["plan"].campaign, v=view, budget=budget,
                            trail=usecase.history(data.store(), campaign_id),
-                           choices=data.filter_choices(), statuses=usecase.STATUSES)
+                           choices=data.filter_choices(), statuses=usecase.STATUSES,
+                           webhook=_webhook_host())
+
+
+def _webhook_host() -> str | None:
+    """The host of the configured webhook (shown next to the launch button), or ``None``."""
+    url = get_context().settings.campaign_webhook_url
+    return urllib.parse.urlsplit(url).hostname if url else None
 
 
 @bp.route("/<campaign_id>", methods=["POST"])
 @requires("viewer")
 def update(campaign_id: str) -> Response:
-    usecase.update(data.store(), campaign_id, _form_values(), _user())
+    values = _form_values()
+    current = usecase.get(data.store(), campaign_id)
+    launching = values.get("status") == "launched" and current.get("status") != "launched"
+    if launching:
+        values.pop("status")
+    usecase.update(data.store(), campaign_id, values, _user())
+    if launching:
+        _launch(campaign_id)
     return redirect(url_for("campaigns.show", campaign_id=campaign_id), code=303)
+
+
+def _launch(campaign_id: str) -> None:
+    """Launch the campaign and tell the user what became of the webhook (a flash)."""
+    delivery = campaign_export.launch(data.store(), campaign_id, _user(),
+                                      webhook.configured(get_context().settings))
+    if delivery is None:
+        flash(_("Campaign launched."))
+    elif delivery.ok:
+        flash(_("Campaign launched; its audience segment was sent to the webhook."))
+    else:
+        flash(_("Campaign launched, but the webhook did not take the audience segment "
+                "(%(detail)s). Launch again to resend it.", detail=delivery.detail), "error")
+
+
+@bp.route("/<campaign_id>/launch", methods=["POST"])
+@requires("viewer")
+def launch(campaign_id: str) -> Response:
+    """POST: launch the campaign (again: resend its segment to the webhook)."""
+    _launch(campaign_id)
+    return redirect(url_for("campaigns.show", campaign_id=campaign_id), code=303)
+
+
+@bp.route("/<campaign_id>/export/<what>.<fmt>")
+@requires("viewer")
+def export(campaign_id: str, what: str, fmt: str) -> Response:
+    """The campaign's KOLs or audience segment as a streamed CSV or XLSX download."""
+    found = campaign_export.download(data.store(), campaign_id, what, fmt)
+    return download_response(found.filename, found.media_type, found.chunks)
 
 
 @bp.route("/<campaign_id>/kols", methods=["POST"])
@@ -135,6 +185,50 @@ def set_costs(campaign_id: str) -> Response:
 def remove_kol(campaign_id: str) -> Response:
     usecase.deselect(data.store(), campaign_id, request.form.getlist("person_id"), _user())
     return _back(campaign_id)
+
+
+def report_view(campaign_id: str) -> dict[str, Any]:
+    """The attribution report of the campaign for the ``rule`` and ``lookback_days`` asked
+    (``attribution.report``), the KOLs with their badge fields, and the query string of the
+    choice (for the chart and CSV links)."""
+    rule = request.args.get("rule", "last_touch")
+    days = request.args.get("lookback_days", "7")
+    found = attribution.report(data.store(), campaign_id, rule=rule, lookback_days=days,
+                               partner_revenue=request.args.get("partner_revenue") or None)
+    badges = data.person_badges([str(r["kol"]) for r in found.per_kol])
+    kols = [{**r, "badge": badges.get(r["kol"], {"person_id": r["kol"],
+                                                 "display_name": r["display_name"]})}
+            for r in found.per_kol]
+    titles = data.community_titles(data.analyze_run_id(required=False),
+                                   {int(r["community_id"]) for r in found.per_community})
+    communities = [{**r, "title": titles.get(int(r["community_id"]), "")}
+                   for r in found.per_community]
+    return {"report": found, "kols": kols, "communities": communities,
+            "platforms": [{**r, "name": platform_name(r["platform"])}
+                          for r in found.per_platform],
+            "query": urllib.parse.urlencode({"rule": found.rule,
+                                             "lookback_days": found.lookback_days})}
+
+
+@bp.route("/<campaign_id>/report")
+@requires("viewer")
+def report(campaign_id: str) -> str:
+    """What the campaign earned: attributed purchases and revenue by KOL, platform and
+    community, under the rule and lookback chosen, with charts and a CSV."""
+    view = report_view(campaign_id)
+    return render_template("campaign_report.html", c=view["report"].campaign, v=view,
+                           rules=attribution.RULES)
+
+
+@bp.route("/<campaign_id>/report.csv")
+@requires("viewer")
+def report_csv(campaign_id: str) -> Response:
+    """The attributed purchases of the report (one row per purchase and KOL) as CSV."""
+    found = report_view(campaign_id)["report"]
+    columns = [*ROW_COLUMNS, "community_id"]
+    return download_response(f"{campaign_id}-attribution-{found.rule}.csv",
+                             MEDIA_TYPES["csv"],
+                             csv_chunks(columns, ([r[c] for c in columns] for r in found.rows)))
 
 
 @bp.route("/<campaign_id>/delete", methods=["POST"])

@@ -94,3 +94,19 @@ def person_activity_chart(months: Sequence[Mapping[str, Any]]) -> dict[str, Any]
                        "title": {"display": True, "text": _("conversions")}}},
                 "plugins": {"title": {"display": True,
                                       "text": _("Engagement and conversions per month")}}}}
+
+
+def attribution_chart(rows: Sequence[Mapping[str, Any]], key: str,
+                      label: Callable[[Any], str] = str, limit: int = 15) -> dict[str, Any]:
+    """Attributed revenue per ``key`` (``kol``, ``platform`` or ``community_id`` rows of an
+    attribution report, most revenue first), the first ``limit`` as horizontal bars, each
+    named by ``label``; texts in the request's language."""
+    shown = list(rows)[:limit]
+    return {"type": "bar",
+            "data": {"labels": [label(r) for r in shown], "datasets": [
+                {"label": _("attributed revenue (¥)"),
+                 "data": [round(float(r["revenue"]), 2) for r in shown],
+                 "backgroundColor": [_color(i) for i in range(len(shown))]}]},
+            "options": {"indexAxis": "y",
+                        "plugins": {"legend": {"display": False}},
+                        "scales": {"x": {"beginAtZero": True}}}}

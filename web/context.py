@@ -22,6 +22,7 @@ from web.dbwatch import DatabaseWatch
 from web.display_names import DisplayNames
 from web.jobs import JobRunner
 from web.limiter import LoginLimiter
+from web.seed_jobs import SeedJobs
 from web.users import UserStore
 
 EXTENSION = "kolgraph"
@@ -31,9 +32,9 @@ CURRENT_KINDS = ("ingest", "analyze", "refresh")  # the runs the pages show
 @dataclass
 class WebContext:
     """What every request needs: settings, the shared store (thread-safe connection pool),
-    the users file, the per-run caches, the log-in limiter, background jobs, the watch
-    that restarts the embedded database when it is found down, and the display names of
-    platforms and topics."""
+    the users file, the per-run caches, the log-in limiter, background jobs (the admin's
+    runs, and the seed plans of ``web.seed_jobs``), the watch that restarts the embedded
+    database when it is found down, and the display names of platforms and topics."""
 
     settings: Settings
     store: GraphStore
@@ -45,6 +46,7 @@ class WebContext:
     orderings: RunCache = field(default_factory=lambda: RunCache(16))
     pages: RunCache = field(default_factory=lambda: RunCache(512))
     database: DatabaseWatch = field(default_factory=lambda: DatabaseWatch(None))
+    seed_jobs: SeedJobs = field(default_factory=SeedJobs)
 
     @classmethod
     def for_store(cls, settings: Settings, store: GraphStore) -> WebContext:

@@ -7,20 +7,20 @@ from __future__ import annotations
 import json
 import math
 import zlib
-from collections.abc import Callable, Collection, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Hashable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
-from flask import abort, g, has_request_context, url_for
-from flask_babel import get_timezone, gettext
+from flask import abort, current_app, g, has_request_context, url_for
+from flask_babel import get_timezone, gettext, lazy_gettext
 from flask_babel import gettext as _
 
 from graph.analytics.community_ids import UNASSIGNED_ID
 from graph.analytics.overlap import audience_overlap
-from graph.errors import InvalidInput
+from graph.errors import NotReady
 from graph.search_index import SearchIndex, SearchRow
 from graph.store import GraphStore, campaign_io, gnn_io, overview_reads, person_reads, web_reads
 from graph.store.runs import list_runs
@@ -31,9 +31,11 @@ from web.activity import monthly
 from web.community_titles import community_label, community_title
 from web.context import CURRENT_KINDS, current_run, current_run_id, get_context, get_store
 from web.display import topic_name
-from web.i18n import locale_key, recommenders_text
+from web.errors import describe
+from web.i18n import locale_key, recommenders_text, seed_stage
 from web.network_view import localised
 from web.reasons import parse_evidence, reason_text
+from web.seed_jobs import JobStatus, SeedJob
 from web.why import Percentiles, reasons
 
 NETWORK_CORE = 150
@@ -46,6 +48,11 @@ KOL_SHARE = 0.1        # a KOL: kol_score in the top 10% of the run
 LOOKALIKE_AUDIENCE_SHARE = 0.1
 #: ... and at least this audience.
 LOOKALIKE_MIN_FLOOR = 100
+#: Seconds a request waits for a seed plan before answering with its progress (the app's
+#: ``SEEDS_WAIT_S`` when set): a plan of a small graph comes at once, a large one in the
+#: background.
+SEEDS_WAIT_S = 1.0
+SEEDS_BUSY = lazy_gettext("too many seed plans are being computed; try again in a minute")
 COMMUNITY_SORTS = ("size", "modularity_share", "density", "community_id")
 
 T = TypeVar("T")
@@ -466,6 +473,12 @@ def leaderboard_rows(run_id: str, *, community: int | None, platform: str | None
                                  person_ids=person_ids)
 
 
+def person_badges(person_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """person id -> the leaderboard columns of that person with the badge fields of
+    ``identify`` (unknown ids are left out)."""
+    return {r["person_id"]: r for r in identify(web_reads.persons_by_ids(store(), person_ids))}
+
+
 def identify(rows: list[dict[str, Any]], titles: dict[int, str] | None = None
              ) -> list[dict[str, Any]]:
     """``rows`` (persons with ``person_id``, ``display_name``, ``community_id``) with what
@@ -726,21 +739,69 @@ def search_index() -> SearchIndex:
     return _cached(("search_index", _ingest_key(), analyze_run_id(required=False)), compute)
 
 
-def seeds(k: int, community: int | None, platform: str | None) -> dict[str, Any]:
-    """The campaign plan of the seeds use-case (RIS seeds next to the top-k by PageRank and
-    by followers, with their expected reach), cached per (ingest run, analyze run, k,
-    community, platform): it reads the whole projection. A bad parameter raises
-    ``InvalidInput`` (a 400 naming it), remembered like a plan."""
-    key = ("seeds", _ingest_key(), analyze_run_id(required=False), k, community, platform)
+def seeds_key(k: int, community: int | None, platform: str | None, *, model: str = "ic",
+              include: Sequence[str] = (), exclude: Sequence[str] = ()) -> tuple[Any, ...]:
+    """The cache and job key of a seed plan: the current ingest and analyze runs (a new run
+    makes the plan stale) and every parameter of the plan (``exclude`` in any order)."""
+    return ("seeds", _ingest_key(), analyze_run_id(required=False), k, community, platform,
+            model, tuple(include), tuple(sorted(exclude)))
 
-    def compute() -> dict[str, Any]:
-        try:
-            return plan_seeds(store(), k, community=community, platform=platform)
-        except InvalidInput as exc:
-            return {"error": exc}
 
-    plan = _cached(key, compute)
-    if "error" in plan:
-        raise InvalidInput(plan["error"].param, plan["error"].message)
-    return {**plan, "community": community, "platform": platform,
-            "urls": {p: person_url(p) for p in plan["names"]}}
+def seeds(k: int, community: int | None, platform: str | None, *, model: str = "ic",
+          include: Sequence[str] = (), exclude: Sequence[str] = (),
+          wait: float = 0.0) -> JobStatus:
+    """The campaign plan of the seeds use-case (IMM seeds next to the top-k by PageRank and
+    by followers, with their expected reach) for ``k`` seeds within ``community`` and
+    ``platform``, under diffusion ``model``, with the ``include`` persons and without the
+    ``exclude`` ones. A plan takes seconds to minutes (it reads the whole projection), so it
+    is computed in the background (``web.seed_jobs``) and cached per ``seeds_key``: the
+    answer is the job's ``JobStatus`` after waiting up to ``wait`` seconds for it: ``done``
+    with the plan (plus ``community``, ``platform`` and the chosen persons' ``urls``),
+    ``running`` with its stage, or ``error`` with the use-case's error (``InvalidInput``
+    naming the parameter, ``NotReady``). ``NotReady`` is raised when too many plans are
+    being computed already."""
+    key = seeds_key(k, community, platform, model=model, include=include, exclude=exclude)
+    context = get_context()
+    found, plan = context.cache.peek(key)
+    job = SeedJob.finished(key, plan) if found else context.seed_jobs.get(key)
+    if job is None or job.retry:
+        graph_store, cache = store(), context.cache
+
+        def compute(progress: Callable[[str, float], None]) -> dict[str, Any]:
+            return cache.get(key, lambda: plan_seeds(
+                graph_store, k, community=community, platform=platform, model=model,
+                include=list(include), exclude=list(exclude), progress=progress))
+
+        job = context.seed_jobs.start(key, compute)
+        if job is None:
+            raise NotReady(str(SEEDS_BUSY))
+    job.wait(wait)
+    status = job.status()
+    if status.result is None:
+        return status
+    return replace(status, result={
+        **status.result, "community": community, "platform": platform,
+        "urls": {p: person_url(p) for p in status.result["names"]}})
+
+
+def seeds_wait() -> float:
+    """How long a request waits for a seed plan before it answers with the job's progress:
+    the app's ``SEEDS_WAIT_S`` (seconds; ``SEEDS_WAIT_S`` here when unset)."""
+    return float(current_app.config.get("SEEDS_WAIT_S", SEEDS_WAIT_S))
+
+
+def seeds_status(status: JobStatus) -> dict[str, Any]:
+    """A seed plan's job as the status endpoint answers it: ``state`` (``running``,
+    ``done``, ``error``), ``stage`` (``web.seed_jobs.STAGES``) and ``stage_text`` (in the
+    request's language), ``fraction`` of the stage done (0..1) and ``message`` (the stage
+    while running, the error in the error pages' words, with ``parameter`` and its HTTP
+    ``status``)."""
+    body: dict[str, Any] = {"state": status.state, "stage": status.stage,
+                            "stage_text": seed_stage(status.stage),
+                            "fraction": round(status.fraction, 3), "message": ""}
+    if status.state == "running":
+        body["message"] = body["stage_text"]
+    elif status.error is not None:
+        code, message, parameter = describe(status.error)
+        body.update(message=message, parameter=parameter, status=code)
+    return body

@@ -95,14 +95,32 @@ def wants_json() -> bool:
         request.accept_mimetypes.best == "application/json")
 
 
+def json_error(code: int, message: str, parameter: str | None = None) -> tuple[Response, int]:
+    """The API's JSON error ``{error, status, message[, parameter]}`` and its status."""
+    body: dict[str, str | int] = {"error": _title(code), "status": code, "message": message}
+    if parameter is not None:
+        body["parameter"] = parameter
+    return jsonify(body), code
+
+
+def describe(exc: Exception) -> tuple[int, str, str | None]:
+    """How the error pages show a use-case's error ``exc`` that was caught and kept (a
+    background job's): ``(status, message in the request's language, parameter or None)``;
+    an unexpected error is a 500 with the server error's message (it was logged where it
+    was caught)."""
+    if isinstance(exc, KolgraphError):
+        code = next((status for cls, status in STATUS if isinstance(exc, cls)), None)
+        if code is not None:
+            if exc.param is None:
+                return code, exc.message, None
+            return code, parameter_message(exc.param, exc.message), exc.param
+    return 500, _("something went wrong on the server; the error was logged"), None
+
+
 def _render(code: int, message: str,
             parameter: str | None = None) -> BaseResponse | tuple[Response | str, int]:
     if wants_json():
-        body: dict[str, str | int] = {"error": _title(code), "status": code,
-                                      "message": message}
-        if parameter is not None:
-            body["parameter"] = parameter
-        return jsonify(body), code
+        return json_error(code, message, parameter)
     if code == 401:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     return render_template("error.html", code=code, title=_title(code),

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from flask import Response
+from flask import Response, stream_with_context
 
 from graph.csv_cells import FORMULA_STARTS, csv_cell
 
-__all__ = ["BOM", "FORMULA_STARTS", "csv_cell", "csv_response"]
+__all__ = ["BOM", "FORMULA_STARTS", "csv_cell", "csv_response", "download_response"]
 
 BOM = "\ufeff"
 
@@ -35,3 +35,11 @@ def csv_response(columns: Sequence[str], rows: Iterable[Sequence[object]],
         writer.writerow([csv_cell(v) for v in row])
     return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+def download_response(filename: str, media_type: str, chunks: Iterator[bytes]) -> Response:
+    """An attachment streamed from ``chunks`` as they are made (``graph.sheets``), inside the
+    request's context so that reading the graph page by page keeps working."""
+    return Response(stream_with_context(chunks), mimetype=media_type,
+                    headers={"Content-Disposition": f"attachment; filename={filename}",
+                             "X-Content-Type-Options": "nosniff"})

@@ -161,8 +161,11 @@ TERMS = {code: text for code, text in (
     ("betweenness", lazy_gettext("betweenness")),
     ("followers_total", lazy_gettext("followers_total")),
     ("platforms", lazy_gettext("platforms")),
-    ("ris", lazy_gettext("ris")), ("top_pagerank", lazy_gettext("top_pagerank")),
-    ("top_followers", lazy_gettext("top_followers")),
+    ("imm", lazy_gettext("IMM influence maximisation")),
+    ("top_pagerank", lazy_gettext("top_pagerank")),
+    ("top_followers", lazy_gettext("top_followers")), ("celf", lazy_gettext("CELF greedy")),
+    # diffusion models of the seeds page (graph/analytics/diffusion.py)
+    ("ic", lazy_gettext("independent cascade")), ("lt", lazy_gettext("linear threshold")),
     # recommendation tasks, evaluation splits and the recommenders (gnn/recommend.py)
     ("people", lazy_gettext("people")), ("content", lazy_gettext("content")),
     ("val", lazy_gettext("validation")), ("test", lazy_gettext("test")),
@@ -183,7 +186,10 @@ TERMS = {code: text for code, text in (
     ("closed", lazy_gettext("closed")), ("create", lazy_gettext("campaign created")),
     ("update", lazy_gettext("changed")), ("status", lazy_gettext("status changed")),
     ("select", lazy_gettext("KOLs added")), ("deselect", lazy_gettext("KOLs removed")),
-    ("delete", lazy_gettext("deleted")),
+    ("delete", lazy_gettext("deleted")), ("webhook", lazy_gettext("webhook delivery")),
+    # attribution rules (graph/analytics/attribution.py)
+    ("last_touch", lazy_gettext("last touch")), ("first_touch", lazy_gettext("first touch")),
+    ("linear", lazy_gettext("linear (shared equally)")),
 )}
 
 
@@ -214,3 +220,22 @@ def term(code: object) -> str:
     language; an unknown code as it is."""
     text = TERMS.get(str(code))
     return str(text) if text is not None else ("" if code is None else str(code))
+
+
+#: The stages of a seed plan computed in the background (``web.seed_jobs.STAGES``).
+SEED_STAGES = {code: text for code, text in (
+    ("queued", lazy_gettext("waiting for another plan to finish")),
+    ("loading", lazy_gettext("reading the graph")),
+    ("sampling", lazy_gettext("sampling reverse reachable sets")),
+    ("selecting", lazy_gettext("choosing the seeds")),
+    ("simulating", lazy_gettext("simulating cascades")),
+    ("celf", lazy_gettext("running the CELF baseline")),
+    ("done", lazy_gettext("done")),
+)}
+
+
+def seed_stage(code: str) -> str:
+    """A seed plan's stage (``web.seed_jobs.STAGES``) in the request's language; an unknown
+    stage as it is."""
+    text = SEED_STAGES.get(code)
+    return str(text) if text is not None else code

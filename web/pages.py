@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from graph.analytics.community_ids import UNASSIGNED_ID
+from graph.analytics.diffusion import MODELS
 from web import data, params, runs_data
 from web.context import get_context
 from web.display import platform_name
+from web.errors import describe
 from web.export import csv_response
 from web.i18n import term
 from web.params import PAGE_SIZE
@@ -238,16 +240,46 @@ def search() -> str:
 
 @bp.route("/influencers/seeds")
 @requires("viewer")
-def seeds() -> str:
-    """Campaign seed selection (``k``, ``community``, ``platform``) with the reach
-    comparison; computed only when ``k`` is given."""
+def seeds() -> tuple[str, int]:
+    """Campaign seed selection (``k``, ``community``, ``platform``, ``model``, ``include``,
+    ``exclude``) with the reach comparison; computed only when ``k`` is given, in the
+    background (``data.seeds``). The page shows the plan when it is ready (after waiting up
+    to ``SEEDS_WAIT_S``), else the form and the plan's progress, which ``js/seeds.js``
+    follows through ``seeds_status`` until it reloads the page (without JavaScript the page
+    refreshes itself). An error of the plan is shown with the form, with its status (400
+    naming the parameter, 503 not ready)."""
     choices = data.filter_choices()
     q = params.seeds_query(choices, default_k=None)
-    plan = data.seeds(q.k, q.community, q.platform) if q.k else None
+    status = data.seeds(q.k, q.community, q.platform, model=q.model, include=q.include,
+                        exclude=q.exclude, wait=data.seeds_wait()) if q.k else None
+    failed = status.error if status is not None else None
+    error = describe(failed) if failed is not None else None
     listed = [(c, label) for c, label in zip(choices["communities"],
                                              choices["community_labels"], strict=True)
               if c != UNASSIGNED_ID]
-    return render_template("seeds.html", choices=choices, plan=plan, k=q.k or 10,
-                           community=q.community, platform=q.platform,
-                           communities=[c for c, _label in listed],
-                           community_labels=[label for _c, label in listed])
+    running = status is not None and status.state == "running"
+    page = render_template(
+        "seeds.html", choices=choices, plan=status.result if status else None, k=q.k or 10,
+        community=q.community, platform=q.platform, model=q.model,
+        include=",".join(q.include), exclude=",".join(q.exclude), models=MODELS,
+        communities=[c for c, _label in listed],
+        community_labels=[label for _c, label in listed],
+        job=data.seeds_status(status) if running and status is not None else None,
+        status_url=url_for("pages.seeds_status", **q.query()) if running else None,
+        reload_url=url_for("pages.seeds", **q.query()) if q.k else None,
+        error=error)
+    return page, error[0] if error else 200
+
+
+@bp.route("/influencers/seeds/status")
+@requires("viewer")
+def seeds_status() -> Response:
+    """The seed plan of the same parameters as the seeds page (``k`` default 10) as JSON
+    (``data.seeds_status``: ``state``, ``stage``, ``stage_text``, ``fraction``,
+    ``message``), starting it when it is neither cached nor running; the page polls it."""
+    q = params.seeds_query(data.filter_choices(), default_k=10)
+    status = data.seeds(q.k or 10, q.community, q.platform, model=q.model, include=q.include,
+                        exclude=q.exclude)
+    response = jsonify(data.seeds_status(status))
+    response.headers["Cache-Control"] = "no-store"
+    return response

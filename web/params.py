@@ -19,6 +19,7 @@ from flask import request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from graph.analytics.diffusion import MODELS
 from graph.store.web_reads import SORT_COLUMNS
 from web.charts import RANKING_METRICS
 from web.context import get_context
@@ -30,6 +31,8 @@ SEARCH_PAGE_SIZE = 20
 MAX_PAGE = 100_000
 SEARCH_CHARS = 200
 SELECT_LIMIT = 50
+#: Persons a seed plan may name to include, and to exclude (each).
+SEED_PERSONS = 200
 MAX_QUERY_CHARS = 20_000
 MAX_JSON_DEPTH = 32
 INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
@@ -158,23 +161,43 @@ def leaderboard_query(choices: Choices, *, select_limit: int = SELECT_LIMIT) -> 
 @dataclass(frozen=True)
 class SeedsQuery:
     """Campaign seed selection: ``k`` seeds (``None``: not asked yet), within ``community``
-    and ``platform`` when given."""
+    and ``platform`` when given, under diffusion ``model`` (``ic`` or ``lt``), with the
+    ``include`` persons (ids) in every strategy's seeds and the ``exclude`` persons in none."""
 
     k: int | None
     community: int | None
     platform: str | None
+    model: str = "ic"
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def query(self) -> dict[str, Any]:
+        """The parameters that are set, as URL query parameters (lists comma-separated).
+
+        >>> SeedsQuery(k=5, community=None, platform="weibo", include=("p1", "p2")).query()
+        {'k': 5, 'platform': 'weibo', 'model': 'ic', 'include': 'p1,p2'}
+        """
+        values = {"k": self.k, "community": self.community, "platform": self.platform,
+                  "model": self.model, "include": ",".join(self.include) or None,
+                  "exclude": ",".join(self.exclude) or None}
+        return {k: v for k, v in values.items() if v is not None}
 
 
 def seeds_query(choices: Choices, *, default_k: int | None) -> SeedsQuery:
     """``k`` (1..200, ``default_k`` when absent), ``community`` (one of the current analyze
-    run's) and ``platform``, checked against ``choices``."""
+    run's) and ``platform``, checked against ``choices``; ``model`` (``MODELS``, default
+    ``ic``); ``include`` and ``exclude``: person ids, repeated or comma-separated (at most
+    ``SEED_PERSONS`` each; whether they exist is the use-case's check)."""
     k = int_arg("k", default_k, low=1, high=200)
     community = int_arg("community", None, low=0)
     if community is not None and community not in choices["communities"]:
         raise ParameterError("community", _("no community %(id)s in the current analyze run",
                                             id=community))
     return SeedsQuery(k=k, community=community,
-                      platform=named_arg("platform", "platforms", choices["platforms"]))
+                      platform=named_arg("platform", "platforms", choices["platforms"]),
+                      model=str_arg("model", MODELS, "ic") or "ic",
+                      include=tuple(list_arg("include", SEED_PERSONS)),
+                      exclude=tuple(list_arg("exclude", SEED_PERSONS)))
 
 
 @dataclass(frozen=True)

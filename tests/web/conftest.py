@@ -126,6 +126,9 @@ def web_app(web_sample: WebSample) -> Flask:
 
     app = create_app(web_sample.settings, web_sample.store, cookie_secure=False)
     app.config["LOGIN_RATE_LIMIT"] = 1000
+    # a seed plan of the sample takes seconds: the tests that read a plan get it in the
+    # first answer; those of its progress (test_web_seeds.py) set 0 to see the job instead
+    app.config["SEEDS_WAIT_S"] = 300
     app.test_client_class = EnglishClient
     return app
 

@@ -54,7 +54,8 @@ def test_pages_in_chinese_then_english(chinese_page, web_sample, artifacts_dir):
         if heading:
             assert page.locator("h1").first.inner_text() == heading
         assert page.locator("nav.kg-nav").inner_text().split() == ["概览", "社群", "达人榜",
-                                                                   "推广活动", "运行记录"]
+                                                                   "推广活动", "合作伙伴",
+                                                                   "运行记录"]
         if name == "person":  # the network view's own texts (network.js) are Chinese too
             assert page.wait_for_selector(".kg-network-fit").inner_text() == "适应窗口"
             assert page.locator("#person-network").get_attribute("aria-label") \

@@ -151,7 +151,8 @@ def walkable(url: str, origin: str) -> str | None:
     if f"{parts.scheme}://{parts.netloc}" != origin:
         return None
     path = parts.path or "/"
-    if path.startswith(("/api/", "/static/", "/logout")) or path.endswith((".csv", ".json")):
+    if path.startswith(("/api/", "/static/", "/logout")) \
+            or path.endswith((".csv", ".json", ".xlsx")):
         return None
     return path + (f"?{parts.query}" if parts.query else "")
 
@@ -173,6 +174,7 @@ def test_page_kinds_and_walkable_links():
     origin = "http://127.0.0.1:8050"
     assert walkable(f"{origin}/search?q=zhou", origin) == "/search?q=zhou"
     assert walkable(f"{origin}/influencers.csv?page=1", origin) is None
+    assert walkable(f"{origin}/campaigns/C1/export/kols.xlsx", origin) is None
     assert walkable(f"{origin}/api/v1/overview", origin) is None
     assert walkable("https://example.com/", origin) is None
 

@@ -5,6 +5,7 @@ the library query count the same audiences."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -12,6 +13,7 @@ from flask.testing import FlaskClient
 
 from graph.querylib import run_library_query
 from kolgraph.usecases import campaigns
+from tests.test_campaign_export import receiver  # noqa: F401  (fixture)
 from tests.web.conftest import csrf_token
 
 ADD_BUTTON = re.compile(r'form="campaign-add" name="select" value="([^"]+)"')
@@ -120,3 +122,91 @@ def test_the_leaderboard_overlap_is_the_library_audience(
     assert (int(row.group(1)), int(row.group(2))) == (library["shared"],
                                                       library["union_size"])
     assert float(row.group(3)) == round(library["jaccard"], 4)
+
+
+def test_exports_and_launch_from_the_campaign_page(web_app, web_sample, receiver,  # noqa: F811
+                                                   client_as: Callable[[str | None], FlaskClient]
+                                                   ) -> None:
+    from dataclasses import replace
+
+    from kolgraph.usecases import campaign_export
+    from web.context import get_context
+
+    url, received = receiver
+    viewer = client_as("viewer")
+    cid = _create(viewer, name="launch me")
+    html = viewer.get("/influencers?campaign=" + cid).get_data(as_text=True)
+    campaigns.select(web_sample.store, cid, ADD_BUTTON.findall(html)[:2], "viewer")
+    page = viewer.get(f"/campaigns/{cid}").get_data(as_text=True)
+    assert f'href="/campaigns/{cid}/export/audience.csv"' in page
+    assert "No webhook is configured" in page
+
+    segment = list(campaign_export.segment_rows(web_sample.store, cid))
+    download = viewer.get(f"/campaigns/{cid}/export/audience.csv")
+    assert download.status_code == 200 and download.is_streamed
+    assert download.headers["Content-Disposition"] == \
+        f"attachment; filename={cid}-audience.csv"
+    lines = download.get_data().decode("utf-8").splitlines()
+    assert lines[0] == "\ufeff" + ",".join(campaign_export.SEGMENT_COLUMNS)
+    assert len(lines) == len(segment) + 1 and len(segment) > 0
+    book = viewer.get(f"/api/v1/campaigns/{cid}/export/kols.xlsx")
+    assert book.status_code == 200 and book.get_data()[:2] == b"PK"
+    bad = viewer.get(f"/api/v1/campaigns/{cid}/export/kols.pdf")
+    assert bad.status_code == 400 and "format" in bad.get_data(as_text=True)
+    first = viewer.get(f"/api/v1/campaigns/{cid}/segment?limit=2").get_json()
+    rest = viewer.get(f"/api/v1/campaigns/{cid}/segment?limit=10000&after="
+                      + first["next_after"]).get_json()
+    assert [[r[c] for c in campaign_export.SEGMENT_COLUMNS]
+            for r in first["rows"] + rest["rows"]] == segment
+    kols = viewer.get(f"/api/v1/campaigns/{cid}/kols").get_json()
+    assert len(kols) == 2 and all(k.get("cost") is None for k in kols)
+
+    with web_app.app_context():
+        context = get_context()
+        before = context.settings
+        context.settings = replace(before, campaign_webhook_url=url,
+                                   campaign_webhook_secret="s3cret")
+    try:
+        assert "Launching posts the audience segment to the webhook 127.0.0.1" in \
+            viewer.get(f"/campaigns/{cid}").get_data(as_text=True)
+        token = csrf_token(viewer, f"/campaigns/{cid}")
+        launched = viewer.post(f"/campaigns/{cid}/launch", data={"csrf_token": token},
+                               follow_redirects=True).get_data(as_text=True)
+    finally:
+        with web_app.app_context():
+            get_context().settings = before
+    assert "its audience segment was sent to the webhook" in launched
+    assert campaigns.get(web_sample.store, cid)["status"] == "launched"
+    (headers, body), = received
+    assert headers["X-Kolgraph-Signature"].startswith("sha256=")
+    assert len(json.loads(body)["segment"]) == len(segment)
+
+
+def test_the_report_page_shows_what_the_use_case_attributes(
+        web_sample, client_as: Callable[[str | None], FlaskClient]) -> None:
+    from kolgraph.usecases import attribution
+
+    viewer = client_as("viewer")
+    cid = _create(viewer, name="report")
+    html = viewer.get("/influencers?campaign=" + cid).get_data(as_text=True)
+    campaigns.select(web_sample.store, cid, ADD_BUTTON.findall(html)[:10], "viewer")
+    expected = attribution.report(web_sample.store, cid, rule="linear", lookback_days=30)
+    page = viewer.get(f"/campaigns/{cid}/report?rule=linear&lookback_days=30")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert f'data-purchases="{expected.totals["attributed_purchases"]}"' in body
+    assert 'id="report-not-launched"' in body
+    for row in expected.per_kol:
+        assert f'data-person-id="{row["kol"]}"' in body
+    csv_text = viewer.get(f"/campaigns/{cid}/report.csv?rule=linear&lookback_days=30") \
+        .get_data().decode("utf-8")
+    assert csv_text.startswith("\ufeffpurchase,buyer,content_key")
+    assert len(csv_text.splitlines()) == len(expected.rows) + 1
+    chart = viewer.get(f"/api/v1/campaigns/{cid}/attribution.chart?by=platform&rule=linear"
+                       "&lookback_days=30").get_json()
+    assert chart["type"] == "bar" and \
+        len(chart["data"]["labels"]) == min(15, len(expected.per_platform))
+    api = viewer.get(f"/api/v1/campaigns/{cid}/attribution?rule=linear&lookback_days=30")
+    assert api.get_json()["totals"] == expected.totals
+    bad = viewer.get(f"/campaigns/{cid}/report?rule=magic")
+    assert bad.status_code == 400 and "rule" in bad.get_data(as_text=True)

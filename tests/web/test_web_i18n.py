@@ -35,7 +35,8 @@ LOCALES = ("zh_Hans", "en")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 #: English words a Chinese page may show: product and technical terms, query-language words
 ALLOWED = {"kolgraph", "KOL", "KOLs", "PageRank", "GraphSAGE", "Cypher", "CSV", "API", "ID",
-           "RIS", "AUC", "NDCG", "MRR", "Hits", "recall", "precision", "Jaccard", "CSRF",
+           "RIS", "IMM", "CELF", "Excel", "webhook", "AUC", "NDCG", "MRR", "Hits", "recall",
+           "precision", "Jaccard", "CSRF", "R_div", "R_par",
            "Cookie", "Secure", "https", "http", "NUL", "KOLGRAPH_COOKIE_SECURE", "JSON",
            "MATCH", "RETURN", "ORDER", "BY", "DESC", "LIMIT", "Person", "display_name",
            "kol_score", "add", "remove", "role", "English", "AI", "Asia", "Shanghai", "UTC",

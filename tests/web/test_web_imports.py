@@ -18,7 +18,7 @@ WEB_DIR = Path(web.__file__).parent
 MODULES = sorted(f"web.{m.name}" for m in pkgutil.iter_modules([str(WEB_DIR)]))
 ENTRY_POINTS = {"web.commands"}  # ``kolgraph serve`` / ``kolgraph user``: builds the app
 BLUEPRINTS = {"web.admin", "web.api", "web.auth", "web.campaigns", "web.console",
-              "web.favicon", "web.pages", "web.preferences"}
+              "web.favicon", "web.pages", "web.partners", "web.preferences"}
 
 # Run in one fresh interpreter: for each module, forget every ``web`` module, import that one
 # first, then all the others; report the modules whose import failed, with the error.

@@ -112,7 +112,8 @@ def test_seeds_page_compares_strategies(client_as, web_sample):
     html = client_as("viewer").get(f"/influencers/seeds?k=3&community={web_sample.community_id}"
                                    ).get_data(as_text=True)
     for strategy in ("imm", "top_pagerank", "top_followers"):
-        assert f"<td>{strategy}</td>" in html
+        assert f'<tr data-strategy="{strategy}"' in html
+    assert "<td>IMM influence maximisation" in html and 'class="kg-best"' in html
     assert client_as("viewer").get("/influencers/seeds?k=0").status_code == 400
 
 

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
 
-from kolgraph.usecases import campaigns
+from kolgraph.usecases import campaigns, partners
 from web.users import ROLE_LEVEL
 
 ROLES = (None, "viewer", "analyst", "admin")
@@ -26,6 +27,7 @@ def _routes(web_app, methods):
 
 #: A job id of the right shape that no job has: its log answers 404 to those allowed to ask.
 NO_SUCH_JOB = "analyze-20261203T000000-abcdef"
+_names = itertools.count(1)
 
 
 def _url(rule, web_sample):
@@ -33,9 +35,12 @@ def _url(rule, web_sample):
         "MATCH (c:Content) RETURN c.content_key AS k ORDER BY k LIMIT 1")
     values = {"community_id": web_sample.community_id, "person_id": web_sample.top_person_id,
               "model_id": "current", "content_key": content_key,
-              "job_id": NO_SUCH_JOB}
+              "job_id": NO_SUCH_JOB, "what": "audience", "fmt": "csv"}
     if "campaign_id" in rule.arguments:  # a new one each time: the admin's POST deletes it
         values["campaign_id"] = campaigns.create(web_sample.store, {"name": "routes"}, "test")
+    if "partner_id" in rule.arguments:  # the same, for partners
+        values["partner_id"] = partners.create(web_sample.store, f"routes {next(_names)}",
+                                               user="test")
     path = rule.rule
     for name in rule.arguments:
         path = re.sub(rf"<(?:[a-z]+:)?{name}>", str(values[name]), path)
@@ -53,7 +58,7 @@ def test_every_get_route_for_every_role(web_app, web_sample, client_as, role):
     client = client_as(role)
     for rule, _method, required in _routes(web_app, {"GET"}):
         url = _url(rule, web_sample)
-        if rule.endpoint in ("pages.seeds", "api.seeds"):
+        if rule.endpoint in ("pages.seeds", "pages.seeds_status", "api.seeds"):
             url += "?k=2"
         status = client.get(url).status_code
         if role is None:

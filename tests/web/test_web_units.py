@@ -20,6 +20,7 @@ import web.export
 import web.html
 import web.job_params
 import web.limiter
+import web.seed_jobs
 import web.users
 import web.why
 from graph.analytics import ranking
@@ -27,7 +28,8 @@ from web.cache import RunCache
 
 
 @pytest.mark.parametrize("module", [web.cache, web.charts, web.data, web.errors, web.export,
-                                    web.html, web.job_params, web.limiter, web.why])
+                                    web.html, web.job_params, web.limiter, web.seed_jobs,
+                                    web.why])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
