@@ -113,14 +113,15 @@ def import_list(partner_id: str) -> Response:
     if upload is None or not upload.filename:
         raise InvalidInput("file", _("choose a CSV file of phone numbers, e-mail addresses "
                                      "or unionids"))
+    name = Path(upload.filename).name
     with tempfile.TemporaryDirectory(prefix="kolgraph-partner-") as folder:
-        path = Path(folder) / Path(upload.filename).name
+        path = Path(folder) / name
         upload.save(path)
         report = usecase.import_customers(data.store(), partner_id, path,
                                           hashed=bool(request.form.get("hashed")),
                                           salt=get_context().settings.pii_salt, user=_user())
     flash(_("%(file)s: %(rows)s rows read, %(accepted)s accepted, %(rejected)s rejected; "
-            "%(matched)s of our persons matched.", file=report.file, rows=report.rows,
+            "%(matched)s of our persons matched.", file=name, rows=report.rows,
             accepted=report.accepted, rejected=report.rejected, matched=report.matched))
     for problem in report.problems[:5]:
         flash(_("line %(line)s, column %(column)s: %(reason)s", line=problem.line,
