@@ -49,6 +49,8 @@ ALLOWED_TERMS = frozenset(term.casefold() for term in (
     "EXPLAIN", "Leiden", "Louvain", "GraphSAGE", "Jaccard", "UTC", "IANA", "URL", "AI", "k",
     # ranking metrics, written so in Chinese papers and tools too
     "NDCG", "MRR", "AUC", "Hits",
+    # seed-selection algorithms, the spreadsheet format, the integration mechanism
+    "IMM", "CELF", "Excel", "webhook",
 ))
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _TOKEN = re.compile(r"@?[\w'’.-]+")
