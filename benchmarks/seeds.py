@@ -13,6 +13,11 @@ round 1 finished, the budget is reported: both lower bounds of CELF's time).
 
     python benchmarks/seeds.py --persons 100000 --k 10 50 --models ic lt
     python benchmarks/seeds.py --persons 2000 --k 5 --quick   # a quick check
+    python benchmarks/seeds.py --data twitch deezer --k 10 50 # the real graphs
+
+With ``--data twitch`` or ``deezer`` the influence graph is one of the real social graphs of
+``../shared/datasets`` instead (mutual follows: a follow each way, one platform; followers
+= degree), projected the same way.
 
 Target: IMM's spread >= CELF's (within the interval) at >= 10x CELF's speed.
 """
@@ -83,6 +88,31 @@ def sample_input(folder: Path, persons: int, seed: int) -> AnalyticsInput:
     return AnalyticsInput(people, accounts[["person", "account_key", "platform"]],
                           edges.dropna(subset=["src_person", "dst_person"]),
                           engagements.dropna(subset=["person"]))
+
+
+ENGAGEMENT_COLUMNS = ["person", "content", "type", "count", "amount", "topic", "platform",
+                      "last_at", "creator"]
+
+
+def real_input(name: str) -> AnalyticsInput:
+    """A real graph of ``../shared/datasets`` (``id_1, id_2``, undirected mutual follows) as
+    persons with one account each, a follow each way, no contents."""
+    from tests.paths import DATASETS
+
+    pairs = pd.read_csv(DATASETS / f"{name}.edges.csv")
+    pairs = pairs[pairs["id_1"] != pairs["id_2"]]
+    a = pairs["id_1"].astype(str).to_numpy()
+    b = pairs["id_2"].astype(str).to_numpy()
+    ids = np.unique(np.concatenate([a, b]))
+    degree = pd.Series(np.concatenate([a, b])).value_counts()
+    edges = pd.DataFrame({"src_person": np.concatenate([a, b]),
+                          "dst_person": np.concatenate([b, a]), "type": "follow", "count": 1,
+                          "last_at": 0.0})
+    persons = pd.DataFrame({"person_id": ids, "display_name": ids,
+                            "followers_total": degree.reindex(ids).fillna(0).to_numpy()})
+    accounts = pd.DataFrame({"person": ids, "account_key": "twitch:" + ids,
+                             "platform": "twitch"})
+    return AnalyticsInput(persons, accounts, edges, pd.DataFrame(columns=ENGAGEMENT_COLUMNS))
 
 
 def build(data: AnalyticsInput) -> tuple[InfluenceGraph, np.ndarray, np.ndarray]:
@@ -156,6 +186,8 @@ def report(rows: list[dict[str, Any]], k: int, model: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", nargs="+", choices=("sample", "twitch", "deezer"),
+                        default=["sample"], help="the generated sample or real graphs")
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--k", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--models", nargs="+", choices=("ic", "lt"), default=["ic", "lt"])
@@ -171,15 +203,18 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.mc_runs, args.celf_runs = 200, 50
-    with tempfile.TemporaryDirectory() as tmp:
-        data, seconds = timed(lambda: sample_input(Path(tmp), args.persons, args.seed))
-    (graph, pagerank, followers), build_s = timed(lambda: build(data))
-    print(f"sample: {args.persons:,} persons, {graph.forward.nnz:,} influence edges "
-          f"(sample {seconds:.1f} s, projection {build_s:.1f} s); epsilon {args.epsilon}, "
-          f"reach: {args.mc_runs} cascades per strategy, same random worlds")
-    for model in args.models:
-        for k in args.k:
-            report(compare(graph, pagerank, followers, k, model, args), k, model)
+    for name in args.data:
+        with tempfile.TemporaryDirectory() as tmp:
+            data, seconds = timed(lambda name=name, tmp=tmp: real_input(name)
+                                  if name != "sample"
+                                  else sample_input(Path(tmp), args.persons, args.seed))
+        (graph, pagerank, followers), build_s = timed(lambda data=data: build(data))
+        print(f"\n== {name}: {graph.n:,} persons, {graph.forward.nnz:,} influence edges "
+              f"(data {seconds:.1f} s, projection {build_s:.1f} s); epsilon {args.epsilon}, "
+              f"reach: {args.mc_runs} cascades per strategy, same random worlds")
+        for model in args.models:
+            for k in args.k:
+                report(compare(graph, pagerank, followers, k, model, args), k, model)
 
 
 if __name__ == "__main__":
