@@ -204,6 +204,9 @@ def test_the_cli_exports_and_launches(kolgraph, lib_store, receiver, tmp_path,  
     monkeypatch.setenv("KOLGRAPH_CAMPAIGN_WEBHOOK", url)
     code, _out, err = kolgraph("campaign", "launch", cid)
     assert code == 0 and "launched; webhook delivered" in err and len(received) == 1, err
+    monkeypatch.setenv("KOLGRAPH_CAMPAIGN_WEBHOOK", "http://127.0.0.1:9/nobody-listens")
+    code, _out, err = kolgraph("campaign", "launch", cid)
+    assert code == 1 and err.startswith("error: launched, but the webhook was not delivered")
     monkeypatch.setenv("KOLGRAPH_CAMPAIGN_WEBHOOK", "ftp://example/")
     code, _out, err = kolgraph("campaign", "launch", cid)
     assert code != 0 and "KOLGRAPH_CAMPAIGN_WEBHOOK" in err

@@ -110,9 +110,9 @@ def _launch(ctx: click.Context, store: Any, campaign_id: str) -> None:
     elif delivery.ok:
         click.echo(f"launched; webhook {delivery.detail}", err=True)
     else:
-        raise click.ClickException(f"launched, but the webhook was not delivered: "
-                                   f"{delivery.detail}; run kolgraph campaign launch "
-                                   f"{campaign_id} to send it again")
+        click.echo(f"error: launched, but the webhook was not delivered: {delivery.detail}; "
+                   f"run kolgraph campaign launch {campaign_id} to send it again", err=True)
+        ctx.exit(1)
 
 
 @campaign.command()
