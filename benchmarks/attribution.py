@@ -43,15 +43,20 @@ def _owners(store: GraphStore, keys: pd.Series) -> pd.Series:
 
 
 def _knowable(store: GraphStore, truth: pd.DataFrame) -> pd.DataFrame:
-    """The truth rows bought at or after the KOL's share time as the graph stores it."""
+    """The truth rows bought within the lookback (7 days) after the KOL's first or last share
+    time as the graph stores them."""
     pairs = truth[["kol_account", "content_key"]].drop_duplicates().to_dict("records")
     rows = store.read("UNWIND $rows AS row MATCH (:Account {account_key: row.kol_account})"
                       "-[e:ENGAGED {type: 'share'}]->(:Content {content_key: row.content_key})"
                       " RETURN row.kol_account AS kol_account, "
-                      "row.content_key AS content_key, e.last_at AS last_at",
+                      "row.content_key AS content_key, "
+                      "coalesce(e.first_at, e.last_at) AS first_at, e.last_at AS last_at",
                       {"rows": pairs}).rows
     merged = truth.merge(pd.DataFrame(rows), on=["kol_account", "content_key"])
-    return merged[merged["last_at"] <= merged["purchased_at"]]
+    week = 7 * 86_400
+    bought = merged["purchased_at"]
+    return merged[bought.between(merged["first_at"], merged["first_at"] + week)
+                  | bought.between(merged["last_at"], merged["last_at"] + week)]
 
 
 def _triples(frame: pd.DataFrame) -> set[tuple[str, str, str]]:

@@ -2,16 +2,14 @@
 sample with planted KOL-caused purchases -> ingest -> campaign -> report — scored against the
 sample's truth on both backends.
 
-The floors come from what the graph can know. It keeps one time per (account, content,
-type) engagement, the last. A promotion that its KOL shared again later (the sample's
-reminders, one promotion in ten, and the KOLs' own ordinary shares of their contents) is
-seen at the later share only, so the purchases it caused sit before the only share time the
-graph has and cannot be found: over seeds 1-10 of a 3,000-person sample that is 8% to 28%
-of the truth (20% for the seed used here), hence recall >= 0.7 overall. Of the purchases the
-graph can know (caused after the stored share time), linear finds every one, and last touch
-all but those another campaign KOL touched later: recall >= 0.95. Organic purchases by the
-audience within the lookback after a promotion cannot be told from caused ones: 3% of what
-is credited here, hence precision >= 0.9. A purchase made before the share is never credited.
+The floors come from what the graph can know. It keeps the first and the last time of each
+(account, content, type) engagement, so a promotion is seen unless its KOL shared the content
+both before it (more than the lookback before) and after it; on this sample every planted
+caused purchase is knowable and found (recall 1.000 on both backends), hence recall >= 0.95
+overall and of the knowable. (Before ``ENGAGED.first_at`` was kept, only the last share time
+was known and 8-28% of the truth was out of reach.) Organic purchases by the audience within
+the lookback after a promotion cannot be told from caused ones: 3-4% of what is credited
+here, hence precision >= 0.9. A purchase made before the share is never credited.
 """
 
 from __future__ import annotations
@@ -40,7 +38,7 @@ from kolgraph.usecases import attribution, campaigns
 
 PERSONS, SEED = 3000, 5
 OPEN = Window(None, None)
-MIN_PRECISION, MIN_RECALL, MIN_KNOWABLE_RECALL = 0.9, 0.7, 0.95
+MIN_PRECISION, MIN_RECALL, MIN_KNOWABLE_RECALL = 0.9, 0.95, 0.95
 
 
 def _frames(touches: list[tuple[str, str, int]], ties: list[tuple[str, str, int]],
@@ -171,18 +169,23 @@ def test_attribution_finds_the_planted_purchases(any_store: GraphStore, settings
     assert recall >= MIN_RECALL, f"recall {recall:.3f}"
     assert found["linear"] >= last and found["linear"] >= found["first_touch"]
 
-    # the reminder shares alone explain what is missed: the graph keeps each share's last time
+    # what is missed is explained by what the graph keeps of a share: its first and its last
+    # time (a planted promotion between two other shares of the content, more than the
+    # lookback after the first, is not seen)
     stored = store.read(
         "UNWIND $rows AS row MATCH (:Account {account_key: row.kol_account})"
         "-[e:ENGAGED {type: 'share'}]->(:Content {content_key: row.content_key}) "
         "RETURN row.kol_account AS kol_account, row.content_key AS content_key, "
-        "e.last_at AS last_at",
+        "e.first_at AS first_at, e.last_at AS last_at",
         {"rows": truth[["kol_account", "content_key"]].drop_duplicates()
          .to_dict("records")}).rows
     shared = pd.DataFrame(stored).drop_duplicates(["kol_account", "content_key"])
     knowable = truth.merge(shared, on=["kol_account", "content_key"])
-    knowable = knowable[knowable["last_at"] <= knowable["purchased_at"]]
-    assert len(knowable) < len(truth)
+    week = 7 * 86_400
+    knowable = knowable[knowable["purchased_at"].between(knowable["first_at"],
+                                                         knowable["first_at"] + week)
+                        | knowable["purchased_at"].between(knowable["last_at"],
+                                                           knowable["last_at"] + week)]
     assert _triples(knowable) <= found["linear"]
     knowable_recall = len(_triples(knowable) & last) / len(knowable)
     assert knowable_recall >= MIN_KNOWABLE_RECALL, f"recall of the knowable {knowable_recall:.3f}"

@@ -6,7 +6,8 @@ Plain functions over DataFrames; ``graph.store.attribution_reads`` reads the inp
 Inputs (times are Unix epoch seconds, UTC, as everywhere in the graph):
 
 - ``touches``: ``kol, content_key, touched_at`` — a campaign KOL shared the content
-  (``ENGAGED {type: 'share'}.last_at``). A creation is no touch of its own: ``CREATED``
+  (``ENGAGED {type: 'share'}``: its ``first_at`` and its ``last_at``, one touch each). A
+  creation is no touch of its own: ``CREATED``
   carries no time, so it cannot be placed before or after a purchase; a KOL launching its
   own content counts through its share of it.
 - ``ties``: ``buyer, kol, tied_since`` — the buyer follows or interacted with one of the
@@ -28,10 +29,10 @@ the KOL. A rule then splits the purchase among its qualifying KOLs:
 Equal touch times go to the smaller ``kol`` id, so the result never depends on row order.
 
 What the graph keeps limits what can be found: one ``ENGAGED`` per (account, content, type)
-with its *last* time only. A KOL who shared a content twice is seen at the second share, so
-purchases between the two shares are missed (and an early share of the window is lost when
-the second falls after it); a purchase repeated is seen at its last time. Ties keep their
-first time (``since``, ``first_at``), so "tied before the purchase" is exact.
+with its first and last time. A KOL who shared a content three times is seen at the first
+and the last share, so purchases caused by a share in between, more than the lookback after
+the first, are missed; a purchase repeated is seen at its last time. Ties keep their first
+time (``since``, ``first_at``), so "tied before the purchase" is exact.
 
 >>> touches = pd.DataFrame({"kol": ["A", "B"], "content_key": ["c", "c"],
 ...                         "touched_at": [100, 200]})

@@ -159,11 +159,13 @@ def interaction_batches(events: pd.DataFrame) -> list[EventBatch]:
 
 def engagement_batches(events: pd.DataFrame) -> list[EventBatch]:
     """Batches of ``engaged`` per day: rows ``a, k`` (content key), ``t``, ``c`` (count),
-    ``l`` (last ts), ``m`` (amount sum). ``events`` has account, content, type, ts, amount.
+    ``l`` (last ts), ``m`` (amount sum), ``f`` (first ts). ``events`` has account, content,
+    type, ts, amount.
     """
     ev = events.rename(columns={"account": "a", "content": "k", "type": "t", "amount": "m"})
     return _by_day("engaged", ev, ["a", "k", "t", "ts", "m"], ["a", "k", "t"],
-                   {"c": ("ts", "size"), "l": ("ts", "max"), "m": ("m", "sum")})
+                   {"c": ("ts", "size"), "l": ("ts", "max"), "m": ("m", "sum"),
+                    "f": ("ts", "min")})
 
 
 #: The input kinds whose rows are events, in the order they are batched and written.
@@ -174,7 +176,7 @@ KEYS = {"follows": ["s", "d"], "interacted": ["s", "d", "t"], "engaged": ["a", "
 COMBINE = {
     "follows": {"f": "min"},
     "interacted": {"c": "sum", "f": "min", "l": "max"},
-    "engaged": {"c": "sum", "l": "max", "m": "sum"},
+    "engaged": {"c": "sum", "l": "max", "m": "sum", "f": "min"},
 }
 
 

@@ -20,11 +20,14 @@ PURCHASE_TYPES: tuple[str, ...] = ("purchase", "subscribe")
 #: Wider than any epoch second the graph holds: stands for an open bound.
 _OPEN = 2**62
 
+# Each share edge gives two touches: its first and its last time (``first_at`` is absent on
+# edges ingested before it was kept: the last time then stands for both).
 _TOUCHES = (
     "UNWIND $ids AS id MATCH (p:Person {person_id: id})-[:HAS_ACCOUNT]->(:Account)"
-    "-[e:ENGAGED]->(c:Content) "
-    "WHERE e.type IN $types AND e.last_at >= $start AND e.last_at < $end "
-    "RETURN p.person_id AS kol, c.content_key AS content_key, e.last_at AS touched_at")
+    "-[e:ENGAGED]->(c:Content) WHERE e.type IN $types "
+    "WITH p, c, [coalesce(e.first_at, e.last_at), e.last_at] AS times "
+    "UNWIND times AS at WITH DISTINCT p, c, at WHERE at >= $start AND at < $end "
+    "RETURN p.person_id AS kol, c.content_key AS content_key, at AS touched_at")
 
 _PURCHASES = (
     "UNWIND $keys AS key MATCH (c:Content {content_key: key})<-[e:ENGAGED]-(:Account)"
@@ -61,8 +64,9 @@ def _batched_read(store: GraphStore, query: str, name: str, values: Sequence[str
 
 def read_touches(store: GraphStore, kols: Sequence[str], start: int | None,
                  end: int | None, types: Sequence[str] = TOUCH_TYPES) -> pd.DataFrame:
-    """``kol, content_key, touched_at``: one row per engagement of ``types`` (shares) by an
-    account of a person of ``kols`` with ``start <= last_at < end``."""
+    """``kol, content_key, touched_at``: the first and the last time (one row when they are
+    the same) of each engagement of ``types`` (shares) by an account of a person of ``kols``,
+    those with ``start <= time < end``."""
     rows = _batched_read(store, _TOUCHES, "ids", kols,
                          {"types": list(types), "start": _bound(start, -_OPEN),
                           "end": _bound(end, _OPEN)})

@@ -499,7 +499,7 @@ def has_relationships(store: GraphStore, kind: str) -> bool:
 EVENT_COLUMNS = {
     "follows": ["s", "d", "f"],
     "interacted": ["s", "d", "t", "c", "f", "l"],
-    "engaged": ["a", "k", "t", "c", "l", "m"],
+    "engaged": ["a", "k", "t", "c", "l", "m", "f"],
 }
 
 _MATCH_ENDS = {
@@ -524,7 +524,7 @@ _CREATE = {
     "interacted": ("CREATE (a)-[:INTERACTED {type: row[2], count: row[3], first_at: row[4], "
                    "last_at: row[5]}]->(b)"),
     "engaged": ("CREATE (a)-[:ENGAGED {type: row[2], count: row[3], last_at: row[4], "
-                "amount: row[5]}]->(c)"),
+                "amount: row[5], first_at: row[6]}]->(c)"),
 }
 
 #: Relationships that may exist: MERGE and accumulate.
@@ -543,9 +543,12 @@ _MERGE = {
     ),
     "engaged": (
         "MERGE (a)-[r:ENGAGED {type: row[2]}]->(c) "
-        "ON CREATE SET r.count = row[3], r.last_at = row[4], r.amount = row[5] "
+        "ON CREATE SET r.count = row[3], r.last_at = row[4], r.amount = row[5], "
+        "r.first_at = row[6] "
         "ON MATCH SET r.count = r.count + row[3], r.amount = r.amount + row[5], "
-        "r.last_at = CASE WHEN row[4] > r.last_at THEN row[4] ELSE r.last_at END"
+        "r.last_at = CASE WHEN row[4] > r.last_at THEN row[4] ELSE r.last_at END, "
+        "r.first_at = CASE WHEN r.first_at IS NULL OR row[6] < r.first_at THEN row[6] "
+        "ELSE r.first_at END"
     ),
 }
 
@@ -569,7 +572,8 @@ class NodeIds:
 _BULK_PROPERTIES = {
     "follows": [("since", "f")],
     "interacted": [("type", "t"), ("count", "c"), ("first_at", "f"), ("last_at", "l")],
-    "engaged": [("type", "t"), ("count", "c"), ("last_at", "l"), ("amount", "m")],
+    "engaged": [("type", "t"), ("count", "c"), ("last_at", "l"), ("amount", "m"),
+                ("first_at", "f")],
 }
 
 
