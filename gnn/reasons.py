@@ -74,18 +74,25 @@ def _join(parts: list[str], fallback: str) -> str:
 
 def people_reasons(g: RecGraph, batch: PairBatch, rows: np.ndarray
                    ) -> tuple[list[str], list[dict[str, object]]]:
-    """Reasons and evidence for the pairs ``rows`` of a people ``batch``."""
+    """Reasons and evidence for the pairs ``rows`` of a people ``batch``: one English
+    sentence and one JSON-ready dict per pair, in the order of ``rows``.
+
+    The columns are gathered for all pairs with NumPy and turned into Python lists once;
+    the loop only words them (the same values as reading the arrays pair by pair)."""
     u, v = batch.u[rows], batch.v[rows]
-    cn = batch.column("common_neighbours")[rows]
-    same = batch.column("same_community")[rows] > 0
-    co = batch.column("co_engaged")[rows]
-    co_paid = _co_purchases(g, u, v)
-    topic_sim = batch.column("topic_similarity")[rows]
-    ppr = batch.column("personalized_pagerank")[rows]
+    cn = batch.column("common_neighbours")[rows].tolist()
+    same = (batch.column("same_community")[rows] > 0).tolist()
+    co = batch.column("co_engaged")[rows].tolist()
+    co_paid = _co_purchases(g, u, v).tolist()
+    topic_sim = batch.column("topic_similarity")[rows].tolist()
+    ppr = batch.column("personalized_pagerank")[rows].tolist()
     common = _names(g, g.adjacency, u, g.adjacency, v)
-    fav_u, fav_v = g.favourite_topic(u), g.favourite_topic(v)
+    fav_u, fav_v = g.favourite_topic(u).tolist(), g.favourite_topic(v).tolist()
+    labels = _community_labels(g)[u].tolist()
+    degree_v = g.degree[v].tolist()
+    topics = g.topics
     reasons, evidence = [], []
-    for i in range(len(u)):
+    for i in range(len(cn)):
         parts: list[str] = []
         ev: dict[str, object] = {}
         if cn[i] > 0:
@@ -94,7 +101,7 @@ def people_reasons(g: RecGraph, batch: PairBatch, rows: np.ndarray
             parts.append(f"{_count(cn[i], 'contact', 'contacts')} in common: "
                          + ", ".join(common[i]))
         if same[i]:
-            label = _community_label(g, int(u[i]))
+            label = labels[i]
             ev["community"] = label
             parts.append(f"same community: {label}")
         if co_paid[i] > 0:
@@ -106,14 +113,14 @@ def people_reasons(g: RecGraph, batch: PairBatch, rows: np.ndarray
             ev["engaged_same"] = int(co[i])
             parts.append(f"engaged {_count(co[i], 'content', 'contents')} you engaged")
         if fav_u[i] >= 0 and fav_u[i] == fav_v[i] and topic_sim[i] > 0:
-            topic = g.topics[int(fav_u[i])]
+            topic = topics[fav_u[i]]
             ev["topic"] = topic
             parts.append(f"both mostly engage {topic}")
         if not parts and ppr[i] > 0:
             ev["wider_network"] = True
             parts.append("close in your wider network (contacts of contacts)")
-        ev.setdefault("contacts", int(g.degree[v[i]]))
-        contacts = _count(g.degree[v[i]], "contact", "contacts")
+        ev.setdefault("contacts", int(degree_v[i]))
+        contacts = _count(degree_v[i], "contact", "contacts")
         reasons.append(_join(parts, f"well connected: {contacts}"))
         evidence.append(ev)
     return reasons, evidence
@@ -127,19 +134,24 @@ def _co_purchases(g: RecGraph, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def content_reasons(g: RecGraph, batch: PairBatch, rows: np.ndarray
                     ) -> tuple[list[str], list[dict[str, object]]]:
-    """Reasons and evidence for the pairs ``rows`` of a content ``batch``."""
+    """Reasons and evidence for the pairs ``rows`` of a content ``batch``: one English
+    sentence and one JSON-ready dict per pair, in the order of ``rows`` (columns gathered
+    with NumPy and turned into Python lists once, as in ``people_reasons``)."""
     u, c = batch.u[rows], batch.v[rows]
-    ce = batch.column("contacts_engaged")[rows]
-    creator_tie = batch.column("creator_tie")[rows] > 0
-    icf = batch.column("item_cf")[rows]
-    comm = batch.column("community_popularity")[rows]
-    match = batch.column("topic_match")[rows]
+    ce = batch.column("contacts_engaged")[rows].tolist()
+    tie_mask = batch.column("creator_tie")[rows] > 0
+    creator_tie = tie_mask.tolist()
+    icf = batch.column("item_cf")[rows].tolist()
+    comm = batch.column("community_popularity")[rows].tolist()
+    match = batch.column("topic_match")[rows].tolist()
     contacts = _names(g, g.adjacency, u, g.engaged_by, c)
-    creators = dict(zip(np.flatnonzero(creator_tie).tolist(),
-                        _display_names(g, g.creator[c[creator_tie]]), strict=True))
-    topics = g.data.contents["topic"].astype(str).to_numpy()
+    creators = dict(zip(np.flatnonzero(tie_mask).tolist(),
+                        _display_names(g, g.creator[c[tie_mask]]), strict=True))
+    topics = g.data.contents["topic"].astype(str).to_numpy()[c].tolist()
+    labels = _community_labels(g)[u].tolist()
+    popularity = g.popularity[c].tolist()
     reasons, evidence = [], []
-    for i in range(len(u)):
+    for i in range(len(ce)):
         parts: list[str] = []
         ev: dict[str, object] = {}
         if creator_tie[i]:
@@ -155,16 +167,16 @@ def content_reasons(g: RecGraph, batch: PairBatch, rows: np.ndarray
             ev["similar_tastes"] = True
             parts.append("engaged by people who engaged what you engaged")
         if comm[i] > 0 and len(parts) < MAX_PARTS:
-            label = _community_label(g, int(u[i]))
+            label = labels[i]
             ev["community"] = label
-            ev["community_share"] = round(float(comm[i]), 4)
+            ev["community_share"] = round(comm[i], 4)
             parts.append(f"popular in your community {label}: {comm[i]:.0%} engaged")
         if match[i] > 0 and len(parts) < MAX_PARTS:
-            ev["topic"] = topics[c[i]]
-            ev["topic_share"] = round(float(match[i]), 4)
-            parts.append(f"topic {topics[c[i]]}: {match[i]:.0%} of what you engage")
-        ev.setdefault("engaged", int(g.popularity[c[i]]))
-        reasons.append(_join(parts, f"popular: {_count(g.popularity[c[i]], 'person', 'persons')}"
+            ev["topic"] = topics[i]
+            ev["topic_share"] = round(match[i], 4)
+            parts.append(f"topic {topics[i]}: {match[i]:.0%} of what you engage")
+        ev.setdefault("engaged", int(popularity[i]))
+        reasons.append(_join(parts, f"popular: {_count(popularity[i], 'person', 'persons')}"
                              " engaged"))
         evidence.append(ev)
     return reasons, evidence

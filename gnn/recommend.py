@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from gnn.nn.model import LinkPredictor
 
 REC_COLUMNS = ["person_id", "kind", "rank", "target_id", "score", "reason", "evidence"]
+#: What writes the ``evidence`` column: ``json.dumps(e, ensure_ascii=False)``, the encoder
+#: made once instead of once per recommendation (the same text).
+_EVIDENCE_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def embed_graph(model: LinkPredictor, schema: FeatureSchema, data: GraphData,
@@ -125,5 +128,5 @@ def _recommend_chunk(g: RecGraph, recommender: Recommender, persons: np.ndarray,
         "target_id": targets.take(top.target).to_numpy(),
         "score": np.round(probability, 6),
         "reason": reasons,
-        "evidence": [json.dumps(e, ensure_ascii=False) for e in evidence],
+        "evidence": [_EVIDENCE_JSON.encode(e) for e in evidence],
     }, columns=REC_COLUMNS)

@@ -29,7 +29,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -45,6 +45,9 @@ from graph.errors import KolgraphError
 from graph.store import gnn_io
 from graph.store.base import GraphStore
 from graph.store.runs import claim_run, get_run, recover_interrupted, start_run
+
+#: Recommendations per write query (one transaction each) of a refresh.
+REC_WRITE_ROWS = 5000
 
 
 class Progress(Protocol):
@@ -293,12 +296,9 @@ def _write_all(store: GraphStore, plan: Plan, data: GraphData, opts: RefreshOpti
             persons = np.arange(lo, hi)
             for kind, rec in plan.recommenders.items():
                 recs = recommend_batch(graph, rec, persons, opts.k)
-                records = cast("list[dict[str, Any]]",  # the column labels are strings
-                               recs[["person_id", "target_id", "score", "rank", "reason",
-                                     "evidence"]].to_dict("records"))
-                for start in range(0, len(records), 5000):
-                    gnn_io.write_recommendations(store, records[start:start + 5000], run_id,
-                                                 kind)
+                for start in range(0, len(recs), REC_WRITE_ROWS):
+                    gnn_io.write_recommendation_table(
+                        store, recs.iloc[start:start + REC_WRITE_ROWS], run_id, kind)
                 written += len(recs)
             state.values["written"] = written
             state.mark("recommendation_batches", b)

@@ -114,3 +114,40 @@ def test_the_later_of_two_runs_finished_in_the_same_second_is_current(
             current = current_run(any_store, kind)
             assert current is not None and current["run_id"] == second, (first, second)
             assert web_reads.current_run_ids(any_store, [kind])[kind] == second
+
+
+def test_a_recommendation_table_stores_what_the_rows_store(any_store: GraphStore) -> None:
+    """``write_recommendation_table`` (the refresh's path: one ``Table`` parameter) stores
+    the same relationships as ``write_recommendations`` (a list of maps), on both backends;
+    written twice, it leaves one relationship per row."""
+    store = any_store
+    _persons(store)
+    store.upsert_nodes("Content", "content_key", [{"content_key": "xmly:c1"}])
+    frame = pd.DataFrame({
+        "person_id": ["p1", "p1", "p2"], "target_id": ["p2", "p3", "p1"],
+        "score": [0.123456, 1.0, 1e-06], "rank": [1, 2, 1],
+        "reason": ['3 contacts in common: 张三, "李四", a\\b', "well connected: 1 contact", ""],
+        "evidence": ['{"names": ["张三", "\\"李四\\""]}', "{}", '{"contacts": 1}']})
+    content = pd.DataFrame({"person_id": ["p1"], "target_id": ["xmly:c1"], "score": [0.5],
+                            "rank": [1], "reason": ["popular"], "evidence": ["{}"]})
+    by_table, by_rows = start_run(store, "refresh"), start_run(store, "refresh")
+    for _ in range(2):
+        assert gnn_io.write_recommendation_table(store, frame, by_table, "people") == 3
+        assert gnn_io.write_recommendation_table(store, content, by_table, "content") == 1
+    assert gnn_io.write_recommendation_table(store, frame.iloc[:0], by_table, "people") == 0
+    gnn_io.write_recommendations(store, frame.to_dict("records"), by_rows, "people")
+    gnn_io.write_recommendations(store, content.to_dict("records"), by_rows, "content")
+
+    def stored(run_id: str) -> list[dict[str, object]]:
+        return store.read(
+            "MATCH (p:Person)-[r:RECOMMENDED]->(t) WHERE r.run_id = $run_id "
+            "RETURN p.person_id AS p, coalesce(t.person_id, t.content_key) AS t, r.kind AS "
+            "kind, r.rank AS rank, r.score AS score, r.reason AS reason, "
+            "r.evidence AS evidence ORDER BY p, kind, rank", {"run_id": run_id}).rows
+
+    assert stored(by_table) == stored(by_rows)
+    assert len(stored(by_table)) == 4
+    first = next(r for r in stored(by_table) if r["kind"] == "people" and r["p"] == "p1")
+    assert (first["rank"], first["score"], first["reason"], first["evidence"]) == (
+        1, 0.123456, '3 contacts in common: 张三, "李四", a\\b',
+        '{"names": ["张三", "\\"李四\\""]}')

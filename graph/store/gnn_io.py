@@ -145,22 +145,51 @@ def complete_refresh_run(store: GraphStore, run_id: str, metrics: dict[str, Any]
     return int(rows[0]["published"]) if rows else 0
 
 
+def _recommendation_merge(kind: str, row: dict[str, str]) -> str:
+    """The write query of ``kind``'s recommendations from ``$rows``; ``row`` says how a row
+    gives each value (``row.name`` of a map, ``row[i]`` of a list)."""
+    if kind not in REC_KINDS:
+        raise ValueError(f"kind must be one of {REC_KINDS}, got {kind!r}")
+    target = (f"MATCH (t:Person {{person_id: {row['target_id']}}}) " if kind == "people"
+              else f"MATCH (t:Content {{content_key: {row['target_id']}}}) ")
+    return (f"UNWIND $rows AS row MATCH (p:Person {{person_id: {row['person_id']}}}) " + target
+            + "MERGE (p)-[r:RECOMMENDED {run_id: $run_id, kind: $kind, "
+            f"rank: {row['rank']}}}]->(t) SET r.score = {row['score']}, "
+            f"r.reason = {row['reason']}, r.evidence = {row['evidence']}")
+
+
+#: The columns of a recommendation table (``write_recommendation_table``), in order.
+REC_TABLE_COLUMNS = ("person_id", "target_id", "score", "rank", "reason", "evidence")
+
+
 def write_recommendations(store: GraphStore, rows: list[dict[str, Any]], run_id: str,
                           kind: str) -> int:
     """MERGE ``(Person)-[:RECOMMENDED {run_id, kind}]->(Person|Content)`` with ``score``,
     ``rank``, ``reason``, ``evidence``; ``rows``: ``person_id, target_id, score, rank, reason,
     evidence`` (a JSON string). Idempotent,
     so a batch written twice (an interrupted refresh resumed) leaves one relationship."""
-    if kind not in REC_KINDS:
-        raise ValueError(f"kind must be one of {REC_KINDS}, got {kind!r}")
-    target = ("MATCH (t:Person {person_id: row.target_id}) " if kind == "people"
-              else "MATCH (t:Content {content_key: row.target_id}) ")
-    store.write(
-        "UNWIND $rows AS row MATCH (p:Person {person_id: row.person_id}) " + target
-        + "MERGE (p)-[r:RECOMMENDED {run_id: $run_id, kind: $kind, rank: row.rank}]->(t) "
-        "SET r.score = row.score, r.reason = row.reason, r.evidence = row.evidence",
-        {"rows": rows, "run_id": run_id, "kind": kind})
+    store.write(_recommendation_merge(kind, {c: f"row.{c}" for c in REC_TABLE_COLUMNS}),
+                {"rows": rows, "run_id": run_id, "kind": kind})
     return len(rows)
+
+
+def write_recommendation_table(store: GraphStore, frame: pd.DataFrame, run_id: str,
+                               kind: str) -> int:
+    """As ``write_recommendations``, for the rows of ``frame`` (the columns
+    ``REC_TABLE_COLUMNS``: person and target ids as text, score a float, rank an integer,
+    reason and evidence as text), sent as one ``Table`` parameter through ``store.bulk``:
+    the embedded database gets it serialised column-wise (``graph.store.cypher_literal``)
+    instead of value by value; every backend stores the same values. One write; returns
+    the number of rows."""
+    from graph.store.cypher_literal import Table  # pandas and Arrow: here, not above
+
+    query = _recommendation_merge(kind, {c: f"row[{i}]"
+                                         for i, c in enumerate(REC_TABLE_COLUMNS)})
+    if len(frame) == 0:
+        return 0
+    table = Table([frame[c] for c in REC_TABLE_COLUMNS])
+    store.bulk.prepare(query, {"rows": table, "run_id": run_id, "kind": kind})()
+    return len(frame)
 
 
 def delete_other_recommendations(store: GraphStore, keep_run_id: str,
