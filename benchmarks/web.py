@@ -294,10 +294,12 @@ def drive(kind: Kind, host: str, port: int, cookies: dict[str, str], clients: in
 # ----------------------------------------------------------------------------- serving
 def serve(home: Path, port: int, threads: int, workers: int) -> subprocess.Popen:
     """``kolgraph serve`` on 127.0.0.1:``port`` for ``home`` with ``workers`` processes of
-    ``threads`` threads; returns once it answers."""
+    ``threads`` threads; returns once it answers and every process has warmed its caches."""
     env = {**os.environ, "KOLGRAPH_HOME": str(home), "KOLGRAPH_COOKIE_SECURE": "0"}
     exe = Path(sys.executable).with_name("kolgraph")
-    log = (home / "web-bench-server.log").open("ab")
+    log_path = home / "web-bench-server.log"
+    log_start = log_path.stat().st_size if log_path.exists() else 0
+    log = log_path.open("ab")
     proc = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port),
                              "--threads", str(threads), "--workers", str(workers)],
                             env=env, stdout=log, stderr=log)
@@ -312,11 +314,26 @@ def serve(home: Path, port: int, threads: int, workers: int) -> subprocess.Popen
             conn.request("GET", "/login")
             conn.getresponse().read()
             conn.close()
-            return proc
+            break
         except OSError:
             time.sleep(0.5)
+    else:
+        proc.terminate()
+        raise RuntimeError("kolgraph serve did not answer within 120 s")
+    # each server process warms its caches in the background when it starts: measuring
+    # begins once all have (their message in the log), as a server running for a while is
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        with log_path.open("rb") as text:
+            text.seek(log_start)
+            if text.read().count(b"caches warmed") >= workers:
+                return proc
+        if proc.poll() is not None:
+            raise RuntimeError(f"kolgraph serve exited with status {proc.returncode} "
+                               f"(see {log_path})")
+        time.sleep(0.5)
     proc.terminate()
-    raise RuntimeError("kolgraph serve did not answer within 120 s")
+    raise RuntimeError(f"kolgraph serve did not warm its caches within 900 s (see {log_path})")
 
 
 def free_port() -> int:

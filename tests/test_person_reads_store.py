@@ -1,12 +1,16 @@
-"""The person page's store reads on both backends: look-alike KOLs filtered in the database
-(``gnn_io.similar_kols``), one content (``person_reads.content``) and a person's activity
-(``person_reads.person_activity``: engagement on their contents, attributed conversions)."""
+"""The person page's store reads on both backends: the KOLs' embeddings behind the look-alike
+KOLs (``gnn_io.kol_vectors``, searched by ``web.lookalikes.KolVectors``), one content
+(``person_reads.content``) and a person's activity (``person_reads.person_activity``:
+engagement on their contents, attributed conversions)."""
 
 from __future__ import annotations
+
+import pytest
 
 from graph.store import gnn_io, person_reads
 from graph.store.base import GraphStore
 from graph.store.runs import start_run
+from web.lookalikes import KolVectors
 
 DIM = 4
 DAY = 86_400
@@ -30,20 +34,28 @@ def _embedded_persons(store: GraphStore) -> None:
     gnn_io.complete_refresh_run(store, run, {"persons": 30})
 
 
-def test_similar_kols_filters_in_the_database_and_widens_the_pool(any_store: GraphStore):
+def test_lookalike_kols_are_the_nearest_above_the_score_and_audience(any_store: GraphStore):
     store = any_store
     _embedded_persons(store)
-    # The 5 nearest persons of p0 are all below the audience: a filter applied after a
-    # 5-neighbour query would leave nothing; the read widens its pool instead.
-    found = gnn_io.similar_kols(store, "p0", 3, min_audience=800, min_score=0.5, pool=5)
+    kols = KolVectors.read(store, min_score=0.5)
+    assert sorted(kols.index.rows) == sorted(f"p{i}" for i in range(5, 30))  # score 0.9 only
+    assert kols.vector("p0") is None  # not a KOL: the page reads its own embedding
+    p0 = gnn_io.person_embedding(store, "p0")
+    assert p0 == [1.0, 0.0, 0.0, 0.0]
+    # the 15 nearest KOLs of p0 are below the audience; the nearest that reach it come next
+    found = kols.nearest(p0, 3, min_audience=800, exclude="p0")
     assert [r["person_id"] for r in found] == ["p20", "p21", "p22"]
     assert all(r["followers_total"] >= 800 for r in found)
-    by_reach = gnn_io.similar_kols(store, "p0", 2, min_audience=400, min_score=0.5, pool=5)
+    by_reach = kols.nearest(p0, 2, min_audience=400, exclude="p0")
     assert [r["person_id"] for r in by_reach] == ["p10", "p11"]  # reach 500 qualifies
-    low_score = gnn_io.similar_kols(store, "p0", 30, min_audience=0, min_score=0.5, pool=5)
-    assert {r["person_id"] for r in low_score} == {f"p{i}" for i in range(5, 30)}
-    similarity = [r["similarity"] for r in low_score]
+    everyone = kols.nearest(p0, 30, min_audience=0, exclude="p7")
+    assert [r["person_id"] for r in everyone] == [f"p{i}" for i in range(5, 30) if i != 7]
+    similarity = [r["similarity"] for r in everyone]
     assert similarity == sorted(similarity, reverse=True)
+    assert similarity[0] == pytest.approx(1 / (1 + 0.25) ** 0.5, abs=1e-6)  # p5: (1, 0.5)
+    # from p20 = (1, 2): p21 = (1, 2.1) is nearer than p19 = (1, 1.9) by angle
+    assert [r["person_id"] for r in kols.nearest(kols.vector("p20"), 2, min_audience=0,
+                                                 exclude="p20")] == ["p21", "p19"]
 
 
 def _shop(store: GraphStore) -> None:

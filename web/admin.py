@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from graph.errors import Conflict, InvalidInput
@@ -17,6 +16,7 @@ from web.errors import parameter_message
 from web.i18n import term
 from web.job_params import ALGORITHMS, DEFAULT_ALGORITHM
 from web.security import current_user, requires
+from web.translate import gettext as _
 from web.users import ROLES, UserError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -7,13 +7,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request
-from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as BaseResponse
 
 from web.context import get_context
 from web.limiter import account_key, address_key
 from web.security import end_session, requires, start_session
+from web.translate import gettext as _
 
 bp = Blueprint("auth", __name__)
 

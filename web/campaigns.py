@@ -10,7 +10,6 @@ import urllib.parse
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from graph.analytics.attribution import ROW_COLUMNS
@@ -24,6 +23,7 @@ from web.display import platform_name
 from web.errors import parameter_message
 from web.export import download_response
 from web.security import current_user, requires
+from web.translate import gettext as _
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 

@@ -9,8 +9,6 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from flask import Blueprint, Response, abort, render_template, request
-from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from graph.query_values import is_graph
 from web import console_history, params
@@ -24,6 +22,8 @@ from web.console_data import (
 from web.context import get_context
 from web.export import csv_response
 from web.security import current_user, requires
+from web.translate import gettext as _
+from web.translate import locale_name
 
 bp = Blueprint("console", __name__)
 
@@ -50,7 +50,7 @@ def _console_num(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     pattern = "#,##0" if isinstance(value, int) else "#,##0.######"
-    return format_decimal(value, format=pattern, locale=get_locale())
+    return format_decimal(value, format=pattern, locale=locale_name())
 
 
 @bp.app_template_filter("path_steps")

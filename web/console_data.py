@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from graph import querylib
 from graph.errors import InvalidInput
@@ -33,6 +32,7 @@ from kolgraph.usecases import query as query_usecase
 from web.console_render import graph_elements
 from web.context import get_context
 from web.params import ConsoleQuery
+from web.translate import gettext as _
 
 log = logging.getLogger("kolgraph.web")
 _LINE_COLUMN = re.compile(r"line:?\s*(\d+),\s*column:?\s*(\d+)", re.IGNORECASE)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext
+from web.translate import lazy_gettext
 
 KINDS = {"course": lazy_gettext("course"), "live": lazy_gettext("live session"),
          "audio_column": lazy_gettext("audio column"), "ebook": lazy_gettext("e-book"),

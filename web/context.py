@@ -32,7 +32,8 @@ CURRENT_KINDS = ("ingest", "analyze", "refresh")  # the runs the pages show
 @dataclass
 class WebContext:
     """What every request needs: settings, the shared store (thread-safe connection pool),
-    the users file, the per-run caches, the log-in limiter, background jobs (the admin's
+    the users file, the per-run caches (``lookalikes`` holds the KOLs' embeddings of
+    ``web.lookalikes``), the log-in limiter, background jobs (the admin's
     runs, and the seed plans of ``web.seed_jobs``), the watch that restarts the embedded
     database when it is found down, and the display names of platforms and topics."""
 
@@ -45,6 +46,7 @@ class WebContext:
     cache: RunCache = field(default_factory=RunCache)
     orderings: RunCache = field(default_factory=lambda: RunCache(16))
     pages: RunCache = field(default_factory=lambda: RunCache(512))
+    lookalikes: RunCache = field(default_factory=lambda: RunCache(2))
     database: DatabaseWatch = field(default_factory=lambda: DatabaseWatch(None))
     seed_jobs: SeedJobs = field(default_factory=SeedJobs)
 
@@ -94,12 +96,26 @@ def current_run(kind: str) -> Row | None:
     return runs[kind]
 
 
+def current_runs() -> dict[str, tuple[str, int]]:
+    """``kind -> (run_id, names_version)`` of the current runs (``web_reads.current_runs``),
+    read once per request."""
+    if not has_request_context():
+        return web_reads.current_runs(get_store(), CURRENT_KINDS)
+    if "current_runs_state" not in g:
+        g.current_runs_state = web_reads.current_runs(get_store(), CURRENT_KINDS)
+    runs: dict[str, tuple[str, int]] = g.current_runs_state
+    return runs
+
+
 def current_run_id(kind: str) -> str | None:
     """The id of the current complete run of ``kind`` (ingest, analyze or refresh); the
     three are read in one query, once per request."""
-    if not has_request_context():
-        return web_reads.current_run_ids(get_store(), CURRENT_KINDS).get(kind)
-    if "current_run_ids" not in g:
-        g.current_run_ids = web_reads.current_run_ids(get_store(), CURRENT_KINDS)
-    ids: dict[str, str] = g.current_run_ids
-    return ids.get(kind)
+    found = current_runs().get(kind)
+    return found[0] if found else None
+
+
+def names_version() -> int:
+    """How many times the communities of the current analyze run were renamed (0 without a
+    run): what is cached with community names depends on it."""
+    found = current_runs().get("analyze")
+    return found[1] if found else 0

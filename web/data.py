@@ -15,8 +15,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 from flask import abort, current_app, g, has_request_context, url_for
-from flask_babel import get_timezone, gettext, lazy_gettext
-from flask_babel import gettext as _
+from flask_babel import get_timezone
 
 from graph.analytics.community_ids import UNASSIGNED_ID
 from graph.analytics.overlap import audience_overlap
@@ -29,19 +28,28 @@ from kolgraph.usecases import campaigns as campaigns_usecase
 from kolgraph.usecases.seeds import plan_seeds
 from web.activity import monthly
 from web.community_titles import community_label, community_title
-from web.context import CURRENT_KINDS, current_run, current_run_id, get_context, get_store
+from web.context import (
+    CURRENT_KINDS,
+    current_run,
+    current_run_id,
+    get_context,
+    get_store,
+    names_version,
+)
 from web.display import topic_name
 from web.errors import describe
 from web.i18n import locale_key, recommenders_text, seed_stage
+from web.lookalikes import KolVectors
 from web.network_view import localised
 from web.reasons import parse_evidence, reason_text
 from web.seed_jobs import JobStatus, SeedJob
+from web.translate import gettext, lazy_gettext
+from web.translate import gettext as _
 from web.why import Percentiles, reasons
 
 NETWORK_CORE = 150
 NEIGHBOURS = 40
 RECOMMENDATIONS = 10
-LOOKALIKE_POOL = 200   # nearest persons looked at first for look-alike KOLs
 KOL_SHARE = 0.1        # a KOL: kol_score in the top 10% of the run
 #: Without ``KOLGRAPH_LOOKALIKE_MIN_AUDIENCE``, look-alike KOLs need this share of the
 #: person's own audience (``followers_total`` or ``reach``, the larger) ...
@@ -187,17 +195,25 @@ def _communities(run_id: str) -> list[dict[str, Any]]:
 
 def listed_communities(run_id: str) -> list[dict[str, Any]]:
     """The communities of ``run_id`` shown as communities: the unassigned bucket left out,
-    each with the name an admin gave it now (names are not cached: a rename shows at once)."""
-    names = web_reads.community_names(store(), run_id)
+    each with the name an admin gave it (``names_of``)."""
+    names = names_of(run_id)
     return [{**c, "name": names.get(int(c["community_id"]), "")}
             for c in _communities(run_id) if c["community_id"] != UNASSIGNED_ID]
 
 
 def community_names() -> dict[int, str]:
-    """``community_id -> name`` of the current run's communities an admin has named (not
-    cached; empty before any analyze run)."""
+    """``community_id -> name`` of the current run's communities an admin has named (empty
+    before any analyze run)."""
     run_id = analyze_run_id(required=False)
-    return web_reads.community_names(store(), run_id) if run_id else {}
+    return names_of(run_id) if run_id else {}
+
+
+def names_of(run_id: str) -> dict[int, str]:
+    """``community_id -> name`` of the communities of ``run_id`` an admin has named, cached
+    per run and ``names_version`` (a rename shows at once in every worker: the version is
+    read with the current runs on every request)."""
+    return _cached(("community_names", run_id, names_version()),
+                   lambda: web_reads.community_names(store(), run_id))
 
 
 def unassigned_count(run_id: str) -> int:
@@ -273,14 +289,21 @@ def community_titles(run_id: str | None, only: Collection[int] | None = None
                      ) -> dict[int, str]:
     """``community_id -> title`` (``community_title``: the admin's name, else the label in
     the request's language) of every community of ``run_id``, or of those in ``only``;
-    empty without a run."""
+    empty without a run. Cached per run, names version and language: do not change it."""
     if run_id is None:
         return {}
-    names = web_reads.community_names(store(), run_id)
-    return {int(c["community_id"]): community_title(
-        {**c, "name": names.get(int(c["community_id"]), "")}, topic_name,
-        unassigned=str(_("unassigned")))
-        for c in _communities(run_id) if only is None or int(c["community_id"]) in only}
+
+    def compute() -> dict[int, str]:
+        names = names_of(run_id)
+        unassigned = str(_("unassigned"))
+        return {int(c["community_id"]): community_title(
+            {**c, "name": names.get(int(c["community_id"]), "")}, topic_name,
+            unassigned=unassigned) for c in _communities(run_id)}
+
+    titles = _cached(("community_titles", run_id, names_version(), locale_key()), compute)
+    if only is None:
+        return titles
+    return {cid: titles[cid] for cid in only if cid in titles}
 
 
 def rename_community(community_id: int, name: str) -> str:
@@ -290,8 +313,22 @@ def rename_community(community_id: int, name: str) -> str:
 
 
 def _member_ids(run_id: str, community_id: int) -> list[str]:
+    """The members of a community by rank: from the whole run's lists when ``warm`` has read
+    them, else read for this community (cached per run)."""
+    found, every = get_context().cache.peek(("all_members", run_id))
+    if found:
+        return list(every.get(int(community_id), []))
     return _cached(("members", run_id, int(community_id)),
                    lambda: web_reads.community_member_ids(store(), run_id, community_id))
+
+
+def conversions(person_ids: list[str]) -> dict[str, int]:
+    """``web_reads.conversions`` of ``person_ids``: looked up in every person's conversions
+    when ``warm`` has read them for the current ingest run, else read for these persons."""
+    found, every = get_context().cache.peek(("all_conversions", _ingest_key()))
+    if found:
+        return {pid: every[pid] for pid in person_ids if pid in every}
+    return web_reads.conversions(store(), person_ids) if person_ids else {}
 
 
 def community_page(community_id: int, page: int, page_size: int) -> dict[str, Any]:
@@ -374,8 +411,7 @@ def community_network_json(community_id: int) -> bytes:
     busiest JSON of the UI is then one dictionary look-up."""
     run_id = analyze_run_id()
     assert run_id is not None
-    names = tuple(sorted(web_reads.community_names(store(), run_id).items()))
-    key = ("community_network", run_id, _ingest_key(), locale_key(), names,
+    key = ("community_network", run_id, _ingest_key(), locale_key(), names_version(),
            int(community_id))
     return _cached(key, lambda: json.dumps(localised(community_network(community_id)),
                                            ensure_ascii=False).encode("utf-8"))
@@ -385,18 +421,23 @@ def community_network_json(community_id: int) -> bytes:
 def filter_choices() -> dict[str, Any]:
     """The values the leaderboard filters offer: ``communities`` are the listed communities
     (the unassigned bucket, community 0, is not one of them), ``community_titles`` their
-    titles (admin name, else label) by id."""
+    titles (admin name, else label) by id. Cached per run, names version and language: do
+    not change it."""
     run_id = analyze_run_id(required=False)
     ingest_id = _ingest_key()
-    listed = [int(c["community_id"]) for c in listed_communities(run_id)] if run_id else []
-    titles = community_titles(run_id)
-    return {"communities": listed,
-            "community_titles": {cid: titles.get(cid, "") for cid in listed},
-            "community_labels": [f"#{cid} {titles.get(cid, '')}".strip() for cid in listed],
-            "platforms": _cached(("platforms", ingest_id),
-                                 lambda: web_reads.platforms(store())),
-            "topics": _cached(("topics", ingest_id), lambda: web_reads.topics(store())),
-            "sorts": list(web_reads.SORT_COLUMNS)}
+
+    def compute() -> dict[str, Any]:
+        listed = [int(c["community_id"]) for c in listed_communities(run_id)] if run_id else []
+        titles = community_titles(run_id)
+        return {"communities": listed,
+                "community_titles": {cid: titles.get(cid, "") for cid in listed},
+                "community_labels": [f"#{cid} {titles.get(cid, '')}".strip() for cid in listed],
+                "platforms": web_reads.platforms(store()),
+                "topics": web_reads.topics(store()),
+                "sorts": list(web_reads.SORT_COLUMNS)}
+
+    return _cached(("filter_choices", run_id, ingest_id, names_version(), locale_key()),
+                   compute)
 
 
 def _weights(run_id: str) -> dict[str, float]:
@@ -531,7 +572,7 @@ def leaderboard(filters: LeaderboardFilters, *, page: int, page_size: int,
                 person_ids: list[str] | None = None) -> dict[str, Any]:
     """One page of the leaderboard: ``total`` persons in all, ``pages``, and ``past_end``
     (``page`` beyond the last while there are persons; ``last_page`` then links back);
-    per person its identity (``identify``), ``conversions`` (``web_reads.conversions``),
+    per person its identity (``identify``), ``conversions`` (``conversions``),
     ``why`` (``explain_score``) and ``reasons`` (``web.why.reasons``: ``message``,
     ``params`` and ``text`` in the request's language). The page's extra columns are read
     for its ids only, one query each."""
@@ -548,8 +589,7 @@ def leaderboard(filters: LeaderboardFilters, *, page: int, page_size: int,
     weights = _weights(run_id)
     percentiles = _percentiles(run_id)
     shown = identify(rows[:page_size])
-    converted = web_reads.conversions(store(), [r["person_id"] for r in shown]) \
-        if shown else {}
+    converted = conversions([r["person_id"] for r in shown])
     items = []
     for row in shown:
         why = explain_score(row, stats, weights)
@@ -569,8 +609,9 @@ def leaderboard(filters: LeaderboardFilters, *, page: int, page_size: int,
 
 def warm() -> None:
     """Fill the caches the busiest pages need (the overview's aggregations, the search
-    index, component statistics, the default leaderboard ordering); run in the background
-    when the server starts."""
+    index, component statistics, the leaderboard orderings by score, the KOLs' embeddings
+    of the look-alikes, every community's members and every person's conversions); run in
+    the background when the server starts."""
     _overview_aggregates(_ingest_key())
     search_index()
     run_id = analyze_run_id(required=False)
@@ -578,6 +619,16 @@ def warm() -> None:
         return
     _cached(("component_stats", run_id), lambda: web_reads.component_stats(store(), run_id))
     _ordering(run_id, "kol_score", None)
+    if current_run_id("refresh") is not None:
+        kol_vectors(run_id)
+    # what pages can also read piecemeal (they peek): every community's members, every
+    # person's conversions, the leaderboard of each platform
+    _cached(("all_members", run_id),
+            lambda: web_reads.all_community_member_ids(store(), run_id))
+    ingest_id = _ingest_key()
+    _cached(("all_conversions", ingest_id), lambda: web_reads.conversions(store(), None))
+    for platform in _cached(("platforms", ingest_id), lambda: web_reads.platforms(store())):
+        _ordering(run_id, "kol_score", platform)
 
 
 def overlap(person_ids: list[str]) -> list[dict[str, Any]]:
@@ -661,21 +712,31 @@ def lookalike_min_audience(found: dict[str, Any]) -> int:
 
 def lookalike_kols(person_id: str, run_id: str | None,
                    found: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The persons nearest to ``person_id`` by embedding (vector index) that are KOLs —
-    ``kol_score`` in the top ``KOL_SHARE`` of the current analyze run and an audience of at
-    least ``lookalike_min_audience`` — at most ``RECOMMENDATIONS``, most similar first; the
-    filter runs in the database (``gnn_io.similar_kols``)."""
+    """The persons nearest to ``person_id`` by embedding that are KOLs — ``kol_score`` in
+    the top ``KOL_SHARE`` of the analyze run ``run_id`` and an audience of at least
+    ``lookalike_min_audience`` — at most ``RECOMMENDATIONS``, most similar first (exact
+    cosine similarity over the KOLs' embeddings, ``web.lookalikes``); empty when the person
+    has no embedding."""
     found = found or web_reads.person(store(), person_id) or {}
-    floor = 0.0
-    if run_id is not None:
-        floor = kol_floor(run_id)
-    try:
-        similar = gnn_io.similar_kols(store(), person_id, RECOMMENDATIONS,
-                                      min_audience=lookalike_min_audience(found),
-                                      min_score=floor, pool=LOOKALIKE_POOL)
-    except LookupError:
-        return []
+    kols = kol_vectors(run_id)
+    vector = kols.vector(person_id)
+    if vector is None:
+        stored = gnn_io.person_embedding(store(), person_id)
+        if stored is None:
+            return []
+        vector = np.asarray(stored, dtype=np.float32)
+    similar = kols.nearest(vector, RECOMMENDATIONS, min_audience=lookalike_min_audience(found),
+                           exclude=person_id)
     return [{**s, "url": person_url(s["person_id"])} for s in similar]
+
+
+def kol_vectors(run_id: str | None) -> KolVectors:
+    """The embeddings of the KOLs of the analyze run ``run_id`` (every embedded person
+    without one), read once per refresh, analyze and ingest run and kept in the app's
+    ``lookalikes`` cache (the last two only: each holds a matrix)."""
+    floor = kol_floor(run_id) if run_id is not None else 0.0
+    key = ("kol_vectors", current_run_id("refresh"), run_id, _ingest_key(), floor)
+    return get_context().lookalikes.get(key, lambda: KolVectors.read(store(), floor))
 
 
 def content(content_key: str) -> dict[str, Any]:

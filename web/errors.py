@@ -27,8 +27,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import (
     BadRequest,
     Forbidden,
@@ -43,6 +41,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from graph.errors import Conflict, InvalidInput, KolgraphError, NotFound, NotReady
 from graph.store.base import DatabaseUnavailable
 from web.context import get_context
+from web.translate import gettext as _
+from web.translate import lazy_gettext as _l
 
 log = logging.getLogger("kolgraph.web")
 

@@ -10,12 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from graph.analytics.choices import ALGORITHMS, DEFAULT_ALGORITHM
 from graph.errors import InvalidInput
 from kolgraph.usecases.analyze import AnalyzeParams, check_params
+from web.translate import gettext as _
+from web.translate import lazy_gettext as _l
 
 JOB_KINDS: tuple[str, ...] = ("analyze", "refresh", "train")
 MAX_EPOCHS = 10_000

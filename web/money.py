@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from babel.numbers import format_decimal
-from flask_babel import get_locale
-from flask_babel import gettext as _
+
+from web.translate import gettext as _
+from web.translate import locale_name
 
 
 def price(value: Any) -> str:
@@ -23,4 +24,4 @@ def price(value: Any) -> str:
     if amount == 0:
         return _("free")
     pattern = "#,##0" if amount.is_integer() else "#,##0.00"
-    return "¥" + format_decimal(amount, format=pattern, locale=get_locale())
+    return "¥" + format_decimal(amount, format=pattern, locale=locale_name())

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
-
 from web.display import platform_name
 from web.i18n import compact, num
+from web.translate import gettext
 
 
 def _node(node: dict[str, Any]) -> dict[str, Any]:

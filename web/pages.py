@@ -7,15 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from graph.analytics.community_ids import UNASSIGNED_ID
 from graph.analytics.diffusion import MODELS
 from web import data, params, runs_data
-from web.context import get_context
+from web.context import get_context, names_version
 from web.display import platform_name
 from web.errors import describe
 from web.export import csv_response
@@ -23,6 +21,8 @@ from web.i18n import term
 from web.params import PAGE_SIZE
 from web.render import render_page
 from web.security import current_user, requires
+from web.translate import gettext as _
+from web.translate import lazy_gettext
 
 bp = Blueprint("pages", __name__)
 
@@ -48,7 +48,7 @@ def overview() -> str:
     newest = tuple((kind, run["run_id"], run["status"]) if run else (kind,)
                    for kind, run in data.last_runs().items())
     return render_page("overview.html", context,
-                       version=(newest, tuple(sorted(data.community_names().items()))))
+                       version=(newest, names_version()))
 
 
 @bp.route("/communities")
@@ -58,7 +58,7 @@ def communities() -> str:
     return render_page("communities.html", lambda: {
         "sorts": data.COMMUNITY_SORTS,
         "d": data.communities(query.sort, query.page, PAGE_SIZE)},
-        version=tuple(sorted(data.community_names().items())))
+        version=names_version())
 
 
 @bp.route("/communities/<int:community_id>")
@@ -118,7 +118,7 @@ def influencers() -> str:
     forms = Markup(render_template("_campaign_row_forms.html", campaign=campaign,
                                    next=request.full_path)) if campaign else None
     return render_page("influencers.html", make,
-                       version=(tuple(choices["community_labels"]), tuple(in_campaign)),
+                       version=(names_version(), tuple(in_campaign)),
                        after=forms)
 
 
@@ -205,7 +205,7 @@ def person(person_id: str) -> str:
         "d": data.person(person_id),
         "network_url": url_for("api.person_network", person_id=person_id),
         "activity_url": url_for("api.person_activity_chart", person_id=person_id)},
-        version=tuple(sorted(data.community_names().items())))
+        version=names_version())
 
 
 @bp.route("/contents/<path:content_key>")

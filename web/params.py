@@ -17,7 +17,6 @@ from typing import Any
 
 from flask import request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from graph.analytics.diffusion import MODELS
 from graph.store.web_reads import SORT_COLUMNS
@@ -25,6 +24,7 @@ from web.charts import RANKING_METRICS
 from web.context import get_context
 from web.data import COMMUNITY_SORTS, LeaderboardFilters
 from web.errors import ParameterError
+from web.translate import gettext as _
 
 PAGE_SIZE = 50
 SEARCH_PAGE_SIZE = 20

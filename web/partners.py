@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from graph.errors import InvalidInput
@@ -26,6 +25,7 @@ from web.context import get_context
 from web.display import platform_name
 from web.errors import parameter_message
 from web.security import current_user, requires
+from web.translate import gettext as _
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 

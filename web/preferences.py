@@ -7,13 +7,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web.context import get_context
 from web.errors import ParameterError
 from web.i18n import LANGUAGE_NAMES
 from web.security import current_user, requires
+from web.translate import gettext as _
 from web.users import DEFAULT_TIMEZONE, LANGUAGES, UserError
 
 bp = Blueprint("preferences", __name__)

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask_babel import gettext as _
+from web.translate import gettext as _
 
 #: At most this many pieces of evidence are worded (the recommender's ``MAX_PARTS``).
 MAX_PARTS = 2

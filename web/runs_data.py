@@ -15,11 +15,11 @@ from typing import Any, Literal
 from babel.dates import format_timedelta
 from flask import abort
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
 from kolgraph.usecases import runs as runs_usecase
 from web.context import get_settings, get_store
 from web.i18n import recommenders_text
+from web.translate import lazy_gettext as _l
 
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, Response, abort, current_app, g, request, session
-from flask_babel import gettext as _
 
 from web.context import get_context
+from web.translate import gettext as _
 from web.users import User
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -375,8 +375,14 @@ def previous_communities(store: GraphStore) -> tuple[str | None, pd.DataFrame, d
 
 def rename_community(store: GraphStore, run_id: str, community_id: int, name: str) -> bool:
     """Set the admin's ``name`` of community ``community_id`` of ``run_id`` (``""`` clears
-    it); ``False`` when the run has no such community."""
+    it) and count the rename in the run's ``names_version`` (after the name: a reader that
+    sees the new version reads the new name); ``False`` when the run has no such
+    community."""
     rows = store.write("MATCH (c:Community {community_key: $key}) SET c.name = $name "
                        "RETURN count(c) AS n",
                        {"key": community_key(run_id, community_id), "name": name})
-    return bool(rows and int(rows[0]["n"]))
+    if not (rows and int(rows[0]["n"])):
+        return False
+    store.write("MATCH (r:Run {run_id: $run_id}) "
+                "SET r.names_version = coalesce(r.names_version, 0) + 1", {"run_id": run_id})
+    return True

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from graph.store.base import GraphStore, Progress
+from graph.store.base import GraphStore, Progress, Row
 from graph.store.runs import utc_now
 
 if TYPE_CHECKING:
@@ -284,38 +284,19 @@ def _vector_call(store: GraphStore) -> str:
             "YIELD node, score WITH node, 1.0 - score AS similarity ")
 
 
-#: The most neighbours ``similar_kols`` asks the vector index for.
-MAX_LOOKALIKE_POOL = 5_000
-
-
-def similar_kols(store: GraphStore, person_id: str, k: int, *, min_audience: float,
-                 min_score: float, pool: int = 200) -> list[dict[str, Any]]:
-    """The ``k`` persons nearest to ``person_id`` by embedding that are KOLs: ``kol_score
-    >= min_score`` and an audience (``followers_total`` or ``reach``) of at least
-    ``min_audience``; ``person_id, display_name, similarity, community_id, kol_score,
-    followers_total, reach``, most similar first. The filter runs in the database on the
-    ``pool`` nearest persons; when it leaves fewer than ``k``, the pool is quadrupled (up to
-    ``MAX_LOOKALIKE_POOL``) and the query asked again. Raises ``LookupError`` when the
-    person or its embedding is missing."""
-    vector = person_embedding(store, person_id)
-    if vector is None:
-        raise LookupError(person_id)
-    query = (_vector_call(store) + "WHERE node.person_id <> $id "
-             "AND coalesce(node.kol_score, 0.0) >= $min_score "
-             "AND (coalesce(node.followers_total, 0) >= $min_audience "
-             "OR coalesce(node.reach, 0) >= $min_audience) "
-             "RETURN node.person_id AS person_id, node.display_name AS display_name, "
-             "similarity, node.community_id AS community_id, node.kol_score AS kol_score, "
-             "node.followers_total AS followers_total, node.reach AS reach "
-             "ORDER BY similarity DESC, person_id LIMIT $k")
-    size = max(int(pool), k + 1)
-    while True:
-        rows = store.read(query, {"index": VECTOR_INDEX_NAME, "k1": size, "vec": vector,
-                                  "id": person_id, "k": k, "min_score": float(min_score),
-                                  "min_audience": float(min_audience)}).rows
-        if len(rows) >= k or size >= MAX_LOOKALIKE_POOL:
-            return rows
-        size = min(size * 4, MAX_LOOKALIKE_POOL)
+def kol_vectors(store: GraphStore, min_score: float,
+                batch_size: int = 50_000) -> Iterator[list[Row]]:
+    """The persons with an embedding and ``kol_score >= min_score`` (a missing score counts
+    as 0), in batches of the persons scanned (memory stays bounded): ``person_id``,
+    ``embedding`` (a list of floats), ``display_name``, ``community_id``, ``kol_score``,
+    ``followers_total``, ``reach``. One full pass: callers cache what they build of it."""
+    return store.stream(
+        "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi AND p.embedding IS NOT NULL "
+        "AND coalesce(p.kol_score, 0.0) >= $min_score "
+        "RETURN p.person_id AS person_id, p.embedding AS embedding, "
+        "p.display_name AS display_name, p.community_id AS community_id, "
+        "p.kol_score AS kol_score, p.followers_total AS followers_total, p.reach AS reach",
+        {"min_score": float(min_score)}, anchor_label="Person", batch_size=batch_size)
 
 
 def write_frames(store: GraphStore, frames: dict[str, pd.DataFrame],

@@ -53,12 +53,22 @@ def current_run_ids(store: GraphStore,
     """``kind -> run_id`` of the latest complete run of each kind (as
     ``graph.store.runs.current_run`` chooses it), in one round trip; kinds without a complete
     run are absent."""
+    return {kind: run_id for kind, (run_id, _names) in current_runs(store, kinds).items()}
+
+
+def current_runs(store: GraphStore, kinds: Sequence[str] = ("ingest", "analyze", "refresh")
+                 ) -> dict[str, tuple[str, int]]:
+    """``kind -> (run_id, names_version)`` of the latest complete run of each kind, in one
+    round trip: ``names_version`` counts the renames of the run's communities
+    (``analytics_io.rename_community``; 0 for none and for other kinds), so that what is
+    cached per run can also depend on the names. Kinds without a complete run are absent."""
     rows = store.read(
         "UNWIND $kinds AS kind MATCH (r:Run {kind: kind, status: 'complete'}) "
         "WITH kind, r ORDER BY r.finished_at DESC, r.run_id DESC "
-        "WITH kind, collect(r.run_id)[0] AS run_id RETURN kind, run_id",
+        "WITH kind, collect([r.run_id, coalesce(r.names_version, 0)])[0] AS newest "
+        "RETURN kind, newest[0] AS run_id, newest[1] AS names_version",
         {"kinds": list(kinds)}).rows
-    return {r["kind"]: r["run_id"] for r in rows}
+    return {r["kind"]: (str(r["run_id"]), int(r["names_version"])) for r in rows}
 
 
 # ---------------------------------------------------------------------- overview
@@ -95,8 +105,8 @@ def communities(store: GraphStore, run_id: str) -> list[Row]:
 
 
 def community_names(store: GraphStore, run_id: str) -> dict[int, str]:
-    """``community_id -> name`` of the communities of ``run_id`` an admin has named (read on
-    every request: a rename shows at once in every worker, whatever they cache)."""
+    """``community_id -> name`` of the communities of ``run_id`` an admin has named (callers
+    may cache it per run and ``names_version`` of ``current_runs``)."""
     rows = store.read("MATCH (c:Community) WHERE c.run_id = $run_id AND c.name <> '' "
                       "RETURN c.community_id AS community_id, c.name AS name",
                       {"run_id": run_id}).rows
@@ -129,6 +139,19 @@ def community_member_ids(store: GraphStore, run_id: str, community_id: int) -> l
         "RETURN p.person_id AS person_id ORDER BY p.community_rank",
         {"c": int(community_id), "run_id": run_id}).rows
     return [r["person_id"] for r in rows]
+
+
+def all_community_member_ids(store: GraphStore, run_id: str) -> dict[int, list[str]]:
+    """``community_member_ids`` of every community of ``run_id`` in one pass over the
+    persons (callers cache it per run)."""
+    rows = store.read(
+        "MATCH (p:Person) WHERE p.analyze_run_id = $run_id AND p.community_id IS NOT NULL "
+        "RETURN p.person_id AS person_id, p.community_id AS community_id "
+        "ORDER BY p.community_rank", {"run_id": run_id}).rows
+    members: dict[int, list[str]] = {}
+    for r in rows:
+        members.setdefault(int(r["community_id"]), []).append(r["person_id"])
+    return members
 
 
 # ------------------------------------------------------------------- leaderboard
@@ -217,17 +240,18 @@ def accounts_of(store: GraphStore, person_ids: Sequence[str]) -> dict[str, list[
 CONVERSION_WINDOW_DAYS = 7
 
 
-def conversions(store: GraphStore, person_ids: Sequence[str],
+def conversions(store: GraphStore, person_ids: Sequence[str] | None,
                 window_days: int = CONVERSION_WINDOW_DAYS) -> dict[str, int]:
-    """``person_id -> buyers``: attributed conversions of each given person, in one query,
-    by the rules of ``cypher/library/kol_conversions.cypher`` (its ``buyers`` column): the
-    distinct other persons who bought (``ENGAGED {type: 'purchase'}``) a content the person
-    shared, within ``window_days`` after the share, and who followed or interacted with one
-    of the person's accounts before buying. Persons without any are absent."""
+    """``person_id -> buyers``: attributed conversions of each given person (of every
+    person when ``person_ids`` is ``None``: one pass over all shares, callers cache it), in
+    one query, by the rules of ``cypher/library/kol_conversions.cypher`` (its ``buyers``
+    column): the distinct other persons who bought (``ENGAGED {type: 'purchase'}``) a content
+    the person shared, within ``window_days`` after the share, and who followed or interacted
+    with one of the person's accounts before buying. Persons without any are absent."""
+    start = ("MATCH (kol:Person)" if person_ids is None
+             else "UNWIND $ids AS id MATCH (kol:Person {person_id: id})")
     rows = store.read(
-        "UNWIND $ids AS id "
-        "MATCH (kol:Person {person_id: id})-[:HAS_ACCOUNT]->(:Account)"
-        "-[sh:ENGAGED {type: 'share'}]->(c:Content) "
+        start + "-[:HAS_ACCOUNT]->(:Account)-[sh:ENGAGED {type: 'share'}]->(c:Content) "
         "WITH kol, c, min(sh.last_at) AS shared_at "
         "MATCH (c)<-[buy:ENGAGED {type: 'purchase'}]-(:Account)<-[:HAS_ACCOUNT]-(buyer:Person) "
         "WHERE buyer.person_id <> kol.person_id AND buy.last_at >= shared_at "
@@ -238,7 +262,7 @@ def conversions(store: GraphStore, person_ids: Sequence[str],
         "WITH kol, buyer, purchased_at, min(coalesce(tie.since, tie.first_at)) AS tied_since "
         "WHERE tied_since <= purchased_at "
         "RETURN kol.person_id AS person_id, count(DISTINCT buyer) AS buyers",
-        {"ids": list(person_ids), "window_days": int(window_days)}).rows
+        {"ids": list(person_ids or ()), "window_days": int(window_days)}).rows
     return {r["person_id"]: int(r["buyers"]) for r in rows}
 
 

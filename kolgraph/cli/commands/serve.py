@@ -70,13 +70,17 @@ def _build_app(settings: Settings, cookie_secure: bool | None, behind_proxy: boo
     """The app of one server process, its caches warming in the background."""
     from graph.store import StoreError
     from graph.store.embedded import EmbeddedServerError
+    from web import warmup
     from web.app import create_app
 
     try:
         app = create_app(settings, cookie_secure=cookie_secure)
     except (StoreError, EmbeddedServerError) as exc:
         raise UserError(str(exc)) from exc
-    threading.Thread(target=_warm, args=(app,), name="kolgraph-warm", daemon=True).start()
+    threading.Thread(target=_import_models, name="kolgraph-models", daemon=True).start()
+    warmup.install(app, done=lambda seconds: click.echo(
+        f"kolgraph web UI: pages' caches warmed in {seconds:.1f} s (pid {os.getpid()})",
+        err=True))
     if behind_proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -84,17 +88,12 @@ def _build_app(settings: Settings, cookie_secure: bool | None, behind_proxy: boo
     return app
 
 
-def _warm(app: Flask) -> None:
-    """Fill the caches of the busiest pages and import the model registry (PyTorch) before
-    the first visitor needs them; a failure here only means a slower first request."""
+def _import_models() -> None:
+    """Import the model registry (PyTorch) before the first visitor of the Runs page needs
+    it; a failure here only means a slower first request."""
     import logging
 
-    from web import data
-
     try:
-        import kolgraph.usecases.train  # noqa: F401  (the Runs page lists the models: PyTorch)
-
-        with app.app_context():
-            data.warm()
+        import kolgraph.usecases.train  # noqa: F401  (the Runs page lists the models)
     except Exception:  # noqa: BLE001
-        logging.getLogger("kolgraph.web").exception("cache warm-up failed")
+        logging.getLogger("kolgraph.web").exception("importing the model registry failed")
