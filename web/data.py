@@ -267,10 +267,12 @@ def community_label_of(c: dict[str, Any]) -> str:
 
 
 def community(community_id: int) -> tuple[str, dict[str, Any]]:
-    """The current run id and one of its communities; 404 when absent."""
+    """The current run id and one of its communities (cached per run and names version: do
+    not change it); 404 when absent."""
     run_id = analyze_run_id()
     assert run_id is not None
-    found = web_reads.community(store(), run_id, community_id)
+    found = _cached(("community", run_id, names_version(), int(community_id)),
+                    lambda: web_reads.community(store(), run_id, community_id))
     if found is None:
         abort(404, description=f"community {community_id}: not in the current analyze run")
     return run_id, _with_kol_names(run_id, found)
@@ -339,8 +341,10 @@ def community_page(community_id: int, page: int, page_size: int) -> dict[str, An
     start = (page - 1) * page_size
     titles = community_titles(run_id, {int(community_id)})
     rows = identify(web_reads.persons_by_ids(store(), ids[start:start + page_size]), titles)
-    kols = rows[:10] if page == 1 else identify(
-        web_reads.persons_by_ids(store(), ids[:10]), titles)
+    kols = rows[:10] if page == 1 else _cached(
+        ("community_kols", run_id, _ingest_key(), names_version(), locale_key(),
+         int(community_id)),
+        lambda: identify(web_reads.persons_by_ids(store(), ids[:10]), titles))
     return {"run_id": run_id, "community": _community_summary(c), "page": page,
             "has_next": start + page_size < len(ids), "members": rows, "kols": kols,
             "links": c.get("links") or []}

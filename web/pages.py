@@ -17,9 +17,9 @@ from web.context import get_context, names_version
 from web.display import platform_name
 from web.errors import describe
 from web.export import csv_response
-from web.i18n import term
+from web.i18n import locale_key, term
 from web.params import PAGE_SIZE
-from web.render import render_page
+from web.render import render_page, run_key
 from web.security import current_user, requires
 from web.translate import gettext as _
 from web.translate import lazy_gettext
@@ -73,11 +73,20 @@ def community(community_id: int) -> str:
         form = Markup(render_template("_community_rename.html", c={
             "community_id": community_id, "name": names.get(community_id, ""),
             "label": data.community_label_of(found)}))
-    return render_page("community.html", lambda: {
-        "d": data.community_page(community_id, page, PAGE_SIZE),
-        "network_url": url_for("api.community_network", community_id=community_id),
-        "chart_url": url_for("api.community_platforms_chart", community_id=community_id)},
-        version=names.get(community_id), after=form)
+
+    def make() -> dict[str, Any]:
+        d = data.community_page(community_id, page, PAGE_SIZE)
+        # everything above the members is the same on every page of the community
+        head = get_context().pages.get(
+            ("community head", community_id, run_key(), locale_key(), names_version()),
+            lambda: Markup(render_template(
+                "_community_head.html", d=d,
+                network_url=url_for("api.community_network", community_id=community_id),
+                chart_url=url_for("api.community_platforms_chart",
+                                  community_id=community_id))))
+        return {"d": d, "head": head}
+
+    return render_page("community.html", make, version=names.get(community_id), after=form)
 
 
 @bp.route("/communities/<int:community_id>/name", methods=["POST"])
