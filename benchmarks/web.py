@@ -5,10 +5,11 @@ Prepares (once) a KOLGRAPH_HOME holding the ``--persons`` sample through ``kolgr
 (the flow of ``kolgraph demo``) — sample, the real ingest, analyze, a model trained for ``--epochs``
 epochs (made current whatever its quality) and a refresh; an existing complete sample folder
 and an already analysed/refreshed home are reused — then serves the app with ``kolgraph
-serve`` (waitress) in a subprocess (its log: ``HOME/web-bench-server.log``), waits until every
-server process has warmed its caches (``web.warmup``: as a server that has run for a while),
-logs in as a viewer through the log-in form, and drives each kind of page with ``--clients`` concurrent
-clients (threads, one keep-alive HTTP connection each, the session cookie sent by hand).
+serve`` (waitress) in a subprocess (its log: ``HOME/web-bench-server.log``), waits until
+every server process has warmed its caches (``web.warmup``: as a server that has run for a
+while), logs in as a viewer through the log-in form, and drives each kind of page with
+``--clients`` concurrent clients (threads, one keep-alive HTTP connection each, the session
+cookie sent by hand).
 
     python benchmarks/web.py [--home /tmp/kg-web100k] [--sample /tmp/sample-100k]
                              [--persons 100000] [--clients 16] [--requests 640]

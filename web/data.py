@@ -613,15 +613,16 @@ def leaderboard(filters: LeaderboardFilters, *, page: int, page_size: int,
 
 def warm() -> None:
     """Fill the caches the busiest pages need (the overview's aggregations, the search
-    index, component statistics, the leaderboard orderings by score, the KOLs' embeddings
-    of the look-alikes, every community's members and every person's conversions); run in
-    the background when the server starts."""
+    index, component statistics and percentiles, the leaderboard orderings by score, the
+    KOLs' embeddings of the look-alikes, every community's members and every person's
+    conversions); run in the background when the server starts (``web.warmup``)."""
     _overview_aggregates(_ingest_key())
     search_index()
     run_id = analyze_run_id(required=False)
     if run_id is None:
         return
     _cached(("component_stats", run_id), lambda: web_reads.component_stats(store(), run_id))
+    _percentiles(run_id)
     _ordering(run_id, "kol_score", None)
     if current_run_id("refresh") is not None:
         kol_vectors(run_id)
