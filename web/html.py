@@ -96,7 +96,8 @@ def leaderboard_row(p: Mapping[str, Any], columns: Sequence[str], *, selected: b
     Remove button. Built here rather than in the template: fifty such rows were most of the
     page's time."""
     pid = escape(p["person_id"])
-    select = escape(_("select"))
+    # (gettext calls outside the f-strings: pybabel does not look inside them)
+    select, parts_label = escape(_("select")), escape(_("score parts"))
     accounts = "".join(
         f'<span class="kg-account" data-platform="{escape(a["platform"])}">'
         f'{escape(platform_name(a["platform"]))} <span class="kg-handle">@{escape(a["account_id"])}'
@@ -114,17 +115,17 @@ def leaderboard_row(p: Mapping[str, Any], columns: Sequence[str], *, selected: b
            f'    <td class="kg-wide kg-num" data-col="conversions">'
            f'{escape(num(p.get("conversions")))}</td>\n'
            f'    <td class="kg-why">{reasons}<details class="kg-why-details"><summary>'
-           f'{escape(_("score parts"))}</summary>{why_cell(p.get("why") or ())}</details></td>\n']
-    if campaign:
-        if in_campaign:
-            row.append(f'    <td class="kg-campaign-cell"><span class="kg-in-campaign">✓ '
-                       f'{escape(_("in the campaign"))}</span> <button type="submit" '
-                       f'class="kg-link-button" form="campaign-remove" name="person_id" '
-                       f'value="{pid}">{escape(_("Remove"))}</button></td>\n')
-        else:
-            row.append(f'    <td class="kg-campaign-cell"><button type="submit" '
-                       f'class="kg-add-kol" form="campaign-add" name="select" value="{pid}">'
-                       f'{escape(_("Add"))}</button></td>\n')
+           f'{parts_label}</summary>{why_cell(p.get("why") or ())}</details></td>\n']
+    if campaign and in_campaign:
+        chosen, remove = escape(_("in the campaign")), escape(_("Remove"))
+        row.append(f'    <td class="kg-campaign-cell"><span class="kg-in-campaign">✓ {chosen}'
+                   f'</span> <button type="submit" class="kg-link-button" form="campaign-remove"'
+                   f' name="person_id" value="{pid}">{remove}</button></td>\n')
+    elif campaign:
+        add = escape(_("Add"))
+        row.append(f'    <td class="kg-campaign-cell"><button type="submit" '
+                   f'class="kg-add-kol" form="campaign-add" name="select" value="{pid}">'
+                   f'{add}</button></td>\n')
     row.append("  </tr>")
     return Markup("".join(row))
 

@@ -19,6 +19,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from graph.errors import InvalidInput
+from graph.ingest.partner_list import RowProblem
 from kolgraph.usecases import partners as usecase
 from web import data
 from web.context import get_context
@@ -26,6 +27,7 @@ from web.display import platform_name
 from web.errors import parameter_message
 from web.security import current_user, requires
 from web.translate import gettext as _
+from web.translate import lazy_gettext as _l
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 
@@ -125,7 +127,7 @@ def import_list(partner_id: str) -> Response:
             accepted=report.accepted, rejected=report.rejected, matched=report.matched))
     for problem in report.problems[:5]:
         flash(_("line %(line)s, column %(column)s: %(reason)s", line=problem.line,
-                column=problem.column, reason=problem.reason), "error")
+                column=problem.column, reason=problem_reason(problem)), "error")
     if report.problem_count > 5:
         flash(_("and %(count)s more problems", count=report.problem_count - 5), "error")
     return redirect(url_for("partners.show", partner_id=partner_id), code=303)
@@ -136,3 +138,26 @@ def import_list(partner_id: str) -> Response:
 def delete(partner_id: str) -> Response:
     usecase.delete(data.store(), partner_id, _user())
     return redirect(url_for("partners.index"), code=303)
+
+
+#: ``graph.ingest.partner_list.PROBLEM_REASONS`` in the user's language.
+PROBLEM_TEXTS = {
+    "invalid_phone": _l("invalid phone number (value not shown)"),
+    "invalid_email": _l("invalid email address (value not shown)"),
+    "invalid_unionid": _l("invalid unionid (value not shown)"),
+    "already_hashed": _l("already a hash: import the file as pre-hashed"),
+    "not_a_hash": _l("not a hash ('%(column)s:' and 32 hex digits, or the 32 hex digits "
+                     "alone)"),
+    "wrong_hash_kind": _l("a hash of a %(kind)s in column %(column)s"),
+    "no_value": _l("no identity value"),
+    "too_many_cells": _l("%(cells)s cells but the header has %(columns)s columns"),
+}
+
+
+def problem_reason(problem: RowProblem) -> str:
+    """Why a row of a customer list was refused, in the request's language (the library's
+    English reason for a code this page does not know)."""
+    text = PROBLEM_TEXTS.get(problem.code)
+    if text is None:
+        return problem.reason
+    return str(text) % dict(problem.params) if problem.params else str(text)

@@ -42,14 +42,41 @@ _HASHED = re.compile(r"(?:(phone|email|unionid):)?([0-9a-fA-F]{32})")
 _LOOKS_HASHED = re.compile(r"(?:phone|email|unionid):[0-9a-f]{32}")
 
 
+#: Why a cell or row is refused: ``RowProblem.code`` -> the English reason, ``%(name)s``
+#: filled from ``RowProblem.params`` (a surface in another language words the code itself).
+PROBLEM_REASONS = {
+    "invalid_phone": INVALID_REASONS["phone"],
+    "invalid_email": INVALID_REASONS["email"],
+    "invalid_unionid": INVALID_REASONS["unionid"],
+    "already_hashed": "already a hash; import the file as pre-hashed",
+    "not_a_hash": "not a hash ('%(column)s:' and 32 hex digits, or the 32 hex digits alone)",
+    "wrong_hash_kind": "a %(kind)s hash in column '%(column)s'",
+    "no_value": "no identity value",
+    "too_many_cells": "%(cells)s cells but the header has %(columns)s columns",
+}
+
+
 @dataclass(frozen=True)
 class RowProblem:
     """A refused cell or row: the 1-based ``line`` of the file, the ``column`` (the file's
-    identity columns joined by ``/`` for a row with no value at all) and the ``reason``."""
+    identity columns joined by ``/`` for a row with no value at all) and why, as a ``code``
+    of ``PROBLEM_REASONS`` with its ``params`` (never the refused value: it may be
+    personal)."""
 
     line: int
     column: str
-    reason: str
+    code: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def reason(self) -> str:
+        """Why, in English.
+
+        >>> RowProblem(3, "phone", "wrong_hash_kind", (("kind", "email"),
+        ...                                             ("column", "phone"))).reason
+        "a email hash in column 'phone'"
+        """
+        return PROBLEM_REASONS[self.code] % dict(self.params)
 
 
 @dataclass
@@ -72,11 +99,12 @@ class CustomerList:
     problem_count: int = 0
     hashes: set[str] = field(default_factory=set)
 
-    def problem(self, line: int, column: str, reason: str) -> None:
-        """Count a problem, keeping its position while fewer than ``MAX_PROBLEMS`` are."""
+    def problem(self, line: int, column: str, code: str,
+                params: tuple[tuple[str, str], ...] = ()) -> None:
+        """Count a problem, keeping it while fewer than ``MAX_PROBLEMS`` are kept."""
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(RowProblem(line, column, reason))
+            self.problems.append(RowProblem(line, column, code, params))
 
 
 def read_customer_list(path: Path, *, salt: str, hashed: bool) -> CustomerList:
@@ -125,8 +153,8 @@ def _chunks(reader: Any, width: int, found: CustomerList
         line = int(reader.line_num)
         if len(row) > width:
             found.rejected += 1
-            found.problem(line, f"#{width + 1}", f"{len(row)} cells but the header has "
-                          f"{width} columns")
+            found.problem(line, f"#{width + 1}", "too_many_cells",
+                          (("cells", str(len(row))), ("columns", str(width))))
             continue
         lines.append(line)
         cells.append(row + [""] * (width - len(row)))
@@ -149,14 +177,14 @@ def _take(found: CustomerList, header: list[str], lines: list[int], cells: list[
         hashes, ok = _hashed(column, text) if found.hashed else _raw(column, text, salt)
         present = (text != "").to_numpy(dtype=bool)
         for i in (present & ~ok).nonzero()[0]:
-            found.problem(lines[i], column, _reason(column, found.hashed, str(text.iat[i])))
+            found.problem(lines[i], column, *_reason(column, found.hashed, str(text.iat[i])))
         good = present & ok
         found.values[column] = found.values.get(column, 0) + int(good.sum())
         found.hashes.update(hashes[good].tolist())
         usable |= good
         empty &= ~present
     for i in empty.nonzero()[0]:
-        found.problem(lines[i], "/".join(found.columns), "no identity value")
+        found.problem(lines[i], "/".join(found.columns), "no_value")
     found.accepted += int(usable.sum())
     found.rejected += int((~usable).sum())
 
@@ -182,13 +210,14 @@ def _hashed(column: str, text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(out, dtype=object), np.asarray(ok, dtype=bool)
 
 
-def _reason(column: str, hashed: bool, value: str) -> str:
-    """Why a non-empty cell was refused (never showing the value: it may be personal)."""
+def _reason(column: str, hashed: bool, value: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Why a non-empty cell was refused, as a code of ``PROBLEM_REASONS`` and its
+    parameters (never the value: it may be personal)."""
     if hashed:
         match = _HASHED.fullmatch(value)
         if match is not None and match.group(1) not in (None, column):
-            return f"a {match.group(1)} hash in column {column!r}"
-        return f"not a hash ('{column}:' and 32 hex digits, or the 32 hex digits alone)"
+            return "wrong_hash_kind", (("kind", match.group(1)), ("column", column))
+        return "not_a_hash", (("column", column),)
     if _LOOKS_HASHED.fullmatch(value):
-        return "already a hash; import the file as pre-hashed"
-    return INVALID_REASONS[column]
+        return "already_hashed", ()
+    return f"invalid_{column}", ()

@@ -45,8 +45,8 @@ class ImportReport:
     """What an import did: the ``file`` read (``hashed``: pre-hashed values), the identity
     ``columns`` used and ``ignored_columns``; ``rows`` read, ``accepted`` (at least one
     identity value), ``rejected`` (none usable), ``values`` accepted by identity kind,
-    ``distinct_hashes``; ``problems`` (``line, column, reason`` of refused cells and rows,
-    the first ``partner_list.MAX_PROBLEMS``, by line) of ``problem_count``; ``matched``
+    ``distinct_hashes``; ``problems`` (``RowProblem``: line, column, reason of refused cells
+    and rows, the first ``partner_list.MAX_PROBLEMS``, by line) of ``problem_count``; ``matched``
     persons and ``matched_by_kind`` (persons matched through each kind)."""
 
     partner_id: str

@@ -93,3 +93,23 @@ def test_partner_form_errors_and_roles(web_sample,
     token = csrf_token(admin, f"/partners/{pid}")
     assert admin.post(f"/partners/{pid}/delete", data={"csrf_token": token}).status_code == 303
     assert admin.get(f"/partners/{pid}").status_code == 404
+
+
+def test_refused_rows_are_explained_in_the_users_language(
+        web_sample, client_as: Callable[[str | None], FlaskClient]) -> None:
+    viewer = client_as("viewer")
+    pid = _create(viewer, name="坏行 web")
+    body = "phone,email\n13800138000,not-an-email\n,\nphone:" + "a" * 32 + ",\n"
+    token = csrf_token(viewer, f"/partners/{pid}")
+    done = viewer.post(f"/partners/{pid}/import", content_type="multipart/form-data",
+                       headers={"Accept-Language": "zh-CN"},
+                       data={"csrf_token": token,
+                             "file": (io.BytesIO(body.encode("utf-8")), "bad.csv")},
+                       follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert done.status_code == 200, page[:800]
+    # line 2: a bad email; line 3: nothing; line 4: a hash in a raw import
+    for chinese in ("邮箱地址无效（不显示原值）", "没有身份标识值", "已是哈希值"):
+        assert chinese in page, chinese
+    assert "invalid email" not in page and "no identity value" not in page
+    assert "not-an-email" not in page  # never the refused value

@@ -67,9 +67,10 @@ def import_(ctx: click.Context, partner_id: str, path: Path, hashed: bool, fmt: 
     salt = settings_from(ctx).pii_salt
     with store_from(ctx) as store:
         report = partners.import_customers(store, partner_id, path, hashed, salt, cli_user())
-    problems = [dataclasses.asdict(p) for p in report.problems]
+    problems = [{"line": p.line, "column": p.column, "reason": p.reason, "code": p.code}
+                for p in report.problems]
     if fmt == "json":
-        write_value(dataclasses.asdict(report))
+        write_value({**dataclasses.asdict(report), "problems": problems})
         return
     if fmt == "csv":
         write_rows([{"file": report.file, **p} for p in problems],
