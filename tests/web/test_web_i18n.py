@@ -10,6 +10,7 @@ technical terms.
 
 from __future__ import annotations
 
+import ast
 import csv
 import datetime as dt
 import gettext
@@ -72,6 +73,21 @@ def test_every_message_of_templates_and_python_has_a_chinese_translation():
     english = _catalog("en")
     assert not sorted(m for m in messages if english.get(m) is None), \
         "the English catalogue lacks messages: make translations"
+
+
+def test_no_gettext_call_inside_an_f_string():
+    """pybabel reads no call inside an f-string: its message would never reach the
+    catalogue (and an update would drop it), so the page would show it in English."""
+    names = {"_", "_l", "gettext", "lazy_gettext", "ngettext"}
+    hidden = []
+    for path in sorted((ROOT / "web").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr):
+                hidden += [f"{path.relative_to(ROOT)}:{call.lineno}" for call in ast.walk(node)
+                           if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                           and call.func.id in names]
+    assert not hidden, f"gettext inside f-strings (move the call out): {hidden}"
 
 
 @pytest.mark.parametrize("locale", LOCALES)
