@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from graph.store import gnn_io, person_reads
+from graph.store import analytics_io, gnn_io, person_reads, web_reads
 from graph.store.base import GraphStore
-from graph.store.runs import start_run
+from graph.store.runs import finish_run, start_run
 from web.lookalikes import KolVectors
 
 DIM = 4
@@ -125,3 +125,39 @@ def test_person_activity_counts_engagement_and_attributed_conversions(any_store:
     wider = person_reads.person_activity(store, "k", window_days=30)
     assert sum(r["n"] for r in wider if r["series"] == "conversion") == 3
     assert person_reads.person_activity(store, "f") == []
+
+
+def test_conversions_of_everyone_equal_those_read_per_person(any_store: GraphStore):
+    store = any_store
+    _shop(store)
+    # f bought within the window after following; late bought too late; the stranger has no
+    # tie; s subscribed (not a purchase)
+    assert web_reads.conversions(store, ["k", "f", "nobody"]) == {"k": 1}
+    assert web_reads.conversions(store, None) == {"k": 1}
+    assert web_reads.conversions(store, None, window_days=30) == {"k": 2}
+
+
+def test_member_lists_of_every_community_equal_those_read_per_community(
+        any_store: GraphStore):
+    store = any_store
+    run = "analyze-test"
+    store.upsert_nodes("Person", "person_id", [
+        {"person_id": f"m{i}", "community_id": i % 3, "community_rank": 10 - i,
+         "analyze_run_id": run if i != 9 else "older"} for i in range(10)])
+    every = web_reads.all_community_member_ids(store, run)
+    assert every == {c: web_reads.community_member_ids(store, run, c) for c in (0, 1, 2)}
+    assert every[0] == ["m6", "m3", "m0"]  # by rank in the community; m9 is another run's
+
+
+def test_a_rename_counts_in_the_runs_names_version(any_store: GraphStore):
+    store = any_store
+    run = start_run(store, "analyze")
+    store.write("CREATE (:Community {community_key: $key, run_id: $run, community_id: 4, "
+                "name: ''})", {"key": f"{run}:4", "run": run})
+    finish_run(store, run, {})
+    assert web_reads.current_runs(store)["analyze"] == (run, 0)
+    assert analytics_io.rename_community(store, run, 4, "育儿圈")
+    assert not analytics_io.rename_community(store, run, 5, "none")
+    assert web_reads.current_runs(store)["analyze"] == (run, 1)
+    assert web_reads.community_names(store, run) == {4: "育儿圈"}
+    assert web_reads.current_run_ids(store) == {"analyze": run}
