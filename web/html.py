@@ -130,6 +130,16 @@ def leaderboard_row(p: Mapping[str, Any], columns: Sequence[str], *, selected: b
     return Markup("".join(row))
 
 
+def member_row(p: Mapping[str, Any]) -> Markup:
+    """One row of a community's member table: rank in the community, ``person_badge``
+    (without the community), kol score, overall rank, followers, platforms."""
+    return Markup(f'<tr><td>{escape(_text(p.get("community_rank"), "None"))}</td>'
+                  f'<td>{person_badge(p, False)}</td><td>{escape(num(p.get("kol_score")))}</td>'
+                  f'<td>{escape(_text(p.get("kol_rank"), "None"))}</td>'
+                  f'<td>{escape(num(p.get("followers_total")))}</td>'
+                  f'<td>{escape(_text(p.get("platforms"), "None"))}</td></tr>')
+
+
 def _text(value: object, none: str = "") -> str:
     """``value`` as a template shows it (``none`` for ``None``)."""
     return none if value is None else str(value)
