@@ -17,6 +17,7 @@ from graph.config import Settings
 from graph.store import GraphStore, web_reads
 from graph.store.base import Row
 from graph.store.runs import current_run as _stored_current_run
+from graph.store.runs import get_run
 from web.cache import RunCache
 from web.dbwatch import DatabaseWatch
 from web.display_names import DisplayNames
@@ -86,14 +87,15 @@ def get_settings() -> Settings:
 
 
 def current_run(kind: str) -> Row | None:
-    """The current complete run of ``kind`` (``graph.store.runs.current_run``), looked up
-    once per request."""
+    """The current complete run of ``kind`` (``graph.store.runs.current_run``): in a request,
+    the run of ``current_run_id`` read once per run id (a complete run does not change; do
+    not change the row)."""
     if not has_request_context():
         return _stored_current_run(get_store(), kind)
-    runs: dict[str, Row | None] = g.setdefault("current_runs", {})
-    if kind not in runs:
-        runs[kind] = _stored_current_run(get_store(), kind)
-    return runs[kind]
+    run_id = current_run_id(kind)
+    if run_id is None:
+        return None
+    return get_context().cache.get(("run", run_id), lambda: get_run(get_store(), run_id))
 
 
 def current_runs() -> dict[str, tuple[str, int]]:
