@@ -16,7 +16,7 @@ import pandas as pd
 
 from graph.analytics import communities, community_ids, overlap, profiles, ranking
 from graph.analytics.communities import Partition
-from graph.analytics.graphs import PersonIndex
+from graph.analytics.graphs import PersonIndex, igraph_graph
 from graph.analytics.projection import (
     EDGE_COLUMNS,
     combine,
@@ -130,17 +130,21 @@ def analyze(data: AnalyticsInput, weights: Weights, *,
     n = index.n
     d_src, d_dst, d_w = index.edge_arrays(directed)
     s_src, s_dst, s_w = index.edge_arrays(sym)
+    # the one igraph graph of the run: communities, modularity and betweenness
+    graph = igraph_graph(n, s_src, s_dst, s_w, directed=False)
     lap("projection_s")
 
     pagerank = None
     if engine is None:
         partition = communities.detect_communities(n, s_src, s_dst, s_w, algorithm=algorithm,
-                                                   resolution=resolution, seed=seed)
+                                                   resolution=resolution, seed=seed,
+                                                   graph=graph)
     else:
         found, pagerank = engine(list(index.ids))
         membership = communities.renumber_by_size(found)
         partition = communities.Partition(
-            membership, communities.modularity(n, s_src, s_dst, s_w, membership, resolution),
+            membership, communities.modularity(n, s_src, s_dst, s_w, membership, resolution,
+                                               graph=graph),
             algorithm, resolution)
     membership, kept = community_ids.fold_small(partition.membership, min_community_size)
     unassigned = kept if membership.size and int(membership.max()) == kept else None
@@ -159,7 +163,8 @@ def analyze(data: AnalyticsInput, weights: Weights, *,
                                                                         reach)),
         "betweenness": ranking.betweenness(n, s_src, s_dst, s_w,
                                            exact_below=weights.betweenness_exact_below,
-                                           samples=weights.betweenness_samples, seed=seed),
+                                           samples=weights.betweenness_samples, seed=seed,
+                                           graph=graph),
     })
     score = ranking.kol_score(comp[list(KOL_COMPONENTS)], weights.kol_score)
     names = data.persons.set_index(data.persons["person_id"].astype(str))["display_name"]

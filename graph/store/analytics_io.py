@@ -42,25 +42,25 @@ COMMUNITY_PROPERTIES: tuple[str, ...] = ("community_id", "size", "label", "top_p
 #: ``lineage`` JSON of ``graph.analytics.community_ids``.
 _OPTIONAL_PROPERTIES = frozenset({"name", "lineage"})
 
+#: The readers' columns: ``(match, {name: (expression, kind)})`` for ``GraphStore.read_table``
+#: (kinds: ``graph.store.columns``); each match bounds the anchor's ids with ``$lo``/``$hi``.
 _ACCOUNTS = (
-    "MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account) WHERE id(a) >= $lo AND id(a) < $hi "
-    "RETURN id(a) AS aid, p.person_id AS person, a.account_key AS account_key, "
-    "a.platform AS platform, a.followers AS followers"
-)
+    "MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account) WHERE id(a) >= $lo AND id(a) < $hi ",
+    {"aid": ("id(a)", "int"), "person": ("p.person_id", "text"),
+     "account_key": ("a.account_key", "text"), "platform": ("a.platform", "text"),
+     "followers": ("a.followers", "number")})
 _PERSONS = (
-    "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
-    "RETURN p.person_id AS person_id, p.display_name AS display_name, "
-    "p.followers_total AS followers_total"
-)
+    "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi ",
+    {"person_id": ("p.person_id", "text"), "display_name": ("p.display_name", "text"),
+     "followers_total": ("p.followers_total", "number")})
 _INTERACTED = (
-    "MATCH (a:Account)-[r:INTERACTED]->(b:Account) WHERE id(a) >= $lo AND id(a) < $hi "
-    "RETURN id(a) AS s, id(b) AS d, r.type AS type, r.count AS count, r.last_at AS last_at, "
-    "r.first_at AS first_at"
-)
+    "MATCH (a:Account)-[r:INTERACTED]->(b:Account) WHERE id(a) >= $lo AND id(a) < $hi ",
+    {"s": ("id(a)", "int"), "d": ("id(b)", "int"), "type": ("r.type", "text"),
+     "count": ("r.count", "number"), "last_at": ("r.last_at", "number"),
+     "first_at": ("r.first_at", "number")})
 _FOLLOWS = (
-    "MATCH (a:Account)-[r:FOLLOWS]->(b:Account) WHERE id(a) >= $lo AND id(a) < $hi "
-    "RETURN id(a) AS s, id(b) AS d, r.since AS last_at, r.since AS first_at"
-)
+    "MATCH (a:Account)-[r:FOLLOWS]->(b:Account) WHERE id(a) >= $lo AND id(a) < $hi ",
+    {"s": ("id(a)", "int"), "d": ("id(b)", "int"), "last_at": ("r.since", "number")})
 _CONTENTS = (
     "MATCH (c:Content) WHERE id(c) >= $lo AND id(c) < $hi "
     "OPTIONAL MATCH (c)-[:ABOUT]->(t:Topic) "
@@ -69,10 +69,12 @@ _CONTENTS = (
     "min(t.name) AS topic, min(id(m)) AS creator_aid"
 )
 _ENGAGED = (
-    "MATCH (a:Account)-[e:ENGAGED]->(c:Content) WHERE id(a) >= $lo AND id(a) < $hi "
-    "RETURN id(a) AS aid, id(c) AS cid, e.type AS type, e.count AS count, "
-    "e.amount AS amount, e.last_at AS last_at"
-)
+    "MATCH (a:Account)-[e:ENGAGED]->(c:Content) WHERE id(a) >= $lo AND id(a) < $hi ",
+    {"aid": ("id(a)", "int"), "cid": ("id(c)", "int"), "type": ("e.type", "text"),
+     "count": ("e.count", "number"), "amount": ("e.amount", "number"),
+     "last_at": ("e.last_at", "number")})
+#: Rows per id window of the columnar reads.
+TABLE_WINDOW = 200_000
 _PERSON_RESULTS = (
     "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
     "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
@@ -96,21 +98,24 @@ def _frame(store: GraphStore, query: str, anchor: str, columns: list[str],
     return pd.concat(parts, ignore_index=True)
 
 
-def read_accounts(store: GraphStore, batch_size: int = 100_000) -> pd.DataFrame:
-    """Every account with its owner: ``aid`` (internal id), ``person``, ``account_key``,
-    ``platform``, ``followers``."""
-    frame = _frame(store, _ACCOUNTS, "Account",
-                   ["aid", "person", "account_key", "platform", "followers"], batch_size)
-    frame["aid"] = frame["aid"].astype(np.int64)
+def _table(store: GraphStore, read: tuple[str, dict[str, tuple[str, str]]], anchor: str,
+           batch_size: int, progress: Progress | None = None) -> pd.DataFrame:
+    frame = store.read_table(read[0], read[1], anchor_label=anchor, batch_size=batch_size)
+    if progress:
+        progress(len(frame))
     return frame
 
 
-def read_persons(store: GraphStore, batch_size: int = 100_000) -> pd.DataFrame:
+def read_accounts(store: GraphStore, batch_size: int = TABLE_WINDOW) -> pd.DataFrame:
+    """Every account with its owner: ``aid`` (internal id, ``int64``), ``person``,
+    ``account_key``, ``platform``, ``followers`` (``float64``, NaN when unknown)."""
+    return _table(store, _ACCOUNTS, "Account", batch_size)
+
+
+def read_persons(store: GraphStore, batch_size: int = TABLE_WINDOW) -> pd.DataFrame:
     """Every person: ``person_id``, ``display_name``, ``followers_total`` (0 when unknown)."""
-    frame = _frame(store, _PERSONS, "Person", ["person_id", "display_name", "followers_total"],
-                   batch_size)
-    frame["followers_total"] = pd.to_numeric(frame["followers_total"],
-                                             errors="coerce").fillna(0).astype(np.int64)
+    frame = _table(store, _PERSONS, "Person", batch_size)
+    frame["followers_total"] = frame["followers_total"].fillna(0).astype(np.int64)
     return frame
 
 
@@ -124,7 +129,7 @@ def _lift(frame: pd.DataFrame, accounts: pd.DataFrame, columns: dict[str, str]) 
 
 
 def read_interaction_edges(store: GraphStore, accounts: pd.DataFrame | None = None, *,
-                           batch_size: int = 50_000,
+                           batch_size: int = TABLE_WINDOW,
                            progress: Progress | None = None) -> pd.DataFrame:
     """Account ties lifted to persons: ``src_person, dst_person, type, count, last_at,
     first_at``.
@@ -136,29 +141,26 @@ def read_interaction_edges(store: GraphStore, accounts: pd.DataFrame | None = No
     """
     accounts = read_accounts(store) if accounts is None else accounts
     columns = ["s", "d", "type", "count", "last_at", "first_at"]
-    interacted = _frame(store, _INTERACTED, "Account", columns, batch_size, progress)
-    follows = _frame(store, _FOLLOWS, "Account", ["s", "d", "last_at", "first_at"], batch_size,
-                     progress)
-    follows = follows.assign(type="follow", count=1)
+    interacted = _table(store, _INTERACTED, "Account", batch_size, progress)
+    follows = _table(store, _FOLLOWS, "Account", batch_size, progress)
+    follows = follows.assign(type="follow", count=1.0, first_at=follows["last_at"])
     both = pd.concat([interacted, follows[columns]], ignore_index=True)
     lifted = _lift(both, accounts, {"s": "src_person", "d": "dst_person"})
-    lifted["count"] = pd.to_numeric(lifted["count"], errors="coerce").fillna(1)
-    lifted["last_at"] = pd.to_numeric(lifted["last_at"], errors="coerce")
-    lifted["first_at"] = pd.to_numeric(lifted["first_at"], errors="coerce").fillna(
-        lifted["last_at"])
+    lifted["count"] = lifted["count"].fillna(1.0)
+    lifted["first_at"] = lifted["first_at"].fillna(lifted["last_at"])
     return lifted[["src_person", "dst_person", "type", "count", "last_at", "first_at"]] \
         .reset_index(drop=True)
 
 
 def read_engagements(store: GraphStore, accounts: pd.DataFrame | None = None, *,
-                     batch_size: int = 50_000, progress: Progress | None = None) -> pd.DataFrame:
+                     batch_size: int = TABLE_WINDOW,
+                     progress: Progress | None = None) -> pd.DataFrame:
     """Engagements lifted to persons: ``person, content, type, count, amount, topic, platform,
     last_at, creator`` (``creator``: the person who created the content, or ``None``)."""
     accounts = read_accounts(store) if accounts is None else accounts
     contents = _frame(store, _CONTENTS, "Content",
                       ["cid", "content", "platform", "topic", "creator_aid"], batch_size)
-    engaged = _frame(store, _ENGAGED, "Account",
-                     ["aid", "cid", "type", "count", "amount", "last_at"], batch_size, progress)
+    engaged = _table(store, _ENGAGED, "Account", batch_size, progress)
     engaged = _lift(engaged, accounts, {"aid": "person"})
     merged = engaged.merge(contents, on="cid", how="left")
     owner = pd.Series(accounts["person"].to_numpy(), index=accounts["aid"].to_numpy())
