@@ -65,9 +65,11 @@ def person_projection(edges: pd.DataFrame, weights: Mapping[str, float],
 
 def symmetrize(directed: pd.DataFrame) -> pd.DataFrame:
     """Undirected version of a projection: one row per unordered pair (``src < dst``), the
-    weights of both directions summed."""
-    src = directed["src"].astype(str).to_numpy()
-    dst = directed["dst"].astype(str).to_numpy()
+    weights of both directions summed. Persons are compared as text, or as numbers when
+    they are positions (integers)."""
+    src, dst = directed["src"].to_numpy(), directed["dst"].to_numpy()
+    if not (np.issubdtype(src.dtype, np.integer) and np.issubdtype(dst.dtype, np.integer)):
+        src, dst = src.astype(str), dst.astype(str)
     lo, hi = np.where(src < dst, src, dst), np.where(src < dst, dst, src)
     frame = pd.DataFrame({"src": lo, "dst": hi, "weight": directed["weight"].to_numpy()})
     return frame.groupby(["src", "dst"], as_index=False, sort=True)[["weight"]].sum()

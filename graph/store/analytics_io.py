@@ -23,11 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graph.store.base import GraphStore, NodeRef, Progress, Row
+from graph.store.base import GraphStore, Progress, Row
 from graph.store.runs import current_run, finish_run, utc_now
 
-#: Rows (persons, memberships, relationships deleted) per write query of the write-back.
+#: Rows (persons, memberships, relationships deleted) per write query of the write-back:
+#: an eighth of the rows, at least ``WRITE_BATCH`` and at most ``TABLE_ROWS`` (``rows_per_write``).
 WRITE_BATCH = 1_000
+TABLE_ROWS = 20_000
 
 #: The Person values of an analysis, in the order they are staged in ``analyze_stage``.
 PERSON_VALUES: tuple[str, ...] = ("community_id", "kol_score", "pagerank", "in_strength",
@@ -174,11 +176,32 @@ def read_engagements(store: GraphStore, accounts: pd.DataFrame | None = None, *,
 
 
 # ------------------------------------------------------------------------------ writes
-def _stage_rows(persons: pd.DataFrame) -> Iterable[Row]:
-    # Neo4j stores only homogeneous lists without nulls: every value is a finite float.
-    values = np.nan_to_num(persons[list(PERSON_VALUES)].to_numpy(dtype=float))
-    for person_id, row in zip(persons["person_id"].tolist(), values.tolist(), strict=True):
-        yield {"person_id": person_id, "values": row}
+def rows_per_write(total: int) -> int:
+    """Rows per write query when ``total`` rows are to be written: an eighth of them, at
+    least ``WRITE_BATCH`` and at most ``TABLE_ROWS``, so that a large write-back goes in
+    few queries and readers still get in between (FalkorDB runs one write at a time and
+    holds its readers meanwhile).
+
+    >>> rows_per_write(5_000), rows_per_write(100_000), rows_per_write(1_000_000)
+    (1000, 12500, 20000)
+    """
+    return min(TABLE_ROWS, max(WRITE_BATCH, total // 8))
+
+
+def _write_table(store: GraphStore, query: str, columns: list[Any], params: dict[str, Any],
+                 batch_size: int, progress: Progress | None = None) -> int:
+    """Run ``query`` once per ``batch_size`` rows of ``columns`` bound to ``$rows`` as one
+    ``Table`` (``store.bulk``: the embedded database gets it serialised column-wise);
+    returns the rows sent."""
+    from graph.store.cypher_literal import Table  # Arrow: here, not at import
+
+    table = Table(columns)
+    for start in range(0, len(table), batch_size):
+        part = table.slice(start, start + batch_size)
+        store.bulk.prepare(query, {**params, "rows": part})()
+        if progress:
+            progress(len(part))
+    return len(table)
 
 
 _PUBLISH = (
@@ -206,35 +229,41 @@ def community_key(run_id: str, community_id: int) -> str:
 
 
 def write_communities(store: GraphStore, run_id: str, profiles: pd.DataFrame,
-                      memberships: pd.DataFrame, *, batch_size: int = WRITE_BATCH,
+                      memberships: pd.DataFrame, *, batch_size: int | None = None,
                       progress: Progress | None = None) -> None:
     """Create the run's ``Community`` nodes (``profiles``, columns ``COMMUNITY_PROPERTIES``)
     and ``IN_COMMUNITY {run_id}`` from each person of ``memberships`` (``person_id,
-    community_id``). Invisible to readers until the run is complete."""
+    community_id``), ``batch_size`` memberships per write (default ``rows_per_write``), sent
+    as table parameters. Invisible to readers until the run is complete."""
+    batch_size = batch_size or rows_per_write(len(memberships))
     nodes = [{**{k: row.get(k, "") if k in _OPTIONAL_PROPERTIES else row[k]
                  for k in COMMUNITY_PROPERTIES},
               "community_key": community_key(run_id, row["community_id"]), "run_id": run_id}
              for row in profiles.to_dict("records")]
     store.upsert_nodes("Community", "community_key", nodes, batch_size=batch_size)
-    links = ({"person_id": p, "community_key": community_key(run_id, c), "run_id": run_id}
-             for p, c in zip(memberships["person_id"].tolist(),
-                             memberships["community_id"].tolist(), strict=True))
-    store.upsert_relationships("IN_COMMUNITY", NodeRef("Person", "person_id", "person_id"),
-                               NodeRef("Community", "community_key", "community_key"), links,
-                               merge_on=("run_id",), batch_size=batch_size,
-                               progress=progress)
+    keys = (run_id + ":") + memberships["community_id"].astype(np.int64).astype(str)
+    _write_table(store,
+                 "UNWIND $rows AS row MATCH (a:Person {person_id: row[0]}) "
+                 "MATCH (b:Community {community_key: row[1]}) "
+                 "MERGE (a)-[r:IN_COMMUNITY {run_id: $run_id}]->(b)",
+                 [memberships["person_id"].astype(str), keys], {"run_id": run_id},
+                 batch_size, progress)
 
 
 def stage_person_values(store: GraphStore, run_id: str, persons: pd.DataFrame, *,
-                        batch_size: int = WRITE_BATCH,
+                        batch_size: int | None = None,
                         progress: Progress | None = None) -> int:
-    """Stage each person's values (columns ``PERSON_VALUES``) for ``run_id``; readers keep
+    """Stage each person's values (columns ``PERSON_VALUES``) for ``run_id``, ``batch_size``
+    persons per write (default ``rows_per_write``), sent as table parameters; readers keep
     seeing the published values until ``publish_run``. Returns the rows sent."""
-    return store.write_batches(
-        "UNWIND $rows AS row MATCH (p:Person {person_id: row.person_id}) "
-        "SET p.analyze_stage = row.values, p.analyze_stage_run = $run_id",
-        _stage_rows(persons), batch_size=batch_size, params={"run_id": run_id},
-        progress=progress)
+    # Neo4j stores only homogeneous lists without nulls: every value is a finite float.
+    values = np.nan_to_num(persons[list(PERSON_VALUES)].to_numpy(dtype=float))
+    staged = "[" + ", ".join(f"row[{i + 1}]" for i in range(len(PERSON_VALUES))) + "]"
+    return _write_table(
+        store, "UNWIND $rows AS row MATCH (p:Person {person_id: row[0]}) "
+        f"SET p.analyze_stage = {staged}, p.analyze_stage_run = $run_id",
+        [persons["person_id"].astype(str), *values.T], {"run_id": run_id},
+        batch_size or rows_per_write(len(persons)), progress)
 
 
 def publish_run(store: GraphStore, run_id: str, metrics: dict[str, Any]) -> int:
@@ -247,11 +276,15 @@ def publish_run(store: GraphStore, run_id: str, metrics: dict[str, Any]) -> int:
 
 
 def _delete_communities(store: GraphStore, where: str, params: dict[str, Any],
-                        batch: int) -> int:
-    """Delete the ``IN_COMMUNITY`` of the communities ``where`` selects, ``batch`` at a time,
-    then the communities; returns how many communities went. (A community's ``DETACH
-    DELETE`` would remove all its memberships in one write, which holds the graph's lock
-    from every reader for as long.)"""
+                        batch: int | None) -> int:
+    """Delete the ``IN_COMMUNITY`` of the communities ``where`` selects, ``batch`` at a time
+    (default: ``rows_per_write`` of their number), then the communities; returns how many
+    communities went. (A community's ``DETACH DELETE`` would remove all its memberships in
+    one write, which holds the graph's lock from every reader for as long.)"""
+    if batch is None:
+        members = store.scalar(f"MATCH (c:Community)<-[m:IN_COMMUNITY]-() WHERE {where} "
+                               "RETURN count(m) AS n", params)
+        batch = rows_per_write(int(members or 0))
     while True:
         rows = store.write(f"MATCH (c:Community)<-[m:IN_COMMUNITY]-() WHERE {where} "
                            "WITH m LIMIT $batch DELETE m RETURN count(*) AS n",
@@ -287,7 +320,7 @@ def stale_run_ids(store: GraphStore, run_id: str, stale_after_s: float = 86_400.
 
 
 def delete_older_communities(store: GraphStore, run_id: str,
-                             batch: int = WRITE_BATCH) -> int:
+                             batch: int | None = None) -> int:
     """Delete the ``Community`` nodes (and their ``IN_COMMUNITY``) of the other analyze runs
     of ``stale_run_ids``; Run nodes stay. Returns how many communities were deleted.
 
@@ -302,7 +335,7 @@ def delete_older_communities(store: GraphStore, run_id: str,
 
 def abandon_run(store: GraphStore, run_id: str, error: str) -> None:
     """Mark ``run_id`` failed and remove what it had written (communities, staged values)."""
-    _delete_communities(store, "c.run_id = $run_id", {"run_id": run_id}, WRITE_BATCH)
+    _delete_communities(store, "c.run_id = $run_id", {"run_id": run_id}, None)
     store.write("MATCH (p:Person) WHERE p.analyze_stage_run = $run_id "
                 "SET p.analyze_stage = null, p.analyze_stage_run = null", {"run_id": run_id})
     finish_run(store, run_id, {"error": error}, status="failed")
@@ -342,14 +375,11 @@ def read_communities(store: GraphStore, run_id: str) -> pd.DataFrame:
 
 def read_memberships(store: GraphStore, run_id: str) -> pd.DataFrame:
     """``person_id, community_id`` of the ``IN_COMMUNITY`` relationships of ``run_id``."""
-    rows = []
-    for batch in store.stream(
-            "MATCH (p:Person)-[r:IN_COMMUNITY]->(c:Community) "
-            "WHERE id(p) >= $lo AND id(p) < $hi AND r.run_id = $run_id "
-            "RETURN p.person_id AS person_id, c.community_id AS community_id",
-            {"run_id": run_id}, anchor_label="Person", batch_size=50_000):
-        rows.extend(batch)
-    return pd.DataFrame.from_records(rows, columns=["person_id", "community_id"])
+    return store.read_table(
+        "MATCH (p:Person)-[r:IN_COMMUNITY]->(c:Community) "
+        "WHERE id(p) >= $lo AND id(p) < $hi AND r.run_id = $run_id ",
+        {"person_id": ("p.person_id", "text"), "community_id": ("c.community_id", "int")},
+        {"run_id": run_id}, anchor_label="Person", batch_size=TABLE_WINDOW)
 
 
 def previous_communities(store: GraphStore) -> tuple[str | None, pd.DataFrame, dict[int, str],
