@@ -22,12 +22,14 @@ user would write (``benchmarks/minimal_igraph.py``: read the ties CSV, igraph Le
 PageRank, write a CSV), both run as commands, interleaved, ``--repeat`` times each, on the
 real graphs of ``../shared/datasets`` and on generated samples of ``--persons`` persons. Each
 data set is written in the canonical input format and loaded into a fresh KOLGRAPH_HOME under
-``--work`` with ``kolgraph ingest`` (``--reuse``: keep a home loaded by an earlier run); the
+``--work`` with ``kolgraph ingest`` (``--reuse``: keep a home loaded by an earlier run), and
+the embedded server is started before the timed runs (as after an ingest); the
 script prints the ratio (median analyze / median minimal script), the share of each stage of
 ``analyze`` (start-up: imports and connecting; read; pipeline; write), the modularity of both,
 and on the samples the planted-KOL precision.
 
-    python benchmarks/analytics.py --e2e --data twitch deezer --persons 100000 300000
+    python benchmarks/analytics.py --e2e --data twitch deezer --persons 100000 300000 \\
+        [--compare /tmp/kolgraph-before]   # an earlier version's analyze, interleaved
 """
 
 from __future__ import annotations
@@ -276,11 +278,35 @@ def _planted_precision(home: Path, truth_dir: Path) -> dict[str, float]:
             "precision_at_50": precision_at_k(ranked, kols, 50)}
 
 
-def end_to_end(name: str, work: Path, persons: int, repeat: int, reuse: bool) -> dict[str, Any]:
-    """Ingest data set ``name`` into a fresh home, then time ``kolgraph analyze`` and the
-    minimal igraph script, interleaved; print and return the figures."""
-    import shutil
+def _stage_row(name: str, version: str, runs: list[tuple[float, dict[str, Any]]],
+               minimal: list[tuple[float, dict[str, Any]]]) -> dict[str, Any]:
+    """The figures of one version's runs: median wall time, its ratio to the minimal
+    script's median, and the stages of the median run."""
     import statistics
+
+    m_s = statistics.median(s for s, _ in minimal)
+    a_s = statistics.median(s for s, _ in runs)
+    wall, metrics = sorted(runs, key=lambda pair: pair[0])[(len(runs) - 1) // 2]
+    stages = {"read": metrics.get("read_s", 0.0), "pipeline": metrics.get("pipeline_s", 0.0),
+              "write": metrics.get("write_s", 0.0)}
+    stages = {"start-up": wall - sum(stages.values()), **stages}
+    return {
+        "data": name, "version": version, "persons": metrics["persons"],
+        "ties": metrics["projection_edges"], "minimal_s": m_s, "analyze_s": a_s,
+        "ratio": a_s / m_s, "wall": wall, "modularity": metrics["modularity"],
+        "minimal_modularity": minimal[0][1]["modularity"],
+        **{f"{k}_s": v for k, v in stages.items()},
+        "pipeline_steps": {k: metrics.get(k) for k in ("projection_s", "communities_s",
+                                                       "ranking_s", "profiles_s")}}
+
+
+def end_to_end(name: str, work: Path, persons: int, repeat: int, reuse: bool,
+               compare: Path | None = None) -> list[dict[str, Any]]:
+    """Ingest data set ``name`` into a fresh home, then time ``kolgraph analyze`` and the
+    minimal igraph script, interleaved (with ``compare``, a checkout of another version of
+    kolgraph, its ``analyze`` too, on the same home); print and return the figures, one row
+    per version."""
+    import shutil
 
     root = work / name
     folder, home = root / "input", root / "home"
@@ -289,6 +315,9 @@ def end_to_end(name: str, work: Path, persons: int, repeat: int, reuse: bool) ->
            "KOLGRAPH_BACKEND": "embedded", "KOLGRAPH_AS_OF": "2026-12-01",
            "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     env.pop("NEO4J_URI", None)
+    versions = {"this": env}
+    if compare is not None:
+        versions["compared"] = {**env, "PYTHONPATH": str(compare.resolve())}
     print(f"\n== {name}", flush=True)
     _prepare(name, folder, persons, env)
     if not (reuse and (home / "db").exists()):
@@ -296,47 +325,46 @@ def end_to_end(name: str, work: Path, persons: int, repeat: int, reuse: bool) ->
         shutil.rmtree(home, ignore_errors=True)
         seconds, _ = _command(KOLGRAPH + ["ingest", str(folder)], env)
         print(f"  ingest {seconds:.1f} s (kolgraph ingest {folder})", flush=True)
-    minimal, analyze = [], []
-    for _ in range(repeat):
+    # the embedded server running, as after an ingest: its start (loading the graph) is
+    # not analyze's
+    _command(KOLGRAPH + ["db", "start"], env)
+    truth = folder.with_name(folder.name + ".truth")
+    minimal: list[tuple[float, dict[str, Any]]] = []
+    runs: dict[str, list[tuple[float, dict[str, Any]]]] = {v: [] for v in versions}
+    quality: dict[str, dict[str, float]] = {}
+    for i in range(repeat):
         seconds, out = _command([sys.executable, str(MINIMAL), str(folder / "interactions.csv"),
                                  "src_account", "dst_account", str(root / "minimal.csv")])
         minimal.append((seconds, json.loads(out)))
-        seconds, out = _command(KOLGRAPH + ["analyze", "--seed", "1", "--format", "json"], env)
-        analyze.append((seconds, json.loads(out)["metrics"]))
-        print(f"  minimal script {minimal[-1][0]:6.2f} s   kolgraph analyze "
-              f"{analyze[-1][0]:6.2f} s", flush=True)
+        line = f"  minimal script {seconds:6.2f} s"
+        for version, version_env in versions.items():
+            seconds, out = _command(KOLGRAPH + ["analyze", "--seed", "1", "--format", "json"],
+                                    version_env)
+            runs[version].append((seconds, json.loads(out)["metrics"]))
+            line += f"   analyze ({version}) {seconds:6.2f} s"
+            if i == repeat - 1 and truth.exists():
+                quality[version] = _planted_precision(home, truth)
+        print(line, flush=True)
     _command(KOLGRAPH + ["db", "stop"], env)
-    m_s = statistics.median(s for s, _ in minimal)
-    a_s = statistics.median(s for s, _ in analyze)
-    mid = sorted(analyze, key=lambda pair: pair[0])[(len(analyze) - 1) // 2]
-    wall, metrics = mid
-    stages = {"read": metrics.get("read_s", 0.0), "pipeline": metrics.get("pipeline_s", 0.0),
-              "write": metrics.get("write_s", 0.0)}
-    stages = {"start-up": wall - sum(stages.values()), **stages}
-    row: dict[str, Any] = {
-        "data": name, "persons": metrics["persons"], "ties": metrics["projection_edges"],
-        "minimal_s": m_s, "analyze_s": a_s, "ratio": a_s / m_s,
-        "modularity": metrics["modularity"], "minimal_modularity": minimal[0][1]["modularity"],
-        **{f"{k}_s": v for k, v in stages.items()},
-        "pipeline_steps": {k: metrics.get(k) for k in ("projection_s", "communities_s",
-                                                       "ranking_s", "profiles_s")}}
-    truth = folder.with_name(folder.name + ".truth")
-    if truth.exists():
-        row.update(_planted_precision(home, truth))
-        _command(KOLGRAPH + ["db", "stop"], env)
-    print(f"  {name}: {row['persons']:,} persons, {row['ties']:,} projected ties; "
-          f"analyze {a_s:.2f} s vs minimal script {m_s:.2f} s: ratio {row['ratio']:.2f} "
-          "(target <= 2)")
-    print("  stages of the median analyze: " + ", ".join(
-        f"{k} {v:.2f} s ({v / wall:.0%})" for k, v in stages.items())
-        + "; pipeline steps: "
-        + ", ".join(f"{k} {v}" for k, v in row["pipeline_steps"].items()))
-    print(f"  modularity {row['modularity']:.4f} "
-          f"(minimal script {row['minimal_modularity']:.4f})"
-          + (f"; planted KOLs {row['planted_kols']:.0f}, precision@planted "
-             f"{row['precision_at_planted']:.3f}, @50 {row['precision_at_50']:.3f}"
-             if "planted_kols" in row else ""), flush=True)
-    return row
+    rows = []
+    for version in versions:
+        row = {**_stage_row(name, version, runs[version], minimal), **quality.get(version, {})}
+        rows.append(row)
+        wall = row["wall"]
+        print(f"  {name} ({version}): {row['persons']:,} persons, {row['ties']:,} projected "
+              f"ties; analyze {row['analyze_s']:.2f} s vs minimal script "
+              f"{row['minimal_s']:.2f} s: ratio {row['ratio']:.2f} (target <= 2)")
+        print("    stages of the median analyze: " + ", ".join(
+            f"{k} {row[k + '_s']:.2f} s ({row[k + '_s'] / wall:.0%})"
+            for k in ("start-up", "read", "pipeline", "write"))
+            + "; pipeline steps: "
+            + ", ".join(f"{k} {v}" for k, v in row["pipeline_steps"].items()))
+        print(f"    modularity {row['modularity']:.4f} "
+              f"(minimal script {row['minimal_modularity']:.4f})"
+              + (f"; planted KOLs {row['planted_kols']:.0f}, precision@planted "
+                 f"{row['precision_at_planted']:.3f}, @50 {row['precision_at_50']:.3f}"
+                 if "planted_kols" in row else ""), flush=True)
+    return rows
 
 
 def main() -> None:
@@ -367,19 +395,23 @@ def main() -> None:
                         help="--e2e: input folders and homes")
     parser.add_argument("--reuse", action="store_true",
                         help="--e2e: keep a home loaded by an earlier run (no ingest)")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="--e2e: a checkout of another kolgraph version (e.g. `git archive "
+                             "COMMIT | tar -x -C DIR`) whose analyze runs interleaved too")
     args = parser.parse_args()
     if args.e2e:
         print("load average at start (1, 5, 15 min): "
               + " ".join(f"{v:.2f}" for v in os.getloadavg()))
-        rows = [end_to_end(name, args.work, 0, args.repeat, args.reuse) for name in args.data]
-        rows += [end_to_end(f"sample-{n}", args.work, n, args.repeat, args.reuse)
-                 for n in args.persons]
-        print("\n| data | persons | analyze s | minimal s | ratio | start-up | read | pipeline "
-              "| write | modularity (minimal) | precision@planted / @50 |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+        names = [(name, 0) for name in args.data] + [(f"sample-{n}", n) for n in args.persons]
+        rows = [row for name, n in names
+                for row in end_to_end(name, args.work, n, args.repeat, args.reuse,
+                                      args.compare)]
+        print("\n| data | version | persons | analyze s | minimal s | ratio | start-up | read "
+              "| pipeline | write | modularity (minimal) | precision@planted / @50 |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
         for r in rows:
             total = r["start-up_s"] + r["read_s"] + r["pipeline_s"] + r["write_s"]
-            print(f"| {r['data']} | {r['persons']:,} | {r['analyze_s']:.2f} | "
+            print(f"| {r['data']} | {r['version']} | {r['persons']:,} | {r['analyze_s']:.2f} | "
                   f"{r['minimal_s']:.2f} | {r['ratio']:.2f} | "
                   + " | ".join(f"{r[k + '_s'] / total:.0%}"
                                for k in ("start-up", "read", "pipeline", "write"))

@@ -76,7 +76,7 @@ _ENGAGED = (
      "count": ("e.count", "number"), "amount": ("e.amount", "number"),
      "last_at": ("e.last_at", "number")})
 #: Rows per id window of the columnar reads.
-TABLE_WINDOW = 200_000
+TABLE_WINDOW = 100_000
 _PERSON_RESULTS = (
     "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
     "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "

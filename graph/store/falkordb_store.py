@@ -7,6 +7,7 @@ query writes; timeouts are passed to the server, which aborts the query.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 
 #: Separates the values of a column that ``read_table`` reads as one string.
 _TABLE_SEPARATOR = "\x1f"
+#: Windows that ``read_table`` reads at once.
+_TABLE_READERS = 2
 #: The row count that ``read_table`` reads beside the joined columns.
 _TABLE_COUNT = "read_table_rows"
 
@@ -257,21 +260,27 @@ class FalkorDBStore(GraphStore):
             f"string.join(collect({cols.rendered(expr, kind)}), $sep) AS {name}"
             for name, (expr, kind) in columns.items())
         top = self.scalar(f"MATCH (n:{label}) RETURN max(id(n)) AS top")
-        parts = []
-        for lo in range(0, -1 if top is None else int(top) + 1, batch_size):
+
+        def window(lo: int) -> pd.DataFrame | None:
             bounds = {**(params or {}), "lo": lo, "hi": lo + batch_size}
             row = self.read(joined, {**bounds, "sep": _TABLE_SEPARATOR}).rows[0]
             count = int(row[_TABLE_COUNT])
             if not count:
-                continue
+                return None
             values = {name: cols.parse_joined(kinds[name], row[name] or "", _TABLE_SEPARATOR,
                                               count) for name in names}
             if any(v is None for v in values.values()):
                 rows = self.read(match + "RETURN " + ", ".join(
                     f"{expr} AS {name}" for name, (expr, _) in columns.items()), bounds).rows
-                parts.append(cols.to_frame(kinds, {n: [r[n] for r in rows] for n in names}))
-            else:
-                parts.append(cols.to_frame(kinds, values))
+                return cols.to_frame(kinds, {n: [r[n] for r in rows] for n in names})
+            return cols.to_frame(kinds, values)
+
+        # two windows at a time: the server runs read queries on several threads, and the
+        # client splits one reply while it waits for the next
+        starts = range(0, -1 if top is None else int(top) + 1, batch_size)
+        with ThreadPoolExecutor(max_workers=_TABLE_READERS,
+                                thread_name_prefix="read-table") as pool:
+            parts = [part for part in pool.map(window, starts) if part is not None]
         return cols.concat(kinds, parts)
 
     def explain(self, query: str, params: Mapping[str, Any] | None = None) -> str:
