@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from graph.analytics.graphs import igraph_graph
 from graph.analytics.weights import KOL_COMPONENTS
 
-#: Sampled sources x ties of the betweenness estimate: about 0.5 s of breadth-first search on
+#: Sampled sources x ties of the betweenness estimate: about 0.5-1 s of breadth-first search on
 #: the 2-core development machine, whatever the graph's size.
 BETWEENNESS_WORK = 10_000_000
 
