@@ -16,12 +16,28 @@ database's person projection (the time to read it out of the store is reported t
 
 Targets: communities >= 20x faster than python-louvain with modularity >= python-louvain's
 - 0.005; PageRank >= 10x faster than networkx.pagerank.
+
+End to end (``--e2e``): the whole ``kolgraph analyze`` command against the minimal script a
+user would write (``benchmarks/minimal_igraph.py``: read the ties CSV, igraph Leiden and
+PageRank, write a CSV), both run as commands, interleaved, ``--repeat`` times each, on the
+real graphs of ``../shared/datasets`` and on generated samples of ``--persons`` persons. Each
+data set is written in the canonical input format and loaded into a fresh KOLGRAPH_HOME under
+``--work`` with ``kolgraph ingest`` (``--reuse``: keep a home loaded by an earlier run), and
+the embedded server is started before the timed runs (as after an ingest); the
+script prints the ratio (median analyze / median minimal script), the share of each stage of
+``analyze`` (start-up: imports and connecting; read; pipeline; write), the modularity of both,
+and on the samples the planted-KOL precision.
+
+    python benchmarks/analytics.py --e2e --data twitch deezer --persons 100000 300000 \\
+        [--compare /tmp/kolgraph-before]   # an earlier version's analyze, interleaved
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -204,6 +220,153 @@ def compare(label: str, n: int, src: np.ndarray, dst: np.ndarray, weight: np.nda
     print(f"{'kolgraph betweenness (sampled)':32} {s:9.2f} {'':>9} {mb:9.0f}")
 
 
+KOLGRAPH = [sys.executable, "-c", "from kolgraph.cli import main; main()"]
+MINIMAL = Path(__file__).resolve().with_name("minimal_igraph.py")
+SALT = "bench-salt-0123456"
+
+
+def _command(args: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    """Run a command; its wall time and standard output (stops on failure)."""
+    started = time.perf_counter()
+    done = subprocess.run(args, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        sys.exit(f"{' '.join(args[-6:])} failed ({done.returncode}):\n{done.stdout[-3000:]}\n"
+                 f"{done.stderr[-3000:]}")
+    return seconds, done.stdout
+
+
+def _prepare(name: str, folder: Path, persons: int, env: dict[str, str]) -> None:
+    """The input folder of data set ``name`` (a real graph, or ``sample-N``), once."""
+    if (folder / "interactions.csv").exists():
+        return
+    if name.startswith("sample-"):
+        _command(KOLGRAPH + ["sample", "--out", str(folder), "--persons", str(persons),
+                             "--seed", "7"], env)
+        return
+    import pandas as pd
+
+    from graph.ingest.edge_list import write_edge_list
+    from tests.paths import DATASETS
+
+    write_edge_list(pd.read_csv(DATASETS / f"{name}.edges.csv"), folder, hide_frac=0.0)
+
+
+def _planted_precision(home: Path, truth_dir: Path) -> dict[str, float]:
+    """Precision of the stored ranking at the number of planted KOLs and at 50."""
+    import pandas as pd
+
+    from graph.analytics.evaluation import precision_at_k
+    from graph.config import load_settings
+    from graph.store import analytics_io, open_store
+
+    store = open_store(load_settings(env={"KOLGRAPH_HOME": str(home),
+                                          "KOLGRAPH_BACKEND": "embedded"}),
+                       apply_schema=False)
+    try:
+        results = analytics_io.read_person_results(store)
+    finally:
+        store.close()
+    truth = pd.read_csv(truth_dir / "persons.csv", dtype=str)
+    planted = truth.assign(account=truth["accounts"].str.split(";")).explode("account")
+    kol_accounts = set(planted.loc[planted["is_kol"] == "1", "account"])
+    first = results["accounts"].map(lambda keys: keys[0] if len(keys) else "")
+    kols = set(results["person_id"][first.isin(kol_accounts)])
+    ranked = results.sort_values("kol_rank")["person_id"].tolist()
+    return {"planted_kols": float(len(kols)),
+            "precision_at_planted": precision_at_k(ranked, kols, len(kols)),
+            "precision_at_50": precision_at_k(ranked, kols, 50)}
+
+
+def _stage_row(name: str, version: str, runs: list[tuple[float, dict[str, Any]]],
+               minimal: list[tuple[float, dict[str, Any]]]) -> dict[str, Any]:
+    """The figures of one version's runs: median wall time, its ratio to the minimal
+    script's median, and the stages of the median run."""
+    import statistics
+
+    m_s = statistics.median(s for s, _ in minimal)
+    a_s = statistics.median(s for s, _ in runs)
+    wall, metrics = sorted(runs, key=lambda pair: pair[0])[(len(runs) - 1) // 2]
+    stages = {"read": metrics.get("read_s", 0.0), "pipeline": metrics.get("pipeline_s", 0.0),
+              "write": metrics.get("write_s", 0.0)}
+    stages = {"start-up": wall - sum(stages.values()), **stages}
+    return {
+        "data": name, "version": version, "persons": metrics["persons"],
+        "ties": metrics["projection_edges"], "minimal_s": m_s, "analyze_s": a_s,
+        "ratio": a_s / m_s, "wall": wall, "modularity": metrics["modularity"],
+        "minimal_modularity": minimal[0][1]["modularity"],
+        **{f"{k}_s": v for k, v in stages.items()},
+        "pipeline_steps": {k: metrics.get(k) for k in ("projection_s", "communities_s",
+                                                       "ranking_s", "profiles_s")}}
+
+
+def end_to_end(name: str, work: Path, persons: int, repeat: int, reuse: bool,
+               compare: Path | None = None) -> list[dict[str, Any]]:
+    """Ingest data set ``name`` into a fresh home, then time ``kolgraph analyze`` and the
+    minimal igraph script, interleaved (with ``compare``, a checkout of another version of
+    kolgraph, its ``analyze`` too, on the same home); print and return the figures, one row
+    per version."""
+    import shutil
+
+    root = work / name
+    folder, home = root / "input", root / "home"
+    # PYTHONPATH: this checkout's kolgraph, whatever the venv has installed
+    env = {**os.environ, "KOLGRAPH_HOME": str(home), "KOLGRAPH_PII_SALT": SALT,
+           "KOLGRAPH_BACKEND": "embedded", "KOLGRAPH_AS_OF": "2026-12-01",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env.pop("NEO4J_URI", None)
+    versions = {"this": env}
+    if compare is not None:
+        versions["compared"] = {**env, "PYTHONPATH": str(compare.resolve())}
+    print(f"\n== {name}", flush=True)
+    _prepare(name, folder, persons, env)
+    if not (reuse and (home / "db").exists()):
+        _command(KOLGRAPH + ["db", "stop"], env) if home.exists() else None
+        shutil.rmtree(home, ignore_errors=True)
+        seconds, _ = _command(KOLGRAPH + ["ingest", str(folder)], env)
+        print(f"  ingest {seconds:.1f} s (kolgraph ingest {folder})", flush=True)
+    # the embedded server running, as after an ingest: its start (loading the graph) is
+    # not analyze's
+    _command(KOLGRAPH + ["db", "start"], env)
+    truth = folder.with_name(folder.name + ".truth")
+    minimal: list[tuple[float, dict[str, Any]]] = []
+    runs: dict[str, list[tuple[float, dict[str, Any]]]] = {v: [] for v in versions}
+    quality: dict[str, dict[str, float]] = {}
+    for i in range(repeat):
+        seconds, out = _command([sys.executable, str(MINIMAL), str(folder / "interactions.csv"),
+                                 "src_account", "dst_account", str(root / "minimal.csv")])
+        minimal.append((seconds, json.loads(out)))
+        line = f"  minimal script {seconds:6.2f} s"
+        for version, version_env in versions.items():
+            seconds, out = _command(KOLGRAPH + ["analyze", "--seed", "1", "--format", "json"],
+                                    version_env)
+            runs[version].append((seconds, json.loads(out)["metrics"]))
+            line += f"   analyze ({version}) {seconds:6.2f} s"
+            if i == repeat - 1 and truth.exists():
+                quality[version] = _planted_precision(home, truth)
+        print(line, flush=True)
+    _command(KOLGRAPH + ["db", "stop"], env)
+    rows = []
+    for version in versions:
+        row = {**_stage_row(name, version, runs[version], minimal), **quality.get(version, {})}
+        rows.append(row)
+        wall = row["wall"]
+        print(f"  {name} ({version}): {row['persons']:,} persons, {row['ties']:,} projected "
+              f"ties; analyze {row['analyze_s']:.2f} s vs minimal script "
+              f"{row['minimal_s']:.2f} s: ratio {row['ratio']:.2f} (target <= 2)")
+        print("    stages of the median analyze: " + ", ".join(
+            f"{k} {row[k + '_s']:.2f} s ({row[k + '_s'] / wall:.0%})"
+            for k in ("start-up", "read", "pipeline", "write"))
+            + "; pipeline steps: "
+            + ", ".join(f"{k} {v}" for k, v in row["pipeline_steps"].items()))
+        print(f"    modularity {row['modularity']:.4f} "
+              f"(minimal script {row['minimal_modularity']:.4f})"
+              + (f"; planted KOLs {row['planted_kols']:.0f}, precision@planted "
+                 f"{row['precision_at_planted']:.3f}, @50 {row['precision_at_50']:.3f}"
+                 if "planted_kols" in row else ""), flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edges", type=int, default=1_000_000,
@@ -219,7 +382,45 @@ def main() -> None:
                         help="time kolgraph only on the database (no reference engines)")
     parser.add_argument("--no-synthetic", action="store_true",
                         help="benchmark only the database of --home")
+    parser.add_argument("--e2e", action="store_true",
+                        help="time the whole kolgraph analyze command against the minimal "
+                             "igraph script, on --data and --persons")
+    parser.add_argument("--data", nargs="*", default=["twitch", "deezer"],
+                        choices=["twitch", "deezer"], help="--e2e: the real graphs")
+    parser.add_argument("--persons", type=int, nargs="*", default=[100_000],
+                        help="--e2e: generated samples of these many persons (seed 7)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="--e2e: runs of each command (medians are compared)")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/kg-analyze-e2e"),
+                        help="--e2e: input folders and homes")
+    parser.add_argument("--reuse", action="store_true",
+                        help="--e2e: keep a home loaded by an earlier run (no ingest)")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="--e2e: a checkout of another kolgraph version (e.g. `git archive "
+                             "COMMIT | tar -x -C DIR`) whose analyze runs interleaved too")
     args = parser.parse_args()
+    if args.e2e:
+        print("load average at start (1, 5, 15 min): "
+              + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+        names = [(name, 0) for name in args.data] + [(f"sample-{n}", n) for n in args.persons]
+        rows = [row for name, n in names
+                for row in end_to_end(name, args.work, n, args.repeat, args.reuse,
+                                      args.compare)]
+        print("\n| data | version | persons | analyze s | minimal s | ratio | start-up | read "
+              "| pipeline | write | modularity (minimal) | precision@planted / @50 |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+        for r in rows:
+            total = r["start-up_s"] + r["read_s"] + r["pipeline_s"] + r["write_s"]
+            print(f"| {r['data']} | {r['version']} | {r['persons']:,} | {r['analyze_s']:.2f} | "
+                  f"{r['minimal_s']:.2f} | {r['ratio']:.2f} | "
+                  + " | ".join(f"{r[k + '_s'] / total:.0%}"
+                               for k in ("start-up", "read", "pipeline", "write"))
+                  + f" | {r['modularity']:.4f} ({r['minimal_modularity']:.4f}) | "
+                  + (f"{r['precision_at_planted']:.3f} / {r['precision_at_50']:.3f} |"
+                     if "planted_kols" in r else "— |"))
+        print("load average at end (1, 5, 15 min): "
+              + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+        return
     print("load average at start (1, 5, 15 min): "
           + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     if args.backend == "neo4j":

@@ -132,6 +132,36 @@ def test_stream_exports_100k_relationships_in_batches(any_store):
     assert sum(r["c"] for r in rows) == n_accounts * sum(range(1, 51))
 
 
+def test_read_table_gives_typed_columns_as_the_rows_give_them(any_store):
+    """The columnar read (what the analytics read through) returns what a row read returns,
+    typed: ids as int64, numbers as float64 with NaN for null, texts with None for null and
+    "" kept apart from it, a value holding the separator of the embedded path, unicode."""
+    names = ["plain", "", None, "a\x1fb", "逗号,分号;", "q\"uote\\", "line\nbreak", "=x"]
+    rows = [{"account_key": f"t:{i}", "name": name, "n": None if i == 2 else i * 1000 + 7,
+             "big": 2**53 - i}
+            for i, name in enumerate(names)]
+    any_store.upsert_nodes("Account", "account_key", rows)
+    match = "MATCH (a:Account) WHERE id(a) >= $lo AND id(a) < $hi AND a.account_key <> $not "
+    columns = {"aid": ("id(a)", "int"), "key": ("a.account_key", "text"),
+               "name": ("a.name", "text"), "n": ("a.n", "number"), "big": ("a.big", "int")}
+    for window in (3, 100_000):
+        frame = any_store.read_table(match, columns, {"not": "none"}, anchor_label="Account",
+                                     batch_size=window)
+        assert frame["aid"].dtype == np.int64 and frame["n"].dtype == np.float64
+        got = frame.sort_values("key")
+        want = sorted(rows, key=lambda r: r["account_key"])
+        assert got["key"].tolist() == [r["account_key"] for r in want]
+        assert [None if pd.isna(v) else v for v in got["name"]] == [r["name"] for r in want]
+        assert [None if np.isnan(v) else v for v in got["n"]] == [
+            None if r["n"] is None else float(r["n"]) for r in want]
+        assert got["big"].tolist() == [r["big"] for r in want]
+    ids = {r["id"] for r in any_store.read("MATCH (a:Account) RETURN id(a) AS id").rows}
+    assert set(frame["aid"]) == ids
+    empty = any_store.read_table(match.replace(":Account", ":Person"), columns,
+                                 {"not": "none"}, anchor_label="Person")
+    assert list(empty.columns) == list(columns) and len(empty) == 0
+
+
 def test_explain_returns_a_plan(any_store):
     plan = any_store.explain("MATCH (p:Person {person_id: $id}) RETURN p", {"id": "p1"})
     assert plan.strip()

@@ -60,21 +60,24 @@ def renumber_by_size(membership: np.ndarray) -> np.ndarray:
 
 
 def modularity(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray,
-               membership: np.ndarray, resolution: float = 1.0) -> float:
-    """Newman modularity of ``membership`` on the undirected weighted graph."""
+               membership: np.ndarray, resolution: float = 1.0, *,
+               graph: ig.Graph | None = None) -> float:
+    """Newman modularity of ``membership`` on the undirected weighted graph (``graph``:
+    that graph already built by ``igraph_graph``, to build it once per run)."""
     if len(src) == 0:
         return 0.0
-    g = igraph_graph(n, src, dst, weight, directed=False)
+    g = igraph_graph(n, src, dst, weight, directed=False) if graph is None else graph
     return float(g.modularity(membership.tolist(), weights="weight", resolution=resolution))
 
 
 def detect_communities(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray, *,
                        algorithm: str = DEFAULT_ALGORITHM, resolution: float = 1.0,
-                       seed: int = 0) -> Partition:
+                       seed: int = 0, graph: ig.Graph | None = None) -> Partition:
     """Communities of the undirected weighted graph given as edge arrays over ``0..n-1``.
 
     ``algorithm``: ``louvain`` (igraph's multilevel) or ``leiden`` (igraph's Leiden with the
-    modularity objective). Isolated persons each form their own community.
+    modularity objective). Isolated persons each form their own community. ``graph``: the
+    same graph already built by ``igraph_graph`` (undirected, edge attribute ``weight``).
     """
     if algorithm not in ALGORITHMS:
         raise InvalidInput("algorithm", f"unknown algorithm {algorithm!r}; one of "
@@ -83,7 +86,7 @@ def detect_communities(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndar
         raise InvalidInput("resolution", f"must be > 0, got {resolution}")
     if n == 0:
         return Partition(np.zeros(0, dtype=np.int64), 0.0, algorithm, resolution)
-    g = igraph_graph(n, src, dst, weight, directed=False)
+    g = igraph_graph(n, src, dst, weight, directed=False) if graph is None else graph
     # igraph draws from Python's ``random``; a private generator makes runs repeatable
     # without touching the caller's global random state.
     ig.set_random_number_generator(random.Random(seed))

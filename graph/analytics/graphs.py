@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import igraph as ig
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 
@@ -29,26 +31,42 @@ class PersonIndex:
 
     @classmethod
     def build(cls, persons: Iterable[str], edges: pd.DataFrame | None = None) -> PersonIndex:
-        """All persons of ``persons`` and of the edges' endpoints, sorted."""
-        parts = [np.asarray(list(persons), dtype=object)]
+        """All persons of ``persons`` and of the edges' endpoints (``src``, ``dst``), sorted.
+        (Distinct values are found by hashing, in Arrow; only they are sorted.)"""
+        parts = [_strings(persons)]
         if edges is not None and len(edges):
-            parts += [edges["src"].to_numpy(dtype=object), edges["dst"].to_numpy(dtype=object)]
-        return cls(np.unique(np.concatenate(parts).astype(str)))
+            parts += [_strings(edges["src"]), _strings(edges["dst"])]
+        distinct = pc.unique(pa.chunked_array(parts, type=pa.large_string()))
+        ordered = distinct.take(pc.sort_indices(distinct))
+        return cls(np.asarray(ordered.to_pylist(), dtype=str))
 
     @property
     def n(self) -> int:
         return int(self.ids.size)
 
     def positions(self, values: Iterable[str]) -> np.ndarray:
-        """Positions of ``values`` (every value must be in the index)."""
-        arr = np.asarray(list(values) if not isinstance(values, np.ndarray) else values)
-        pos = np.searchsorted(self.ids, arr.astype(str))
-        return pos.astype(np.int64)
+        """Positions of ``values`` (every value must be in the index; -1 for one that is
+        not), by hash look-up."""
+        found = pc.index_in(_strings(values), value_set=pa.array(self.ids, pa.large_string()))
+        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
     def edge_arrays(self, edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(src positions, dst positions, weights)`` of a projection DataFrame."""
         return (self.positions(edges["src"].to_numpy()), self.positions(edges["dst"].to_numpy()),
                 edges["weight"].to_numpy(dtype=float))
+
+
+def _strings(values: Iterable[str]) -> pa.Array:
+    """``values`` as an Arrow large-string array (no Python object per value when they are
+    pandas' Arrow-backed strings)."""
+    if isinstance(values, pd.Series | pd.Index):
+        array = pa.array(values)
+    else:
+        array = pa.array(np.asarray(values if isinstance(values, np.ndarray) else list(values),
+                                    dtype=object))
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
 
 
 def sparse_matrix(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray) -> sp.csr_matrix:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from graph.analytics import communities, community_ids, overlap, profiles, ranking
 from graph.analytics.communities import Partition
-from graph.analytics.graphs import PersonIndex
+from graph.analytics.graphs import PersonIndex, igraph_graph
 from graph.analytics.projection import (
     EDGE_COLUMNS,
     combine,
@@ -79,20 +79,44 @@ def all_ties(data: AnalyticsInput) -> pd.DataFrame:
         else data.edges[EDGE_COLUMNS]
 
 
-def projection(data: AnalyticsInput, weights: Weights,
-               now: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+def person_index(data: AnalyticsInput) -> PersonIndex:
+    """Every person of ``data``: its persons and the two ends of every tie (account ties and
+    content ties), sorted."""
+    content = content_ties(data.engagements)
+    ends = pd.DataFrame({"src": pd.concat([data.edges["src_person"], content["src_person"]],
+                                          ignore_index=True),
+                         "dst": pd.concat([data.edges["dst_person"], content["dst_person"]],
+                                          ignore_index=True)})
+    return PersonIndex.build(data.persons["person_id"].astype(str), ends)
+
+
+def projection(data: AnalyticsInput, weights: Weights, now: float | None = None,
+               index: PersonIndex | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """The directed person projection of account ties and content ties (the latter weighted
     by ``weights.content_interaction``), all ties together, and the "now" of the decay
     (epoch seconds; default: this clock, never a time taken from the data, so that one
-    row dated in the future cannot age every other tie)."""
+    row dated in the future cannot age every other tie).
+
+    With ``index`` (``person_index``), persons are given by their positions in it, in the
+    projection and in the ties: integers, which group and compare faster than the ids."""
     content = content_ties(data.engagements)
-    ties = all_ties(data)
+    edges = data.edges[EDGE_COLUMNS]
+    if index is not None:
+        edges = _coded(edges, index)
+        content = _coded(content, index)
+    ties = pd.concat([edges, content], ignore_index=True) if len(content) else edges
     now = time.time() if now is None else float(now)
     directed = combine(
-        person_projection(data.edges[EDGE_COLUMNS], weights.interaction,
+        person_projection(edges, weights.interaction,
                           weights.half_life_days, now),
         person_projection(content, weights.content_interaction, weights.half_life_days, now))
     return directed, ties, now
+
+
+def _coded(ties: pd.DataFrame, index: PersonIndex) -> pd.DataFrame:
+    """``ties`` with ``src_person`` and ``dst_person`` replaced by positions in ``index``."""
+    return ties.assign(src_person=index.positions(ties["src_person"]),
+                       dst_person=index.positions(ties["dst_person"]))
 
 
 #: An engine that finds communities and PageRank elsewhere (in the database): person ids in
@@ -124,33 +148,41 @@ def analyze(data: AnalyticsInput, weights: Weights, *,
         timings[name] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
 
-    directed, ties, now = projection(data, weights, now)
-    sym = symmetrize(directed)
-    index = PersonIndex.build(data.persons["person_id"].astype(str), directed)
+    # persons as positions in one index from here on: integers group and compare fast
+    index = person_index(data)
     n = index.n
-    d_src, d_dst, d_w = index.edge_arrays(directed)
-    s_src, s_dst, s_w = index.edge_arrays(sym)
+    directed, ties, now = projection(data, weights, now, index)
+    sym = symmetrize(directed)
+    d_src, d_dst, d_w = (directed[c].to_numpy(dtype=t) for c, t in
+                         (("src", np.int64), ("dst", np.int64), ("weight", float)))
+    s_src, s_dst, s_w = (sym[c].to_numpy(dtype=t) for c, t in
+                         (("src", np.int64), ("dst", np.int64), ("weight", float)))
+    positions = np.arange(n)
+    # the one igraph graph of the run: communities, modularity and betweenness
+    graph = igraph_graph(n, s_src, s_dst, s_w, directed=False)
     lap("projection_s")
 
     pagerank = None
     if engine is None:
         partition = communities.detect_communities(n, s_src, s_dst, s_w, algorithm=algorithm,
-                                                   resolution=resolution, seed=seed)
+                                                   resolution=resolution, seed=seed,
+                                                   graph=graph)
     else:
         found, pagerank = engine(list(index.ids))
         membership = communities.renumber_by_size(found)
         partition = communities.Partition(
-            membership, communities.modularity(n, s_src, s_dst, s_w, membership, resolution),
+            membership, communities.modularity(n, s_src, s_dst, s_w, membership, resolution,
+                                               graph=graph),
             algorithm, resolution)
     membership, kept = community_ids.fold_small(partition.membership, min_community_size)
     unassigned = kept if membership.size and int(membership.max()) == kept else None
     lap("communities_s")
 
-    audience = ranking.audience_pairs(data.edges)
-    reach = ranking.reach(audience).reindex(index.ids).fillna(0).to_numpy()
+    audience = ranking.audience_pairs(ties.iloc[:len(data.edges)])  # account ties only
+    reach = ranking.reach(audience).reindex(positions).fillna(0).to_numpy()
     followers_known = data.persons.set_index(data.persons["person_id"].astype(str)) \
         ["followers_total"].reindex(index.ids).fillna(0).to_numpy(dtype=float)
-    received = ranking.received_interactions(ties).reindex(index.ids).fillna(0).to_numpy()
+    received = ranking.received_interactions(ties).reindex(positions).fillna(0).to_numpy()
     comp = pd.DataFrame({
         "pagerank": ranking.pagerank(n, d_src, d_dst, d_w) if pagerank is None else pagerank,
         "in_strength": ranking.in_strength(n, d_dst, d_w),
@@ -159,7 +191,8 @@ def analyze(data: AnalyticsInput, weights: Weights, *,
                                                                         reach)),
         "betweenness": ranking.betweenness(n, s_src, s_dst, s_w,
                                            exact_below=weights.betweenness_exact_below,
-                                           samples=weights.betweenness_samples, seed=seed),
+                                           samples=weights.betweenness_samples, seed=seed,
+                                           graph=graph),
     })
     score = ranking.kol_score(comp[list(KOL_COMPONENTS)], weights.kol_score)
     names = data.persons.set_index(data.persons["person_id"].astype(str))["display_name"]
@@ -179,8 +212,10 @@ def analyze(data: AnalyticsInput, weights: Weights, *,
                                           kol_score=score, engagements=eng, accounts=accounts,
                                           resolution=resolution)
     profile["label"] = _labels(profile, names)
-    top = persons.nsmallest(weights.overlap_top_n, "kol_rank")["person_id"].tolist()
+    top = persons.nsmallest(weights.overlap_top_n, "kol_rank").index.tolist()
     overlaps = overlap.audience_overlap(audience, top)
+    overlaps["a"] = index.ids[overlaps["a"].to_numpy(dtype=np.int64)].astype(object)
+    overlaps["b"] = index.ids[overlaps["b"].to_numpy(dtype=np.int64)].astype(object)
     lap("profiles_s")
 
     metrics = {"persons": n, "projection_edges": int(len(directed)),

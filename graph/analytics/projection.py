@@ -59,18 +59,34 @@ def person_projection(edges: pd.DataFrame, weights: Mapping[str, float],
     frame = pd.DataFrame({"src": edges["src_person"].to_numpy(),
                           "dst": edges["dst_person"].to_numpy(), "weight": weight})
     frame = frame[(frame["src"] != frame["dst"]) & (frame["weight"] > 0)]
-    out = frame.groupby(["src", "dst"], as_index=False, sort=True)[["weight"]].sum()
-    return out.reset_index(drop=True)
+    return _sum_pairs(frame)
+
+
+def _sum_pairs(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per ``(src, dst)`` of ``frame``, weights summed, sorted by (src, dst). Persons
+    given as positions (non-negative integers) are grouped by one integer key each."""
+    src, dst = frame["src"].to_numpy(), frame["dst"].to_numpy()
+    if not (len(frame) and np.issubdtype(src.dtype, np.integer)
+            and np.issubdtype(dst.dtype, np.integer) and min(src.min(), dst.min()) >= 0):
+        out = frame.groupby(["src", "dst"], as_index=False, sort=True)[["weight"]].sum()
+        return out.reset_index(drop=True)
+    size = int(max(src.max(), dst.max())) + 1
+    keys, inverse = np.unique(src.astype(np.int64) * size + dst, return_inverse=True)
+    weight = np.bincount(inverse.ravel(), weights=frame["weight"].to_numpy(dtype=float),
+                         minlength=keys.size)
+    return pd.DataFrame({"src": keys // size, "dst": keys % size, "weight": weight})
 
 
 def symmetrize(directed: pd.DataFrame) -> pd.DataFrame:
     """Undirected version of a projection: one row per unordered pair (``src < dst``), the
-    weights of both directions summed."""
-    src = directed["src"].astype(str).to_numpy()
-    dst = directed["dst"].astype(str).to_numpy()
+    weights of both directions summed. Persons are compared as text, or as numbers when
+    they are positions (integers)."""
+    src, dst = directed["src"].to_numpy(), directed["dst"].to_numpy()
+    if not (np.issubdtype(src.dtype, np.integer) and np.issubdtype(dst.dtype, np.integer)):
+        src, dst = src.astype(str), dst.astype(str)
     lo, hi = np.where(src < dst, src, dst), np.where(src < dst, dst, src)
     frame = pd.DataFrame({"src": lo, "dst": hi, "weight": directed["weight"].to_numpy()})
-    return frame.groupby(["src", "dst"], as_index=False, sort=True)[["weight"]].sum()
+    return _sum_pairs(frame)
 
 
 def combine(*projections: pd.DataFrame) -> pd.DataFrame:
@@ -79,5 +95,4 @@ def combine(*projections: pd.DataFrame) -> pd.DataFrame:
     if not frames:
         return projections[0] if projections else person_projection(
             pd.DataFrame(columns=EDGE_COLUMNS), {}, 1.0)
-    both = pd.concat(frames, ignore_index=True)
-    return both.groupby(["src", "dst"], as_index=False, sort=True)[["weight"]].sum()
+    return _sum_pairs(pd.concat(frames, ignore_index=True))

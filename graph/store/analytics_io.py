@@ -23,11 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graph.store.base import GraphStore, NodeRef, Progress, Row
+from graph.store.base import GraphStore, Progress, Row
 from graph.store.runs import current_run, finish_run, utc_now
 
-#: Rows (persons, memberships, relationships deleted) per write query of the write-back.
+#: Rows (persons, memberships, relationships deleted) per write query of the write-back:
+#: an eighth of the rows, at least ``WRITE_BATCH`` and at most ``TABLE_ROWS`` (``rows_per_write``).
 WRITE_BATCH = 1_000
+TABLE_ROWS = 20_000
 
 #: The Person values of an analysis, in the order they are staged in ``analyze_stage``.
 PERSON_VALUES: tuple[str, ...] = ("community_id", "kol_score", "pagerank", "in_strength",
@@ -42,25 +44,25 @@ COMMUNITY_PROPERTIES: tuple[str, ...] = ("community_id", "size", "label", "top_p
 #: ``lineage`` JSON of ``graph.analytics.community_ids``.
 _OPTIONAL_PROPERTIES = frozenset({"name", "lineage"})
 
+#: The readers' columns: ``(match, {name: (expression, kind)})`` for ``GraphStore.read_table``
+#: (kinds: ``graph.store.columns``); each match bounds the anchor's ids with ``$lo``/``$hi``.
 _ACCOUNTS = (
-    "MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account) WHERE id(a) >= $lo AND id(a) < $hi "
-    "RETURN id(a) AS aid, p.person_id AS person, a.account_key AS account_key, "
-    "a.platform AS platform, a.followers AS followers"
-)
+    "MATCH (p:Person)-[:HAS_ACCOUNT]->(a:Account) WHERE id(a) >= $lo AND id(a) < $hi ",
+    {"aid": ("id(a)", "int"), "person": ("p.person_id", "text"),
+     "account_key": ("a.account_key", "text"), "platform": ("a.platform", "text"),
+     "followers": ("a.followers", "number")})
 _PERSONS = (
-    "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
-    "RETURN p.person_id AS person_id, p.display_name AS display_name, "
-    "p.followers_total AS followers_total"
-)
+    "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi ",
+    {"person_id": ("p.person_id", "text"), "display_name": ("p.display_name", "text"),
+     "followers_total": ("p.followers_total", "number")})
 _INTERACTED = (
-    "MATCH (a:Account)-[r:INTERACTED]->(b:Account) WHERE id(a) >= $lo AND id(a) < $hi "
-    "RETURN id(a) AS s, id(b) AS d, r.type AS type, r.count AS count, r.last_at AS last_at, "
-    "r.first_at AS first_at"
-)
+    "MATCH (a:Account)-[r:INTERACTED]->(b:Account) WHERE id(a) >= $lo AND id(a) < $hi ",
+    {"s": ("id(a)", "int"), "d": ("id(b)", "int"), "type": ("r.type", "text"),
+     "count": ("r.count", "number"), "last_at": ("r.last_at", "number"),
+     "first_at": ("r.first_at", "number")})
 _FOLLOWS = (
-    "MATCH (a:Account)-[r:FOLLOWS]->(b:Account) WHERE id(a) >= $lo AND id(a) < $hi "
-    "RETURN id(a) AS s, id(b) AS d, r.since AS last_at, r.since AS first_at"
-)
+    "MATCH (a:Account)-[r:FOLLOWS]->(b:Account) WHERE id(a) >= $lo AND id(a) < $hi ",
+    {"s": ("id(a)", "int"), "d": ("id(b)", "int"), "last_at": ("r.since", "number")})
 _CONTENTS = (
     "MATCH (c:Content) WHERE id(c) >= $lo AND id(c) < $hi "
     "OPTIONAL MATCH (c)-[:ABOUT]->(t:Topic) "
@@ -69,10 +71,12 @@ _CONTENTS = (
     "min(t.name) AS topic, min(id(m)) AS creator_aid"
 )
 _ENGAGED = (
-    "MATCH (a:Account)-[e:ENGAGED]->(c:Content) WHERE id(a) >= $lo AND id(a) < $hi "
-    "RETURN id(a) AS aid, id(c) AS cid, e.type AS type, e.count AS count, "
-    "e.amount AS amount, e.last_at AS last_at"
-)
+    "MATCH (a:Account)-[e:ENGAGED]->(c:Content) WHERE id(a) >= $lo AND id(a) < $hi ",
+    {"aid": ("id(a)", "int"), "cid": ("id(c)", "int"), "type": ("e.type", "text"),
+     "count": ("e.count", "number"), "amount": ("e.amount", "number"),
+     "last_at": ("e.last_at", "number")})
+#: Rows per id window of the columnar reads.
+TABLE_WINDOW = 100_000
 _PERSON_RESULTS = (
     "MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
     "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
@@ -96,21 +100,24 @@ def _frame(store: GraphStore, query: str, anchor: str, columns: list[str],
     return pd.concat(parts, ignore_index=True)
 
 
-def read_accounts(store: GraphStore, batch_size: int = 100_000) -> pd.DataFrame:
-    """Every account with its owner: ``aid`` (internal id), ``person``, ``account_key``,
-    ``platform``, ``followers``."""
-    frame = _frame(store, _ACCOUNTS, "Account",
-                   ["aid", "person", "account_key", "platform", "followers"], batch_size)
-    frame["aid"] = frame["aid"].astype(np.int64)
+def _table(store: GraphStore, read: tuple[str, dict[str, tuple[str, str]]], anchor: str,
+           batch_size: int, progress: Progress | None = None) -> pd.DataFrame:
+    frame = store.read_table(read[0], read[1], anchor_label=anchor, batch_size=batch_size)
+    if progress:
+        progress(len(frame))
     return frame
 
 
-def read_persons(store: GraphStore, batch_size: int = 100_000) -> pd.DataFrame:
+def read_accounts(store: GraphStore, batch_size: int = TABLE_WINDOW) -> pd.DataFrame:
+    """Every account with its owner: ``aid`` (internal id, ``int64``), ``person``,
+    ``account_key``, ``platform``, ``followers`` (``float64``, NaN when unknown)."""
+    return _table(store, _ACCOUNTS, "Account", batch_size)
+
+
+def read_persons(store: GraphStore, batch_size: int = TABLE_WINDOW) -> pd.DataFrame:
     """Every person: ``person_id``, ``display_name``, ``followers_total`` (0 when unknown)."""
-    frame = _frame(store, _PERSONS, "Person", ["person_id", "display_name", "followers_total"],
-                   batch_size)
-    frame["followers_total"] = pd.to_numeric(frame["followers_total"],
-                                             errors="coerce").fillna(0).astype(np.int64)
+    frame = _table(store, _PERSONS, "Person", batch_size)
+    frame["followers_total"] = frame["followers_total"].fillna(0).astype(np.int64)
     return frame
 
 
@@ -124,7 +131,7 @@ def _lift(frame: pd.DataFrame, accounts: pd.DataFrame, columns: dict[str, str]) 
 
 
 def read_interaction_edges(store: GraphStore, accounts: pd.DataFrame | None = None, *,
-                           batch_size: int = 50_000,
+                           batch_size: int = TABLE_WINDOW,
                            progress: Progress | None = None) -> pd.DataFrame:
     """Account ties lifted to persons: ``src_person, dst_person, type, count, last_at,
     first_at``.
@@ -136,29 +143,26 @@ def read_interaction_edges(store: GraphStore, accounts: pd.DataFrame | None = No
     """
     accounts = read_accounts(store) if accounts is None else accounts
     columns = ["s", "d", "type", "count", "last_at", "first_at"]
-    interacted = _frame(store, _INTERACTED, "Account", columns, batch_size, progress)
-    follows = _frame(store, _FOLLOWS, "Account", ["s", "d", "last_at", "first_at"], batch_size,
-                     progress)
-    follows = follows.assign(type="follow", count=1)
+    interacted = _table(store, _INTERACTED, "Account", batch_size, progress)
+    follows = _table(store, _FOLLOWS, "Account", batch_size, progress)
+    follows = follows.assign(type="follow", count=1.0, first_at=follows["last_at"])
     both = pd.concat([interacted, follows[columns]], ignore_index=True)
     lifted = _lift(both, accounts, {"s": "src_person", "d": "dst_person"})
-    lifted["count"] = pd.to_numeric(lifted["count"], errors="coerce").fillna(1)
-    lifted["last_at"] = pd.to_numeric(lifted["last_at"], errors="coerce")
-    lifted["first_at"] = pd.to_numeric(lifted["first_at"], errors="coerce").fillna(
-        lifted["last_at"])
+    lifted["count"] = lifted["count"].fillna(1.0)
+    lifted["first_at"] = lifted["first_at"].fillna(lifted["last_at"])
     return lifted[["src_person", "dst_person", "type", "count", "last_at", "first_at"]] \
         .reset_index(drop=True)
 
 
 def read_engagements(store: GraphStore, accounts: pd.DataFrame | None = None, *,
-                     batch_size: int = 50_000, progress: Progress | None = None) -> pd.DataFrame:
+                     batch_size: int = TABLE_WINDOW,
+                     progress: Progress | None = None) -> pd.DataFrame:
     """Engagements lifted to persons: ``person, content, type, count, amount, topic, platform,
     last_at, creator`` (``creator``: the person who created the content, or ``None``)."""
     accounts = read_accounts(store) if accounts is None else accounts
     contents = _frame(store, _CONTENTS, "Content",
                       ["cid", "content", "platform", "topic", "creator_aid"], batch_size)
-    engaged = _frame(store, _ENGAGED, "Account",
-                     ["aid", "cid", "type", "count", "amount", "last_at"], batch_size, progress)
+    engaged = _table(store, _ENGAGED, "Account", batch_size, progress)
     engaged = _lift(engaged, accounts, {"aid": "person"})
     merged = engaged.merge(contents, on="cid", how="left")
     owner = pd.Series(accounts["person"].to_numpy(), index=accounts["aid"].to_numpy())
@@ -172,11 +176,32 @@ def read_engagements(store: GraphStore, accounts: pd.DataFrame | None = None, *,
 
 
 # ------------------------------------------------------------------------------ writes
-def _stage_rows(persons: pd.DataFrame) -> Iterable[Row]:
-    # Neo4j stores only homogeneous lists without nulls: every value is a finite float.
-    values = np.nan_to_num(persons[list(PERSON_VALUES)].to_numpy(dtype=float))
-    for person_id, row in zip(persons["person_id"].tolist(), values.tolist(), strict=True):
-        yield {"person_id": person_id, "values": row}
+def rows_per_write(total: int) -> int:
+    """Rows per write query when ``total`` rows are to be written: an eighth of them, at
+    least ``WRITE_BATCH`` and at most ``TABLE_ROWS``, so that a large write-back goes in
+    few queries and readers still get in between (FalkorDB runs one write at a time and
+    holds its readers meanwhile).
+
+    >>> rows_per_write(5_000), rows_per_write(100_000), rows_per_write(1_000_000)
+    (1000, 12500, 20000)
+    """
+    return min(TABLE_ROWS, max(WRITE_BATCH, total // 8))
+
+
+def _write_table(store: GraphStore, query: str, columns: list[Any], params: dict[str, Any],
+                 batch_size: int, progress: Progress | None = None) -> int:
+    """Run ``query`` once per ``batch_size`` rows of ``columns`` bound to ``$rows`` as one
+    ``Table`` (``store.bulk``: the embedded database gets it serialised column-wise);
+    returns the rows sent."""
+    from graph.store.cypher_literal import Table  # Arrow: here, not at import
+
+    table = Table(columns)
+    for start in range(0, len(table), batch_size):
+        part = table.slice(start, start + batch_size)
+        store.bulk.prepare(query, {**params, "rows": part})()
+        if progress:
+            progress(len(part))
+    return len(table)
 
 
 _PUBLISH = (
@@ -204,35 +229,41 @@ def community_key(run_id: str, community_id: int) -> str:
 
 
 def write_communities(store: GraphStore, run_id: str, profiles: pd.DataFrame,
-                      memberships: pd.DataFrame, *, batch_size: int = WRITE_BATCH,
+                      memberships: pd.DataFrame, *, batch_size: int | None = None,
                       progress: Progress | None = None) -> None:
     """Create the run's ``Community`` nodes (``profiles``, columns ``COMMUNITY_PROPERTIES``)
     and ``IN_COMMUNITY {run_id}`` from each person of ``memberships`` (``person_id,
-    community_id``). Invisible to readers until the run is complete."""
+    community_id``), ``batch_size`` memberships per write (default ``rows_per_write``), sent
+    as table parameters. Invisible to readers until the run is complete."""
+    batch_size = batch_size or rows_per_write(len(memberships))
     nodes = [{**{k: row.get(k, "") if k in _OPTIONAL_PROPERTIES else row[k]
                  for k in COMMUNITY_PROPERTIES},
               "community_key": community_key(run_id, row["community_id"]), "run_id": run_id}
              for row in profiles.to_dict("records")]
     store.upsert_nodes("Community", "community_key", nodes, batch_size=batch_size)
-    links = ({"person_id": p, "community_key": community_key(run_id, c), "run_id": run_id}
-             for p, c in zip(memberships["person_id"].tolist(),
-                             memberships["community_id"].tolist(), strict=True))
-    store.upsert_relationships("IN_COMMUNITY", NodeRef("Person", "person_id", "person_id"),
-                               NodeRef("Community", "community_key", "community_key"), links,
-                               merge_on=("run_id",), batch_size=batch_size,
-                               progress=progress)
+    keys = (run_id + ":") + memberships["community_id"].astype(np.int64).astype(str)
+    _write_table(store,
+                 "UNWIND $rows AS row MATCH (a:Person {person_id: row[0]}) "
+                 "MATCH (b:Community {community_key: row[1]}) "
+                 "MERGE (a)-[r:IN_COMMUNITY {run_id: $run_id}]->(b)",
+                 [memberships["person_id"].astype(str), keys], {"run_id": run_id},
+                 batch_size, progress)
 
 
 def stage_person_values(store: GraphStore, run_id: str, persons: pd.DataFrame, *,
-                        batch_size: int = WRITE_BATCH,
+                        batch_size: int | None = None,
                         progress: Progress | None = None) -> int:
-    """Stage each person's values (columns ``PERSON_VALUES``) for ``run_id``; readers keep
+    """Stage each person's values (columns ``PERSON_VALUES``) for ``run_id``, ``batch_size``
+    persons per write (default ``rows_per_write``), sent as table parameters; readers keep
     seeing the published values until ``publish_run``. Returns the rows sent."""
-    return store.write_batches(
-        "UNWIND $rows AS row MATCH (p:Person {person_id: row.person_id}) "
-        "SET p.analyze_stage = row.values, p.analyze_stage_run = $run_id",
-        _stage_rows(persons), batch_size=batch_size, params={"run_id": run_id},
-        progress=progress)
+    # Neo4j stores only homogeneous lists without nulls: every value is a finite float.
+    values = np.nan_to_num(persons[list(PERSON_VALUES)].to_numpy(dtype=float))
+    staged = "[" + ", ".join(f"row[{i + 1}]" for i in range(len(PERSON_VALUES))) + "]"
+    return _write_table(
+        store, "UNWIND $rows AS row MATCH (p:Person {person_id: row[0]}) "
+        f"SET p.analyze_stage = {staged}, p.analyze_stage_run = $run_id",
+        [persons["person_id"].astype(str), *values.T], {"run_id": run_id},
+        batch_size or rows_per_write(len(persons)), progress)
 
 
 def publish_run(store: GraphStore, run_id: str, metrics: dict[str, Any]) -> int:
@@ -245,11 +276,15 @@ def publish_run(store: GraphStore, run_id: str, metrics: dict[str, Any]) -> int:
 
 
 def _delete_communities(store: GraphStore, where: str, params: dict[str, Any],
-                        batch: int) -> int:
-    """Delete the ``IN_COMMUNITY`` of the communities ``where`` selects, ``batch`` at a time,
-    then the communities; returns how many communities went. (A community's ``DETACH
-    DELETE`` would remove all its memberships in one write, which holds the graph's lock
-    from every reader for as long.)"""
+                        batch: int | None) -> int:
+    """Delete the ``IN_COMMUNITY`` of the communities ``where`` selects, ``batch`` at a time
+    (default: ``rows_per_write`` of their number), then the communities; returns how many
+    communities went. (A community's ``DETACH DELETE`` would remove all its memberships in
+    one write, which holds the graph's lock from every reader for as long.)"""
+    if batch is None:
+        members = store.scalar(f"MATCH (c:Community)<-[m:IN_COMMUNITY]-() WHERE {where} "
+                               "RETURN count(m) AS n", params)
+        batch = rows_per_write(int(members or 0))
     while True:
         rows = store.write(f"MATCH (c:Community)<-[m:IN_COMMUNITY]-() WHERE {where} "
                            "WITH m LIMIT $batch DELETE m RETURN count(*) AS n",
@@ -285,7 +320,7 @@ def stale_run_ids(store: GraphStore, run_id: str, stale_after_s: float = 86_400.
 
 
 def delete_older_communities(store: GraphStore, run_id: str,
-                             batch: int = WRITE_BATCH) -> int:
+                             batch: int | None = None) -> int:
     """Delete the ``Community`` nodes (and their ``IN_COMMUNITY``) of the other analyze runs
     of ``stale_run_ids``; Run nodes stay. Returns how many communities were deleted.
 
@@ -300,7 +335,7 @@ def delete_older_communities(store: GraphStore, run_id: str,
 
 def abandon_run(store: GraphStore, run_id: str, error: str) -> None:
     """Mark ``run_id`` failed and remove what it had written (communities, staged values)."""
-    _delete_communities(store, "c.run_id = $run_id", {"run_id": run_id}, WRITE_BATCH)
+    _delete_communities(store, "c.run_id = $run_id", {"run_id": run_id}, None)
     store.write("MATCH (p:Person) WHERE p.analyze_stage_run = $run_id "
                 "SET p.analyze_stage = null, p.analyze_stage_run = null", {"run_id": run_id})
     finish_run(store, run_id, {"error": error}, status="failed")
@@ -340,14 +375,11 @@ def read_communities(store: GraphStore, run_id: str) -> pd.DataFrame:
 
 def read_memberships(store: GraphStore, run_id: str) -> pd.DataFrame:
     """``person_id, community_id`` of the ``IN_COMMUNITY`` relationships of ``run_id``."""
-    rows = []
-    for batch in store.stream(
-            "MATCH (p:Person)-[r:IN_COMMUNITY]->(c:Community) "
-            "WHERE id(p) >= $lo AND id(p) < $hi AND r.run_id = $run_id "
-            "RETURN p.person_id AS person_id, c.community_id AS community_id",
-            {"run_id": run_id}, anchor_label="Person", batch_size=50_000):
-        rows.extend(batch)
-    return pd.DataFrame.from_records(rows, columns=["person_id", "community_id"])
+    return store.read_table(
+        "MATCH (p:Person)-[r:IN_COMMUNITY]->(c:Community) "
+        "WHERE id(p) >= $lo AND id(p) < $hi AND r.run_id = $run_id ",
+        {"person_id": ("p.person_id", "text"), "community_id": ("c.community_id", "int")},
+        {"run_id": run_id}, anchor_label="Person", batch_size=TABLE_WINDOW)
 
 
 def previous_communities(store: GraphStore) -> tuple[str | None, pd.DataFrame, dict[int, str],

@@ -16,6 +16,8 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from graph.store.bulk import BulkWriter
 
 from graph.errors import KolgraphError
@@ -365,6 +367,37 @@ class GraphStore(ABC):
             + (f" SET {sets}" if sets else "")
         )
         return self.write_batches(query, rows, batch_size=batch_size, progress=progress)
+
+    def read_table(
+        self,
+        match: str,
+        columns: Mapping[str, tuple[str, str]],
+        params: Mapping[str, Any] | None = None,
+        *,
+        anchor_label: str,
+        batch_size: int = 200_000,
+    ) -> pd.DataFrame:
+        """A large read as one DataFrame, column by column (``graph.store.columns``).
+
+        ``match`` is a query without its ``RETURN`` that bounds the internal id of one node
+        of ``anchor_label`` with ``$lo`` / ``$hi`` (as ``stream``'s); ``columns`` maps each
+        column name to ``(Cypher expression, kind)``, kind one of ``int`` (never null),
+        ``number`` (``float64``, NaN for null) and ``text`` (strings, null missing). Rows come
+        in the order of the anchor's id windows. This portable version streams rows; a
+        backend with a columnar path overrides it.
+        """
+        from graph.store import columns as cols
+
+        cols.check_kinds(columns)
+        names = [_check_identifier(name) for name in columns]
+        query = match + "RETURN " + ", ".join(f"{expr} AS {name}"
+                                              for name, (expr, _) in columns.items())
+        kinds = {name: kind for name, (_, kind) in columns.items()}
+        parts = []
+        for rows in self.stream(query, params, anchor_label=anchor_label,
+                                batch_size=batch_size):
+            parts.append(cols.to_frame(kinds, {n: [r[n] for r in rows] for n in names}))
+        return cols.concat(kinds, parts)
 
     def scalar(self, query: str, params: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row of a read, or ``None``."""

@@ -119,7 +119,13 @@ def _column_literals(column: pa.Array) -> pa.Array:
     elif pa.types.is_integer(kind) or pa.types.is_boolean(kind):
         text = pc.cast(column, pa.string())
     elif pa.types.is_floating(kind):
-        text = pa.array([_float_literal(v) for v in column.to_pylist()], pa.string())
+        # Arrow writes the shortest text that reads back as the same double; a value
+        # without a point or an exponent gets ".0" (a float, as Python's str writes it);
+        # NaN and the infinities become null.
+        text = pc.cast(column, pa.string())
+        integral = pc.invert(pc.match_substring_regex(text, "[.e]"))
+        text = pc.if_else(integral, pc.binary_join_element_wise(text, ".0", ""), text)
+        text = pc.if_else(pc.is_finite(column), text, pa.scalar(None, pa.string()))
     elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
         lengths = pc.fill_null(pc.list_value_length(column), 0).to_numpy(zero_copy_only=False)
         offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
@@ -137,12 +143,6 @@ def _column_literals(column: pa.Array) -> pa.Array:
 
 def _large(text: str) -> pa.Scalar:
     return pa.scalar(text, pa.large_string())
-
-
-def _float_literal(value: float | None) -> str:
-    if value is None or math.isnan(value) or math.isinf(value):
-        return "null"
-    return str(value)
 
 
 def _value(value: Any) -> str:

@@ -7,8 +7,9 @@ query writes; timeouts are passed to the server, which aborts the query.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from falkordb import FalkorDB
@@ -34,6 +35,16 @@ from graph.store.falkordb_bulk import EdgeTokens
 from graph.store.falkordb_writer import FalkorDBBulkWriter
 from graph.store.faults import DiskFull, is_disk_full_reply
 from graph.store.schema import schema_statements
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Separates the values of a column that ``read_table`` reads as one string.
+_TABLE_SEPARATOR = "\x1f"
+#: Windows that ``read_table`` reads at once.
+_TABLE_READERS = 2
+#: The row count that ``read_table`` reads beside the joined columns.
+_TABLE_COUNT = "read_table_rows"
 
 
 def _translate(exc: redis.exceptions.ResponseError, what: str,
@@ -228,6 +239,49 @@ class FalkorDBStore(GraphStore):
             rows = self.read(query, {**(params or {}), "lo": lo, "hi": lo + batch_size}).rows
             if rows:
                 yield rows
+
+    def read_table(self, match: str, columns: Mapping[str, tuple[str, str]],
+                   params: Mapping[str, Any] | None = None, *, anchor_label: str,
+                   batch_size: int = 200_000) -> pd.DataFrame:
+        """See ``GraphStore.read_table``. Each window of ids comes back as one string per
+        column (the values rendered as text and joined by the server), which Arrow splits
+        and converts: the client parses a few strings instead of a value at a time. A
+        window where a text value holds the separator is read again row by row."""
+        from graph.store import columns as cols
+        from graph.store.base import _check_identifier
+
+        cols.check_kinds(columns)
+        label = _check_identifier(anchor_label)
+        names = [_check_identifier(name) for name in columns]
+        kinds = {name: kind for name, (_, kind) in columns.items()}
+        if _TABLE_COUNT in columns:
+            raise ValueError(f"column name {_TABLE_COUNT!r} is reserved")
+        joined = match + f"RETURN count(*) AS {_TABLE_COUNT}, " + ", ".join(
+            f"string.join(collect({cols.rendered(expr, kind)}), $sep) AS {name}"
+            for name, (expr, kind) in columns.items())
+        top = self.scalar(f"MATCH (n:{label}) RETURN max(id(n)) AS top")
+
+        def window(lo: int) -> pd.DataFrame | None:
+            bounds = {**(params or {}), "lo": lo, "hi": lo + batch_size}
+            row = self.read(joined, {**bounds, "sep": _TABLE_SEPARATOR}).rows[0]
+            count = int(row[_TABLE_COUNT])
+            if not count:
+                return None
+            values = {name: cols.parse_joined(kinds[name], row[name] or "", _TABLE_SEPARATOR,
+                                              count) for name in names}
+            if any(v is None for v in values.values()):
+                rows = self.read(match + "RETURN " + ", ".join(
+                    f"{expr} AS {name}" for name, (expr, _) in columns.items()), bounds).rows
+                return cols.to_frame(kinds, {n: [r[n] for r in rows] for n in names})
+            return cols.to_frame(kinds, values)
+
+        # two windows at a time: the server runs read queries on several threads, and the
+        # client splits one reply while it waits for the next
+        starts = range(0, -1 if top is None else int(top) + 1, batch_size)
+        with ThreadPoolExecutor(max_workers=_TABLE_READERS,
+                                thread_name_prefix="read-table") as pool:
+            parts = [part for part in pool.map(window, starts) if part is not None]
+        return cols.concat(kinds, parts)
 
     def explain(self, query: str, params: Mapping[str, Any] | None = None) -> str:
         try:

@@ -130,16 +130,23 @@ def run_analysis(store: GraphStore, weights: Weights, params: AnalyzeParams,
     engine = _gds_engine(store, params) if params.engine != "python" else None
     run_id = start_run(store, "analyze", params.__dict__)
     try:
+        clock = time.perf_counter()
         data = load_input(store, say) if data is None else data
+        previous = analytics_io.previous_communities(store)
+        read_s = time.perf_counter() - clock
         if data.persons.empty:
             raise NotReady("the graph has no persons: run kolgraph ingest first")
+        clock = time.perf_counter()
         result = pipeline.analyze(data, weights, algorithm=params.algorithm,
                                   resolution=params.resolution, seed=params.seed,
                                   now=time.time() if params.as_of is None else params.as_of,
                                   engine=engine,
                                   min_community_size=params.min_community_size)
         result.metrics["engine"] = params.engine
-        _stable_ids(store, result, params, say)
+        _stable_ids(previous, result, params, say)
+        result.metrics.update({"read_s": round(read_s, 3),
+                               "pipeline_s": round(time.perf_counter() - clock, 3)})
+        clock = time.perf_counter()
         analytics_io.write_communities(store, run_id, result.communities,
                                        result.persons[["person_id", "community_id"]])
         analytics_io.stage_person_values(store, run_id, result.persons)
@@ -150,16 +157,18 @@ def run_analysis(store: GraphStore, weights: Weights, params: AnalyzeParams,
         analytics_io.abandon_run(store, run_id, f"{type(exc).__name__}: {exc}")
         raise
     deleted = analytics_io.delete_older_communities(store, run_id)
+    # after the run's metrics were stored: the whole write-back, cleaning up included
+    result.metrics["write_s"] = round(time.perf_counter() - clock, 3)
     say(f"run {run_id} complete; removed {deleted} communities of older runs")
     return run_id, result
 
 
-def _stable_ids(store: GraphStore, result: AnalysisResult, params: AnalyzeParams,
-                say: Echo) -> None:
-    """Replace the partition numbers of ``result`` by ids kept from the current run (matched
-    by member overlap), carry the admins' names over, and record lineage, splits and merges
-    in the metrics."""
-    previous_run, previous, names, next_id = analytics_io.previous_communities(store)
+def _stable_ids(current: tuple[str | None, Any, dict[int, str], int], result: AnalysisResult,
+                params: AnalyzeParams, say: Echo) -> None:
+    """Replace the partition numbers of ``result`` by ids kept from the ``current`` run
+    (``analytics_io.previous_communities``: matched by member overlap), carry the admins'
+    names over, and record lineage, splits and merges in the metrics."""
+    previous_run, previous, names, next_id = current
     new = result.persons[["person_id", "community_id"]].rename(
         columns={"community_id": "community"})
     ids = community_ids.stable_ids(new, previous, next_id=next_id,
