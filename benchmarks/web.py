@@ -57,6 +57,7 @@ from graph.store.runs import current_run  # noqa: E402
 TARGET_P95_MS = 100.0
 BENCH_USER = "bench_viewer"
 CSRF = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
+WARMED = re.compile(rb"caches warmed in [0-9.]+ s \(pid ([0-9]+)\)")
 
 
 # ----------------------------------------------------------------------------- preparation
@@ -328,7 +329,9 @@ def serve(home: Path, port: int, threads: int, workers: int) -> subprocess.Popen
     while time.monotonic() < deadline:
         with log_path.open("rb") as text:
             text.seek(log_start)
-            if text.read().count(b"caches warmed") >= workers:
+            # a process may warm again after the first request (new runs seen): count
+            # processes, not lines
+            if len(set(WARMED.findall(text.read()))) >= workers:
                 return proc
         if proc.poll() is not None:
             raise RuntimeError(f"kolgraph serve exited with status {proc.returncode} "

@@ -319,7 +319,7 @@ def _member_ids(run_id: str, community_id: int) -> list[str]:
     them, else read for this community (cached per run)."""
     found, every = get_context().cache.peek(("all_members", run_id))
     if found:
-        return list(every.get(int(community_id), []))
+        return every.get(int(community_id), [])
     return _cached(("members", run_id, int(community_id)),
                    lambda: web_reads.community_member_ids(store(), run_id, community_id))
 
@@ -436,12 +436,17 @@ def filter_choices() -> dict[str, Any]:
         return {"communities": listed,
                 "community_titles": {cid: titles.get(cid, "") for cid in listed},
                 "community_labels": [f"#{cid} {titles.get(cid, '')}".strip() for cid in listed],
-                "platforms": web_reads.platforms(store()),
+                "platforms": _platforms(ingest_id),
                 "topics": web_reads.topics(store()),
                 "sorts": list(web_reads.SORT_COLUMNS)}
 
     return _cached(("filter_choices", run_id, ingest_id, names_version(), locale_key()),
                    compute)
+
+
+def _platforms(ingest_id: str | None) -> list[str]:
+    """The platforms of the ingested data, cached per ingest run."""
+    return _cached(("platforms", ingest_id), lambda: web_reads.platforms(store()))
 
 
 def _weights(run_id: str) -> dict[str, float]:
@@ -632,7 +637,7 @@ def warm() -> None:
             lambda: web_reads.all_community_member_ids(store(), run_id))
     ingest_id = _ingest_key()
     _cached(("all_conversions", ingest_id), lambda: web_reads.conversions(store(), None))
-    for platform in _cached(("platforms", ingest_id), lambda: web_reads.platforms(store())):
+    for platform in _platforms(ingest_id):
         _ordering(run_id, "kol_score", platform)
 
 
