@@ -36,7 +36,7 @@ from web import (
 )
 from web.context import WebContext, install
 from web.data import person_url
-from web.html import leaderboard_row, member_row, person_badge, select_options, why_cell
+from web.html import leaderboard_rows, member_row, person_badge, select_options, why_cell
 from web.params import page_url
 
 BLUEPRINTS = (auth.bp, pages.bp, campaigns.bp, partners.bp, console.bp, admin.bp, api.bp,
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.globals["why_cell"] = why_cell
     app.jinja_env.globals["person_badge_html"] = person_badge
-    app.jinja_env.globals["leaderboard_row"] = leaderboard_row
+    app.jinja_env.globals["leaderboard_rows"] = leaderboard_rows
     app.jinja_env.globals["member_row"] = member_row
     app.jinja_env.globals["person_url"] = person_url
     app.jinja_env.filters["price"] = money.price

@@ -340,11 +340,13 @@ def community_page(community_id: int, page: int, page_size: int) -> dict[str, An
     ids = _member_ids(run_id, community_id)
     start = (page - 1) * page_size
     titles = community_titles(run_id, {int(community_id)})
-    rows = identify(web_reads.persons_by_ids(store(), ids[start:start + page_size]), titles)
+    rows = identify(web_reads.persons_by_ids(store(), ids[start:start + page_size],
+                                             with_accounts=True), titles, with_accounts=True)
     kols = rows[:10] if page == 1 else _cached(
         ("community_kols", run_id, _ingest_key(), names_version(), locale_key(),
          int(community_id)),
-        lambda: identify(web_reads.persons_by_ids(store(), ids[:10]), titles))
+        lambda: identify(web_reads.persons_by_ids(store(), ids[:10], with_accounts=True),
+                         titles, with_accounts=True))
     return {"run_id": run_id, "community": _community_summary(c), "page": page,
             "has_next": start + page_size < len(ids), "members": rows, "kols": kols,
             "links": c.get("links") or []}
@@ -511,34 +513,40 @@ def leaderboard_rows(run_id: str, *, community: int | None, platform: str | None
                      person_ids: list[str] | None = None) -> list[dict[str, Any]]:
     """``limit`` leaderboard rows from ``skip``. Without a topic or a list of persons, the
     page is cut from the cached ordering (``_ordering``) and read by person id, so no request
-    sorts the whole graph; otherwise one filtered query (small sets)."""
+    sorts the whole graph; otherwise one filtered query (small sets). Each row holds its
+    ``accounts`` (as ``web_reads.accounts_of`` gives them)."""
     if topic is None and person_ids is None:
         ids, communities = _ordering(run_id, sort, platform)
         if community is not None:
             ids = ids[communities == community]
         page = [i.decode("utf-8") for i in ids[skip:skip + limit].tolist()]
-        return web_reads.persons_by_ids(store(), page)
-    return web_reads.leaderboard(store(), run_id, community=community, platform=platform,
+        return web_reads.persons_by_ids(store(), page, with_accounts=True)
+    rows = web_reads.leaderboard(store(), run_id, community=community, platform=platform,
                                  topic=topic, sort=sort, skip=skip, limit=limit,
                                  person_ids=person_ids)
+    accounts = web_reads.accounts_of(store(), [r["person_id"] for r in rows])
+    return [{**r, "accounts": accounts.get(r["person_id"], [])} for r in rows]
 
 
 def person_badges(person_ids: list[str]) -> dict[str, dict[str, Any]]:
     """person id -> the leaderboard columns of that person with the badge fields of
     ``identify`` (unknown ids are left out)."""
-    return {r["person_id"]: r for r in identify(web_reads.persons_by_ids(store(), person_ids))}
+    return {r["person_id"]: r for r in identify(web_reads.persons_by_ids(
+        store(), person_ids, with_accounts=True), with_accounts=True)}
 
 
-def identify(rows: list[dict[str, Any]], titles: dict[int, str] | None = None
-             ) -> list[dict[str, Any]]:
+def identify(rows: list[dict[str, Any]], titles: dict[int, str] | None = None, *,
+             with_accounts: bool = False) -> list[dict[str, Any]]:
     """``rows`` (persons with ``person_id``, ``display_name``, ``community_id``) with what
     tells namesakes apart: ``initial`` and ``colour`` (0..7, from the id) of the avatar,
     ``accounts`` (``web_reads.accounts_of``: each account's platform, handle, name and
     followers, most followers first), ``main_platform`` and ``main_handle`` (of the first),
-    ``community_title`` (``community_titles``) and ``url``. One read for all the rows."""
+    ``community_title`` (``community_titles``) and ``url``. One read for all the rows, none
+    ``with_accounts`` (rows of ``persons_by_ids(..., with_accounts=True)``)."""
     if not rows:
         return []
-    accounts = web_reads.accounts_of(store(), [r["person_id"] for r in rows])
+    accounts = ({r["person_id"]: r["accounts"] for r in rows} if with_accounts
+                else web_reads.accounts_of(store(), [r["person_id"] for r in rows]))
     if titles is None:
         titles = community_titles(analyze_run_id(required=False),
                                   {int(r["community_id"]) for r in rows
@@ -597,12 +605,12 @@ def leaderboard(filters: LeaderboardFilters, *, page: int, page_size: int,
                     lambda: web_reads.component_stats(store(), run_id))
     weights = _weights(run_id)
     percentiles = _percentiles(run_id)
-    shown = identify(rows[:page_size])
+    shown = identify(rows[:page_size], with_accounts=True)
     converted = conversions([r["person_id"] for r in shown])
     items = []
-    for row in shown:
+    for row, shares in zip(shown, percentiles.top_shares(shown), strict=True):
         why = explain_score(row, stats, weights)
-        found = reasons(row, percentiles, why,
+        found = reasons(row, percentiles, why, shares=shares,
                         unassigned=row.get("community_id") == UNASSIGNED_ID)
         items.append({**row, "why": why, "main_reason": why[0]["component"] if why else None,
                       "conversions": converted.get(row["person_id"], 0),

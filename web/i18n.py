@@ -84,6 +84,12 @@ def html_lang() -> str:
 def num(value: Any, digits: int = 4) -> str:
     """A number for a table cell in the locale's style: integers grouped (``12,345``),
     floats with ``digits`` decimals (significant digits below 0.001); text unchanged."""
+    return number_in(value, digits, locale_name())
+
+
+def number_in(value: Any, digits: int, locale: str) -> str:
+    """``num`` in ``locale`` (``locale_name()``'s text): for builders of many cells, which
+    look the locale up once."""
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -92,7 +98,6 @@ def num(value: Any, digits: int = 4) -> str:
         return ""
     if isinstance(value, float) and abs(value) < 1e-3 and value:
         return f"{value:,.{digits}g}"
-    locale = locale_name()
     if not _plain_grouping(locale) or (isinstance(value, float) and math.isinf(value)):
         pattern = None if isinstance(value, int) else "#,##0." + "0" * digits
         return format_decimal(value, format=pattern, locale=locale)

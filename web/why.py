@@ -74,6 +74,25 @@ class Percentiles:
         at_least = values.size - int(np.searchsorted(values, float(value), side="left"))
         return max(at_least, 1) / values.size
 
+    def top_shares(self, rows: Sequence[Mapping[str, object]]) -> list[dict[str, float]]:
+        """``top_share`` of each ``TOP_BY`` component of each row, for many rows at once
+        (one sorted search per component): what ``reasons`` takes as ``shares``.
+
+        >>> Percentiles({"reach": [1, 2, 3, 4]}).top_shares([{"reach": 4}, {"reach": 2}])
+        [{'reach': 0.25}, {'reach': 0.75}]
+        """
+        out: list[dict[str, float]] = [{} for _ in rows]
+        for component in TOP_BY:
+            values = self._sorted.get(component)
+            if values is None or values.size == 0:
+                continue
+            wanted = np.array([_number(r.get(component)) for r in rows], dtype=float)
+            at_least = values.size - np.searchsorted(values, wanted, side="left")
+            for shares, share in zip(out, (np.maximum(at_least, 1) / values.size).tolist(),
+                                     strict=True):
+                shares[component] = share
+        return out
+
 
 def percent(share: float) -> int:
     """``share`` as the whole percent shown after *top* (rounded up, at least 1).
@@ -86,7 +105,8 @@ def percent(share: float) -> int:
 
 def reasons(row: Mapping[str, object], percentiles: Percentiles,
             contributions: Sequence[Mapping[str, object]], *,
-            unassigned: bool = False) -> list[Reason]:
+            unassigned: bool = False, shares: Mapping[str, float] | None = None
+            ) -> list[Reason]:
     """Why ``row`` (a leaderboard person: its components, ``community_rank``) ranks where it
     does, strongest reason first:
 
@@ -98,6 +118,9 @@ def reasons(row: Mapping[str, object], percentiles: Percentiles,
       (``contributions``: ``web.data.explain_score`` rows, largest first), or
       ``NOTHING_YET`` when none adds anything.
 
+    ``shares``: the row's ``Percentiles.top_shares`` when the caller has them (else
+    looked up here).
+
     >>> p = Percentiles({"reach": list(range(100)), "pagerank": [0.0] * 100})
     >>> [(r.message, r.params) for r in reasons({"reach": 99, "community_rank": 1}, p, [])]
     [('top %(pct)s%% by follower reach', {'pct': 1}), ('highest KOL score in their community', {})]
@@ -107,7 +130,8 @@ def reasons(row: Mapping[str, object], percentiles: Percentiles,
         value = _number(row.get(component))
         if value <= 0:
             continue
-        share = percentiles.top_share(component, value)
+        share = (shares.get(component, 1.0) if shares is not None
+                 else percentiles.top_share(component, value))
         if share <= TOP_SHARE:
             found.append((share, Reason(message, {"pct": percent(share)})))
     found.sort(key=lambda item: item[0])

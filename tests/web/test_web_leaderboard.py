@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import random
 import re
 from collections import defaultdict
 from typing import Any
@@ -51,6 +52,19 @@ def test_the_unassigned_get_no_community_reason() -> None:
     assert Reason(COMMUNITY_FIRST) in reasons({"reach": 9, "community_rank": 1}, p, [])
 
 
+def test_shares_computed_for_a_page_at_once_give_the_same_reasons() -> None:
+    rng = random.Random(3)
+    values = {c: [rng.choice([0.0, rng.random() * 10]) for _ in range(500)] for c in TOP_BY}
+    p = Percentiles(values)
+    rows = [{c: rng.choice([None, 0, float("nan"), rng.random() * 10, values[c][i]])
+             for c in TOP_BY} | {"community_rank": rng.randint(1, 5)} for i in range(300)]
+    shares = p.top_shares(rows)
+    assert [reasons(r, p, [], shares=s) for r, s in zip(rows, shares, strict=True)] == [
+        reasons(r, p, []) for r in rows]
+    assert any(reasons(r, p, []) and reasons(r, p, [])[0].message in TOP_BY.values()
+               for r in rows)
+
+
 def test_percent_rounds_up_and_never_says_top_zero() -> None:
     assert (percent(0.0), percent(0.011), percent(0.02), percent(1.0)) == (1, 2, 2, 100)
 
@@ -77,6 +91,23 @@ def test_accounts_of_lists_every_account_most_followed_first(lib_any_store) -> N
     followers = [a["followers"] or 0 for a in found[ids["W"]]]
     assert len(followers) == 3 and followers == sorted(followers, reverse=True)
     assert [a["account_id"] for a in found[ids["C"]]] == ["chen"]
+
+
+def test_persons_read_with_their_accounts_in_one_query(lib_any_store) -> None:  # noqa: F811
+    store, ids = lib_any_store
+    lonely = "P-test-without-accounts"
+    store.write("CREATE (:Person {person_id: $id, display_name: '无账号'})", {"id": lonely})
+    try:
+        wanted = [ids["C"], lonely, "P-unknown", *sorted(ids.values())]
+        plain = web_reads.persons_by_ids(store, wanted)
+        found = web_reads.persons_by_ids(store, wanted, with_accounts=True)
+        accounts = web_reads.accounts_of(store, wanted)
+        assert [{k: v for k, v in r.items() if k != "accounts"} for r in found] == plain
+        assert {r["person_id"]: r["accounts"] for r in found} == accounts
+        assert [r["person_id"] for r in found][:2] == [ids["C"], lonely]
+        assert found[1]["accounts"] == [] and len(found[0]["accounts"]) == 1
+    finally:
+        store.write("MATCH (p:Person {person_id: $id}) DELETE p", {"id": lonely})
 
 
 def found_name(accounts: list[dict[str, Any]], account_id: str) -> Any:
