@@ -9,14 +9,13 @@ from functools import lru_cache
 from html import escape as html_escape
 from typing import Any
 
-from flask import g
 from markupsafe import Markup, escape
 
 from web.data import person_url
 from web.display import platform_name
 from web.i18n import number_in, term
 from web.translate import gettext as _
-from web.translate import locale_name
+from web.translate import locale_name, per_request
 
 
 @lru_cache(maxsize=512)
@@ -91,15 +90,7 @@ _WORDS = "_kolgraph_row_words"
 
 def words() -> _Words:
     """The request's ``_Words`` (kept on ``g``; fresh outside an application context)."""
-    try:
-        found: _Words = getattr(g, _WORDS)
-        return found
-    except AttributeError:
-        found = _Words()
-        setattr(g, _WORDS, found)
-        return found
-    except RuntimeError:
-        return _Words()
+    return per_request(_WORDS, _Words)
 
 
 def escape_text(value: object) -> str:

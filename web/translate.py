@@ -10,7 +10,8 @@ of its modules can use it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from babel.support import NullTranslations
 from flask import g
@@ -20,19 +21,26 @@ from flask_babel.speaklater import LazyString
 
 _CATALOGUE = "_kolgraph_catalogue"
 _LOCALE = "_kolgraph_locale"
+_T = TypeVar("_T")
+
+
+def per_request(key: str, make: Callable[[], _T]) -> _T:
+    """What ``make`` gives, made once per request and kept on ``g`` under ``key``; made
+    afresh each call outside an application context (nothing to keep it on)."""
+    try:
+        found: _T = getattr(g, key)
+        return found
+    except AttributeError:
+        found = make()
+        setattr(g, key, found)
+        return found
+    except RuntimeError:
+        return make()
 
 
 def catalogue() -> NullTranslations:
     """The gettext catalogue of the request's locale (Flask-Babel's, kept on ``g``)."""
-    try:
-        found: NullTranslations = getattr(g, _CATALOGUE)
-        return found
-    except AttributeError:
-        found = get_domain().get_translations()
-        setattr(g, _CATALOGUE, found)
-        return found
-    except RuntimeError:  # no application context: nothing to keep it on
-        return get_domain().get_translations()
+    return per_request(_CATALOGUE, lambda: get_domain().get_translations())
 
 
 def locale_name() -> str:
