@@ -48,6 +48,7 @@ class WebContext:
     orderings: RunCache = field(default_factory=lambda: RunCache(16))
     pages: RunCache = field(default_factory=lambda: RunCache(512))
     lookalikes: RunCache = field(default_factory=lambda: RunCache(2))
+    person_rows: RunCache = field(default_factory=lambda: RunCache(2))
     database: DatabaseWatch = field(default_factory=lambda: DatabaseWatch(None))
     seed_jobs: SeedJobs = field(default_factory=SeedJobs)
 

@@ -41,6 +41,7 @@ from web.errors import describe
 from web.i18n import locale_key, recommenders_text, seed_stage
 from web.lookalikes import KolVectors
 from web.network_view import localised
+from web.person_rows import PersonRows
 from web.reasons import parse_evidence, reason_text
 from web.seed_jobs import JobStatus, SeedJob
 from web.translate import gettext, lazy_gettext
@@ -340,13 +341,11 @@ def community_page(community_id: int, page: int, page_size: int) -> dict[str, An
     ids = _member_ids(run_id, community_id)
     start = (page - 1) * page_size
     titles = community_titles(run_id, {int(community_id)})
-    rows = identify(web_reads.persons_by_ids(store(), ids[start:start + page_size],
-                                             with_accounts=True), titles, with_accounts=True)
+    rows = identify(_persons(ids[start:start + page_size]), titles, with_accounts=True)
     kols = rows[:10] if page == 1 else _cached(
         ("community_kols", run_id, _ingest_key(), names_version(), locale_key(),
          int(community_id)),
-        lambda: identify(web_reads.persons_by_ids(store(), ids[:10], with_accounts=True),
-                         titles, with_accounts=True))
+        lambda: identify(_persons(ids[:10]), titles, with_accounts=True))
     return {"run_id": run_id, "community": _community_summary(c), "page": page,
             "has_next": start + page_size < len(ids), "members": rows, "kols": kols,
             "links": c.get("links") or []}
@@ -519,8 +518,7 @@ def leaderboard_rows(run_id: str, *, community: int | None, platform: str | None
         ids, communities = _ordering(run_id, sort, platform)
         if community is not None:
             ids = ids[communities == community]
-        page = [i.decode("utf-8") for i in ids[skip:skip + limit].tolist()]
-        return web_reads.persons_by_ids(store(), page, with_accounts=True)
+        return _persons([i.decode("utf-8") for i in ids[skip:skip + limit].tolist()])
     rows = web_reads.leaderboard(store(), run_id, community=community, platform=platform,
                                  topic=topic, sort=sort, skip=skip, limit=limit,
                                  person_ids=person_ids)
@@ -528,11 +526,33 @@ def leaderboard_rows(run_id: str, *, community: int | None, platform: str | None
     return [{**r, "accounts": accounts.get(r["person_id"], [])} for r in rows]
 
 
+#: ``warm`` keeps every person's row in memory (``web.person_rows``, about 0.3 kB a person)
+#: when the run has at most this many persons; above it, pages read theirs from the database.
+PERSON_ROWS_MAX = 300_000
+
+
+def _persons(person_ids: list[str]) -> list[dict[str, Any]]:
+    """``web_reads.persons_by_ids(..., with_accounts=True)`` of ``person_ids``: cut from the
+    rows ``warm`` packed for the current runs when it did (persons it does not hold, e.g. of
+    no run, read from the database), else read."""
+    found, packed = get_context().person_rows.peek(
+        (analyze_run_id(required=False), _ingest_key()))
+    if not found:
+        return web_reads.persons_by_ids(store(), person_ids, with_accounts=True)
+    rows = packed.rows(person_ids)
+    if len(rows) == len(set(person_ids)):
+        return rows
+    held = {r["person_id"] for r in rows}
+    by_id = {r["person_id"]: r for r in rows} | {
+        r["person_id"]: r for r in web_reads.persons_by_ids(
+            store(), [p for p in person_ids if p not in held], with_accounts=True)}
+    return [by_id[p] for p in dict.fromkeys(person_ids) if p in by_id]
+
+
 def person_badges(person_ids: list[str]) -> dict[str, dict[str, Any]]:
     """person id -> the leaderboard columns of that person with the badge fields of
     ``identify`` (unknown ids are left out)."""
-    return {r["person_id"]: r for r in identify(web_reads.persons_by_ids(
-        store(), person_ids, with_accounts=True), with_accounts=True)}
+    return {r["person_id"]: r for r in identify(_persons(person_ids), with_accounts=True)}
 
 
 def identify(rows: list[dict[str, Any]], titles: dict[int, str] | None = None, *,
@@ -626,7 +646,8 @@ def leaderboard(filters: LeaderboardFilters, *, page: int, page_size: int,
 
 def warm() -> None:
     """Fill the caches the busiest pages need (the overview's aggregations, the search
-    index, component statistics and percentiles, the leaderboard orderings by score, the
+    index, component statistics and percentiles, the leaderboard orderings by score, every
+    person's row up to ``PERSON_ROWS_MAX`` persons (``web.person_rows``), the
     KOLs' embeddings of the look-alikes, every community's members and every person's
     conversions); run in the background when the server starts (``web.warmup``)."""
     _overview_aggregates(_ingest_key())
@@ -636,7 +657,10 @@ def warm() -> None:
         return
     _cached(("component_stats", run_id), lambda: web_reads.component_stats(store(), run_id))
     _percentiles(run_id)
-    _ordering(run_id, "kol_score", None)
+    ranked, _communities = _ordering(run_id, "kol_score", None)
+    if len(ranked) <= PERSON_ROWS_MAX:
+        get_context().person_rows.get((run_id, _ingest_key()), lambda: PersonRows(
+            web_reads.all_persons_with_accounts(store(), run_id)))
     if current_run_id("refresh") is not None:
         kol_vectors(run_id)
     # what pages can also read piecemeal (they peek): every community's members, every

@@ -224,19 +224,17 @@ def accounts_of(store: GraphStore, person_ids: Sequence[str]) -> dict[str, list[
     rows = store.read(
         "UNWIND $ids AS id MATCH (p:Person {person_id: id}) "
         "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
-        f"WITH p, a {_ACCOUNT_ORDER} "
+        "WITH p, a ORDER BY coalesce(a.followers, 0) DESC, a.account_key "
         "RETURN p.person_id AS person_id, collect({key: a.account_key, platform: a.platform, "
         "account_id: a.account_id, display_name: a.display_name, "
         "followers: a.followers}) AS accounts",
         {"ids": list(dict.fromkeys(person_ids))}).rows
-    return {r["person_id"]: [{k: a[k] for k in _ACCOUNT_FIELDS}
+    return {r["person_id"]: [{k: a[k] for k in ACCOUNT_FIELDS}
                              for a in r["accounts"] if a.get("key") is not None]
             for r in rows}
 
 
-#: A person's accounts as pages list them: most followers first (the first is the main one).
-_ACCOUNT_ORDER = "ORDER BY coalesce(a.followers, 0) DESC, a.account_key"
-_ACCOUNT_FIELDS = ("platform", "account_id", "display_name", "followers")
+ACCOUNT_FIELDS = ("platform", "account_id", "display_name", "followers")
 
 
 #: A purchase counts towards a KOL's conversions up to this many days after the share
@@ -289,19 +287,38 @@ def persons_by_ids(store: GraphStore, person_ids: Sequence[str], *,
     if not with_accounts:
         rows = store.read(f"UNWIND $ids AS id MATCH (p:Person {{person_id: id}}) "
                           f"RETURN {_PERSON_COLUMNS}", {"ids": person_ids}).rows
-    else:  # accounts as lists of values: a quarter of the parsing of maps
-        rows = store.read(
-            "UNWIND $ids AS id MATCH (p:Person {person_id: id}) "
-            "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
-            f"WITH p, a {_ACCOUNT_ORDER} "
-            "WITH p, collect(CASE WHEN a IS NULL THEN NULL ELSE [a.platform, a.account_id, "
-            "a.display_name, a.followers] END) AS accounts "
-            f"RETURN {_PERSON_COLUMNS}, accounts", {"ids": person_ids}).rows
-        for row in rows:
-            row["accounts"] = [dict(zip(_ACCOUNT_FIELDS, a, strict=True))
-                               for a in row["accounts"]]
+    else:
+        rows = _with_accounts(store.read(
+            f"UNWIND $ids AS id MATCH (p:Person {{person_id: id}}) {_ACCOUNTS_OF_P}",
+            {"ids": person_ids}).rows)
     position = {pid: i for i, pid in enumerate(person_ids)}
     return sorted(rows, key=lambda r: position[r["person_id"]])
+
+
+def all_persons_with_accounts(store: GraphStore, run_id: str, batch_size: int = 20_000
+                              ) -> Iterator[list[Row]]:
+    """The rows of ``persons_by_ids(..., with_accounts=True)`` of every person of
+    ``run_id``, in batches (a pass over the persons by internal id; callers cache them)."""
+    query = ("MATCH (p:Person) WHERE id(p) >= $lo AND id(p) < $hi "
+             f"AND p.analyze_run_id = $run_id {_ACCOUNTS_OF_P}")
+    for rows in store.stream(query, {"run_id": run_id}, anchor_label="Person",
+                             batch_size=batch_size):
+        yield _with_accounts(rows)
+
+
+#: The rest of a read of persons ``p`` with their accounts, as lists of values (a quarter of
+#: the parsing of maps); ``_with_accounts`` makes them ``accounts_of``'s.
+_ACCOUNTS_OF_P = (
+    "OPTIONAL MATCH (p)-[:HAS_ACCOUNT]->(a:Account) "
+    "WITH p, a ORDER BY coalesce(a.followers, 0) DESC, a.account_key "
+    "WITH p, collect(CASE WHEN a IS NULL THEN NULL ELSE [a.platform, a.account_id, "
+    f"a.display_name, a.followers] END) AS accounts RETURN {_PERSON_COLUMNS}, accounts")
+
+
+def _with_accounts(rows: list[Row]) -> list[Row]:
+    for row in rows:
+        row["accounts"] = [dict(zip(ACCOUNT_FIELDS, a, strict=True)) for a in row["accounts"]]
+    return rows
 
 
 def component_stats(store: GraphStore, run_id: str) -> dict[str, dict[str, float]]:

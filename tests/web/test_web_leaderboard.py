@@ -20,6 +20,7 @@ from graph.store import web_reads
 from tests.library_graph import A_CUR
 from tests.test_cypher_library import lib_any_store, lib_store  # noqa: F401  (fixtures)
 from web import pages
+from web.person_rows import PersonRows
 from web.why import COMMUNITY_FIRST, MAINLY, TOP_BY, Percentiles, Reason, percent, reasons
 
 ZH = {"Accept-Language": "zh-CN"}
@@ -108,6 +109,23 @@ def test_persons_read_with_their_accounts_in_one_query(lib_any_store) -> None:  
         assert found[1]["accounts"] == [] and len(found[0]["accounts"]) == 1
     finally:
         store.write("MATCH (p:Person {person_id: $id}) DELETE p", {"id": lonely})
+
+
+def test_every_persons_row_read_in_one_pass_equals_the_rows_read_by_id(
+        lib_any_store) -> None:  # noqa: F811
+    store, ids = lib_any_store
+    batches = list(web_reads.all_persons_with_accounts(store, A_CUR, batch_size=3))
+    every = [r for batch in batches for r in batch]
+    assert len(batches) > 1 and len(every) == len({r["person_id"] for r in every})
+    in_run = [r["person_id"] for r in store.read(
+        "MATCH (p:Person) WHERE p.analyze_run_id = $run RETURN p.person_id AS person_id",
+        {"run": A_CUR}).rows]
+    assert sorted(r["person_id"] for r in every) == sorted(in_run) and in_run
+    by_id = web_reads.persons_by_ids(store, in_run, with_accounts=True)
+    assert sorted(every, key=lambda r: r["person_id"]) == sorted(
+        by_id, key=lambda r: r["person_id"])
+    packed = PersonRows(batches)
+    assert packed.rows([*reversed(in_run), "P-unknown"]) == list(reversed(by_id))
 
 
 def found_name(accounts: list[dict[str, Any]], account_id: str) -> Any:

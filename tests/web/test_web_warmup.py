@@ -1,5 +1,5 @@
 """The cache warm-up of a serving app (``web.warmup``): what it reads in one pass (every
-community's members, every person's conversions, the KOLs' embeddings) gives the pages
+community's members, every person's conversions and row, the KOLs' embeddings) gives the pages
 exactly what they read piecemeal without it, and a request that sees other current runs
 warms again."""
 
@@ -50,12 +50,14 @@ def test_warmed_pages_equal_the_pages_read_piecemeal(web_app: Flask, web_sample:
         assert any(key[0] == "all_members" for key in cache._items)
         assert any(key[0] == "all_conversions" for key in cache._items)
         assert len(get_context().lookalikes._items) == 1
+        assert len(get_context().person_rows._items) == 1
     paths = ["/influencers", "/influencers?page=2", f"/communities/{web_sample.community_id}",
              f"/communities/{web_sample.community_id}?page=2",
              f"/persons/{web_sample.top_person_id}"]
     with web_app.app_context():  # the shared app of the other tests: never warmed
         assert not any(key[0] in ("all_members", "all_conversions")
                        for key in get_context().cache._items)
+        assert not get_context().person_rows._items
     for path in paths:
         assert _page(warmed, web_sample, path) == _page(web_app, web_sample, path), path
 
