@@ -38,6 +38,7 @@ from web.context import WebContext, install
 from web.data import person_url
 from web.html import leaderboard_rows, member_row, person_badge, select_options, why_cell
 from web.params import page_url
+from web.urls import template_url_for
 
 BLUEPRINTS = (auth.bp, pages.bp, campaigns.bp, partners.bp, console.bp, admin.bp, api.bp,
               preferences.bp, favicon.bp)
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.jinja_env.globals[helper.__name__] = helper
         app.jinja_env.filters[helper.__name__] = helper
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["url_for"] = template_url_for
     app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.globals["why_cell"] = why_cell
     app.jinja_env.globals["person_badge_html"] = person_badge

@@ -49,6 +49,7 @@ class WebContext:
     pages: RunCache = field(default_factory=lambda: RunCache(512))
     lookalikes: RunCache = field(default_factory=lambda: RunCache(2))
     person_rows: RunCache = field(default_factory=lambda: RunCache(2))
+    urls: dict[tuple[str, str, str | None], str] = field(default_factory=dict)
     database: DatabaseWatch = field(default_factory=lambda: DatabaseWatch(None))
     seed_jobs: SeedJobs = field(default_factory=SeedJobs)
 

@@ -55,6 +55,7 @@ class _Words:
         self._terms: dict[object, str] = {}
         self._platforms: dict[object, str] = {}
         self._accounts: dict[object, str] = {}
+        self._parts: dict[tuple[object, object], tuple[str, str]] = {}
 
     def term(self, code: object) -> str:
         found = self._terms.get(code)
@@ -66,6 +67,17 @@ class _Words:
         found = self._platforms.get(code)
         if found is None:
             found = self._platforms[code] = platform_name(code)
+        return found
+
+    def why_part(self, component: object, weight: object) -> tuple[str, str]:
+        """A score part's title, escaped, with ``_VALUE`` and ``_SCALED`` where its value and
+        scale go (numbers, which need no escaping), and the component's name, escaped."""
+        found = self._parts.get((component, weight))
+        if found is None:
+            name = self.term(component)
+            title = self.part_title % {"name": name, "value": _VALUE, "scaled": _SCALED,
+                                       "weight": f"{weight:.4g}"}
+            found = self._parts[(component, weight)] = (escape_text(title), escape_text(name))
         return found
 
     def account_head(self, platform: object) -> str:
@@ -86,6 +98,8 @@ class _Words:
 
 
 _WORDS = "_kolgraph_row_words"
+#: Where a score part's value and scale go in its title (characters no text holds).
+_VALUE, _SCALED = "\x00", "\x01"
 
 
 def words() -> _Words:
@@ -113,12 +127,11 @@ def why_cell(why: Sequence[dict[str, object]], w: _Words | None = None) -> Marku
     for part in why:
         if not part["contribution"]:
             continue
-        name = w.term(part["component"])
-        tip = w.part_title % {"name": name, "value": f'{part["value"]:.6g}',
-                              "scaled": f'{part["scaled"]:.4g}',
-                              "weight": f'{part["weight"]:.4g}'}
-        parts.append(f'<span class="kg-why-part" title="{html_escape(tip)}">'
-                     f'{html_escape(name)} +{part["contribution"]:.4g}</span>')
+        title, name = w.why_part(part["component"], part["weight"])
+        title = title.replace(_VALUE, f'{part["value"]:.6g}').replace(
+            _SCALED, f'{part["scaled"]:.4g}')
+        parts.append(f'<span class="kg-why-part" title="{title}">'
+                     f'{name} +{part["contribution"]:.4g}</span>')
     return Markup(" · ".join(parts) or "—")
 
 
