@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -94,6 +95,8 @@ def worker(home: Path, k: int, batch_persons: int | None) -> dict[str, Any]:
 
 def _run(checkout: Path, env: dict[str, str], home: Path, k: int,
          batch_persons: int | None) -> dict[str, Any]:
+    # a fresh run every time: no checkpoint of an earlier (interrupted) run to resume
+    shutil.rmtree(home / "refresh", ignore_errors=True)
     args = [sys.executable, str(Path(__file__).resolve()), "--worker", "--home", str(home),
             "--k", str(k)] + (["--batch-persons", str(batch_persons)] if batch_persons else [])
     started = time.perf_counter()
