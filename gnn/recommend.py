@@ -9,6 +9,7 @@ embeddings can be written and used as pair features.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -89,17 +90,29 @@ def top_k(g: RecGraph, recommender: Recommender, persons: np.ndarray, k: int,
 
 
 def recommend_batch(g: RecGraph, recommender: Recommender, persons: np.ndarray, k: int,
-                    limits: Limits | None = None) -> pd.DataFrame:
+                    limits: Limits | None = None, workers: int = 1) -> pd.DataFrame:
     """Top-``k`` recommendations of ``recommender.kind`` for ``persons``, as rows of
     ``REC_COLUMNS``: ``score`` is the calibrated probability (see ``Calibration``; without
     a calibration, the percentile of the candidate among the person's candidates),
     ``reason`` names the evidence and ``evidence`` holds it as JSON.
 
     Computed ``PAIR_CHUNK`` persons at a time (each person's rows depend on its own
-    candidates only), so that a large batch never holds all its candidates at once."""
+    candidates only), so that a large batch never holds all its candidates at once; with
+    ``workers`` > 1, that many chunks at once in threads (the sparse products, sorts,
+    LightGBM and torch release the interpreter lock), concatenated in order: the same
+    rows."""
     persons = np.sort(np.asarray(persons, dtype=np.int64))
-    frames = [_recommend_chunk(g, recommender, persons[lo:lo + PAIR_CHUNK], k, limits)
-              for lo in range(0, len(persons), PAIR_CHUNK)]
+    chunks = [persons[lo:lo + PAIR_CHUNK] for lo in range(0, len(persons), PAIR_CHUNK)]
+
+    def one(chunk: np.ndarray) -> pd.DataFrame:
+        return _recommend_chunk(g, recommender, chunk, k, limits)
+
+    if workers > 1 and len(chunks) > 1:
+        with ThreadPoolExecutor(max_workers=workers,
+                                thread_name_prefix="recommend") as pool:
+            frames = list(pool.map(one, chunks))
+    else:
+        frames = [one(chunk) for chunk in chunks]
     frames = [frame for frame in frames if len(frame)]
     if not frames:
         return pd.DataFrame(columns=REC_COLUMNS)

@@ -27,9 +27,10 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -45,6 +46,9 @@ from graph.errors import KolgraphError
 from graph.store import gnn_io
 from graph.store.base import GraphStore
 from graph.store.runs import claim_run, get_run, recover_interrupted, start_run
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Recommendations per write query (one transaction each) of a refresh.
 REC_WRITE_ROWS = 5000
@@ -74,6 +78,8 @@ class RefreshOptions:
     seed: int = 0
     device: str = "auto"
     batch_persons: int = 2000
+    #: Chunks of a batch computed at once (threads): one per core, at most 2.
+    workers: int = field(default_factory=lambda: max(1, min(2, os.cpu_count() or 1)))
     embedding_batch: int = 2000
     train_params: TrainParams | None = None
     fit_params: FitParams | None = None
@@ -290,20 +296,44 @@ def _write_all(store: GraphStore, plan: Plan, data: GraphData, opts: RefreshOpti
     done = state.done("recommendation_batches")
     written = int(state.values.get("written", 0))
     progress = _bar(bar, data.num_persons, "recommendations")
-    for b, lo in enumerate(range(0, data.num_persons, opts.batch_persons)):
-        hi = min(lo + opts.batch_persons, data.num_persons)
-        if b not in done:
-            persons = np.arange(lo, hi)
-            for kind, rec in plan.recommenders.items():
-                recs = recommend_batch(graph, rec, persons, opts.k)
-                for start in range(0, len(recs), REC_WRITE_ROWS):
-                    gnn_io.write_recommendation_table(
-                        store, recs.iloc[start:start + REC_WRITE_ROWS], run_id, kind)
-                written += len(recs)
-            state.values["written"] = written
-            state.mark("recommendation_batches", b)
-            if on_batch:
-                on_batch(b)
-        progress.update(hi - lo)
+
+    def finish(sent: Future[int], b: int) -> None:
+        nonlocal written
+        written += sent.result()
+        state.values["written"] = written
+        state.mark("recommendation_batches", b)
+        if on_batch:
+            on_batch(b)
+
+    # Each batch is written by one thread while this one computes the next (the database
+    # is another process: the two run at once); batches are marked written in order.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="refresh-write") as pool:
+        pending: tuple[Future[int], int] | None = None
+        for b, lo in enumerate(range(0, data.num_persons, opts.batch_persons)):
+            hi = min(lo + opts.batch_persons, data.num_persons)
+            if b not in done:
+                persons = np.arange(lo, hi)
+                frames = [(kind, recommend_batch(graph, rec, persons, opts.k,
+                                                   workers=opts.workers))
+                          for kind, rec in plan.recommenders.items()]
+                if pending is not None:
+                    finish(*pending)
+                pending = (pool.submit(_write_recommendations, store, frames, run_id), b)
+            progress.update(hi - lo)
+        if pending is not None:
+            finish(*pending)
     progress.close()
     return written
+
+
+def _write_recommendations(store: GraphStore, frames: list[tuple[str, pd.DataFrame]],
+                           run_id: str) -> int:
+    """Write the recommendation frames of one batch (kind, rows), ``REC_WRITE_ROWS`` rows
+    a query; returns how many rows."""
+    count = 0
+    for kind, recs in frames:
+        for start in range(0, len(recs), REC_WRITE_ROWS):
+            gnn_io.write_recommendation_table(
+                store, recs.iloc[start:start + REC_WRITE_ROWS], run_id, kind)
+        count += len(recs)
+    return count
