@@ -164,9 +164,32 @@ class JobRunner:
             meta = json.loads(self._meta_path(job_id).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise NotFound(f"no job {job_id!r}", param="job_id") from None
-        if job is not None and meta.get("exit_code") is None:
-            meta["exit_code"] = job.process.poll()  # before the waiter thread wrote it
+        if meta.get("exit_code") is None:
+            meta = self._settle_exit(job_id, job, meta)
         return dict(meta)
+
+    def _settle_exit(self, job_id: str, job: Job | None,
+                     meta: dict[str, Any]) -> dict[str, Any]:
+        """``meta`` with the exit status of a job that ended before its waiter recorded it.
+        A job is read as gone (``interrupted``) only once its process was reaped, and its
+        waiter writes the exit status just after reaping it: ``poll`` answers nothing while
+        this process's waiter reaps, so that one is waited for, and another process's job is
+        read again."""
+        if job is not None:
+            code = job.process.poll()
+            if code is None and process_gone(meta.get("pid"), meta.get("host"),
+                                             meta.get("proc_start")):
+                try:
+                    code = job.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    code = None
+            return {**meta, "exit_code": code}
+        if process_gone(meta.get("pid"), meta.get("host"), meta.get("proc_start")):
+            try:
+                return dict(json.loads(self._meta_path(job_id).read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                return meta
+        return meta
 
     def _row(self, meta: Mapping[str, Any]) -> dict[str, Any]:
         return {"job_id": meta["job_id"], "kind": meta.get("kind"), "user": meta.get("user"),

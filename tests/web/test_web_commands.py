@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import web.jobs as jobs_module
 from graph.config import load_settings
 from graph.errors import Conflict
 from graph.store import embedded
@@ -225,5 +227,46 @@ def test_job_runner_runs_kolgraph_in_a_child_process(tmp_path: Path):
         assert listed["status"] == "failed" and listed["exit_code"] == 1
         log = Path(listed["log_file"]).read_text()
         assert "no persons" in log and "run kolgraph ingest" in log
+    finally:
+        embedded.stop(settings.db_dir)
+
+
+def test_a_job_read_while_its_end_is_recorded_is_not_interrupted(tmp_path: Path, monkeypatch):
+    """The race seen in CI: the job's process ended and was reaped, its waiter has not yet
+    written the exit status. Neither this server process (whose ``poll`` answered nothing
+    while the waiter reaped) nor another one (which read the record just before it was
+    written) may call the job interrupted."""
+    home = Path(os.path.realpath(tmp_path)) / "h"
+    settings = load_settings(env={"KOLGRAPH_HOME": str(home)})
+    runner = JobRunner(settings)
+    try:
+        job = runner.start("analyze", "tester")
+        job.process.wait(timeout=300)
+        meta_path = runner.folder / f"{job.job_id}.json"
+        for _ in range(100):  # the waiter thread writes the exit status
+            if json.loads(meta_path.read_text())["exit_code"] is not None:
+                break
+            time.sleep(0.05)
+        recorded = json.loads(meta_path.read_text())
+        unrecorded = {**recorded, "exit_code": None, "finished_at": None}
+        meta_path.write_text(json.dumps(unrecorded))
+
+        monkeypatch.setattr(job.process, "poll", lambda: None)  # as while the waiter reaps
+        assert runner.get(job.job_id)["status"] == "failed"
+
+        other_server = JobRunner(settings)
+        real_gone = jobs_module.process_gone
+
+        def gone_once_recorded(pid, host, proc_start):
+            meta_path.write_text(json.dumps(recorded))  # the waiter writes meanwhile
+            return real_gone(pid, host, proc_start)
+
+        monkeypatch.setattr(jobs_module, "process_gone", gone_once_recorded)
+        row = other_server.get(job.job_id)
+        assert row["status"] == "failed" and row["exit_code"] == 1
+
+        meta_path.write_text(json.dumps(unrecorded))
+        monkeypatch.setattr(jobs_module, "process_gone", real_gone)
+        assert other_server.get(job.job_id)["status"] == "interrupted"  # it never recorded
     finally:
         embedded.stop(settings.db_dir)
