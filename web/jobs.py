@@ -8,7 +8,9 @@ the Runs page through its ``Run`` node."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import re
@@ -16,7 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,7 +102,7 @@ def _status(meta: Mapping[str, Any]) -> str:
 
 
 class JobRunner:
-    """Starts at most one job of each kind at a time (per server process)."""
+    """Starts at most one job of each kind at a time, across the server's processes."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -126,12 +128,13 @@ class JobRunner:
         kind is running."""
         params = job_params(kind, options or {})
         args = command_args(kind, params)
-        with self._lock:
-            if any(j.kind == kind and j.process.poll() is None for j in self._jobs.values()):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with self._lock, self._starting():
+            if any(j.kind == kind and j.process.poll() is None for j in self._jobs.values()) \
+                    or self._running_elsewhere(kind):
                 raise Conflict(f"a {kind} job is already running", param="kind")
             stamp = dt.datetime.now(dt.UTC)
             job_id = f"{kind}-{stamp:%Y%m%dT%H%M%S}-{os.urandom(3).hex()}"
-            self.folder.mkdir(parents=True, exist_ok=True)
             log_file = self.folder / f"{job_id}.log"
             with log_file.open("wb") as out:
                 process = subprocess.Popen(
@@ -149,6 +152,30 @@ class JobRunner:
         threading.Thread(target=self._wait, args=(job, meta), name=f"job-{job_id}",
                          daemon=True).start()
         return job
+
+    @contextlib.contextmanager
+    def _starting(self) -> Iterator[None]:
+        """Held while a job is checked and started, across the server's processes
+        (``--workers``): two of them never both start a job of one kind."""
+        with open(self.folder / ".start.lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _running_elsewhere(self, kind: str) -> bool:
+        """Whether a job of ``kind`` started by another server process still runs."""
+        for path in self.folder.glob(f"{kind}-*.json"):
+            if path.stem in self._jobs or not JOB_ID.match(path.stem):
+                continue
+            try:
+                meta = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if _status(meta) == "running":
+                return True
+        return False
 
     def _wait(self, job: Job, meta: dict[str, Any]) -> None:
         code = job.process.wait()

@@ -222,6 +222,8 @@ def test_job_runner_runs_kolgraph_in_a_child_process(tmp_path: Path):
         assert job.process.args[-3:] == ["analyze", "--resolution", "1.5"]
         with pytest.raises(Conflict, match="already running"):
             runner.start("analyze", "tester")  # the child is still starting Python
+        with pytest.raises(Conflict, match="already running"):
+            JobRunner(settings).start("analyze", "tester")  # another server process
         job.process.wait(timeout=300)
         listed = runner.list()[0]
         assert listed["status"] == "failed" and listed["exit_code"] == 1
