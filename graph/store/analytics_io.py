@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -192,15 +192,23 @@ def _write_table(store: GraphStore, query: str, columns: list[Any], params: dict
                  batch_size: int, progress: Progress | None = None) -> int:
     """Run ``query`` once per ``batch_size`` rows of ``columns`` bound to ``$rows`` as one
     ``Table`` (``store.bulk``: the embedded database gets it serialised column-wise);
-    returns the rows sent."""
+    returns the rows sent. Pipelined (``ingest_writes.write_pipelined``): the next batch is
+    serialised while the database runs this one."""
     from graph.store.cypher_literal import Table  # Arrow: here, not at import
+    from graph.store.ingest_writes import Job, write_pipelined
 
     table = Table(columns)
-    for start in range(0, len(table), batch_size):
-        part = table.slice(start, start + batch_size)
-        store.bulk.prepare(query, {**params, "rows": part})()
+
+    def jobs() -> Iterable[Job]:
+        for start in range(0, len(table), batch_size):
+            part = table.slice(start, start + batch_size)
+            yield Job(query, {**params, "rows": part}, len(part))
+
+    def done(rows: object) -> None:
         if progress:
-            progress(len(part))
+            progress(cast(int, rows))
+
+    write_pipelined(store, jobs(), done)
     return len(table)
 
 
@@ -229,18 +237,24 @@ def community_key(run_id: str, community_id: int) -> str:
 
 
 def write_communities(store: GraphStore, run_id: str, profiles: pd.DataFrame,
-                      memberships: pd.DataFrame, *, batch_size: int | None = None,
+                      memberships: pd.DataFrame | None = None, *,
+                      batch_size: int | None = None,
                       progress: Progress | None = None) -> None:
     """Create the run's ``Community`` nodes (``profiles``, columns ``COMMUNITY_PROPERTIES``)
     and ``IN_COMMUNITY {run_id}`` from each person of ``memberships`` (``person_id,
-    community_id``), ``batch_size`` memberships per write (default ``rows_per_write``), sent
-    as table parameters. Invisible to readers until the run is complete."""
-    batch_size = batch_size or rows_per_write(len(memberships))
+    community_id``; ``None``: the nodes alone, the memberships then come with
+    ``stage_person_values(..., memberships=True)``), ``batch_size`` memberships per write
+    (default ``rows_per_write``), sent as table parameters. Invisible to readers until the
+    run is complete."""
+    size = len(profiles) if memberships is None else len(memberships)
+    batch_size = batch_size or rows_per_write(size)
     nodes = [{**{k: row.get(k, "") if k in _OPTIONAL_PROPERTIES else row[k]
                  for k in COMMUNITY_PROPERTIES},
               "community_key": community_key(run_id, row["community_id"]), "run_id": run_id}
              for row in profiles.to_dict("records")]
     store.upsert_nodes("Community", "community_key", nodes, batch_size=batch_size)
+    if memberships is None:
+        return
     keys = (run_id + ":") + memberships["community_id"].astype(np.int64).astype(str)
     _write_table(store,
                  "UNWIND $rows AS row MATCH (a:Person {person_id: row[0]}) "
@@ -250,19 +264,36 @@ def write_communities(store: GraphStore, run_id: str, profiles: pd.DataFrame,
                  batch_size, progress)
 
 
+#: ``stage_person_values(..., memberships=True)``: after staging, each person joins its
+#: community of the run, found by key (``$key_prefix`` + its staged ``community_id``, the
+#: first value): one look-up of the person for both writes, no key column sent.
+_JOIN_COMMUNITY = (
+    " WITH p, row MATCH (c:Community {community_key: $key_prefix + toString(toInteger(row[1]))}) "
+    "MERGE (p)-[:IN_COMMUNITY {run_id: $run_id}]->(c)"
+)
+
+
 def stage_person_values(store: GraphStore, run_id: str, persons: pd.DataFrame, *,
-                        batch_size: int | None = None,
+                        memberships: bool = False, batch_size: int | None = None,
                         progress: Progress | None = None) -> int:
     """Stage each person's values (columns ``PERSON_VALUES``) for ``run_id``, ``batch_size``
     persons per write (default ``rows_per_write``), sent as table parameters; readers keep
-    seeing the published values until ``publish_run``. Returns the rows sent."""
+    seeing the published values until ``publish_run``. With ``memberships``, the same writes
+    also create each person's ``IN_COMMUNITY {run_id}`` to the run's ``Community`` of its
+    ``community_id`` (written before by ``write_communities(..., None)``; a person whose
+    community is not there is staged without one). Returns the rows sent."""
     # Neo4j stores only homogeneous lists without nulls: every value is a finite float.
     values = np.nan_to_num(persons[list(PERSON_VALUES)].to_numpy(dtype=float))
     staged = "[" + ", ".join(f"row[{i + 1}]" for i in range(len(PERSON_VALUES))) + "]"
+    query = ("UNWIND $rows AS row MATCH (p:Person {person_id: row[0]}) "
+             f"SET p.analyze_stage = {staged}, p.analyze_stage_run = $run_id")
+    params: dict[str, Any] = {"run_id": run_id}
+    if memberships:
+        assert PERSON_VALUES[0] == "community_id"
+        query += _JOIN_COMMUNITY
+        params["key_prefix"] = run_id + ":"
     return _write_table(
-        store, "UNWIND $rows AS row MATCH (p:Person {person_id: row[0]}) "
-        f"SET p.analyze_stage = {staged}, p.analyze_stage_run = $run_id",
-        [persons["person_id"].astype(str), *values.T], {"run_id": run_id},
+        store, query, [persons["person_id"].astype(str), *values.T], params,
         batch_size or rows_per_write(len(persons)), progress)
 
 
@@ -278,12 +309,13 @@ def publish_run(store: GraphStore, run_id: str, metrics: dict[str, Any]) -> int:
 def _delete_communities(store: GraphStore, where: str, params: dict[str, Any],
                         batch: int | None) -> int:
     """Delete the ``IN_COMMUNITY`` of the communities ``where`` selects, ``batch`` at a time
-    (default: ``rows_per_write`` of their number), then the communities; returns how many
-    communities went. (A community's ``DETACH DELETE`` would remove all its memberships in
-    one write, which holds the graph's lock from every reader for as long.)"""
+    (default: ``rows_per_write`` of their number, taken from the communities' ``size``: a
+    count of the relationships would read them all once more), then the communities;
+    returns how many communities went. (A community's ``DETACH DELETE`` would remove all its
+    memberships in one write, which holds the graph's lock from every reader for as long.)"""
     if batch is None:
-        members = store.scalar(f"MATCH (c:Community)<-[m:IN_COMMUNITY]-() WHERE {where} "
-                               "RETURN count(m) AS n", params)
+        members = store.scalar(f"MATCH (c:Community) WHERE {where} "
+                               "RETURN sum(coalesce(c.size, 0)) AS n", params)
         batch = rows_per_write(int(members or 0))
     while True:
         rows = store.write(f"MATCH (c:Community)<-[m:IN_COMMUNITY]-() WHERE {where} "

@@ -147,9 +147,9 @@ def run_analysis(store: GraphStore, weights: Weights, params: AnalyzeParams,
         result.metrics.update({"read_s": round(read_s, 3),
                                "pipeline_s": round(time.perf_counter() - clock, 3)})
         clock = time.perf_counter()
-        analytics_io.write_communities(store, run_id, result.communities,
-                                       result.persons[["person_id", "community_id"]])
-        analytics_io.stage_person_values(store, run_id, result.persons)
+        # the community nodes first; each person's membership is written with its values
+        analytics_io.write_communities(store, run_id, result.communities)
+        analytics_io.stage_person_values(store, run_id, result.persons, memberships=True)
         metrics = {**result.metrics, "top_kols": result.persons.nsmallest(
             10, "kol_rank")["person_id"].tolist()}
         analytics_io.publish_run(store, run_id, metrics)
