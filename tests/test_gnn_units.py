@@ -17,7 +17,14 @@ from gnn.data.structural import pp_scores
 from gnn.data.synthetic import synthetic_graph
 from gnn.evaluate import hits_at, link_metrics, mrr, ranking_metrics
 from gnn.loader.sampler import NeighborSampler
-from gnn.pairs import CONTENT_FEATURES, PEOPLE_FEATURES, RecGraph, content_pairs, people_pairs
+from gnn.pairs import (
+    COMMUNITY_RESOLUTIONS,
+    CONTENT_FEATURES,
+    PEOPLE_FEATURES,
+    RecGraph,
+    content_pairs,
+    people_pairs,
+)
 from gnn.recommenders import Calibration, Heuristic, heuristics_for
 from gnn.train import Graphs, TrainParams, train
 
@@ -183,6 +190,26 @@ def test_candidates_exclude_ties_engagements_and_self_and_match_the_heuristics(s
     content = content_pairs(g, persons)
     assert content.features.shape[1] == len(CONTENT_FEATURES)
     assert not np.asarray(small.engagement_matrix()[content.u, content.v]).ravel().any()
+
+
+def test_finer_communities_are_found_on_the_graph_own_ties(small):
+    """``same_community_r*`` / ``community_size_r*`` come from partitions of exactly the
+    ties the graph holds: a graph without some ties gets partitions of its own."""
+    g = RecGraph.build(small)
+    batch = people_pairs(g, np.arange(0, 40))
+    for r in COMMUNITY_RESOLUTIONS:
+        membership, size = g.partition(r)
+        assert len(membership) == small.num_persons and size.sum() == small.num_persons
+        same = membership[batch.u] == membership[batch.v]
+        assert (batch.column(f"same_community_r{r}") == same).all()
+        assert np.allclose(batch.column(f"community_size_r{r}"),
+                           np.where(same, size[membership[batch.v]], 0))
+    # finer at the higher resolution; the same partition when asked again
+    assert g.partition(10)[0].max() >= g.partition(3)[0].max()
+    assert g.partition(3)[0] is g.partition(3)[0]
+    keep = np.arange(len(small.pp_src)) % 2 == 0
+    half = RecGraph.build(small, pp_src=small.pp_src[keep], pp_dst=small.pp_dst[keep])
+    assert not np.array_equal(half.partition(3)[0], g.partition(3)[0])
 
 
 def test_heuristics_rank_by_their_feature_then_popularity(small):
