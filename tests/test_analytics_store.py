@@ -63,6 +63,9 @@ def test_analyze_run_writes_back_and_counts_a_cross_platform_follower_once(store
     run_id, result = run_analysis(store, W, AnalyzeParams(seed=1))
     run = current_run(store, "analyze")
     assert run["run_id"] == run_id and run["metrics"]["communities"] == 2
+    # every stage's time is recorded, the write-back's (known after publishing) too
+    assert {"read_s", "pipeline_s", "write_s"} <= run["metrics"].keys()
+    assert run["metrics"]["write_s"] == result.metrics["write_s"] > 0
     assert analytics_io.read_communities(store, run_id)["size"].tolist() == [5, 5]
     members = analytics_io.read_memberships(store, run_id)
     assert len(members) == 10

@@ -104,6 +104,21 @@ def finish_run(store: GraphStore, run_id: str, metrics: Mapping[str, Any] | None
     )
 
 
+def add_metrics(store: GraphStore, run_id: str, metrics: Mapping[str, Any]) -> None:
+    """Add ``metrics`` to those recorded for run ``run_id`` (a key already there takes the
+    new value); its status and times stay. Figures known only after a run was finished (the
+    clean-up after an analyze run was published) are recorded this way."""
+    rows = store.read("MATCH (r:Run {run_id: $run_id}) RETURN r.metrics AS metrics",
+                      {"run_id": run_id}).rows
+    if not rows:
+        return
+    recorded = _decode(rows[0]).get("metrics")
+    merged = {**(recorded if isinstance(recorded, dict) else {}), **metrics}
+    store.write("MATCH (r:Run {run_id: $run_id}) SET r.metrics = $metrics",
+                {"run_id": run_id,
+                 "metrics": json.dumps(merged, ensure_ascii=False, default=str)})
+
+
 def _decode(row: Row) -> Row:
     out = dict(row)
     for key in ("params", "metrics"):
