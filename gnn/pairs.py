@@ -81,11 +81,12 @@ CONTENT_FEATURES: tuple[str, ...] = (
     "price_log", "creator_tie", "creator_followers", "degree_u", "engaged_u",
     "contacts_engaged_rank", "item_cf_rank", "gnn_cosine", "gnn_logit")
 
-#: The pair features of the GraphSAGE model, computed last (``complete``) from the other
-#: columns of a batch; the decoder runs once per candidate, so the recommendation path
-#: (``pairs_for(..., defer_gnn=True)``) leaves them NaN until its first stage has kept the
-#: candidates worth scoring (``gnn.recommenders.FirstStage``).
-GNN_FEATURES: tuple[str, ...] = ("gnn_cosine", "gnn_logit")
+#: The pair features computed last (``complete``) from the other columns of a batch: the
+#: GraphSAGE decoder's logit runs a small network once per candidate, so the recommendation
+#: path (``pairs_for(..., defer_gnn=True)``) leaves it NaN until its first stage has kept
+#: the candidates worth scoring (``gnn.recommenders.FirstStage``). The embeddings' cosine
+#: (``gnn_cosine``) is cheap and computed for every candidate: the first stage reads it.
+GNN_FEATURES: tuple[str, ...] = ("gnn_logit",)
 
 
 @dataclass
@@ -487,22 +488,26 @@ def _row_dot(a: np.ndarray, u: np.ndarray, v: np.ndarray, b: np.ndarray | None =
     return out
 
 
-def _gnn_pair_features(g: RecGraph, kind: str, u: np.ndarray, v: np.ndarray,
-                       decoder_features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cosine of the two embeddings and the GraphSAGE decoder's logit (zeros without a
-    model)."""
+def _gnn_cosine(g: RecGraph, kind: str, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Cosine of the two GraphSAGE embeddings of each pair (zeros without embeddings)."""
     if g.embeddings is None or len(u) == 0:
-        return np.zeros(len(u)), np.zeros(len(u))
-    from gnn.train import score_pairs  # torch-heavy; only when a model is there
-
+        return np.zeros(len(u))
     emb = g.embeddings
     hn = g._memo("hn", lambda: emb.normalised)
     offset = 0 if kind == "people" else g.data.num_persons
-    cosine = _row_dot(hn, u, v + offset)
-    if emb.model is None:
-        return cosine, np.zeros(len(u))
-    logit = score_pairs(emb.model, emb.h, kind, u, v, decoder_features, g.data.num_persons)
-    return cosine, logit.astype(np.float64)
+    return _row_dot(hn, u, v + offset)
+
+
+def _gnn_logit(g: RecGraph, kind: str, u: np.ndarray, v: np.ndarray,
+               decoder_features: np.ndarray) -> np.ndarray:
+    """The GraphSAGE decoder's logit of each pair (zeros without a model)."""
+    emb = g.embeddings
+    if emb is None or emb.model is None or len(u) == 0:
+        return np.zeros(len(u))
+    from gnn.train import score_pairs  # torch-heavy; only when a model is there
+
+    return score_pairs(emb.model, emb.h, kind, u, v, decoder_features,
+                       g.data.num_persons).astype(np.float64)
 
 
 def complete(batch: PairBatch) -> PairBatch:
@@ -520,10 +525,9 @@ def complete(batch: PairBatch) -> PairBatch:
             "connections_engaged": batch.column("contacts_engaged").astype(np.float64),
             "popularity": batch.column("popularity").astype(np.float64),
             "topic_match": batch.column("topic_match").astype(np.float64)})
-    cosine, logit = _gnn_pair_features(g, batch.kind, batch.u, batch.v, decoder)
     features = batch.features.copy()
-    features[:, batch.names.index("gnn_cosine")] = cosine
-    features[:, batch.names.index("gnn_logit")] = logit
+    features[:, batch.names.index("gnn_logit")] = _gnn_logit(g, batch.kind, batch.u,
+                                                             batch.v, decoder)
     return PairBatch(batch.kind, batch.u, batch.v, features, batch.names)
 
 
@@ -601,6 +605,7 @@ def _people_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
             len(u)),
         "co_engaged": lookup(co, rows, v),
         "followers_v": g.followers_log[v],
+        "gnn_cosine": _gnn_cosine(g, "people", u, v),
         **_pending_gnn(len(u)),
     }
     return PairBatch("people", u, v, _stack(columns, PEOPLE_FEATURES), PEOPLE_FEATURES, g)
@@ -681,6 +686,7 @@ def _content_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
         "engaged_u": engaged_count[u],
         "contacts_engaged_rank": rank_within(rows, ce_v),
         "item_cf_rank": rank_within(rows, icf_v),
+        "gnn_cosine": _gnn_cosine(g, "content", u, c),
         **_pending_gnn(len(u)),
     }
     return PairBatch("content", u, c, _stack(columns, CONTENT_FEATURES), CONTENT_FEATURES,

@@ -1,5 +1,5 @@
 """The learned ranker's cheap first stage (``gnn.recommenders.FirstStage``) and the pending
-GraphSAGE features it saves (``gnn.pairs.complete``)."""
+GraphSAGE decoder logit it saves (``gnn.pairs.complete``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from gnn.recommenders import FIRST_STAGE, FirstStage, LearnedRanker
 
 class _Booster:
     """Stands for a LightGBM booster: tree ``t`` adds ``weights[t] · x`` (the first stage
-    reads a prefix of the trees); it records the rows and GraphSAGE values it was given."""
+    reads a prefix of the trees); it records the rows and decoder logits it was given."""
 
     def __init__(self, weights: np.ndarray, gnn: list[int]):
         self.weights = weights
@@ -51,6 +51,7 @@ def test_pending_features_are_those_computed_at_once(graph, kind):
     lazy = pairs_for(kind, graph, persons, defer_gnn=True)
     assert eager.pending is None and lazy.pending is graph
     assert np.isnan(lazy.column("gnn_logit")).all()
+    assert np.array_equal(lazy.column("gnn_cosine"), eager.column("gnn_cosine"))
     assert np.array_equal(complete(lazy).features, eager.features)
     # a part of the batch completes to the same rows (to the float rounding of the
     # decoder's matrix products, which depends on how many rows it multiplies at once)
@@ -79,7 +80,7 @@ def test_the_shortlist_keeps_the_full_top_k_and_scores_only_what_it_keeps(
     assert len(batch) == len(full.batch) > len(short.batch)
     assert short.batch.pending is None and np.isfinite(short.batch.features).all()
     first_call, second_call = ranker.booster.calls  # type: ignore[attr-defined]
-    assert first_call[1:] == (5, False)  # 5 trees, GraphSAGE features at 0
+    assert first_call[1:] == (5, False)  # 5 trees, the decoder's logit at 0
     assert second_call == (len(short.batch), None, True)
     assert np.array_equal(short.person, full.person)
     assert np.array_equal(short.target, full.target)
@@ -109,10 +110,10 @@ def test_what_a_person_keeps_does_not_depend_on_the_other_persons(monkeypatch):
     u = np.repeat(np.arange(40), 30)
     v = np.tile(np.arange(30), 40)
     names = ("a", *GNN_FEATURES)
-    x = np.zeros((len(u), 3), dtype=np.float32)
+    x = np.zeros((len(u), len(names)), dtype=np.float32)
     x[:, 0] = rng.integers(0, 4, size=len(u))  # many ties
     b = PairBatch("people", u, v, x, names)
-    ranker = _ranker("people", names, np.ones((2, 3)))
+    ranker = _ranker("people", names, np.ones((2, len(names))))
     monkeypatch.setitem(FIRST_STAGE, "people", FirstStage(trees=1, keep=5))
     together = ranker.shortlist(b)
     alone = [ranker.shortlist(b.take(np.arange(lo, lo + 30))) for lo in range(0, len(u), 30)]
