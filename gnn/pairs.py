@@ -81,6 +81,13 @@ CONTENT_FEATURES: tuple[str, ...] = (
     "price_log", "creator_tie", "creator_followers", "degree_u", "engaged_u",
     "contacts_engaged_rank", "item_cf_rank", "gnn_cosine", "gnn_logit")
 
+#: The pair features computed last (``complete``) from the other columns of a batch: the
+#: GraphSAGE decoder's logit runs a small network once per candidate, so the recommendation
+#: path (``pairs_for(..., defer_gnn=True)``) leaves it NaN until its first stage has kept
+#: the candidates worth scoring (``gnn.recommenders.FirstStage``). The embeddings' cosine
+#: (``gnn_cosine``) is cheap and computed for every candidate: the first stage reads it.
+GNN_FEATURES: tuple[str, ...] = ("gnn_logit",)
+
 
 @dataclass
 class Limits:
@@ -375,13 +382,17 @@ def _paid_pairs(data: GraphData, pc_person: np.ndarray, pc_content: np.ndarray) 
 @dataclass
 class PairBatch:
     """Candidate pairs of one batch: person ``u``, target ``v`` (a person or a content
-    index), one feature row each (columns ``names``). Sorted by ``u`` then ``v``."""
+    index), one feature row each (columns ``names``). Sorted by ``u`` then ``v``.
+
+    ``pending`` is the graph of a batch whose ``GNN_FEATURES`` are not computed yet (NaN):
+    ``complete`` computes them."""
 
     kind: str
     u: np.ndarray
     v: np.ndarray
     features: np.ndarray
     names: tuple[str, ...]
+    pending: RecGraph | None = field(default=None, repr=False, compare=False)
 
     def column(self, name: str) -> np.ndarray:
         return self.features[:, self.names.index(name)]
@@ -389,15 +400,21 @@ class PairBatch:
     def __len__(self) -> int:
         return len(self.u)
 
+    def take(self, rows: np.ndarray) -> PairBatch:
+        """The pairs ``rows`` (indices or a mask, in order) of this batch."""
+        return PairBatch(self.kind, self.u[rows], self.v[rows], self.features[rows],
+                         self.names, self.pending)
+
     @classmethod
     def concat(cls, parts: list[PairBatch]) -> PairBatch:
-        """The pairs of ``parts`` (at least one, of one kind) one after the other."""
+        """The pairs of ``parts`` (at least one, of one kind and one graph) one after the
+        other."""
         first = parts[0]
         if len(parts) == 1:
             return first
         return cls(first.kind, np.concatenate([p.u for p in parts]),
                    np.concatenate([p.v for p in parts]),
-                   np.concatenate([p.features for p in parts]), first.names)
+                   np.concatenate([p.features for p in parts]), first.names, first.pending)
 
 
 #: Persons whose candidates are computed together. Every candidate and feature depends on
@@ -408,12 +425,18 @@ PAIR_CHUNK = 250
 
 
 def _in_chunks(make: Callable[[RecGraph, np.ndarray, Limits], PairBatch], g: RecGraph,
-               persons: np.ndarray, lim: Limits) -> PairBatch:
-    """``make`` for ``persons``, ``PAIR_CHUNK`` at a time, concatenated."""
+               persons: np.ndarray, lim: Limits, defer_gnn: bool) -> PairBatch:
+    """``make`` for ``persons``, ``PAIR_CHUNK`` at a time, concatenated; with the
+    ``GNN_FEATURES`` computed unless ``defer_gnn``."""
     persons = np.asarray(persons, dtype=np.int64)
+
+    def one(chunk: np.ndarray) -> PairBatch:
+        batch = make(g, chunk, lim)
+        return batch if defer_gnn else complete(batch)
+
     if len(persons) <= PAIR_CHUNK:
-        return make(g, persons, lim)
-    return PairBatch.concat([make(g, persons[lo:lo + PAIR_CHUNK], lim)
+        return one(persons)
+    return PairBatch.concat([one(persons[lo:lo + PAIR_CHUNK])
                              for lo in range(0, len(persons), PAIR_CHUNK)])
 
 
@@ -465,28 +488,54 @@ def _row_dot(a: np.ndarray, u: np.ndarray, v: np.ndarray, b: np.ndarray | None =
     return out
 
 
-def _gnn_pair_features(g: RecGraph, kind: str, u: np.ndarray, v: np.ndarray,
-                       decoder_features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cosine of the two embeddings and the GraphSAGE decoder's logit (zeros without a
-    model)."""
+def _gnn_cosine(g: RecGraph, kind: str, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Cosine of the two GraphSAGE embeddings of each pair (zeros without embeddings)."""
     if g.embeddings is None or len(u) == 0:
-        return np.zeros(len(u)), np.zeros(len(u))
-    from gnn.train import score_pairs  # torch-heavy; only when a model is there
-
+        return np.zeros(len(u))
     emb = g.embeddings
     hn = g._memo("hn", lambda: emb.normalised)
     offset = 0 if kind == "people" else g.data.num_persons
-    cosine = _row_dot(hn, u, v + offset)
-    if emb.model is None:
-        return cosine, np.zeros(len(u))
-    logit = score_pairs(emb.model, emb.h, kind, u, v, decoder_features, g.data.num_persons)
-    return cosine, logit.astype(np.float64)
+    return _row_dot(hn, u, v + offset)
 
 
-def people_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None) -> PairBatch:
+def _gnn_logit(g: RecGraph, kind: str, u: np.ndarray, v: np.ndarray,
+               decoder_features: np.ndarray) -> np.ndarray:
+    """The GraphSAGE decoder's logit of each pair (zeros without a model)."""
+    emb = g.embeddings
+    if emb is None or emb.model is None or len(u) == 0:
+        return np.zeros(len(u))
+    from gnn.train import score_pairs  # torch-heavy; only when a model is there
+
+    return score_pairs(emb.model, emb.h, kind, u, v, decoder_features,
+                       g.data.num_persons).astype(np.float64)
+
+
+def complete(batch: PairBatch) -> PairBatch:
+    """``batch`` with its pending ``GNN_FEATURES`` computed (``batch`` itself when none
+    are pending). The decoder reads its pair features from the batch's own columns."""
+    g = batch.pending
+    if g is None:
+        return batch
+    if batch.kind == "people":
+        decoder = pp_decoder_features({name: batch.column(name).astype(np.float64) for name
+                                       in ("common_neighbours", "adamic_adar",
+                                           "resource_allocation")})
+    else:
+        decoder = pc_decoder_features({
+            "connections_engaged": batch.column("contacts_engaged").astype(np.float64),
+            "popularity": batch.column("popularity").astype(np.float64),
+            "topic_match": batch.column("topic_match").astype(np.float64)})
+    features = batch.features.copy()
+    features[:, batch.names.index("gnn_logit")] = _gnn_logit(g, batch.kind, batch.u,
+                                                             batch.v, decoder)
+    return PairBatch(batch.kind, batch.u, batch.v, features, batch.names)
+
+
+def people_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None, *,
+                 defer_gnn: bool = False) -> PairBatch:
     """Candidates and ``PEOPLE_FEATURES`` for each of ``persons`` (sorted person indices),
-    ``PAIR_CHUNK`` persons at a time."""
-    return _in_chunks(_people_pairs, g, persons, limits or Limits())
+    ``PAIR_CHUNK`` persons at a time (``GNN_FEATURES`` pending with ``defer_gnn``)."""
+    return _in_chunks(_people_pairs, g, persons, limits or Limits(), defer_gnn)
 
 
 def _people_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
@@ -532,9 +581,6 @@ def _people_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
         same = membership[u] == membership[v]
         finer[f"same_community_r{r}"] = same.astype(np.float64)
         finer[f"community_size_r{r}"] = np.where(same, size[membership[v]], 0.0)
-    decoder = pp_decoder_features({"common_neighbours": cn, "adamic_adar": aa_v,
-                                   "resource_allocation": ra_v})
-    cosine, logit = _gnn_pair_features(g, "people", u, v, decoder)
     columns = {
         "common_neighbours": cn,
         "adamic_adar": aa_v,
@@ -559,16 +605,17 @@ def _people_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
             len(u)),
         "co_engaged": lookup(co, rows, v),
         "followers_v": g.followers_log[v],
-        "gnn_cosine": cosine,
-        "gnn_logit": logit,
+        "gnn_cosine": _gnn_cosine(g, "people", u, v),
+        **_pending_gnn(len(u)),
     }
-    return PairBatch("people", u, v, _stack(columns, PEOPLE_FEATURES), PEOPLE_FEATURES)
+    return PairBatch("people", u, v, _stack(columns, PEOPLE_FEATURES), PEOPLE_FEATURES, g)
 
 
-def content_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None) -> PairBatch:
+def content_pairs(g: RecGraph, persons: np.ndarray, limits: Limits | None = None, *,
+                  defer_gnn: bool = False) -> PairBatch:
     """Candidates and ``CONTENT_FEATURES`` for each of ``persons`` (sorted person indices),
-    ``PAIR_CHUNK`` persons at a time."""
-    return _in_chunks(_content_pairs, g, persons, limits or Limits())
+    ``PAIR_CHUNK`` persons at a time (``GNN_FEATURES`` pending with ``defer_gnn``)."""
+    return _in_chunks(_content_pairs, g, persons, limits or Limits(), defer_gnn)
 
 
 def _content_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
@@ -622,9 +669,6 @@ def _content_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
     creator_tie[okc] = lookup(s, rows[okc], creator[okc])
     creator_followers = np.where(okc, g.followers_log[np.maximum(creator, 0)], 0.0)
     deg_u = g.degree[u]
-    decoder = pc_decoder_features({"connections_engaged": ce_v,
-                                   "popularity": g.popularity[c], "topic_match": match})
-    cosine, logit = _gnn_pair_features(g, "content", u, c, decoder)
     columns = {
         "contacts_engaged": ce_v,
         "contacts_engaged_share": ce_v / np.maximum(deg_u, 1.0),
@@ -642,10 +686,16 @@ def _content_pairs(g: RecGraph, persons: np.ndarray, lim: Limits) -> PairBatch:
         "engaged_u": engaged_count[u],
         "contacts_engaged_rank": rank_within(rows, ce_v),
         "item_cf_rank": rank_within(rows, icf_v),
-        "gnn_cosine": cosine,
-        "gnn_logit": logit,
+        "gnn_cosine": _gnn_cosine(g, "content", u, c),
+        **_pending_gnn(len(u)),
     }
-    return PairBatch("content", u, c, _stack(columns, CONTENT_FEATURES), CONTENT_FEATURES)
+    return PairBatch("content", u, c, _stack(columns, CONTENT_FEATURES), CONTENT_FEATURES,
+                     g)
+
+
+def _pending_gnn(n: int) -> dict[str, np.ndarray]:
+    """NaN columns standing for the ``GNN_FEATURES`` of ``n`` pairs until ``complete``."""
+    return dict.fromkeys(GNN_FEATURES, np.full(n, np.nan))
 
 
 def _stack(columns: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
@@ -657,11 +707,11 @@ def _stack(columns: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray
     return np.ascontiguousarray(out.T)
 
 
-def pairs_for(kind: str, g: RecGraph, persons: np.ndarray,
-              limits: Limits | None = None) -> PairBatch:
+def pairs_for(kind: str, g: RecGraph, persons: np.ndarray, limits: Limits | None = None,
+              *, defer_gnn: bool = False) -> PairBatch:
     """``people_pairs`` or ``content_pairs`` by ``kind``."""
     if kind == "people":
-        return people_pairs(g, persons, limits)
+        return people_pairs(g, persons, limits, defer_gnn=defer_gnn)
     if kind == "content":
-        return content_pairs(g, persons, limits)
+        return content_pairs(g, persons, limits, defer_gnn=defer_gnn)
     raise ValueError(f"kind must be 'people' or 'content', got {kind!r}")

@@ -59,10 +59,12 @@ def sample_persons(truth: Truth, count: int, seed: int) -> np.ndarray:
 
 
 def batches(g: RecGraph, kind: str, persons: np.ndarray, batch_size: int,
-            limits: Limits | None = None) -> Iterator[PairBatch]:
-    """Candidate batches of ``persons`` (sorted), ``batch_size`` persons at a time."""
+            limits: Limits | None = None, *, defer_gnn: bool = False
+            ) -> Iterator[PairBatch]:
+    """Candidate batches of ``persons`` (sorted), ``batch_size`` persons at a time (their
+    GraphSAGE features left pending with ``defer_gnn``)."""
     for lo in range(0, len(persons), batch_size):
-        yield pairs_for(kind, g, persons[lo:lo + batch_size], limits)
+        yield pairs_for(kind, g, persons[lo:lo + batch_size], limits, defer_gnn=defer_gnn)
 
 
 def evaluate(g: RecGraph, recommenders: Sequence[Recommender], truth: Truth,
@@ -70,35 +72,39 @@ def evaluate(g: RecGraph, recommenders: Sequence[Recommender], truth: Truth,
              limits: Limits | None = None, calibrate: bool = True,
              split: str = "val") -> list[MetricRow]:
     """One metrics row per recommender (``split, task, method``, the ranking metrics,
-    ``candidates_s`` shared and ``seconds`` of its own ranking); with ``calibrate``,
-    each recommender's ``calibration`` is fitted on the candidates' labels."""
+    ``candidates_s`` shared and ``seconds`` of its own ranking, its shortlist's GraphSAGE
+    features included); with ``calibrate``, each recommender's ``calibration`` is fitted on
+    the labels of the candidates it ranks (its ``shortlist``)."""
     found: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {
         r.name: [] for r in recommenders}
     signals: dict[str, list[np.ndarray]] = {r.name: [] for r in recommenders}
+    labels: dict[str, list[np.ndarray]] = {r.name: [] for r in recommenders}
     seconds = dict.fromkeys(found, 0.0)
-    labels: list[np.ndarray] = []
     shared = 0.0
     t0 = time.perf_counter()
-    for batch in batches(g, truth.kind, persons, batch_size, limits):
+    for batch in batches(g, truth.kind, persons, batch_size, limits, defer_gnn=True):
         shared += time.perf_counter() - t0
-        labels.append(truth.labels(batch))
+        every = truth.labels(batch) if calibrate else np.zeros(0)
         for rec in recommenders:
             t1 = time.perf_counter()
             top = rank_batch(batch, rec, k)
             seconds[rec.name] += time.perf_counter() - t1
             found[rec.name].append((top.person, top.target, top.rank))
             if calibrate:
-                signals[rec.name].append(rec.signal(batch))
+                signals[rec.name].append(rec.signal(top.batch))
+                labels[rec.name].append(every if top.batch is batch
+                                        else truth.labels(top.batch))
         t0 = time.perf_counter()
     rows: list[MetricRow] = []
-    y = np.concatenate(labels) if labels else np.zeros(0)
     for rec in recommenders:
         parts = found[rec.name]
         person, target, rank = (np.concatenate([p[i] for p in parts]) if parts
                                 else np.zeros(0, dtype=np.int64) for i in range(3))
         metrics = ranking_metrics(person, target, rank, truth.person, truth.target, persons)
         if calibrate:
-            rec.calibration = Calibration.fit(np.concatenate(signals[rec.name]), y)
+            rec.calibration = Calibration.fit(
+                np.concatenate(signals[rec.name]) if signals[rec.name] else np.zeros(0),
+                np.concatenate(labels[rec.name]) if labels[rec.name] else np.zeros(0))
         rows.append({"split": split, "task": truth.kind, "method": rec.name, **metrics,
                      "candidates_s": round(shared, 3), "seconds": round(seconds[rec.name], 3)})
     return rows

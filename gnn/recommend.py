@@ -74,7 +74,10 @@ class TopK:
 
 
 def rank_batch(batch: PairBatch, recommender: Recommender, k: int) -> TopK:
-    """The best ``k`` candidates of each person of ``batch`` by ``recommender``."""
+    """The best ``k`` candidates of each person of ``batch`` by ``recommender``, among those
+    of its ``shortlist`` (the learned ranker's first stage; every candidate for a
+    heuristic): ``TopK.batch`` is that shortlist, with its GraphSAGE features computed."""
+    batch = recommender.shortlist(batch)
     if len(batch) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return TopK(batch, empty, empty)
@@ -85,8 +88,9 @@ def rank_batch(batch: PairBatch, recommender: Recommender, k: int) -> TopK:
 def top_k(g: RecGraph, recommender: Recommender, persons: np.ndarray, k: int,
           limits: Limits | None = None) -> TopK:
     """Candidates of ``persons`` (sorted indices) ranked by ``recommender``; the best
-    ``k`` of each person."""
-    return rank_batch(pairs_for(recommender.kind, g, persons, limits), recommender, k)
+    ``k`` of each person. The GraphSAGE features are computed for its shortlist only."""
+    return rank_batch(pairs_for(recommender.kind, g, persons, limits, defer_gnn=True),
+                      recommender, k)
 
 
 def recommend_batch(g: RecGraph, recommender: Recommender, persons: np.ndarray, k: int,
@@ -124,11 +128,11 @@ def _recommend_chunk(g: RecGraph, recommender: Recommender, persons: np.ndarray,
     top = top_k(g, recommender, persons, k, limits)
     if len(top.rows) == 0:
         return pd.DataFrame(columns=REC_COLUMNS)
-    sub = PairBatch(top.batch.kind, top.batch.u[top.rows], top.batch.v[top.rows],
-                    top.batch.features[top.rows], top.batch.names)
+    sub = top.batch.take(top.rows)
     if recommender.calibration.fitted:
         probability = recommender.calibration.probability(recommender.signal(sub))
     else:  # nothing held out to calibrate on: the percentile among the person's candidates
+        #    (of its shortlist, for a learned ranker)
         probability = rank_within(top.batch.u, recommender.signal(top.batch))[top.rows]
     reasons, evidence = reasons_for(g, top.batch, top.rows)
     data = g.data

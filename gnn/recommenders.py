@@ -5,6 +5,8 @@ calibrated probability. Heuristics rank by one feature column (ties broken by th
 popularity, then its index); the learned ranker is a LightGBM model over every column.
 Every recommender goes through the same ``recommend`` path (``gnn.recommend``), so the
 evaluation of a heuristic and of the model measures exactly what a refresh would write.
+The learned ranker scores only the candidates its cheap first stage keeps (``FirstStage``),
+and only those get the costly GraphSAGE decoder's logit.
 
 >>> import numpy as np
 >>> from gnn.pairs import PairBatch
@@ -24,7 +26,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from gnn.pairs import PairBatch
+from gnn.data.rowwise import group_starts
+from gnn.pairs import GNN_FEATURES, PairBatch, complete
 
 if TYPE_CHECKING:
     import lightgbm
@@ -123,6 +126,10 @@ class Recommender(Protocol):
         """The value its calibration maps to a probability."""
         ...
 
+    def shortlist(self, batch: PairBatch) -> PairBatch:
+        """The candidates of ``batch`` it ranks, with every feature it reads computed."""
+        ...
+
 
 @dataclass
 class Heuristic:
@@ -146,9 +153,37 @@ class Heuristic:
     def signal(self, batch: PairBatch) -> np.ndarray:
         return np.log1p(np.maximum(batch.column(self.feature).astype(np.float64), 0.0))
 
+    def shortlist(self, batch: PairBatch) -> PairBatch:
+        """Every candidate (a heuristic reads no GraphSAGE feature)."""
+        return batch
+
     @property
     def label(self) -> str:
         return f"heuristic:{self.name}"
+
+
+@dataclass(frozen=True)
+class FirstStage:
+    """The learned ranker's cheap first stage: the first ``trees`` trees of its own boosting,
+    read with the GraphSAGE decoder's logit (``GNN_FEATURES``) at 0 — it is not computed
+    yet; the embeddings' cosine is — score every candidate of a person that has more than
+    ``keep``, and the person keeps its best ``keep`` (ties: the smaller target first). Only
+    those are given the decoder's logit and the whole ranker. The other features are
+    computed over all the person's candidates before any is dropped, so the within-person
+    ranks (``pagerank_rank``…) mean the same with and without it. ``keep`` 0 keeps every
+    candidate."""
+
+    trees: int
+    keep: int
+
+
+#: The first stage of each kind's learned ranker (``LearnedRanker.shortlist``): of the
+#: whole ranker's top 50, it keeps 99.7-100 % on twitch, deezer and the generated samples
+#: (``benchmarks/first_stage.py``; docs/recommendations.md, "The refresh job").
+FIRST_STAGE: dict[str, FirstStage] = {
+    "people": FirstStage(trees=20, keep=200),
+    "content": FirstStage(trees=20, keep=150),
+}
 
 
 @dataclass
@@ -163,7 +198,25 @@ class LearnedRanker:
 
     def _matrix(self, batch: PairBatch) -> np.ndarray:
         idx = [batch.names.index(f) for f in self.features]
-        return batch.features[:, idx]
+        return complete(batch).features[:, idx]
+
+    def shortlist(self, batch: PairBatch) -> PairBatch:
+        """The candidates ``FIRST_STAGE[kind]`` keeps, with the decoder's logit."""
+        stage = FIRST_STAGE[self.kind]
+        start = group_starts(batch.u)
+        size = np.diff(np.r_[start, len(batch)])
+        crowded = np.repeat(size > stage.keep, size)
+        if stage.keep <= 0 or not crowded.any():
+            return complete(batch)
+        rows = np.flatnonzero(crowded)
+        columns = np.array([batch.names.index(f) for f in self.features], dtype=np.int64)
+        x = batch.features[np.ix_(rows, columns)]
+        x[:, np.isin(np.array(self.features), GNN_FEATURES)] = 0.0
+        score = np.asarray(self.booster.predict(x, num_iteration=stage.trees,
+                                                num_threads=_threads()), dtype=np.float64)
+        kept = ~crowded
+        kept[rows[_best_per_person(batch.u[rows], score, stage.keep)]] = True
+        return complete(batch.take(kept))
 
     def order(self, batch: PairBatch) -> np.ndarray:
         if len(batch) == 0:
@@ -198,6 +251,31 @@ class LearnedRanker:
         booster = lightgbm.Booster(model_file=str(model_file))
         return cls(kind, booster, tuple(meta["features"]),
                    Calibration.from_dict(meta.get("calibration", {})))
+
+
+def _best_per_person(u: np.ndarray, score: np.ndarray, n: int) -> np.ndarray:
+    """Mask of the best ``n`` rows of each person by ``score`` (``u`` sorted; ties: the
+    earlier row first), whichever other persons the rows hold.
+
+    >>> _best_per_person(np.array([0, 0, 0, 1]), np.array([1.0, 3, 3, -5]), 2).tolist()
+    [False, True, True, True]
+    """
+    start = group_starts(u)
+    size = np.diff(np.r_[start, len(u)])
+    # one stable sort of integer keys for all persons: the person, then the score decreasing
+    group = np.repeat(np.arange(len(start), dtype=np.int64), size) << 42
+    order = np.argsort(group - _monotone_key(score), kind="stable")
+    best = np.zeros(len(u), dtype=bool)
+    best[order[np.arange(len(u)) - np.repeat(start, size) < n]] = True
+    return best
+
+
+def _monotone_key(x: np.ndarray) -> np.ndarray:
+    """An integer in [0, 2**40] per value, increasing with it: ``sign·log1p(|x|)``
+    quantized finely enough (relative steps of 6e-11) that only near-equal scores tie."""
+    y = np.log1p(np.abs(x.astype(np.float64)))
+    scaled = np.clip(np.where(x < 0, -y, y), -32.0, 32.0) * 2.0 ** 34
+    return (scaled + 2.0 ** 39).astype(np.int64)
 
 
 def _threads() -> int:
